@@ -1,0 +1,25 @@
+using SplitCompute.Model.Config;
+
+namespace SplitCompute.Model.Forward;
+
+/// <summary>
+/// The contract every backend (CPU, WebGPU, CUDA) implements so a model can be cut at any layer k:
+/// <c>Embed</c> -> <c>RunLayers(0, k)</c> on one machine, <c>RunLayers(k, N)</c> -> <c>Finish</c> on another.
+/// Implementations are safe to call from several threads at once.
+/// </summary>
+public interface ILayerRangeBackend : IDisposable
+{
+    /// <summary>A short name for logs and headers: "cpu", "webgpu", "cuda".</summary>
+    string Name { get; }
+
+    Gpt2Config Config { get; }
+
+    /// <summary>Token + position embeddings: (B, T) ids -> (B, T, C), with LayersDone = 0.</summary>
+    HiddenState Embed(TokenBatch batch);
+
+    /// <summary>Applies blocks [from, to) in place. <paramref name="from"/> must equal hidden.LayersDone.</summary>
+    void RunLayers(HiddenState hidden, int from, int to);
+
+    /// <summary>Final LayerNorm in place on every position: (B, T, C) -> (B, T, C). Requires all N blocks done.</summary>
+    void ApplyFinalNorm(HiddenState hidden);
+}

@@ -1,0 +1,38 @@
+namespace SplitCompute.Model.Forward;
+
+/// <summary>Pools final (normed) hidden states into one embedding per sequence. Backend-independent, so every path pools alike.</summary>
+public static class Pooler
+{
+    /// <summary>(B, T, C) -> B rows of C.</summary>
+    public static float[][] Pool(HiddenState hidden, Pooling pooling)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        var batch = hidden.Batch;
+        var result = new float[batch.BatchSize][];
+        for (var b = 0; b < batch.BatchSize; b++)
+        {
+            var output = new float[hidden.Channels];
+            var mask = batch.SequenceMask(b);
+            if (pooling == Pooling.Last)
+            {
+                hidden.Row(b, mask.LastIndexOf((byte)1)).CopyTo(output);
+            }
+            else
+            {
+                // Sum in double so long sequences do not lose precision, then divide once.
+                var sum = new double[hidden.Channels];
+                var count = 0;
+                for (var t = 0; t < batch.SequenceLength; t++)
+                {
+                    if (mask[t] == 0) continue;
+                    var row = hidden.Row(b, t);
+                    for (var c = 0; c < row.Length; c++) sum[c] += row[c];
+                    count++;
+                }
+                for (var c = 0; c < output.Length; c++) output[c] = (float)(sum[c] / count);
+            }
+            result[b] = output;
+        }
+        return result;
+    }
+}

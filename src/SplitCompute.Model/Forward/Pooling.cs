@@ -1,0 +1,21 @@
+namespace SplitCompute.Model.Forward;
+
+/// <summary>How the final hidden states of one sequence become one embedding.</summary>
+public enum Pooling
+{
+    /// <summary>Mean over positions whose mask is 1 (the default, as sentence-embedding models do).</summary>
+    Mean,
+
+    /// <summary>The last position whose mask is 1.</summary>
+    Last,
+}
+
+public static class PoolingNames
+{
+    public static Pooling Parse(string value) => value.ToLowerInvariant() switch
+    {
+        "mean" => Pooling.Mean,
+        "last" => Pooling.Last,
+        _ => throw new ArgumentException($"unknown pooling '{value}': expected 'mean' or 'last'", nameof(value)),
+    };
+}
