@@ -18,8 +18,13 @@ internal sealed unsafe class AttentionJob : RowJob
     private int _c;
     private int _heads;
 
-    public void Set(float* qkv, float* output, byte* mask, int t, int c, int heads) =>
-        (_qkv, _out, _mask, _t, _c, _heads) = (qkv, output, mask, t, c, heads);
+    public void Set(float* qkv, float* output, byte* mask, int t, int c, int heads)
+    {
+        _qkv = qkv;
+        _out = output;
+        _mask = mask;
+        (_t, _c, _heads) = (t, c, heads);
+    }
 
     public override void Execute(int start, int end)
     {

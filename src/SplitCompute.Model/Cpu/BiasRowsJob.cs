@@ -13,7 +13,13 @@ internal sealed unsafe class BiasRowsJob : RowJob
     private float* _bias;   // (N)
     private int _n;
 
-    public void Set(float* input, float* output, float* bias, int n) => (_input, _output, _bias, _n) = (input, output, bias, n);
+    public void Set(float* input, float* output, float* bias, int n)
+    {
+        _input = input;
+        _output = output;
+        _bias = bias;
+        _n = n;
+    }
 
     public override void Execute(int start, int end)
     {

@@ -95,7 +95,7 @@ internal sealed class CpuWorkerPool : IDisposable
     public void Dispose()
     {
         _stopping = true;
-        _start.Release(_workers.Length);
+        if (_workers.Length > 0) _start.Release(_workers.Length);
         foreach (var worker in _workers) worker.Join();
         _start.Dispose();
         _done.Dispose();

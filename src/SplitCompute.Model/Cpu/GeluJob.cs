@@ -13,7 +13,11 @@ internal sealed unsafe class GeluJob : RowJob
     private float* _data;  // (rows, width)
     private int _width;
 
-    public void Set(float* data, int width) => (_data, _width) = (data, width);
+    public void Set(float* data, int width)
+    {
+        _data = data;
+        _width = width;
+    }
 
     public override void Execute(int start, int end)
     {
@@ -30,11 +34,13 @@ internal sealed unsafe class GeluJob : RowJob
     public static void Apply(Span<float> x, Span<float> t)
     {
         TensorPrimitives.Multiply(x, x, t);                       // x^2
-        TensorPrimitives.FusedMultiplyAdd(t, 0.044715f, 1f, t);   // 1 + 0.044715 x^2
+        TensorPrimitives.Multiply(t, 0.044715f, t);
+        TensorPrimitives.Add(t, 1f, t);                           // 1 + 0.044715 x^2
         TensorPrimitives.Multiply(t, x, t);                       // x + 0.044715 x^3
         TensorPrimitives.Multiply(t, Sqrt2OverPi, t);
         TensorPrimitives.Tanh(t, t);
-        TensorPrimitives.FusedMultiplyAdd(t, 0.5f, 0.5f, t);      // 0.5 (1 + tanh)
+        TensorPrimitives.Add(t, 1f, t);
+        TensorPrimitives.Multiply(t, 0.5f, t);                    // 0.5 (1 + tanh)
         TensorPrimitives.Multiply(x, t, x);
     }
 }

@@ -14,7 +14,11 @@ internal sealed unsafe class LayerNormJob : RowJob
 
     public void Set(float* input, float* output, float* gamma, float* beta, int c, float eps)
     {
-        (_input, _output, _gamma, _beta, _c, _eps) = (input, output, gamma, beta, c, eps);
+        _input = input;
+        _output = output;
+        _gamma = gamma;
+        _beta = beta;
+        (_c, _eps) = (c, eps);
     }
 
     public override void Execute(int start, int end)
