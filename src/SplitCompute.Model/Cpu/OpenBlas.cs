@@ -22,7 +22,19 @@ internal static unsafe partial class OpenBlas
         "libopenblas.so",
     ];
 
-    static OpenBlas() => NativeLibrary.SetDllImportResolver(typeof(OpenBlas).Assembly, Resolve);
+    /// <summary>
+    /// OpenBLAS threads busy-wait about 2^28 cycles after each call by default. On a few cores that spinning steals the CPU from
+    /// the LayerNorm/attention/GELU work between products, so unless the user chose a value we shorten it before the library
+    /// loads (it reads the variable once, through libc's getenv, which Environment.SetEnvironmentVariable does not reach).
+    /// </summary>
+    private const string ThreadTimeoutVariable = "OPENBLAS_THREAD_TIMEOUT";
+    private const string DefaultThreadTimeout = "4";
+
+    static OpenBlas()
+    {
+        if (Environment.GetEnvironmentVariable(ThreadTimeoutVariable) is null) _ = setenv(ThreadTimeoutVariable, DefaultThreadTimeout, 0);
+        NativeLibrary.SetDllImportResolver(typeof(OpenBlas).Assembly, Resolve);
+    }
 
     /// <summary>Loads the library now, throwing a clear error if it is absent.</summary>
     public static void EnsureLoaded() => _ = openblas_get_num_threads();
@@ -55,4 +67,7 @@ internal static unsafe partial class OpenBlas
 
     [LibraryImport(Library)]
     private static partial IntPtr openblas_get_config();
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int setenv(string name, string value, int overwrite);
 }

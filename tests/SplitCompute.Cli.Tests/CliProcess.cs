@@ -1,0 +1,42 @@
+using System.Diagnostics;
+
+namespace SplitCompute.Cli.Tests;
+
+/// <summary>Runs the real CLI (splitcompute.dll, built beside the tests) as a child process and captures its output.</summary>
+internal static class CliProcess
+{
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public static string Fixture(params string[] parts) =>
+        Path.GetFullPath(Path.Combine([RepositoryRoot, "..", "shared", "fixtures", .. parts]));
+
+    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "splitcompute.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"splitcompute {string.Join(' ', args)} did not finish in 3 minutes");
+        }
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "SplitCompute.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException($"SplitCompute.sln not found above {AppContext.BaseDirectory}");
+    }
+}
