@@ -54,6 +54,16 @@ public sealed class MalformedFileTests
         Refuse(dir, header, 0, "JSON");
     }
 
+    [Fact]
+    public void HeaderNotValidUtf8()
+    {
+        // Found by the mutation property: JsonDocument only notices bad UTF-8 when a string is read.
+        using var dir = TestPaths.NewTempDirectory();
+        var bytes = RawFile.Build("{\"t\u00e9\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1);
+        bytes[8 + 3] = 0xFF;
+        RawFile.AssertRefused(RawFile.Write(dir, "m.safetensors", bytes), "UTF-8");
+    }
+
     [Theory]
     [InlineData("[1, 2]")]
     [InlineData("\"text\"")]
