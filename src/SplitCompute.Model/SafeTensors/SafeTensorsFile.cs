@@ -140,6 +140,11 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         var dataStart = 8 + headerLength;
         var dataLength = fileLength - dataStart;
 
+        // JsonDocument defers UTF-8 validation of strings until they are read; check once here instead.
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+        {
+            throw new ModelFormatException($"{path}: header is not valid UTF-8 JSON");
+        }
         JsonDocument doc;
         try
         {

@@ -26,7 +26,10 @@ public sealed unsafe class WeightTensor
     /// <summary>A copy of the shape, so callers cannot alter the cached tensor.</summary>
     public long[] Shape => (long[])_shape.Clone();
 
-    /// <summary>Start of the <see cref="Length"/> row-major floats.</summary>
+    /// <summary>
+    /// Start of the <see cref="Length"/> row-major floats. Read-only: F32 data points into a read-only file mapping,
+    /// so writing through it faults; copy first if you need to modify weights.
+    /// </summary>
     public float* Pointer
     {
         get
