@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Numerics.Tensors;
 using SplitCompute.Model.Config;
 using SplitCompute.Model.Forward;
@@ -15,7 +14,7 @@ public sealed unsafe class CpuBackend : ILayerRangeBackend
 {
     private readonly Gpt2Weights _weights;
     private readonly CpuWorkerPool _pool;
-    private readonly ConcurrentBag<CpuWorkspace> _workspaces = [];
+    private readonly Stack<CpuWorkspace> _workspaces = new(capacity: 16);  // guarded by itself; a Stack push/pop allocates nothing
 
     /// <param name="weights">The loaded model; the backend does not own it.</param>
     /// <param name="threads">Threads for non-GEMM work; all cores by default.</param>
@@ -71,7 +70,7 @@ public sealed unsafe class CpuBackend : ILayerRangeBackend
         }
         finally
         {
-            _workspaces.Add(workspace);
+            ReturnWorkspace(workspace);
         }
     }
 
@@ -93,7 +92,7 @@ public sealed unsafe class CpuBackend : ILayerRangeBackend
         }
         finally
         {
-            _workspaces.Add(workspace);
+            ReturnWorkspace(workspace);
         }
     }
 
@@ -131,14 +130,30 @@ public sealed unsafe class CpuBackend : ILayerRangeBackend
 
     private CpuWorkspace RentWorkspace(int rows)
     {
-        if (!_workspaces.TryTake(out var workspace)) workspace = new CpuWorkspace(Config.NEmbd);
+        CpuWorkspace? workspace;
+        lock (_workspaces)
+        {
+            _workspaces.TryPop(out workspace);
+        }
+        workspace ??= new CpuWorkspace(Config.NEmbd);
         workspace.EnsureRows(rows);
         return workspace;
+    }
+
+    private void ReturnWorkspace(CpuWorkspace workspace)
+    {
+        lock (_workspaces)
+        {
+            _workspaces.Push(workspace);
+        }
     }
 
     public void Dispose()
     {
         _pool.Dispose();
-        while (_workspaces.TryTake(out var workspace)) workspace.Dispose();
+        lock (_workspaces)
+        {
+            while (_workspaces.TryPop(out var workspace)) workspace.Dispose();
+        }
     }
 }

@@ -9,7 +9,6 @@ internal sealed class CpuWorkerPool : IDisposable
 {
     private readonly Thread[] _workers;
     private readonly SemaphoreSlim _start = new(0);
-    private readonly ManualResetEventSlim _done = new(false);
     private readonly Lock _dispatch = new();
     private RowJob? _job;
     private int _rows;
@@ -50,10 +49,12 @@ internal sealed class CpuWorkerPool : IDisposable
             _nextChunk = 0;
             _failure = null;
             _pending = _workers.Length;
-            _done.Reset();
             _start.Release(_workers.Length);
             Drain();
-            _done.Wait();
+            // The caller has taken the last chunk; the workers finish theirs within one chunk's time, so spin (yielding, never
+            // sleeping) rather than block: a blocking wait costs a context switch per operation and allocates on first use.
+            var spinner = default(SpinWait);
+            while (Volatile.Read(ref _pending) != 0) spinner.SpinOnce(sleep1Threshold: -1);
             _job = null;
             if (_failure is { } failure) throw new AggregateException("a CPU backend operation failed on a worker thread", failure);
         }
@@ -88,7 +89,7 @@ internal sealed class CpuWorkerPool : IDisposable
             _start.Wait();
             if (_stopping) return;
             Drain();
-            if (Interlocked.Decrement(ref _pending) == 0) _done.Set();
+            Interlocked.Decrement(ref _pending);
         }
     }
 
@@ -98,6 +99,5 @@ internal sealed class CpuWorkerPool : IDisposable
         if (_workers.Length > 0) _start.Release(_workers.Length);
         foreach (var worker in _workers) worker.Join();
         _start.Dispose();
-        _done.Dispose();
     }
 }
