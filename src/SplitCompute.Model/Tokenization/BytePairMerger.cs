@@ -43,9 +43,15 @@ internal sealed class BytePairMerger
     /// <summary>Tokenizes the UTF-8 bytes of one word into <paramref name="ids"/> (at least as long as the bytes); returns the token count.</summary>
     public int Encode(ReadOnlySpan<byte> utf8, Span<int> ids)
     {
-        for (var i = 0; i < utf8.Length; i++) ids[i] = byteTokenIds[utf8[i]];
+        SpellBytes(utf8, ids);
         var word = ids[..utf8.Length];
         return utf8.Length <= ScanLimit ? MergeByScan(word) : MergeByHeap(word);
+    }
+
+    /// <summary>The unmerged tokens: one single-byte token per byte.</summary>
+    internal void SpellBytes(ReadOnlySpan<byte> utf8, Span<int> ids)
+    {
+        for (var i = 0; i < utf8.Length; i++) ids[i] = byteTokenIds[utf8[i]];
     }
 
     /// <summary>Short words: keep the rank of every adjacent pair in an array, scan for the minimum, splice in place.</summary>

@@ -40,6 +40,8 @@ public sealed class Gpt2Tokenizer
 
     internal WordTokenCache Cache => cache;
 
+    internal BytePairMerger Merger => merger;
+
     /// <summary>
     /// Loads vocab.json (or encoder.json) and merges.txt (or vocab.bpe) from a model directory, as found in
     /// Hugging Face GPT-2 checkpoints and OpenAI's release respectively.
