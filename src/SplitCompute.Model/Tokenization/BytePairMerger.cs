@@ -28,7 +28,7 @@ internal sealed class BytePairMerger
     public BytePairMerger(int[] byteTokenIds, IReadOnlyList<(int Left, int Right, int Merged)> merges)
     {
         this.byteTokenIds = byteTokenIds;
-        rankByPair = new Dictionary<long, int>(merges.Count);
+        rankByPair = new Dictionary<long, int>(merges.Count, PairKeyComparer.Instance);
         mergedIdByRank = new int[merges.Count];
         for (var rank = 0; rank < merges.Count; rank++)
         {
@@ -142,4 +142,17 @@ internal sealed class BytePairMerger
     private int Rank(int left, int right) => rankByPair.TryGetValue(Key(left, right), out var rank) ? rank : NoMerge;
 
     private static long Key(int left, int right) => ((long)left << 32) | (uint)right;
+
+    /// <summary>
+    /// long.GetHashCode is high ^ low, so pairs of small ids (all below 2^16) crowd into few buckets and (a, b)
+    /// collides with (b, a). A multiplicative (Fibonacci) hash spreads them.
+    /// </summary>
+    private sealed class PairKeyComparer : IEqualityComparer<long>
+    {
+        public static readonly PairKeyComparer Instance = new();
+
+        public bool Equals(long x, long y) => x == y;
+
+        public int GetHashCode(long key) => (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> 32);
+    }
 }
