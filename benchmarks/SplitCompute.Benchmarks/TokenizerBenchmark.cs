@@ -8,7 +8,7 @@ namespace SplitCompute.Benchmarks;
 /// <summary>
 /// Encodes ~1 MB of deterministic mixed text with the GPT-2 tokenizer: cold (word cache emptied before each run)
 /// and warm (cache filled by the previous run). Prints the median of several runs.
-/// Usage: tokenizer [megabytes=1] [repetitions=5]
+/// Usage: tokenizer [megabytes=1] [repetitions=9]
 /// </summary>
 internal sealed class TokenizerBenchmark : IBenchmark
 {
@@ -19,7 +19,7 @@ internal sealed class TokenizerBenchmark : IBenchmark
     public int Run(string[] args)
     {
         var megabytes = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 1.0;
-        var repetitions = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+        var repetitions = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 9;
 
         var load = Stopwatch.StartNew();
         var tokenizer = Gpt2Tokenizer.CreateDefault();
