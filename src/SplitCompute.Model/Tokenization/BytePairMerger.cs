@@ -28,7 +28,7 @@ internal sealed class BytePairMerger
     public BytePairMerger(int[] byteTokenIds, IReadOnlyList<(int Left, int Right, int Merged)> merges)
     {
         this.byteTokenIds = byteTokenIds;
-        rankByPair = new Dictionary<long, int>(merges.Count);
+        rankByPair = new Dictionary<long, int>(merges.Count, PairKeyComparer.Instance);
         mergedIdByRank = new int[merges.Count];
         for (var rank = 0; rank < merges.Count; rank++)
         {
@@ -43,9 +43,15 @@ internal sealed class BytePairMerger
     /// <summary>Tokenizes the UTF-8 bytes of one word into <paramref name="ids"/> (at least as long as the bytes); returns the token count.</summary>
     public int Encode(ReadOnlySpan<byte> utf8, Span<int> ids)
     {
-        for (var i = 0; i < utf8.Length; i++) ids[i] = byteTokenIds[utf8[i]];
+        SpellBytes(utf8, ids);
         var word = ids[..utf8.Length];
         return utf8.Length <= ScanLimit ? MergeByScan(word) : MergeByHeap(word);
+    }
+
+    /// <summary>The unmerged tokens: one single-byte token per byte.</summary>
+    internal void SpellBytes(ReadOnlySpan<byte> utf8, Span<int> ids)
+    {
+        for (var i = 0; i < utf8.Length; i++) ids[i] = byteTokenIds[utf8[i]];
     }
 
     /// <summary>Short words: keep the rank of every adjacent pair in an array, scan for the minimum, splice in place.</summary>
@@ -136,4 +142,17 @@ internal sealed class BytePairMerger
     private int Rank(int left, int right) => rankByPair.TryGetValue(Key(left, right), out var rank) ? rank : NoMerge;
 
     private static long Key(int left, int right) => ((long)left << 32) | (uint)right;
+
+    /// <summary>
+    /// long.GetHashCode is high ^ low, so pairs of small ids (all below 2^16) crowd into few buckets and (a, b)
+    /// collides with (b, a). A multiplicative (Fibonacci) hash spreads them.
+    /// </summary>
+    private sealed class PairKeyComparer : IEqualityComparer<long>
+    {
+        public static readonly PairKeyComparer Instance = new();
+
+        public bool Equals(long x, long y) => x == y;
+
+        public int GetHashCode(long key) => (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> 32);
+    }
 }

@@ -40,6 +40,8 @@ public sealed class Gpt2Tokenizer
 
     internal WordTokenCache Cache => cache;
 
+    internal BytePairMerger Merger => merger;
+
     /// <summary>
     /// Loads vocab.json (or encoder.json) and merges.txt (or vocab.bpe) from a model directory, as found in
     /// Hugging Face GPT-2 checkpoints and OpenAI's release respectively.
@@ -121,13 +123,20 @@ public sealed class Gpt2Tokenizer
         ArgumentNullException.ThrowIfNull(text);
         if (text.Length == 0) return [];
 
-        // GPT-2 averages about 4 characters per token on English text.
-        var ids = new List<int>(text.Length / 4 + 4);
-        foreach (var match in Gpt2PreTokenizer.Pattern().EnumerateMatches(text))
+        // GPT-2 averages 3 to 4 characters per token on English text.
+        var ids = new TokenBuffer(text.Length / 3 + 16);
+        try
         {
-            EncodeWord(text.AsSpan(match.Index, match.Length), ids);
+            foreach (var match in Gpt2PreTokenizer.Pattern().EnumerateMatches(text))
+            {
+                EncodeWord(text.AsSpan(match.Index, match.Length), ref ids);
+            }
+            return ids.ToArray();
         }
-        return ids.ToArray();
+        finally
+        {
+            ids.Dispose();
+        }
     }
 
     /// <summary>Decodes token ids to text; byte sequences that are not valid UTF-8 become U+FFFD, as in encoder.py.</summary>
@@ -164,12 +173,12 @@ public sealed class Gpt2Tokenizer
 
     // The stack buffers are fully written before being read; skipping their zeroing matters at one call per word.
     [SkipLocalsInit]
-    private void EncodeWord(ReadOnlySpan<char> word, List<int> output)
+    private void EncodeWord(ReadOnlySpan<char> word, ref TokenBuffer output)
     {
         var cacheable = word.Length <= MaxCachedWordLength;
         if (cacheable && cache.TryGet(word, out var cached))
         {
-            output.AddRange(cached);
+            output.Add(cached);
             return;
         }
 
@@ -184,7 +193,7 @@ public sealed class Gpt2Tokenizer
             var byteCount = Encoding.UTF8.GetBytes(word, utf8);
             var tokens = ids[..merger.Encode(utf8[..byteCount], ids)];
             if (cacheable) cache.Add(word, tokens.ToArray());
-            output.AddRange(tokens);
+            output.Add(tokens);
         }
         finally
         {
