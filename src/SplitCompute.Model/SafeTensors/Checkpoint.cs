@@ -237,6 +237,37 @@ public sealed unsafe class Checkpoint : IDisposable
         throw new ModelFormatException($"{_sourceDescription}: tensor '{name}' not found (also tried with and without the '{Prefix}' prefix)");
     }
 
+    /// <summary>
+    /// Opens several .safetensors files as one checkpoint (e.g. the per-layer shards an edge device holds); a tensor name may
+    /// appear in only one of them. <paramref name="label"/> names the set in error messages.
+    /// </summary>
+    public static Checkpoint OpenFiles(string label, IEnumerable<string> safetensorsPaths)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(label);
+        ArgumentNullException.ThrowIfNull(safetensorsPaths);
+        ThrowIfBigEndian();
+        var files = new List<SafeTensorsFile>();
+        try
+        {
+            var entries = new Dictionary<string, (SafeTensorsFile, TensorInfo)>(StringComparer.Ordinal);
+            var names = new List<string>();
+            foreach (var path in safetensorsPaths.Select(Path.GetFullPath))
+            {
+                var file = SafeTensorsFile.Open(path);
+                files.Add(file);
+                foreach (var info in file.Tensors.Values.OrderBy(t => t.DataOffset)) AddEntry(path, entries, names, file, info);
+            }
+            if (files.Count == 0) throw new ModelFormatException($"{label}: no safetensors files given");
+            var description = $"{label} ({string.Join(", ", files.Select(f => Path.GetFileName(f.FilePath)))})";
+            return new Checkpoint(label, description, files, entries, names);
+        }
+        catch
+        {
+            foreach (var f in files) f.Dispose();
+            throw;
+        }
+    }
+
     private static void ThrowIfBigEndian()
     {
         // safetensors data is little-endian and is exposed without byte swapping.
