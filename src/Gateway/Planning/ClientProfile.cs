@@ -1,0 +1,19 @@
+namespace SplitCompute.Gateway.Planning;
+
+/// <summary>
+/// What the client measured about itself (from its capability headers). Used only to predict this client's own latency: a client
+/// that lies can only make its own answers slower, never another client's.
+/// </summary>
+public sealed record ClientProfile(
+    double Gflops,            // sustained matrix-product rate of its GPU
+    double UploadGBps,        // host -> GPU copy rate
+    double DownlinkMbps,
+    double RttMs,
+    IReadOnlySet<string> HeldShards);  // SHA-256 hex digests or prefixes (>= 16 characters) of shards already cached
+
+public enum SplitPreference
+{
+    Auto,
+    None,
+    Forced,
+}
