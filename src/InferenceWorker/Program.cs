@@ -1,6 +1,4 @@
-// The worker host. The /v1/head endpoint and the Redis heartbeat arrive with the split-serving issue;
-// until then it answers liveness only, and says so.
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/alive", () => Results.Text("alive"));
+using SplitCompute.InferenceWorker.Hosting;
+
+var app = WorkerApp.Build(args);
 app.Run();

@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using SplitCompute.Gateway.Hosting;
+using SplitCompute.Redis;
+
+namespace SplitCompute.Gateway.Decisions;
+
+/// <summary>
+/// Appends every decision to the capped Redis stream <see cref="StreamKey"/> from a background loop (requests only enqueue,
+/// never wait for Redis), and keeps the latest ones in memory for the gateway's own pages. When Redis is down, decisions are
+/// dropped from the stream (counted), never queued without bound.
+/// </summary>
+public sealed partial class DecisionLog(IRedisClient redis, IOptions<GatewayOptions> options, ILogger<DecisionLog> logger) : BackgroundService
+{
+    public const string StreamKey = "splitcompute:decisions";
+    private const int RecentCapacity = 256;
+
+    private readonly Channel<SplitDecision> _pending = Channel.CreateBounded<SplitDecision>(
+        new BoundedChannelOptions(4_096) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private readonly Queue<SplitDecision> _recent = new();
+    private long _dropped;
+
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public void Record(SplitDecision decision)
+    {
+        lock (_recent)
+        {
+            _recent.Enqueue(decision);
+            if (_recent.Count > RecentCapacity) _recent.Dequeue();
+        }
+        _pending.Writer.TryWrite(decision);
+    }
+
+    public IReadOnlyList<SplitDecision> Recent()
+    {
+        lock (_recent) return [.. _recent];
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var decision in _pending.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await redis.StreamAddAsync(StreamKey, Fields(decision), options.Value.DecisionStreamLength, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or IOException)
+            {
+                if (Interlocked.Increment(ref _dropped) % 1000 == 1) LogDropped(logger, ex.Message);
+            }
+        }
+    }
+
+    private static KeyValuePair<string, RedisArg>[] Fields(SplitDecision d)
+    {
+        static RedisArg Number(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+        return
+        [
+            new("time", d.Time.ToUnixTimeMilliseconds()),
+            new("request", d.RequestId),
+            new("model", d.Model),
+            new("worker", d.Worker),
+            new("k", d.Plan.K),
+            new("n", d.Plan.N),
+            new("sequences", d.Sequences),
+            new("tokens", d.Tokens),
+            new("status", d.Status),
+            new("predicted_ms", Number(d.Plan.Predicted.TotalMs)),
+            new("cloud_only_ms", Number(d.Plan.CloudOnly.TotalMs)),
+            new("observed_ms", Number(d.ObservedMs)),
+            new("gpu_ms_saved", Number(d.Plan.GpuMsSaved)),
+            new("reason", d.Plan.Reason),
+        ];
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "decision stream not written, Redis unavailable ({Reason})")]
+    private static partial void LogDropped(ILogger logger, string reason);
+}

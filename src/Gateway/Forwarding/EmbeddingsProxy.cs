@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using SplitCompute.Gateway.Decisions;
+using SplitCompute.Gateway.Hosting;
+using SplitCompute.Gateway.Planning;
+using SplitCompute.Gateway.Workers;
+using SplitCompute.Model.Tokenization;
+using SplitCompute.Protocol;
+using SplitCompute.Protocol.Embeddings;
+using SplitCompute.Protocol.Heartbeats;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace SplitCompute.Gateway.Forwarding;
+
+/// <summary>
+/// POST /v1/embeddings: validate and size the request, plan the split for the least-loaded worker, forward through YARP, and retry
+/// once on another worker if the first fails before answering. Every decision goes to the <see cref="DecisionLog"/>.
+/// </summary>
+internal sealed class EmbeddingsProxy(
+    WorkerRegistry registry, WorkerSelector selector, SplitPlanner planner, IHttpForwarder forwarder, ForwarderClient client,
+    DecisionLog decisions, Gpt2Tokenizer tokenizer, IOptions<GatewayOptions> options, TimeProvider time)
+{
+    private const int MaxAttempts = 2;
+    private readonly GatewayOptions _options = options.Value;
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var clock = Stopwatch.StartNew();
+        var request = context.Request;
+        if (request.ContentLength > _options.MaxRequestBytes)
+        {
+            await Problem(context, 413, $"the body is {request.ContentLength} bytes; the limit is {_options.MaxRequestBytes}").ConfigureAwait(false);
+            return;
+        }
+        var body = await RequestBodyReader.ReadAsync(request, _options.MaxRequestBytes, context.RequestAborted).ConfigureAwait(false);
+        if (body is null)
+        {
+            await Problem(context, 413, $"the body exceeds the limit of {_options.MaxRequestBytes} bytes").ConfigureAwait(false);
+            return;
+        }
+        EmbeddingRequest parsed;
+        try
+        {
+            parsed = EmbeddingRequestParser.Parse(body);
+        }
+        catch (ProtocolException ex)
+        {
+            await Problem(context, 400, ex.Message).ConfigureAwait(false);
+            return;
+        }
+
+        await registry.FirstRefresh.WaitAsync(TimeSpan.FromSeconds(2), context.RequestAborted).ConfigureAwait(false);
+        var snapshot = registry.Current;
+        if (snapshot.Workers.Count == 0)
+        {
+            await Unavailable(context, "no inference worker is available").ConfigureAwait(false);
+            return;
+        }
+        var model = ResolveModel(parsed.Model, snapshot);
+        if (model is null || !snapshot.Serving(model).Any())
+        {
+            var served = string.Join(", ", snapshot.Workers.Select(w => w.Model).Distinct());
+            await Problem(context, 404, $"model '{parsed.Model ?? "default"}' is not served (served: {served})").ConfigureAwait(false);
+            return;
+        }
+
+        var lengths = parsed.TokenIds is { } ids ? ids.Select(s => s.Length).ToArray() : [.. parsed.Texts!.Select(t => tokenizer.Encode(t).Length)];
+        var nPositions = snapshot.Serving(model).First().NPositions;
+        var tooLong = Array.FindIndex(lengths, l => l > nPositions);
+        if (tooLong >= 0)
+        {
+            await Problem(context, 413, $"input[{tooLong}] is {lengths[tooLong]} tokens; the model's limit (n_positions) is {nPositions}").ConfigureAwait(false);
+            return;
+        }
+        var size = new PlanRequest(lengths.Length, lengths.Max(), lengths.Sum());
+        var capabilities = CapabilityReader.Read(request);
+        var wantsFrame = request.Headers.Accept.ToString().Contains(MediaTypes.HiddenState, StringComparison.OrdinalIgnoreCase);
+
+        var tried = new List<string>();
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var worker = selector.Select(registry.Current, model, tried);
+            if (worker is null) break;
+            var plan = Plan(registry.Current, worker, wantsFrame ? capabilities : null, size);
+            request.Body = new MemoryStream(body, writable: false);
+            request.ContentLength = body.Length;
+            selector.Started(worker.WorkerId);
+            ForwarderError error;
+            try
+            {
+                error = await forwarder.SendAsync(context, worker.Address, client.Invoker,
+                    new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(_options.WorkerTimeoutSeconds) },
+                    new WorkerTransformer("/v1/embeddings", plan, worker.WorkerId, capabilities.Warnings)).ConfigureAwait(false);
+            }
+            finally
+            {
+                selector.Finished(worker.WorkerId);
+            }
+            if (error == ForwarderError.None || context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
+            {
+                decisions.Record(new SplitDecision(time.GetUtcNow(), context.TraceIdentifier, model, worker.WorkerId, size.Sequences, size.Tokens,
+                    plan, context.Response.StatusCode, clock.Elapsed.TotalMilliseconds));
+                return;
+            }
+            tried.Add(worker.WorkerId);
+            context.Response.Clear();
+        }
+        await Unavailable(context, tried.Count == 0
+            ? $"no worker serving '{model}' is available"
+            : $"worker(s) {string.Join(", ", tried)} failed before answering").ConfigureAwait(false);
+    }
+
+    private SplitPlan Plan(WorkerSnapshot snapshot, WorkerHeartbeat worker, ClientCapabilityProfile? capabilities, PlanRequest size)
+    {
+        var load = WorkerSnapshot.ToLoad(worker);
+        var profile = snapshot.Models.GetValueOrDefault(worker.Model);
+        if (profile is null || profile.Revision != worker.Revision || !snapshot.RedisHealthy)
+        {
+            // No manifest yet, or live load unknown (Redis down): answer from the cloud.
+            var minimal = new ModelProfile(worker.Model, worker.Revision, worker.NLayer, worker.NEmbd, [], [], "", 0);
+            return planner.Plan(minimal, load, null, size) with { Reason = snapshot.RedisHealthy ? "no shard manifest yet" : "Redis unavailable: cloud-only" };
+        }
+        return planner.Plan(profile, load, capabilities?.Client, size, capabilities?.Preference ?? SplitPreference.Auto, capabilities?.ForcedK ?? -1);
+    }
+
+    private string? ResolveModel(string? requested, WorkerSnapshot snapshot)
+    {
+        if (requested is not (null or "default")) return requested;
+        if (!string.IsNullOrEmpty(_options.DefaultModel)) return _options.DefaultModel;
+        var models = snapshot.Workers.Select(w => w.Model).Distinct().ToList();
+        return models.Count == 1 ? models[0] : null;
+    }
+
+    private async Task Unavailable(HttpContext context, string detail)
+    {
+        context.Response.Headers.RetryAfter = _options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await Problem(context, 503, detail).ConfigureAwait(false);
+    }
+
+    private static Task Problem(HttpContext context, int status, string detail) =>
+        Results.Problem(detail: detail, statusCode: status).ExecuteAsync(context);
+}

@@ -1,0 +1,18 @@
+namespace SplitCompute.Gateway.Forwarding;
+
+/// <summary>Buffers a request body up to a limit (the planner needs it, and a retry must resend it); null when larger.</summary>
+internal static class RequestBodyReader
+{
+    public static async Task<byte[]?> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > limit) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,36 @@
+using System.Globalization;
+using SplitCompute.Gateway.Planning;
+using SplitCompute.Protocol;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace SplitCompute.Gateway.Forwarding;
+
+/// <summary>
+/// Shapes a forwarded embeddings request for the chosen worker: fixed path, the gateway's split point (a client can never set
+/// it itself), and, on the way back, the decision headers every client and dashboard can read.
+/// </summary>
+internal sealed class WorkerTransformer(string path, SplitPlan? plan, string workerId, IReadOnlyList<string> warnings) : HttpTransformer
+{
+    public const string SplitKHeader = "X-SplitCompute-K";
+
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
+        proxyRequest.RequestUri = new Uri(destinationPrefix.TrimEnd('/') + path);
+        proxyRequest.Headers.Remove(SplitKHeader);
+        if (plan is not null) proxyRequest.Headers.TryAddWithoutValidation(SplitKHeader, plan.K.ToString(CultureInfo.InvariantCulture));
+    }
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        var result = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
+        var headers = httpContext.Response.Headers;
+        if (plan is not null)
+        {
+            headers[HeaderNames.Decision] = DecisionHeaders.Decision(plan, workerId);
+            headers[HeaderNames.Predicted] = DecisionHeaders.Predicted(plan);
+        }
+        if (warnings.Count > 0) headers[HeaderNames.Warning] = warnings.ToArray();
+        return result;
+    }
+}

@@ -1,0 +1,41 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SplitCompute.Gateway.Hosting;
+
+/// <summary>Configuration section "Gateway".</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>host:port of redis-server.</summary>
+    public string RedisEndpoint { get; set; } = "127.0.0.1:6379";
+
+    public string? RedisPassword { get; set; }
+
+    /// <summary>How often live load is re-read from Redis (it is never read per request).</summary>
+    [Range(20, 250)]
+    public int RefreshIntervalMs { get; set; } = 200;
+
+    /// <summary>A heartbeat older than this is stale and its worker is not used.</summary>
+    [Range(250, 60_000)]
+    public int StaleAfterMs { get; set; } = 2_000;
+
+    /// <summary>Largest request body accepted (413 beyond).</summary>
+    [Range(1_024, 64 * 1024 * 1024)]
+    public long MaxRequestBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>A worker that sends nothing for this long is treated as failed (the request is retried once elsewhere).</summary>
+    [Range(1, 600)]
+    public int WorkerTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>Seconds a client is told to wait (Retry-After) when no worker can take the request.</summary>
+    [Range(1, 3600)]
+    public int RetryAfterSeconds { get; set; } = 2;
+
+    /// <summary>Model used when a request names none (or "default"); empty: the only model served, if there is one.</summary>
+    public string? DefaultModel { get; set; }
+
+    /// <summary>Decisions kept in the capped Redis stream for dashboards.</summary>
+    [Range(100, 10_000_000)]
+    public long DecisionStreamLength { get; set; } = 10_000;
+}

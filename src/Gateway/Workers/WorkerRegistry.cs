@@ -1,0 +1,107 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using SplitCompute.Gateway.Hosting;
+using SplitCompute.Gateway.Planning;
+using SplitCompute.Protocol.Heartbeats;
+using SplitCompute.Protocol.Manifests;
+using SplitCompute.Redis;
+
+namespace SplitCompute.Gateway.Workers;
+
+/// <summary>
+/// Reads worker heartbeats (and each model revision's shard manifest, once) from Redis every RefreshIntervalMs and publishes an
+/// immutable <see cref="WorkerSnapshot"/>. Requests read the snapshot, never Redis. When Redis fails the last known workers stay
+/// (marked unhealthy so the planner answers cloud-only), the failure is logged once, and recovery is logged when it returns.
+/// </summary>
+public sealed partial class WorkerRegistry(IRedisClient redis, IOptions<GatewayOptions> options, TimeProvider time, ILogger<WorkerRegistry> logger)
+    : BackgroundService
+{
+    private readonly GatewayOptions _options = options.Value;
+    private readonly Dictionary<string, ModelProfile> _profiles = new(StringComparer.Ordinal);
+    private WorkerSnapshot _snapshot = WorkerSnapshot.Empty;
+    private bool _redisDown;
+
+    public WorkerSnapshot Current => Volatile.Read(ref _snapshot);
+
+    /// <summary>Completes after the first refresh attempt, so a gateway does not answer 503 in its first milliseconds.</summary>
+    public Task FirstRefresh => _firstRefresh.Task;
+
+    private readonly TaskCompletionSource _firstRefresh = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_options.RefreshIntervalMs), time);
+        do
+        {
+            await RefreshAsync(stoppingToken).ConfigureAwait(false);
+            _firstRefresh.TrySetResult();
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var keys = new List<string>();
+            await foreach (var key in redis.ScanKeysAsync(WorkerHeartbeat.KeyPrefix + "*", 256, cancellationToken).ConfigureAwait(false)) keys.Add(key);
+            var values = keys.Count == 0 ? [] : await redis.MGetAsync(keys, cancellationToken).ConfigureAwait(false);
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            var workers = values
+                .Select(v => v is null ? null : WorkerHeartbeat.TryParse(Encoding.UTF8.GetString(v)))
+                .OfType<WorkerHeartbeat>()
+                .Where(w => now - w.UnixMs <= _options.StaleAfterMs)
+                .OrderBy(w => w.WorkerId, StringComparer.Ordinal)
+                .ToList();
+            foreach (var worker in workers) await EnsureProfileAsync(worker, cancellationToken).ConfigureAwait(false);
+            var models = workers.Select(w => w.Model).Distinct()
+                .Select(m => (m, workers.First(w => w.Model == m)))
+                .Where(p => _profiles.ContainsKey(ProfileKey(p.Item2)))
+                .ToDictionary(p => p.m, p => _profiles[ProfileKey(p.Item2)], StringComparer.Ordinal);
+            Volatile.Write(ref _snapshot, new WorkerSnapshot(workers, models, RedisHealthy: true, time.GetUtcNow()));
+            if (_redisDown) LogRedisBack(logger, workers.Count);
+            _redisDown = false;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or IOException)
+        {
+            if (!_redisDown) LogRedisDown(logger, ex.Message, Current.Workers.Count);
+            _redisDown = true;
+            Volatile.Write(ref _snapshot, Current with { RedisHealthy = false });
+        }
+    }
+
+    /// <summary>Loads the shard manifest of a (model, revision) the first time a worker reports it.</summary>
+    private async Task EnsureProfileAsync(WorkerHeartbeat worker, CancellationToken cancellationToken)
+    {
+        var key = ProfileKey(worker);
+        if (_profiles.ContainsKey(key)) return;
+        var json = await redis.GetAsync(WorkerHeartbeat.ManifestKey(worker.Model, worker.Revision), cancellationToken).ConfigureAwait(false);
+        if (json is null) return;  // the worker publishes it with its next heartbeat
+        ShardManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<ShardManifest>(json);
+            manifest?.Validate();
+        }
+        catch (Exception ex) when (ex is JsonException or Protocol.ProtocolException)
+        {
+            LogBadManifest(logger, worker.Model, worker.Revision, ex.Message);
+            return;
+        }
+        if (manifest is null || manifest.Shards.Count != manifest.NLayer) return;
+        _profiles[key] = new ModelProfile(manifest.Model, manifest.Revision, manifest.NLayer, manifest.NEmbd,
+            [.. manifest.Shards.Select(s => s.Sha256)], [.. manifest.Shards.Select(s => s.Bytes)], manifest.FinalNorm.Sha256, manifest.FinalNorm.Bytes);
+    }
+
+    private static string ProfileKey(WorkerHeartbeat worker) => $"{worker.Model}@{worker.Revision}";
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Redis unavailable ({Reason}); serving cloud-only on the {Count} last-known workers until it returns")]
+    private static partial void LogRedisDown(ILogger logger, string reason, int count);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Redis reachable again; {Count} live workers")]
+    private static partial void LogRedisBack(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "shard manifest of {Model}@{Revision} in Redis is invalid: {Reason}")]
+    private static partial void LogBadManifest(ILogger logger, string model, string revision, string reason);
+}

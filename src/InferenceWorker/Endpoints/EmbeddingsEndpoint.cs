@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using SplitCompute.InferenceWorker.Execution;
+using SplitCompute.InferenceWorker.Hosting;
+using SplitCompute.Model.Forward;
+using SplitCompute.Protocol;
+using SplitCompute.Protocol.Embeddings;
+using SplitCompute.Protocol.Frames;
+
+namespace SplitCompute.InferenceWorker.Endpoints;
+
+/// <summary>
+/// POST /v1/embeddings on the worker: the same OpenAI-style body the gateway received, plus the gateway's split point in
+/// <see cref="WorkerHeaders.SplitK"/>. Answers a hidden-state frame (k &lt; N) or embeddings (frame or OpenAI JSON, k = N).
+/// </summary>
+internal static class EmbeddingsEndpoint
+{
+    public static async Task<IResult> HandleAsync(HttpContext context, ModelHost model, HeadExecutor executor,
+        IOptions<WorkerOptions> options, CancellationToken cancellationToken)
+    {
+        var request = context.Request;
+        if (request.ContentLength > options.Value.MaxRequestBytes)
+            return Problem(StatusCodes.Status413PayloadTooLarge, $"the body is {request.ContentLength} bytes; the limit is {options.Value.MaxRequestBytes}");
+        var body = await RequestBody.ReadAsync(request, options.Value.MaxRequestBytes, cancellationToken).ConfigureAwait(false);
+        if (body is null) return Problem(StatusCodes.Status413PayloadTooLarge, $"the body exceeds the limit of {options.Value.MaxRequestBytes} bytes");
+
+        EmbeddingRequest parsed;
+        try
+        {
+            parsed = EmbeddingRequestParser.Parse(body);
+        }
+        catch (ProtocolException ex)
+        {
+            return Problem(StatusCodes.Status400BadRequest, ex.Message);
+        }
+        if (parsed.Model is { } name && name != model.ModelId && name != "default")
+            return Problem(StatusCodes.Status404NotFound, $"model '{name}' is not served here (this worker serves '{model.ModelId}')");
+
+        var n = model.Config.NLayer;
+        var k = n;
+        if (request.Headers[WorkerHeaders.SplitK] is { Count: > 0 } splitHeader
+            && (!int.TryParse(splitHeader[0], NumberStyles.None, CultureInfo.InvariantCulture, out k) || k < 0 || k > n))
+            return Problem(StatusCodes.Status400BadRequest, $"{WorkerHeaders.SplitK} must be an integer in [0, {n}]");
+        var pooling = request.Headers[WorkerHeaders.Pooling].ToString() == "last" ? Pooling.Last : Pooling.Mean;
+
+        var sequences = parsed.TokenIds is { } ids ? ids : [.. parsed.Texts!.Select(model.Tokenizer.Encode)];
+        for (var i = 0; i < sequences.Count; i++)
+        {
+            if (sequences[i].Length == 0) return Problem(StatusCodes.Status400BadRequest, $"input[{i}] encodes to no tokens");
+            if (sequences[i].Length > model.Config.NPositions)
+                return Problem(StatusCodes.Status413PayloadTooLarge, $"input[{i}] is {sequences[i].Length} tokens; the model's limit (n_positions) is {model.Config.NPositions}");
+            var bad = Array.FindIndex(sequences[i], id => id >= model.Config.VocabSize);
+            if (bad >= 0) return Problem(StatusCodes.Status400BadRequest, $"input[{i}][{bad}] = {sequences[i][bad]} is outside the vocabulary [0, {model.Config.VocabSize})");
+        }
+
+        var batch = TokenBatch.FromSequences(sequences);
+        var result = await executor.RunAsync(batch, k, pooling, cancellationToken).ConfigureAwait(false);
+        var response = context.Response;
+        response.Headers[WorkerHeaders.Worker] = context.RequestServices.GetRequiredService<WorkerIdentity>().WorkerId;
+        response.Headers[WorkerHeaders.WorkerTiming] = string.Create(CultureInfo.InvariantCulture, $"queue-ms={result.QueueMs:F3}, compute-ms={result.ComputeMs:F3}");
+        var lengths = sequences.Select(s => s.Length).ToArray();
+        var wantsFrame = request.Headers.Accept.ToString().Contains(MediaTypes.HiddenState, StringComparison.OrdinalIgnoreCase);
+
+        if (result.Embeddings is { } embeddings && !wantsFrame)
+        {
+            return Results.Stream(async stream =>
+            {
+                await using var json = new Utf8JsonWriter(stream);
+                EmbeddingResponseWriter.Write(json, model.ModelId, embeddings, lengths.Sum());
+                await json.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }, "application/json");
+        }
+        if (!wantsFrame)
+            return Problem(StatusCodes.Status406NotAcceptable, $"a split answer (k = {k} < {n}) is a hidden-state frame; send Accept: {MediaTypes.HiddenState}");
+
+        var framePooling = pooling == Pooling.Last ? FramePooling.Last : FramePooling.Mean;
+        var frame = result.Embeddings is { } pooled
+            ? HiddenStateFrame.Embeddings(model.ModelId, model.Revision, n, batch.BatchSize, model.Config.NEmbd, lengths,
+                [.. pooled.SelectMany(e => e)], framePooling, requestId: context.TraceIdentifier)
+            : HiddenStateFrame.Hidden(model.ModelId, model.Revision, k, n, batch.BatchSize, batch.SequenceLength, model.Config.NEmbd,
+                lengths, result.Hidden.Data, model.Manifest.Slice(k, n), requestId: context.TraceIdentifier, pooling: framePooling);
+        var bytes = FrameWriter.ToArray(frame);
+        return Results.Bytes(bytes, MediaTypes.HiddenState);
+    }
+
+    private static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status);
+}

@@ -1,0 +1,19 @@
+using Microsoft.Net.Http.Headers;
+using SplitCompute.InferenceWorker.Execution;
+
+namespace SplitCompute.InferenceWorker.Endpoints;
+
+/// <summary>
+/// GET/HEAD /v1/shards/{sha256}: a content-addressed weight shard. The name is the hash, so the ETag is the hash and the
+/// response is immutable; Range requests let clients resume. Only 64-hex names resolve, so no path can leave the store.
+/// </summary>
+internal static class ShardsEndpoint
+{
+    public static IResult Handle(string sha256, HttpContext context, ModelHost model)
+    {
+        var path = model.Shards.TryResolve(sha256);
+        if (path is null) return Results.Problem(detail: $"no shard '{sha256}' here", statusCode: StatusCodes.Status404NotFound);
+        context.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
+        return Results.File(path, "application/octet-stream", enableRangeProcessing: true, entityTag: new EntityTagHeaderValue($"\"{sha256}\""));
+    }
+}

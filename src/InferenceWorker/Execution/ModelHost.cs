@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Options;
+using SplitCompute.InferenceWorker.Hosting;
+using SplitCompute.Model.Config;
+using SplitCompute.Model.Cpu;
+using SplitCompute.Model.Forward;
+using SplitCompute.Model.Gpt2;
+using SplitCompute.Model.Shards;
+using SplitCompute.Model.Tokenization;
+using SplitCompute.Protocol.Manifests;
+
+namespace SplitCompute.InferenceWorker.Execution;
+
+/// <summary>
+/// The loaded model: weights on the CPU backend, tokenizer, and the shards (made at start if missing or stale) with the manifest
+/// that points clients at them through the gateway's /v1/shards/{sha256}.
+/// </summary>
+public sealed class ModelHost : IDisposable
+{
+    private readonly Gpt2Weights _weights;
+
+    public ModelHost(IOptions<WorkerOptions> options)
+    {
+        var o = options.Value;
+        var directory = Path.GetFullPath(o.ModelDirectory);
+        ModelId = string.IsNullOrWhiteSpace(o.ModelId) ? Path.GetFileName(directory.TrimEnd('/')) : o.ModelId;
+        Config = Gpt2Config.Load(directory);
+        _weights = Gpt2Weights.Load(directory);
+        Backend = new CpuBackend(_weights, o.Threads);
+        Tokenizer = Gpt2Tokenizer.FromDirectory(directory);
+        var index = ShardBuilder.EnsureShards(directory, o.ShardDirectory ?? Path.Combine(directory, "shards"));
+        Shards = new ShardStore(o.ShardDirectory ?? Path.Combine(directory, "shards"));
+        Revision = index.Revision;
+        Manifest = BuildManifest(index, "f32");
+    }
+
+    public string ModelId { get; }
+    public string Revision { get; }
+    public Gpt2Config Config { get; }
+    public ILayerRangeBackend Backend { get; }
+    public Gpt2Tokenizer Tokenizer { get; }
+    public ShardStore Shards { get; }
+
+    /// <summary>All layers and the final norm, f32 shards.</summary>
+    public ShardManifest Manifest { get; }
+
+    public string DeviceName => $"{Environment.ProcessorCount}-core CPU (OpenBLAS)";
+
+    private ShardManifest BuildManifest(ShardIndex index, string dtype) => new()
+    {
+        Model = ModelId,
+        Revision = index.Revision,
+        NLayer = Config.NLayer,
+        NEmbd = Config.NEmbd,
+        NHead = Config.NHead,
+        DType = dtype,
+        LayerNormEpsilon = Config.LayerNormEpsilon,
+        Shards = [.. Enumerable.Range(0, Config.NLayer).Select(l => ToEntry(index.Layer(l, dtype)))],
+        FinalNorm = ToEntry(index.FinalNorm(dtype)),
+    };
+
+    private static Protocol.Manifests.ShardEntry ToEntry(Model.Shards.ShardEntry shard) => new()
+    {
+        Kind = shard.Kind,
+        Layer = shard.Layer,
+        Url = $"/v1/shards/{shard.Sha256}",
+        Sha256 = shard.Sha256,
+        Bytes = shard.Bytes,
+        DType = shard.DType,
+        Tensors = shard.Tensors,
+    };
+
+    public void Dispose()
+    {
+        Backend.Dispose();
+        _weights.Dispose();
+    }
+}

@@ -1,0 +1,100 @@
+using Microsoft.Extensions.Options;
+using SplitCompute.InferenceWorker.Execution;
+using SplitCompute.InferenceWorker.Hosting;
+using SplitCompute.Protocol.Heartbeats;
+using SplitCompute.Redis;
+
+namespace SplitCompute.InferenceWorker.Heartbeat;
+
+/// <summary>
+/// Publishes this worker's <see cref="WorkerHeartbeat"/> to Redis every HeartbeatIntervalMs with a TTL (so a dead worker vanishes
+/// by itself), the shard manifest once per connection, and deletes the heartbeat on shutdown. Redis being down is logged and
+/// retried; it never stops the worker from serving.
+/// </summary>
+internal sealed partial class HeartbeatPublisher(
+    IRedisClient redis, ModelHost model, WorkerStats stats, WorkerIdentity identity, IOptions<WorkerOptions> options,
+    ILogger<HeartbeatPublisher> logger, IHostApplicationLifetime lifetime) : BackgroundService
+{
+    private readonly WorkerOptions _options = options.Value;
+    private bool _manifestPublished;
+    private bool _redisDown;
+
+    public string Key => WorkerHeartbeat.KeyPrefix + identity.WorkerId;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Kestrel's address is known only once the server has started.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+        }
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_options.HeartbeatIntervalMs));
+        do
+        {
+            await PublishOnceAsync(stoppingToken).ConfigureAwait(false);
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    public WorkerHeartbeat Snapshot() => new()
+    {
+        WorkerId = identity.WorkerId,
+        Address = identity.Address,
+        Model = model.ModelId,
+        Revision = model.Revision,
+        NLayer = model.Config.NLayer,
+        NEmbd = model.Config.NEmbd,
+        NPositions = model.Config.NPositions,
+        Device = model.Backend.Name,
+        DeviceName = model.DeviceName,
+        QueueDepth = stats.QueueDepth,
+        InFlight = stats.InFlight,
+        Capacity = _options.Capacity,
+        MsPerLayerToken = stats.MsPerLayerRow,
+        EmbedMsPerToken = stats.EmbedMsPerToken,
+        BacklogMs = stats.BacklogMs(_options.Capacity),
+        UnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+    };
+
+    private async Task PublishOnceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!_manifestPublished)
+            {
+                var manifest = System.Text.Json.JsonSerializer.Serialize(model.Manifest);
+                await redis.SetAsync(WorkerHeartbeat.ManifestKey(model.ModelId, model.Revision), manifest, TimeSpan.FromDays(7), cancellationToken).ConfigureAwait(false);
+                _manifestPublished = true;
+            }
+            await redis.SetAsync(Key, Snapshot().ToJson(), TimeSpan.FromMilliseconds(_options.HeartbeatTtlMs), cancellationToken).ConfigureAwait(false);
+            if (_redisDown) LogRedisBack(logger, identity.WorkerId);
+            _redisDown = false;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or IOException)
+        {
+            if (!_redisDown) LogRedisDown(logger, identity.WorkerId, ex.Message);
+            _redisDown = true;
+            _manifestPublished = false;  // Redis may come back empty (restarted without persistence)
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await redis.DeleteAsync(Key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or IOException)
+        {
+            LogRedisDown(logger, identity.WorkerId, ex.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "worker {WorkerId}: Redis unavailable, heartbeat not published ({Reason}); retrying")]
+    private static partial void LogRedisDown(ILogger logger, string workerId, string reason);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "worker {WorkerId}: Redis reachable again, heartbeat published")]
+    private static partial void LogRedisBack(ILogger logger, string workerId);
+}

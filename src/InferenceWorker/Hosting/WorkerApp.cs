@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Options;
+using SplitCompute.InferenceWorker.Endpoints;
+using SplitCompute.InferenceWorker.Execution;
+using SplitCompute.InferenceWorker.Heartbeat;
+using SplitCompute.Redis;
+
+namespace SplitCompute.InferenceWorker.Hosting;
+
+/// <summary>Composition root of the worker: options, model, executor, heartbeat, endpoints.</summary>
+public static class WorkerApp
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RedisSettings>().BindConfiguration(RedisSettings.Section);
+        builder.Services.AddSingleton<ModelHost>();
+        builder.Services.AddSingleton<WorkerStats>();
+        builder.Services.AddSingleton<HeadExecutor>();
+        builder.Services.AddSingleton<WorkerIdentity>();
+        builder.Services.AddSingleton<IRedisClient>(services =>
+        {
+            var settings = services.GetRequiredService<IOptions<RedisSettings>>().Value;
+            return new RedisConnection(new RedisOptions { Endpoint = settings.Endpoint, Password = settings.Password, ClientName = "splitcompute-worker" },
+                services.GetRequiredService<ILoggerFactory>().CreateLogger<RedisConnection>());
+        });
+        builder.Services.AddSingleton<HeartbeatPublisher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<HeartbeatPublisher>());
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+            kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>($"{WorkerOptions.Section}:MaxRequestBytes") ?? 4 * 1024 * 1024);
+
+        var app = builder.Build();
+        _ = app.Services.GetRequiredService<ModelHost>();  // load the model (and make shards) before accepting requests
+        app.MapGet("/alive", () => Results.Text("alive"));
+        app.MapGet("/health", (HeartbeatPublisher heartbeat) => Results.Json(heartbeat.Snapshot()));
+        app.MapPost("/v1/embeddings", EmbeddingsEndpoint.HandleAsync);
+        app.MapMethods("/v1/shards/{sha256}", ["GET", "HEAD"], ShardsEndpoint.Handle);
+        return app;
+    }
+}

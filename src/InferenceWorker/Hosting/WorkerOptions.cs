@@ -1,0 +1,43 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SplitCompute.InferenceWorker.Hosting;
+
+/// <summary>Configuration section "Worker" (also from the command line: --Worker:ModelDirectory=...).</summary>
+public sealed class WorkerOptions
+{
+    public const string Section = "Worker";
+
+    /// <summary>Hugging Face GPT-2 model directory.</summary>
+    [Required]
+    public string ModelDirectory { get; set; } = "";
+
+    /// <summary>Where content-addressed shards live; default: ModelDirectory/shards.</summary>
+    public string? ShardDirectory { get; set; }
+
+    /// <summary>The model name clients use; default: the model directory's name.</summary>
+    public string? ModelId { get; set; }
+
+    /// <summary>Unique per worker; default: host name and process id.</summary>
+    public string? WorkerId { get; set; }
+
+    /// <summary>The URL gateways forward to (e.g. http://10.0.0.5:8081); default: the first address Kestrel listens on.</summary>
+    public string? PublicAddress { get; set; }
+
+    /// <summary>Forward passes run at once; further requests queue.</summary>
+    [Range(1, 64)]
+    public int Capacity { get; set; } = 1;
+
+    /// <summary>Threads of the CPU backend; default: all cores.</summary>
+    [Range(1, 1024)]
+    public int? Threads { get; set; }
+
+    [Range(50, 500)]
+    public int HeartbeatIntervalMs { get; set; } = 250;
+
+    [Range(200, 60_000)]
+    public int HeartbeatTtlMs { get; set; } = 2_000;
+
+    /// <summary>Largest request body accepted (413 beyond).</summary>
+    [Range(1_024, 64 * 1024 * 1024)]
+    public long MaxRequestBytes { get; set; } = 4 * 1024 * 1024;
+}

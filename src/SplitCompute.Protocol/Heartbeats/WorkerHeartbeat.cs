@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SplitCompute.Protocol.Heartbeats;
+
+/// <summary>
+/// What a worker publishes to Redis at least every 500 ms (key <see cref="KeyPrefix"/>{WorkerId}, with a TTL) so gateways can
+/// plan with live load. Times are the worker's own measurements (EWMA over recent requests).
+/// </summary>
+public sealed record WorkerHeartbeat
+{
+    public const int CurrentVersion = 1;
+    public const string KeyPrefix = "splitcompute:worker:";
+    public const string ManifestKeyPrefix = "splitcompute:manifest:";
+
+    [JsonPropertyName("v")] public int Version { get; init; } = CurrentVersion;
+    [JsonPropertyName("worker_id")] public required string WorkerId { get; init; }
+    [JsonPropertyName("address")] public required string Address { get; init; }
+    [JsonPropertyName("model")] public required string Model { get; init; }
+    [JsonPropertyName("revision")] public required string Revision { get; init; }
+    [JsonPropertyName("n_layer")] public required int NLayer { get; init; }
+    [JsonPropertyName("n_embd")] public required int NEmbd { get; init; }
+    [JsonPropertyName("n_positions")] public required int NPositions { get; init; }
+    [JsonPropertyName("device")] public required string Device { get; init; }
+    [JsonPropertyName("device_name")] public required string DeviceName { get; init; }
+    [JsonPropertyName("queue_depth")] public int QueueDepth { get; init; }
+    [JsonPropertyName("in_flight")] public int InFlight { get; init; }
+    [JsonPropertyName("capacity")] public int Capacity { get; init; }
+    [JsonPropertyName("ms_per_layer_token")] public double MsPerLayerToken { get; init; }
+    [JsonPropertyName("embed_ms_per_token")] public double EmbedMsPerToken { get; init; }
+    [JsonPropertyName("backlog_ms")] public double BacklogMs { get; init; }
+    [JsonPropertyName("unix_ms")] public long UnixMs { get; init; }
+
+    private static readonly JsonSerializerOptions Options = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Options);
+
+    /// <summary>Parses a heartbeat; null when it is malformed or of another version (a bad entry never breaks a gateway).</summary>
+    public static WorkerHeartbeat? TryParse(string? json)
+    {
+        if (string.IsNullOrEmpty(json)) return null;
+        try
+        {
+            var heartbeat = JsonSerializer.Deserialize<WorkerHeartbeat>(json, Options);
+            return heartbeat is { Version: CurrentVersion, NLayer: > 0, NEmbd: > 0, Capacity: > 0 } && Uri.TryCreate(heartbeat.Address, UriKind.Absolute, out _)
+                ? heartbeat
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public static string ManifestKey(string model, string revision) => $"{ManifestKeyPrefix}{model}:{revision}";
+}
