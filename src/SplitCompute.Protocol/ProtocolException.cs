@@ -12,7 +12,11 @@ public sealed class ProtocolException : Exception
     {
         Field = field;
         Offset = offset;
+        Detail = message;
     }
+
+    /// <summary>The message without the field/offset prefix.</summary>
+    public string Detail { get; }
 
     /// <summary>The offending field (e.g. "shape", "manifest.shards[3].sha256"), when one is to blame.</summary>
     public string? Field { get; }
