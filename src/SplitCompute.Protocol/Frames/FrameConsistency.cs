@@ -24,7 +24,7 @@ internal static class FrameConsistency
 
         var rank = kind == FrameKind.Hidden ? 3 : 2;
         if (shape.Count != rank)
-            return ("shape", $"a {FrameFormat.ToWire(kind)} frame has shape {(rank == 3 ? "[B, T, C]" : "[B, C]")}: expected {rank} dimensions, found {shape.Count}");
+            return ("shape", $"{(kind == FrameKind.Hidden ? "a hidden" : "an embeddings")} frame has shape {(rank == 3 ? "[B, T, C]" : "[B, C]")}: expected {rank} dimensions, found {shape.Count}");
         for (var i = 0; i < rank; i++)
         {
             if (shape[i] < 1) return ($"shape[{i}]", $"expected >= 1, found {shape[i]}");
