@@ -1,0 +1,30 @@
+namespace SplitCompute.Protocol;
+
+/// <summary>
+/// Every HTTP header name the protocol uses, in one place so gateway, worker and edge cannot drift apart.
+/// HTTP header names are case-insensitive; these spellings are what writers emit.
+/// </summary>
+public static class HeaderNames
+{
+    /// <summary>All protocol headers start with this; a request with none of them is a plain OpenAI-style request.</summary>
+    public const string Prefix = "X-SplitCompute-";
+
+    // Request (client capability) headers.
+    public const string Version = Prefix + "Version";
+    public const string Adapter = Prefix + "Adapter";
+    public const string Limits = Prefix + "Limits";
+    public const string Features = Prefix + "Features";
+    public const string Perf = Prefix + "Perf";
+    public const string Network = Prefix + "Network";
+    public const string Shards = Prefix + "Shards";
+    public const string Split = Prefix + "Split";
+
+    // Response headers.
+    /// <summary>One per problem found in the capability headers; the request still succeeds.</summary>
+    public const string Warning = Prefix + "Warning";
+    public const string Decision = Prefix + "Decision";
+    public const string Predicted = Prefix + "Predicted";
+
+    /// <summary>The capability headers, in the order writers emit them.</summary>
+    public static IReadOnlyList<string> CapabilityHeaders { get; } = [Version, Adapter, Limits, Features, Perf, Network, Shards, Split];
+}

@@ -1,0 +1,11 @@
+namespace SplitCompute.Protocol;
+
+/// <summary>Content types of the binary formats, for Accept / Content-Type negotiation.</summary>
+public static class MediaTypes
+{
+    /// <summary>A hidden-state (or finished-embeddings) frame, see docs/protocol.md.</summary>
+    public const string HiddenState = "application/vnd.splitcompute.hidden-state";
+
+    /// <summary>A shard manifest as a standalone JSON document.</summary>
+    public const string ShardManifest = "application/vnd.splitcompute.shard-manifest+json";
+}
