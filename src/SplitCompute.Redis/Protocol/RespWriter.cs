@@ -43,6 +43,51 @@ public static class RespWriter
         output.Advance(length);
     }
 
+    /// <summary>
+    /// Appends any value in its RESP2 form: what a server sends. The client never needs it; tests and fakes do, and it
+    /// is the parser's exact inverse.
+    /// </summary>
+    public static void Write(IBufferWriter<byte> output, RespValue value)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        switch (value.Type)
+        {
+            case RespType.SimpleString:
+            case RespType.Error:
+                WriteLine(output, (char)value.Type, System.Text.Encoding.UTF8.GetBytes(value.AsString()!));
+                break;
+            case RespType.Integer:
+                WriteLine(output, ':', System.Text.Encoding.ASCII.GetBytes(value.AsInteger().ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                break;
+            case RespType.BulkString:
+                if (value.AsBytes() is not { } bytes)
+                {
+                    WriteLine(output, '$', "-1"u8);
+                    break;
+                }
+                WriteLine(output, '$', System.Text.Encoding.ASCII.GetBytes(bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                output.Write(bytes);
+                output.Write("\r\n"u8);
+                break;
+            default:
+                if (value.AsArray() is not { } items)
+                {
+                    WriteLine(output, '*', "-1"u8);
+                    break;
+                }
+                WriteLine(output, '*', System.Text.Encoding.ASCII.GetBytes(items.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                foreach (var item in items) Write(output, item);
+                break;
+        }
+    }
+
+    private static void WriteLine(IBufferWriter<byte> output, char prefix, ReadOnlySpan<byte> text)
+    {
+        output.Write([(byte)prefix]);
+        output.Write(text);
+        output.Write("\r\n"u8);
+    }
+
     private static int WriteBulk(Span<byte> destination, RedisArg arg)
     {
         var length = arg.ByteCount;
