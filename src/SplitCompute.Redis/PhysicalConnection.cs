@@ -53,13 +53,19 @@ internal sealed class PhysicalConnection : IAsyncDisposable
 
     public bool IsAlive => Volatile.Read(ref _failure) is null;
 
-    /// <summary>Queues an encoded command; the task completes with its reply or fails with a <see cref="RedisException"/>.</summary>
-    public Task<RespValue> SendAsync(string name, byte[] payload, CancellationToken cancellationToken)
+    /// <summary>Queues a command for writing; it completes with its reply or fails with a <see cref="RedisException"/>.</summary>
+    public void Enqueue(PendingCommand command)
     {
-        var command = new PendingCommand(name, payload, cancellationToken);
         if (!_writes.Writer.TryWrite(command))
             command.TrySetException(Volatile.Read(ref _failure) ?? Closed("the connection is closed"));
-        return cancellationToken.CanBeCanceled ? command.Task.WaitAsync(cancellationToken) : command.Task;
+    }
+
+    /// <summary>Sends one command and waits for its reply (the handshake uses this before the connection is published).</summary>
+    public Task<RespValue> SendAsync(string name, byte[] payload)
+    {
+        var command = new PendingCommand(name, payload, CancellationToken.None);
+        Enqueue(command);
+        return command.Task;
     }
 
     private async Task WriteLoopAsync()

@@ -11,8 +11,9 @@ namespace SplitCompute.Redis;
 /// their commands are written in order and their replies matched in order. When the connection drops, pending
 /// commands fail with <see cref="RedisConnectionException"/> and it is re-established in the background with
 /// exponential backoff (<see cref="RedisOptions.InitialReconnectDelay"/> doubling to <see cref="RedisOptions.MaxReconnectDelay"/>);
-/// a command issued while disconnected tries to connect at once if the backoff allows, and otherwise fails fast rather
-/// than queueing, so a heartbeat or a routing decision is never held up by an absent Redis.
+/// a command issued while disconnected waits for the connection attempt it starts (or the one in progress) if the backoff
+/// allows, and otherwise fails fast rather than queueing, so a heartbeat or a routing decision is never held up by an
+/// absent Redis. Commands keep the order they were issued in, including those that waited for a connection.
 /// </summary>
 public sealed partial class RedisConnection : IRedisClient, IAsyncDisposable
 {
@@ -24,6 +25,7 @@ public sealed partial class RedisConnection : IRedisClient, IAsyncDisposable
     private readonly CancellationTokenSource _disposed = new();
     private PhysicalConnection? _current;
     private Task<PhysicalConnection>? _connecting;
+    private readonly List<PendingCommand> _backlog = []; // issued while _connecting runs; written first, in order, once it succeeds
     private Task? _reconnectLoop;
     private TimeSpan _backoff;
     private long _nextAttemptAt; // Stopwatch timestamp before which no new connection attempt starts
@@ -64,18 +66,34 @@ public sealed partial class RedisConnection : IRedisClient, IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
         // Encoded here, synchronously, because the span cannot be kept across an await.
-        var payload = RespWriter.Encode(command, args);
+        var pending = new PendingCommand(command, RespWriter.Encode(command, args), cancellationToken);
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<RespValue>(cancellationToken);
         var connection = Volatile.Read(ref _current);
-        return connection is { IsAlive: true }
-            ? connection.SendAsync(command, payload, cancellationToken)
-            : ConnectThenSendAsync(command, payload, cancellationToken);
+        if (connection is { IsAlive: true }) connection.Enqueue(pending);
+        else EnqueueWhileDisconnected(pending);
+        // Cancelling only stops the wait: a command already written still gets (and discards) its reply.
+        return cancellationToken.CanBeCanceled ? pending.Task.WaitAsync(cancellationToken) : pending.Task;
     }
 
-    private async Task<RespValue> ConnectThenSendAsync(string command, byte[] payload, CancellationToken cancellationToken)
+    private void EnqueueWhileDisconnected(PendingCommand command)
     {
-        var connection = await EnsureConnectedAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.SendAsync(command, payload, cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            if (_current is { IsAlive: true } live)
+            {
+                live.Enqueue(command);
+                return;
+            }
+            if (_connecting is not { IsCompleted: false })
+            {
+                if (StartConnectLocked() is { } refused)
+                {
+                    command.TrySetException(refused);
+                    return;
+                }
+            }
+            _backlog.Add(command);
+        }
     }
 
     /// <summary>The live connection, the attempt in progress, a new attempt, or (inside the backoff) an immediate failure.</summary>
@@ -85,17 +103,23 @@ public sealed partial class RedisConnection : IRedisClient, IAsyncDisposable
         {
             if (_current is { IsAlive: true } live) return Task.FromResult(live);
             if (_connecting is { IsCompleted: false } attempt) return attempt;
-            if (_disposed.IsCancellationRequested) return Task.FromException<PhysicalConnection>(new ObjectDisposedException(nameof(RedisConnection)));
-            var wait = _nextAttemptAt - Stopwatch.GetTimestamp();
-            if (wait > 0)
-            {
-                var ms = wait * 1000 / Stopwatch.Frequency;
-                return Task.FromException<PhysicalConnection>(new RedisConnectionException(Endpoint,
-                    $"not connected (last error: {_lastConnectError?.Message ?? "none"}); next attempt in {ms} ms", _lastConnectError));
-            }
-            _connecting = ConnectCoreAsync();
-            return _connecting;
+            return StartConnectLocked() is { } refused ? Task.FromException<PhysicalConnection>(refused) : _connecting!;
         }
+    }
+
+    /// <summary>Starts a connection attempt, or returns why not (disposed, or inside the backoff). Caller holds _gate.</summary>
+    private Exception? StartConnectLocked()
+    {
+        if (_disposed.IsCancellationRequested) return new ObjectDisposedException(nameof(RedisConnection));
+        var wait = _nextAttemptAt - Stopwatch.GetTimestamp();
+        if (wait > 0)
+        {
+            var ms = wait * 1000 / Stopwatch.Frequency;
+            return new RedisConnectionException(Endpoint,
+                $"not connected (last error: {_lastConnectError?.Message ?? "none"}); next attempt in {ms} ms", _lastConnectError);
+        }
+        _connecting = ConnectCoreAsync();
+        return null;
     }
 
     private async Task<PhysicalConnection> ConnectCoreAsync()
@@ -122,6 +146,8 @@ public sealed partial class RedisConnection : IRedisClient, IAsyncDisposable
             lock (_gate)
             {
                 if (_disposed.IsCancellationRequested) throw new ObjectDisposedException(nameof(RedisConnection));
+                foreach (var waiting in _backlog) connection.Enqueue(waiting);
+                _backlog.Clear();
                 _current = connection;
                 _backoff = _options.InitialReconnectDelay;
                 _nextAttemptAt = 0;
@@ -141,13 +167,17 @@ public sealed partial class RedisConnection : IRedisClient, IAsyncDisposable
                 _ => new RedisConnectionException(Endpoint, $"could not connect: {ex.Message}", ex),
             };
             TimeSpan delay;
+            PendingCommand[] waiting;
             lock (_gate)
             {
+                waiting = [.. _backlog];
+                _backlog.Clear();
                 delay = _backoff;
                 _nextAttemptAt = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
                 _backoff = TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, _options.MaxReconnectDelay.Ticks));
                 _lastConnectError = failure;
             }
+            foreach (var command in waiting) command.TrySetException(failure);
             if (!_disposed.IsCancellationRequested)
             {
                 _logger.LogWarning("Could not connect to Redis at {Endpoint}, retrying in {DelayMs} ms: {Error}", Endpoint, delay.TotalMilliseconds, failure.Message);
@@ -163,12 +193,12 @@ public sealed partial class RedisConnection : IRedisClient, IAsyncDisposable
         if (_options.Password is { } password)
         {
             var auth = RespWriter.Encode("AUTH", _options.User is { } user ? [user, password] : [password]);
-            await connection.SendAsync("AUTH", auth, default).ConfigureAwait(false);
+            await connection.SendAsync("AUTH", auth).ConfigureAwait(false);
         }
         if (_options.Database != 0)
-            await connection.SendAsync("SELECT", RespWriter.Encode("SELECT", [_options.Database]), default).ConfigureAwait(false);
+            await connection.SendAsync("SELECT", RespWriter.Encode("SELECT", [_options.Database])).ConfigureAwait(false);
         if (_options.ClientName is { } name)
-            await connection.SendAsync("CLIENT", RespWriter.Encode("CLIENT", ["SETNAME", name]), default).ConfigureAwait(false);
+            await connection.SendAsync("CLIENT", RespWriter.Encode("CLIENT", ["SETNAME", name])).ConfigureAwait(false);
     }
 
     private void OnConnectionFailed(PhysicalConnection connection, Exception failure)
