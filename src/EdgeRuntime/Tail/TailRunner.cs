@@ -1,0 +1,72 @@
+using SplitCompute.Model.Config;
+using SplitCompute.Model.Cpu;
+using SplitCompute.Model.Forward;
+using SplitCompute.Model.Gpt2;
+using SplitCompute.Model.SafeTensors;
+using SplitCompute.Protocol.Frames;
+using SplitCompute.Protocol.Manifests;
+
+namespace SplitCompute.EdgeRuntime.Tail;
+
+/// <summary>
+/// Runs layers [k, N), the final norm and pooling for a hidden-state frame on this machine. Until the Dawn (WebGPU) backend lands
+/// the tail runs on the CPU backend through the same layer-range API. Weights are bound once per (revision, k) and kept.
+/// </summary>
+public sealed class TailRunner : IDisposable
+{
+    private readonly Lock _gate = new();
+    private (string Key, Gpt2Weights Weights, CpuBackend Backend)? _loaded;
+
+    public float[][] Run(HiddenStateFrame frame, IReadOnlyList<string> shardPaths)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var manifest = frame.Manifest ?? throw new ArgumentException("a hidden-state frame carries a manifest", nameof(frame));
+        lock (_gate)  // one tail at a time: a request for another revision or k must not release weights in use
+        {
+            return RunLocked(frame, Backend(manifest, frame.LayersDone, shardPaths));
+        }
+    }
+
+    private static float[][] RunLocked(HiddenStateFrame frame, CpuBackend backend)
+    {
+        // The tail needs only the mask: ids are not sent, padding follows the lengths (right-padded).
+        var b = frame.BatchSize;
+        var t = frame.SequenceLength;
+        var mask = new byte[b * t];
+        for (var i = 0; i < b; i++) mask.AsSpan(i * t, frame.Lengths[i]).Fill(1);
+        var batch = new TokenBatch(b, t, new int[b * t], mask);
+        var hidden = new HiddenState(batch, frame.Channels, frame.Data, frame.LayersDone);
+
+        backend.RunLayers(hidden, frame.LayersDone, frame.LayerCount);
+        backend.ApplyFinalNorm(hidden);
+        return Pooler.Pool(hidden, frame.Pooling == FramePooling.Last ? Pooling.Last : Pooling.Mean);
+    }
+
+    private CpuBackend Backend(ShardManifest manifest, int k, IReadOnlyList<string> shardPaths)
+    {
+        var key = $"{manifest.Model}@{manifest.Revision}/{k}";
+        {
+            if (_loaded is { } loaded && loaded.Key == key) return loaded.Backend;
+            // The tail never embeds, so vocabulary size and positions do not matter; 1 keeps the config valid.
+            var config = new Gpt2Config(1, 1, manifest.NEmbd, manifest.NLayer, manifest.NHead, (float)manifest.LayerNormEpsilon, "gelu_new");
+            var weights = Gpt2Weights.Bind(Checkpoint.OpenFiles($"shard cache for {key}", shardPaths), config, k.., embeddings: false, finalNorm: true);
+            var backend = new CpuBackend(weights);
+            Release();
+            _loaded = (key, weights, backend);
+            return backend;
+        }
+    }
+
+    private void Release()
+    {
+        if (_loaded is not { } loaded) return;
+        loaded.Backend.Dispose();
+        loaded.Weights.Dispose();
+        _loaded = null;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate) Release();
+    }
+}

@@ -1,0 +1,30 @@
+using SplitCompute.Gateway.Workers;
+using SplitCompute.Model.Shards;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace SplitCompute.Gateway.Forwarding;
+
+/// <summary>
+/// GET/HEAD /v1/shards/{sha256}: forwarded through YARP to a worker (any live one; every worker of a revision holds all its
+/// shards). Malformed names are refused here, before any worker sees them; another worker is tried if the first fails.
+/// </summary>
+internal sealed class ShardsProxy(WorkerRegistry registry, IHttpForwarder forwarder, ForwarderClient client)
+{
+    public async Task HandleAsync(HttpContext context, string sha256)
+    {
+        if (!ShardStore.IsValidHash(sha256))
+        {
+            await Results.Problem(detail: "a shard name is 64 lowercase hexadecimal characters (its SHA-256)", statusCode: 400).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        foreach (var worker in registry.Current.Workers.OrderBy(w => w.BacklogMs).Take(2))
+        {
+            var error = await forwarder.SendAsync(context, worker.Address, client.Invoker, ForwarderRequestConfig.Empty,
+                new WorkerTransformer($"/v1/shards/{sha256}", null, worker.WorkerId, [])).ConfigureAwait(false);
+            if (error == ForwarderError.None || context.Response.HasStarted) return;
+            context.Response.Clear();
+        }
+        context.Response.Headers.RetryAfter = "2";
+        await Results.Problem(detail: "no worker can serve shards right now", statusCode: 503).ExecuteAsync(context).ConfigureAwait(false);
+    }
+}

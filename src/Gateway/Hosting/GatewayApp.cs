@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Options;
+using SplitCompute.Gateway.Decisions;
+using SplitCompute.Gateway.Forwarding;
+using SplitCompute.Gateway.Planning;
+using SplitCompute.Gateway.Workers;
+using SplitCompute.Model.Tokenization;
+using SplitCompute.Redis;
+
+namespace SplitCompute.Gateway.Hosting;
+
+/// <summary>Composition root of the gateway: options, Redis, the worker registry, the planner, YARP's forwarder, endpoints.</summary>
+public static class GatewayApp
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var services = builder.Services;
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PlannerOptions>().BindConfiguration(PlannerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IRedisClient>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
+            return new RedisConnection(new RedisOptions { Endpoint = o.RedisEndpoint, Password = o.RedisPassword, ClientName = "splitcompute-gateway" },
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<RedisConnection>());
+        });
+        services.AddSingleton<WorkerRegistry>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkerRegistry>());
+        services.AddSingleton<DecisionLog>();
+        services.AddHostedService(sp => sp.GetRequiredService<DecisionLog>());
+        services.AddSingleton<WorkerSelector>();
+        services.AddSingleton<SplitPlanner>();
+        services.AddSingleton<ForwarderClient>();
+        services.AddSingleton(_ => Gpt2Tokenizer.CreateDefault());
+        services.AddSingleton<EmbeddingsProxy>();
+        services.AddSingleton<ShardsProxy>();
+        services.AddHttpForwarder();
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+            kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>($"{GatewayOptions.Section}:MaxRequestBytes") ?? 4 * 1024 * 1024);
+
+        var app = builder.Build();
+        app.MapGet("/alive", () => Results.Text("alive"));
+        app.MapGet("/health", (WorkerRegistry registry) =>
+        {
+            var snapshot = registry.Current;
+            return Results.Json(new { redis = snapshot.RedisHealthy, workers = snapshot.Workers.Select(w => new { w.WorkerId, w.Model, w.Address, w.BacklogMs }) },
+                statusCode: snapshot.Workers.Count > 0 ? 200 : 503);
+        });
+        app.MapPost("/v1/embeddings", (HttpContext context, EmbeddingsProxy proxy) => proxy.HandleAsync(context));
+        app.MapMethods("/v1/shards/{sha256}", ["GET", "HEAD"], (HttpContext context, string sha256, ShardsProxy proxy) => proxy.HandleAsync(context, sha256));
+        app.MapGet("/v1/decisions", (DecisionLog log) => Results.Json(log.Recent()));
+        return app;
+    }
+}
