@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Hosting;
 using SplitCompute.Redis;
+using SplitCompute.Redis.Protocol;
 
 namespace SplitCompute.Gateway.Decisions;
 

@@ -1,0 +1,20 @@
+namespace SplitCompute.EdgeRuntime.Client;
+
+/// <summary>How an edge client reaches the gateway and what it tells the planner about itself.</summary>
+public sealed record EdgeOptions(Uri Gateway, string CacheDirectory)
+{
+    /// <summary>Model name sent in requests; null lets the gateway use its default.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Measured matrix-product rate of the device that runs the tail (GFLOP/s).</summary>
+    public double Gflops { get; init; } = 10;
+
+    /// <summary>Host-to-device copy rate (GB/s); for the CPU backend, memory bandwidth.</summary>
+    public double UploadGbps { get; init; } = 5;
+
+    public double DownlinkMbps { get; init; } = 1_000;
+
+    public double RttMs { get; init; } = 1;
+
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(2);
+}
