@@ -153,7 +153,11 @@ internal sealed class PhysicalConnection : IAsyncDisposable
         PendingCommand? command;
         lock (_lock) _pending.TryDequeue(out command);
         if (command is null) throw new RespProtocolException($"received a reply ({reply}) with no command pending", _parser.Position);
-        if (reply.IsError) command.TrySetException(new RedisServerException(reply.AsString()!));
+        // A reply that beat the timer (a starved thread pool delays it) but not the deadline still counts as a timeout,
+        // so callers see one rule; the stream is still in step here, so the connection is kept.
+        if (_commandTimeout != Timeout.InfiniteTimeSpan && Stopwatch.GetElapsedTime(command.SentAt) > _commandTimeout)
+            command.TrySetException(new RedisTimeoutException(_endpoint, command.Name, _commandTimeout));
+        else if (reply.IsError) command.TrySetException(new RedisServerException(reply.AsString()!));
         else command.TrySetResult(reply);
     }
 

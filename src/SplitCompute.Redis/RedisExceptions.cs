@@ -19,13 +19,14 @@ public sealed class RedisConnectionException : RedisException
 }
 
 /// <summary>
-/// No reply within <see cref="RedisOptions.CommandTimeout"/>. RESP replies carry no ids, so the connection that timed
-/// out is closed (a late reply would otherwise be handed to the next command) and re-established.
+/// No reply within <see cref="RedisOptions.CommandTimeout"/> (the command may still have run). RESP replies carry no
+/// ids, so when the reply is still outstanding the connection is closed (a late reply would otherwise be handed to the
+/// next command) and re-established; commands pipelined behind it fail with <see cref="RedisConnectionException"/>.
 /// </summary>
 public sealed class RedisTimeoutException : RedisException
 {
     public RedisTimeoutException(string endpoint, string command, TimeSpan timeout)
-        : base($"Redis {endpoint}: {command} got no reply within {timeout.TotalMilliseconds:0} ms; the connection was closed and will be re-established")
+        : base($"Redis {endpoint}: {command} got no reply within {timeout.TotalMilliseconds:0} ms")
     {
         Endpoint = endpoint;
         Command = command;
