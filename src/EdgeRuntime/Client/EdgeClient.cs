@@ -71,7 +71,9 @@ public sealed class EdgeClient : IDisposable
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/embeddings")
         {
-            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?> { ["model"] = _options.Model, ["input"] = input })),
+            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(_options.Model is null
+                ? new Dictionary<string, object> { ["input"] = input }
+                : new Dictionary<string, object> { ["model"] = _options.Model, ["input"] = input })),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(MediaTypes.HiddenState));

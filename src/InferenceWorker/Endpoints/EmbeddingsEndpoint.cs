@@ -44,7 +44,9 @@ internal static class EmbeddingsEndpoint
             return Problem(StatusCodes.Status400BadRequest, $"{WorkerHeaders.SplitK} must be an integer in [0, {n}]");
         var pooling = request.Headers[WorkerHeaders.Pooling].ToString() == "last" ? Pooling.Last : Pooling.Mean;
 
-        var sequences = parsed.TokenIds is { } ids ? ids : [.. parsed.Texts!.Select(model.Tokenizer.Encode)];
+        if (parsed.TokenIds is null && model.Tokenizer is null)
+            return Problem(StatusCodes.Status400BadRequest, $"model '{model.ModelId}' has no tokenizer files (vocab.json, merges.txt); send token ids as input");
+        var sequences = parsed.TokenIds is { } ids ? ids : [.. parsed.Texts!.Select(model.Tokenizer!.Encode)];
         for (var i = 0; i < sequences.Count; i++)
         {
             if (sequences[i].Length == 0) return Problem(StatusCodes.Status400BadRequest, $"input[{i}] encodes to no tokens");

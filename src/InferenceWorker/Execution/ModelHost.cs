@@ -26,7 +26,8 @@ public sealed class ModelHost : IDisposable
         Config = Gpt2Config.Load(directory);
         _weights = Gpt2Weights.Load(directory);
         Backend = new CpuBackend(_weights, o.Threads);
-        Tokenizer = Gpt2Tokenizer.FromDirectory(directory);
+        // A model directory without vocab files (like a bare checkpoint) serves token-id input only.
+        Tokenizer = HasVocabulary(directory) ? Gpt2Tokenizer.FromDirectory(directory) : null;
         var index = ShardBuilder.EnsureShards(directory, o.ShardDirectory ?? Path.Combine(directory, "shards"));
         Shards = new ShardStore(o.ShardDirectory ?? Path.Combine(directory, "shards"));
         Revision = index.Revision;
@@ -37,7 +38,8 @@ public sealed class ModelHost : IDisposable
     public string Revision { get; }
     public Gpt2Config Config { get; }
     public ILayerRangeBackend Backend { get; }
-    public Gpt2Tokenizer Tokenizer { get; }
+    /// <summary>Null when the model directory has no vocab files: only token ids are accepted then.</summary>
+    public Gpt2Tokenizer? Tokenizer { get; }
     public ShardStore Shards { get; }
 
     /// <summary>All layers and the final norm, f32 shards.</summary>
@@ -68,6 +70,10 @@ public sealed class ModelHost : IDisposable
         DType = shard.DType,
         Tensors = shard.Tensors,
     };
+
+    private static bool HasVocabulary(string directory) =>
+        (File.Exists(Path.Combine(directory, "vocab.json")) || File.Exists(Path.Combine(directory, "encoder.json")))
+        && (File.Exists(Path.Combine(directory, "merges.txt")) || File.Exists(Path.Combine(directory, "vocab.bpe")));
 
     public void Dispose()
     {

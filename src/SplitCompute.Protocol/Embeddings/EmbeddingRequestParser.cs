@@ -36,7 +36,8 @@ public static class EmbeddingRequestParser
             switch (name)
             {
                 case "model":
-                    if (reader.TokenType != JsonTokenType.String) throw new ProtocolException("expected a string", "model");
+                    // null means "the gateway's default", like an absent field.
+                    if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null)) throw new ProtocolException("expected a string", "model");
                     model = reader.GetString();
                     break;
                 case "input":

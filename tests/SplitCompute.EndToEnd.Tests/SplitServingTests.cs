@@ -1,0 +1,90 @@
+using System.Net;
+using System.Text.Json;
+using SplitCompute.EdgeRuntime.Client;
+using SplitCompute.Protocol;
+
+namespace SplitCompute.EndToEnd.Tests;
+
+/// <summary>Gateway -> worker -> edge on real servers: split answers equal cloud-only ones, and the plan follows load and capability.</summary>
+public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<SplitCluster>
+{
+    private static readonly string[] Texts = ["Hello world", "SplitCompute splits GPT-2 between cloud and edge, layer by layer.", "a"];
+
+    [Fact]
+    public async Task Every_split_point_gives_the_cloud_only_embeddings()
+    {
+        using var edge = cluster.NewEdgeClient();
+        var cloud = await edge.EmbedTextsAsync(Texts, EdgeSplit.None);
+        Assert.Equal(4, cloud.K);
+        Assert.Equal("cloud", cloud.Backend);
+        for (var k = 0; k < 4; k++)
+        {
+            var split = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(k));
+            Assert.Equal(k, split.K);
+            Assert.Equal("cpu", split.Backend);
+            Assert.False(split.FellBack, split.FallbackReason);
+            Assert.Equal(3, split.Embeddings.Length);
+            var max = cloud.Embeddings.SelectMany(e => e).Zip(split.Embeddings.SelectMany(e => e)).Max(p => Math.Abs(p.First - p.Second));
+            Assert.True(max <= 1e-4, $"k = {k}: max |difference| {max:E3}");
+            Assert.Contains($"k={k}; n=4; worker=", split.Decision, StringComparison.Ordinal);
+            Assert.NotNull(split.Predicted);
+        }
+    }
+
+    [Fact]
+    public async Task Token_id_batches_of_different_lengths_split_like_cloud_only()
+    {
+        using var edge = cluster.NewEdgeClient();
+        int[][] ids = [[15496, 995, 11, 257, 1332], [7, 8, 9, 10, 11, 12, 13, 14, 15]];
+        var cloud = await edge.EmbedIdsAsync(ids, EdgeSplit.None);
+        var split = await edge.EmbedIdsAsync(ids, EdgeSplit.Force(2));
+        var max = cloud.Embeddings.SelectMany(e => e).Zip(split.Embeddings.SelectMany(e => e)).Max(p => Math.Abs(p.First - p.Second));
+        Assert.True(max <= 1e-4, $"max |difference| {max:E3}");
+    }
+
+    [Fact]
+    public async Task Plain_OpenAI_clients_get_OpenAI_json_from_the_cloud()
+    {
+        using var http = cluster.NewHttpClient();
+        using var response = await http.PostAsync("/v1/embeddings", Requests.Texts("Hello world", "again"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("list", json.RootElement.GetProperty("object").GetString());
+        Assert.Equal(2, json.RootElement.GetProperty("data").GetArrayLength());
+        Assert.Equal(64, json.RootElement.GetProperty("data")[1].GetProperty("embedding").GetArrayLength());
+        Assert.Equal(3, json.RootElement.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+        Assert.StartsWith("k=4; n=4", response.Headers.GetValues(HeaderNames.Decision).Single(), StringComparison.Ordinal);
+
+        using var edge = cluster.NewEdgeClient();
+        var viaEdge = await edge.EmbedTextsAsync(["Hello world", "again"], EdgeSplit.Force(1));
+        var openAi = json.RootElement.GetProperty("data").EnumerateArray().SelectMany(d => d.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()));
+        var max = openAi.Zip(viaEdge.Embeddings.SelectMany(e => e)).Max(p => Math.Abs(p.First - p.Second));
+        Assert.True(max <= 1e-4, $"max |difference| {max:E3}");
+    }
+
+    [Fact]
+    public async Task A_slow_client_gets_fewer_layers_than_a_fast_one()
+    {
+        using var fast = cluster.NewEdgeClient(gflops: 1_000);
+        using var slow = cluster.NewEdgeClient(gflops: 0.01);
+        await fast.EmbedTextsAsync(Texts, EdgeSplit.Force(0));  // fill the fast client's shard cache
+        var fastPlan = await fast.EmbedTextsAsync(Texts, EdgeSplit.Auto);
+        var slowPlan = await slow.EmbedTextsAsync(Texts, EdgeSplit.Auto);
+        Assert.True(fastPlan.K < slowPlan.K, $"fast k = {fastPlan.K}, slow k = {slowPlan.K}; {fastPlan.Predicted} / {slowPlan.Predicted}");
+        Assert.Equal(4, slowPlan.K);
+    }
+
+    [Fact]
+    public async Task Malformed_capability_headers_are_reported_back_and_never_fail_the_request()
+    {
+        using var http = cluster.NewHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/embeddings") { Content = Requests.Texts("Hello") };
+        request.Headers.TryAddWithoutValidation(HeaderNames.Version, "1");
+        request.Headers.TryAddWithoutValidation(HeaderNames.Perf, "gflops=-5, upload-gbps=abc");
+        request.Headers.TryAddWithoutValidation(HeaderNames.Network, new string('x', 5000));
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var warnings = response.Headers.GetValues(HeaderNames.Warning).ToList();
+        Assert.Contains(warnings, w => w.Contains("gflops", StringComparison.Ordinal));
+    }
+}
