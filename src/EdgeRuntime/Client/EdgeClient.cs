@@ -96,7 +96,7 @@ public sealed class EdgeClient : IDisposable
     {
         Adapter = new AdapterInfo(Vendor: "cpu", Architecture: System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant(),
             Device: $"{Environment.ProcessorCount}-core CPU", Backend: Backend),
-        Perf = new PerfMeasurements(_options.Gflops, _options.UploadGbps),
+        Perf = new PerfMeasurements(_options.Gflops, _options.UploadGBps * 8),  // the header carries Gbit/s
         Network = new NetworkMeasurements(_options.DownlinkMbps, _options.RttMs),
         HeldShards = [.. _cache.HeldShards().Take(CapabilityBounds.MaxShards).Select(h => CapabilityHeaderWriter.ShardPrefix(h))],
         Split = preference,

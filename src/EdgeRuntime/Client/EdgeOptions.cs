@@ -10,7 +10,7 @@ public sealed record EdgeOptions(Uri Gateway, string CacheDirectory)
     public double Gflops { get; init; } = 10;
 
     /// <summary>Host-to-device copy rate (GB/s); for the CPU backend, memory bandwidth.</summary>
-    public double UploadGbps { get; init; } = 5;
+    public double UploadGBps { get; init; } = 5;
 
     public double DownlinkMbps { get; init; } = 1_000;
 

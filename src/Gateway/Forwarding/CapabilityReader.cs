@@ -24,7 +24,7 @@ internal static class CapabilityReader
         {
             client = new ClientProfile(
                 caps.Perf!.Gflops!.Value,
-                caps.Perf.UploadGbps ?? 1.0,  // unknown upload rate: assume a modest 1 GB/s
+                (caps.Perf.UploadGbps ?? 8.0) / 8,  // the header is Gbit/s, the planner works in GB/s; unknown: assume 1 GB/s
                 caps.Network!.DownlinkMbps!.Value,
                 caps.Network.RttMs!.Value,
                 caps.HeldShards.ToHashSet(StringComparer.Ordinal));
