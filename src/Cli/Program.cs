@@ -5,6 +5,10 @@ var root = new RootCommand("SplitCompute: layer-level load balancing of transfor
 {
     ModelCommand.Create(),
     EmbedCommand.Create(),
+    UpCommand.Create(),
+    EdgeCommand.Create(),
     DemoCommand.Create(),
+    ServiceCommands.Worker(),
+    ServiceCommands.Gateway(),
 };
-return root.Parse(args).Invoke();
+return await root.Parse(args).InvokeAsync();

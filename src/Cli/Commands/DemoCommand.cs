@@ -1,18 +1,20 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using SplitCompute.Cli.Local;
+using SplitCompute.EdgeRuntime.Client;
 using SplitCompute.Model.Config;
-using SplitCompute.Model.Cpu;
-using SplitCompute.Model.Forward;
-using SplitCompute.Model.Gpt2;
 using SplitCompute.Model.Init;
-using SplitCompute.Model.Tokenization;
 
 namespace SplitCompute.Cli.Commands;
 
 /// <summary>
-/// `demo`: the product's main job on one machine. Today: create the embedded default model if absent, embed a few texts unsplit
-/// and split at the middle layer through the layer-range API, show that both agree, and print the timings of each stage.
+/// `demo`: the product's main job on one machine. Creates the embedded default model if absent, starts redis-server, a worker and
+/// the gateway (`up`), then embeds the same texts through the edge runtime: with the split the gateway picks, cloud-only, with a
+/// forced middle split, and with the gateway's pick again once the shards are cached. Every answer is compared with cloud-only,
+/// each decision and timing breakdown is printed, and everything is stopped.
 /// </summary>
 internal static class DemoCommand
 {
@@ -28,17 +30,15 @@ internal static class DemoCommand
         var model = new Option<DirectoryInfo>("--model") { Description = "model directory; the default preset is written there if it is absent" };
         var preset = new Option<string>("--preset") { Description = "preset for a model that must be created", DefaultValueFactory = _ => "gpt2" };
         preset.AcceptOnlyFromAmong([.. Gpt2Config.PresetNames]);
-        var command = new Command("demo", "set up the default model and run a split embedding end to end") { model, preset };
-        command.SetAction(result => Run(result.GetValue(model)?.FullName ?? DefaultModelDirectory(result.GetValue(preset)!), result.GetValue(preset)!));
+        var command = new Command("demo", "set up the default model and run split embeddings end to end: gateway, worker, edge") { model, preset };
+        command.SetAction((result, cancellationToken) =>
+            RunAsync(result.GetValue(model)?.FullName ?? DefaultModelDirectory(result.GetValue(preset)!), result.GetValue(preset)!, cancellationToken));
         return command;
     }
 
-    public static string DefaultModelDirectory(string preset) =>
-        Path.Combine(Environment.GetEnvironmentVariable("SPLITCOMPUTE_HOME") is { Length: > 0 } home
-            ? home
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".splitcompute"), "models", $"{preset}-seed42");
+    public static string DefaultModelDirectory(string preset) => Path.Combine(Paths.Home, "models", $"{preset}-seed42");
 
-    private static int Run(string directory, string preset)
+    private static async Task<int> RunAsync(string directory, string preset, CancellationToken cancellationToken)
     {
         var output = Console.Out;
         if (!File.Exists(Path.Combine(directory, "config.json")))
@@ -49,31 +49,45 @@ internal static class DemoCommand
             output.WriteLine($"  done in {clock.Elapsed.TotalSeconds:F1} s");
         }
 
-        using var weights = Gpt2Weights.Load(directory);
-        using var backend = new CpuBackend(weights);
-        var tokenizer = Gpt2Tokenizer.FromDirectory(directory);
-        var n = weights.Config.NLayer;
-        var k = n / 2;
-        var batch = TokenBatch.FromSequences([.. Texts.Select(tokenizer.Encode)]);
-        output.WriteLine($"model: {n} layers x {weights.Config.NEmbd} channels; batch of {batch.BatchSize}, T = {batch.SequenceLength}; backend {backend.Name}");
+        output.WriteLine("starting redis-server, 1 worker and the gateway on 127.0.0.1 ...");
+        await using var cluster = await LocalCluster.StartAsync(directory, FreePort(), workers: 1, Path.Combine(Paths.Home, "logs"), output, cancellationToken).ConfigureAwait(false);
+        output.WriteLine($"gateway: {cluster.Gateway}");
 
-        SplitEmbedder.Embed(backend, backend, batch, null, Pooling.Mean);  // warm-up: first-touch of mapped weights
-        var (whole, wholeTimings) = SplitEmbedder.Embed(backend, backend, batch, null, Pooling.Mean);
-        var (split, splitTimings) = SplitEmbedder.Embed(backend, backend, batch, k, Pooling.Mean);
+        var cache = Path.Combine(Paths.Home, "demo-edge-cache");
+        if (Directory.Exists(cache)) Directory.Delete(cache, recursive: true);  // start cold, so the first plan sees no cached shards
+        using var edge = EdgeCommand.Create(cluster.Gateway, model: null, cache);
 
-        var maxDifference = whole.Zip(split).Max(pair => pair.First.Zip(pair.Second).Max(v => Math.Abs(v.First - v.Second)));
-        Print(output, "unsplit", n, n, wholeTimings);
-        Print(output, "split", k, n, splitTimings);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"split vs unsplit: max |difference| = {maxDifference:E2} over {whole.Length} embeddings of {whole[0].Length}"));
-        if (maxDifference > 1e-4)
+        var cloud = await edge.EmbedTextsAsync(Texts, EdgeSplit.None, cancellationToken).ConfigureAwait(false);
+        var n = cloud.N;
+        var runs = new List<(string Label, EdgeResult Result)> { ("cloud-only (--no-split)", cloud) };
+        runs.Insert(0, ("gateway's pick, cold cache", await edge.EmbedTextsAsync(Texts, EdgeSplit.Auto, cancellationToken).ConfigureAwait(false)));
+        runs.Add(($"forced split k={n / 2}", await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(n / 2), cancellationToken).ConfigureAwait(false)));
+        runs.Add(("gateway's pick, warm cache", await edge.EmbedTextsAsync(Texts, EdgeSplit.Auto, cancellationToken).ConfigureAwait(false)));
+
+        var worst = 0.0;
+        foreach (var (label, result) in runs)
         {
-            Console.Error.WriteLine("error: the split result differs from the unsplit one");
+            var difference = result.Embeddings.SelectMany(e => e).Zip(cloud.Embeddings.SelectMany(e => e)).Max(p => Math.Abs(p.First - p.Second));
+            worst = Math.Max(worst, difference);
+            output.WriteLine();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"== {label}: max |difference| from cloud-only = {difference:E2}"));
+            EdgeReportWriter.WriteText(result, output);
+        }
+        output.WriteLine();
+        output.WriteLine("stopping ...");
+        if (worst > 1e-4)
+        {
+            Console.Error.WriteLine($"error: a split answer differs from cloud-only by {worst:E2}");
             return 1;
         }
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"all answers agree with cloud-only within {worst:E2}"));
         return 0;
     }
 
-    private static void Print(TextWriter output, string label, int k, int n, SplitTimings t) =>
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{label,-8} layers [0,{k}) + [{k},{n}): embed {t.EmbedMs:F2} ms, head {t.HeadMs:F2} ms, tail {t.TailMs:F2} ms, finish {t.FinishMs:F2} ms, total {t.TotalMs:F2} ms"));
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }

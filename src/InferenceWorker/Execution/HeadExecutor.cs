@@ -62,5 +62,27 @@ public sealed class HeadExecutor(ModelHost model, WorkerStats stats, IOptions<Wo
         }
     }
 
+    /// <summary>
+    /// Times a 64-token forward pass through every layer (best of three, the first also warms the mapped weights) so the first
+    /// heartbeat already carries this machine's real speed and the planner never plans with a guess.
+    /// </summary>
+    public void Calibrate()
+    {
+        var n = model.Config.NLayer;
+        var t = Math.Min(64, model.Config.NPositions);
+        var batch = TokenBatch.FromSequences([Enumerable.Range(0, t).Select(i => i % model.Config.VocabSize).ToArray()]);
+        var (embedMs, layersMs) = (double.MaxValue, double.MaxValue);
+        for (var run = 0; run < 3; run++)
+        {
+            var clock = Stopwatch.StartNew();
+            var hidden = model.Backend.Embed(batch);
+            embedMs = Math.Min(embedMs, clock.Elapsed.TotalMilliseconds);
+            clock.Restart();
+            model.Backend.RunLayers(hidden, 0, n);
+            layersMs = Math.Min(layersMs, clock.Elapsed.TotalMilliseconds);
+        }
+        stats.Calibrated(layersMs / (n * (double)t), embedMs / t, embedMs + layersMs);
+    }
+
     public void Dispose() => _slots.Dispose();
 }

@@ -49,5 +49,14 @@ public sealed class WorkerStats
 
     public void Failed() => Interlocked.Decrement(ref _inFlight);
 
+    /// <summary>Replaces the averages with a calibration measurement (at start-up, before any request).</summary>
+    public void Calibrated(double msPerLayerRow, double embedMsPerToken, double requestMs)
+    {
+        lock (_gate)
+        {
+            (_msPerLayerRow, _embedMsPerToken, _requestMs) = (msPerLayerRow, embedMsPerToken, requestMs);
+        }
+    }
+
     private static double Blend(double average, double sample) => (Alpha * sample) + ((1 - Alpha) * average);
 }

@@ -31,6 +31,7 @@ public static class WorkerApp
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<ModelHost>();  // load the model (and make shards) before accepting requests
+        app.Services.GetRequiredService<HeadExecutor>().Calibrate();
         app.MapGet("/alive", () => Results.Text("alive"));
         app.MapGet("/health", (HeartbeatPublisher heartbeat) => Results.Json(heartbeat.Snapshot()));
         app.MapPost("/v1/embeddings", EmbeddingsEndpoint.HandleAsync);

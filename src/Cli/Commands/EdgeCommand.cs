@@ -1,0 +1,43 @@
+using System.CommandLine;
+using SplitCompute.EdgeRuntime.Client;
+using SplitCompute.Model.Cpu;
+
+namespace SplitCompute.Cli.Commands;
+
+/// <summary>`edge embed`: the edge runtime against a gateway: the split it picks (or none / a forced k), shards cached, tail run here.</summary>
+internal static class EdgeCommand
+{
+    public static Command Create()
+    {
+        var gateway = new Option<Uri>("--gateway") { Description = "gateway URL, e.g. http://127.0.0.1:8080", Required = true };
+        var text = new Option<string[]>("--text") { Description = "a text to embed (repeat for a batch)" };
+        var ids = new Option<string>("--ids") { Description = "token ids instead of texts: \"1,2,3;4,5\"" };
+        var noSplit = new Option<bool>("--no-split") { Description = "ask for a cloud-only answer" };
+        var forceSplit = new Option<int?>("--force-split") { Description = "ask for split point K (honoured when the gateway allows forced splits)" };
+        var model = new Option<string?>("--model") { Description = "model name (default: the gateway's default)" };
+        var cache = new Option<DirectoryInfo?>("--cache") { Description = "shard cache directory (default: $SPLITCOMPUTE_HOME/edge-cache)" };
+        var json = new Option<bool>("--json") { Description = "print {\"split\",\"layers\",\"embeddings\",\"timings\",...}" };
+        var embed = new Command("embed", "embed through the gateway, running the tail layers on this machine") { gateway, text, ids, noSplit, forceSplit, model, cache, json };
+        embed.Validators.Add(result =>
+        {
+            if ((result.GetValue(text) is { Length: > 0 }) == (result.GetValue(ids) is not null)) result.AddError("give either --text (one or more) or --ids");
+            if (result.GetValue(noSplit) && result.GetValue(forceSplit) is not null) result.AddError("--no-split and --force-split exclude each other");
+        });
+        embed.SetAction(async (result, cancellationToken) =>
+        {
+            var split = result.GetValue(noSplit) ? EdgeSplit.None : result.GetValue(forceSplit) is { } k ? EdgeSplit.Force(k) : EdgeSplit.Auto;
+            using var client = Create(result.GetValue(gateway)!, result.GetValue(model), result.GetValue(cache)?.FullName);
+            var outcome = result.GetValue(ids) is { } idText
+                ? await client.EmbedIdsAsync(IdsParser.Parse(idText), split, cancellationToken).ConfigureAwait(false)
+                : await client.EmbedTextsAsync(result.GetValue(text)!, split, cancellationToken).ConfigureAwait(false);
+            if (result.GetValue(json)) EdgeReportWriter.WriteJson(outcome, Console.OpenStandardOutput());
+            else EdgeReportWriter.WriteText(outcome, Console.Out);
+            return 0;
+        });
+        return new Command("edge", "the client's edge runtime") { embed };
+    }
+
+    /// <summary>An edge client for this machine: its CPU's measured GFLOP/s goes into the capability headers.</summary>
+    public static EdgeClient Create(Uri gateway, string? model, string? cache) =>
+        new(new EdgeOptions(gateway, cache ?? Paths.EdgeCache) { Model = model, Gflops = CpuCalibration.MeasureGflops(), RttMs = 1, DownlinkMbps = 10_000 });
+}

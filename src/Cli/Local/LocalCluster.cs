@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using SplitCompute.Model.Shards;
+
+namespace SplitCompute.Cli.Local;
+
+/// <summary>
+/// `up` on one machine: redis-server on a free loopback port, N worker processes and the gateway, all children of this process,
+/// stopped together. Shards are made before the workers start so they do not race to write them.
+/// </summary>
+internal sealed class LocalCluster : IAsyncDisposable
+{
+    private readonly List<ChildProcess> _children = [];
+
+    private LocalCluster(Uri gateway, string logDirectory)
+    {
+        Gateway = gateway;
+        LogDirectory = logDirectory;
+    }
+
+    public Uri Gateway { get; }
+
+    public string LogDirectory { get; }
+
+    public static async Task<LocalCluster> StartAsync(string modelDirectory, int port, int workers, string logDirectory, TextWriter output, CancellationToken cancellationToken)
+    {
+        modelDirectory = Path.GetFullPath(modelDirectory);
+        var index = ShardBuilder.EnsureShards(modelDirectory, Path.Combine(modelDirectory, "shards"));
+        output.WriteLine($"model {Path.GetFileName(modelDirectory)}@{index.Revision}: {index.NLayer} layers, {index.Shards.Length} shards");
+
+        var cluster = new LocalCluster(new Uri($"http://127.0.0.1:{port}"), logDirectory);
+        try
+        {
+            var redisPort = FreePort();
+            var redis = FindRedisServer();
+            cluster._children.Add(ChildProcess.Start("redis", redis,
+                ["--port", $"{redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"], logDirectory));
+            var dotnet = Environment.ProcessPath ?? "dotnet";
+            var self = typeof(LocalCluster).Assembly.Location;
+            for (var i = 1; i <= workers; i++)
+            {
+                cluster._children.Add(ChildProcess.Start($"worker-{i}", dotnet,
+                [
+                    self, "worker", "--urls", $"http://127.0.0.1:{FreePort()}",
+                    $"--Worker:ModelDirectory={modelDirectory}", $"--Worker:WorkerId=worker-{i}", $"--Redis:Endpoint=127.0.0.1:{redisPort}",
+                ], logDirectory));
+            }
+            cluster._children.Add(ChildProcess.Start("gateway", dotnet,
+                [self, "gateway", "--urls", cluster.Gateway.ToString(), $"--Gateway:RedisEndpoint=127.0.0.1:{redisPort}"], logDirectory));
+            await cluster.WaitUntilReadyAsync(workers, cancellationToken).ConfigureAwait(false);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Ready when the gateway's /health lists every worker (each has loaded its model and sent a heartbeat).</summary>
+    private async Task WaitUntilReadyAsync(int workers, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = Gateway, Timeout = TimeSpan.FromSeconds(2) };
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromMinutes(3))
+        {
+            var dead = _children.FirstOrDefault(c => c.HasExited);
+            if (dead is not null) throw new InvalidOperationException($"{dead.Name} exited during start-up; see {Path.Combine(LogDirectory, dead.Name + ".log")}");
+            try
+            {
+                var health = await http.GetStringAsync("/health", cancellationToken).ConfigureAwait(false);
+                if (health.Split("\"workerId\"").Length - 1 >= workers) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
+        throw new TimeoutException($"the gateway did not report {workers} worker(s) within 3 minutes; logs in {LogDirectory}");
+    }
+
+    private static string FindRedisServer()
+    {
+        foreach (var candidate in new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" })
+        {
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new FileNotFoundException("redis-server not found; install Debian's redis-server (./splitcompute does this on first use)");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Gateway first, then workers (they delete their heartbeats), then Redis.
+        for (var i = _children.Count - 1; i >= 0; i--) await _children[i].DisposeAsync().ConfigureAwait(false);
+        _children.Clear();
+    }
+}
