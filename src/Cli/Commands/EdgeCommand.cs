@@ -9,7 +9,17 @@ internal static class EdgeCommand
 {
     public static Command Create()
     {
-        var gateway = new Option<Uri>("--gateway") { Description = "gateway URL, e.g. http://127.0.0.1:8080", Required = true };
+        var gateway = new Option<Uri>("--gateway")
+        {
+            Description = "gateway URL, e.g. http://127.0.0.1:8080",
+            Required = true,
+            CustomParser = result =>
+            {
+                if (Uri.TryCreate(result.Tokens.Single().Value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return uri;
+                result.AddError($"--gateway: '{result.Tokens.Single().Value}' is not an http(s) URL");
+                return null;
+            },
+        };
         var text = new Option<string[]>("--text") { Description = "a text to embed (repeat for a batch)" };
         var ids = new Option<string>("--ids") { Description = "token ids instead of texts: \"1,2,3;4,5\"" };
         var noSplit = new Option<bool>("--no-split") { Description = "ask for a cloud-only answer" };

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace SplitCompute.Cli.Tests;
+
+/// <summary>`splitcompute up` as a real process tree (redis-server, worker, gateway) and `splitcompute edge embed` against it.</summary>
+public sealed partial class UpAndEdgeCommandTests
+{
+    [Fact]
+    public async Task Up_serves_split_requests_and_stops_everything_on_SIGTERM()
+    {
+        var root = Directory.CreateTempSubdirectory("splitcompute-up-").FullName;
+        try
+        {
+            var model = Path.Combine(root, "tiny");
+            Assert.Equal(0, CliProcess.Run("model", "init", "--preset", "tiny", "--seed", "3", "--out", model).ExitCode);
+            var port = FreePort();
+            using var up = Start(root, "up", "--model", model, "--port", port.ToString(CultureInfo.InvariantCulture));
+            var gateway = await WaitForLineAsync(up, "gateway: ", TimeSpan.FromMinutes(2));
+
+            var (splitExit, splitJson, splitErr) = CliProcess.Run("edge", "embed", "--gateway", gateway, "--text", "Hello world", "--text", "Split it.",
+                "--force-split", "1", "--json", "--cache", Path.Combine(root, "cache"));
+            Assert.True(splitExit == 0, splitErr);
+            var (cloudExit, cloudJson, cloudErr) = CliProcess.Run("edge", "embed", "--gateway", gateway, "--text", "Hello world", "--text", "Split it.",
+                "--no-split", "--json", "--cache", Path.Combine(root, "cache"));
+            Assert.True(cloudExit == 0, cloudErr);
+
+            using var split = JsonDocument.Parse(splitJson);
+            using var cloud = JsonDocument.Parse(cloudJson);
+            Assert.Equal(1, split.RootElement.GetProperty("split").GetInt32());
+            Assert.Equal(4, split.RootElement.GetProperty("layers").GetInt32());
+            Assert.Equal("cpu", split.RootElement.GetProperty("backend").GetString());
+            Assert.Equal(4, cloud.RootElement.GetProperty("split").GetInt32());
+            Assert.True(split.RootElement.GetProperty("timings").GetProperty("edge_ms").GetDouble() > 0);
+            var a = split.RootElement.GetProperty("embeddings").EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetSingle())).ToArray();
+            var b = cloud.RootElement.GetProperty("embeddings").EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetSingle())).ToArray();
+            Assert.Equal(2 * 64, a.Length);
+            Assert.True(a.Zip(b).Max(p => Math.Abs(p.First - p.Second)) <= 1e-4);
+
+            Assert.Equal(0, kill(up.Id, 15));
+            Assert.True(up.WaitForExit(TimeSpan.FromSeconds(30)), "up did not stop within 30 s of SIGTERM");
+            Assert.Equal(0, up.ExitCode);
+            using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => probe.GetAsync(new Uri(new Uri(gateway), "/alive")));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static Process Start(string home, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "splitcompute.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.Environment["SPLITCOMPUTE_HOME"] = home;
+        return Process.Start(start)!;
+    }
+
+    private static async Task<string> WaitForLineAsync(Process process, string prefix, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        while (await process.StandardOutput.ReadLineAsync(cancel.Token) is { } line)
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal)) return line[prefix.Length..].Split(' ')[0];
+        }
+        throw new InvalidOperationException($"up exited before printing '{prefix}': {await process.StandardError.ReadToEndAsync()}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [LibraryImport("libc")]
+    private static partial int kill(int pid, int signal);
+}
