@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using SplitCompute.EdgeRuntime.Client;
+using SplitCompute.InferenceWorker.Execution;
 using SplitCompute.Protocol;
 
 namespace SplitCompute.EndToEnd.Tests;
@@ -72,6 +74,51 @@ public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<Spli
         var slowPlan = await slow.EmbedTextsAsync(Texts, EdgeSplit.Auto);
         Assert.True(fastPlan.K < slowPlan.K, $"fast k = {fastPlan.K}, slow k = {slowPlan.K}; {fastPlan.Predicted} / {slowPlan.Predicted}");
         Assert.Equal(4, slowPlan.K);
+    }
+
+    [Fact]
+    public async Task A_heavily_loaded_worker_published_in_Redis_gets_more_layers_offloaded()
+    {
+        using var slow = cluster.NewEdgeClient(gflops: 0.05);
+        await slow.EmbedTextsAsync(Texts, EdgeSplit.Force(0));  // cache every shard, so only compute and load decide
+        var idle = await slow.EmbedTextsAsync(Texts, EdgeSplit.Auto);
+
+        // The worker reports 20 queued requests of ~500 ms each: the same numbers a real backlog would produce.
+        var stats = cluster.Workers[0].Services.GetRequiredService<WorkerStats>();
+        var (perRow, perToken) = (stats.MsPerLayerRow, stats.EmbedMsPerToken);
+        stats.Calibrated(perRow, perToken, requestMs: 500);
+        for (var i = 0; i < 20; i++) stats.Enqueued();
+        try
+        {
+            EdgeResult loaded = idle;
+            for (var attempt = 0; attempt < 40 && loaded.K >= idle.K; attempt++)
+            {
+                await Task.Delay(100);  // next heartbeat (100 ms) and registry refresh (50 ms)
+                loaded = await slow.EmbedTextsAsync(Texts, EdgeSplit.Auto);
+            }
+            Assert.True(loaded.K < idle.K, $"idle k = {idle.K} ({idle.Predicted}); loaded k = {loaded.K} ({loaded.Predicted})");
+            Assert.Contains("queue-ms=", loaded.Predicted, StringComparison.Ordinal);
+        }
+        finally
+        {
+            for (var i = 0; i < 20; i++) stats.Abandoned();
+            stats.Calibrated(perRow, perToken, requestMs: 1);
+        }
+    }
+
+    [Fact]
+    public async Task Every_decision_is_appended_to_the_capped_Redis_stream()
+    {
+        using var edge = cluster.NewEdgeClient();
+        await edge.EmbedTextsAsync(["stream me"], EdgeSplit.Force(3));
+        await using var redis = new SplitCompute.Redis.RedisConnection(new SplitCompute.Redis.RedisOptions { Endpoint = cluster.Redis.Endpoint });
+        IReadOnlyList<SplitCompute.Redis.StreamEntry> entries = [];
+        for (var attempt = 0; attempt < 50 && entries.Count == 0; attempt++)
+        {
+            entries = await redis.StreamRangeAsync(SplitCompute.Gateway.Decisions.DecisionLog.StreamKey, 20);
+            if (entries.Count == 0) await Task.Delay(50);
+        }
+        Assert.Contains(entries, e => e.GetString("k") == "3" && e.GetString("n") == "4" && e.GetString("worker") == "w1" && e.GetString("status") == "200");
     }
 
     [Fact]
