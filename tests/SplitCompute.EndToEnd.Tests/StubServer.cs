@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -6,12 +7,12 @@ namespace SplitCompute.EndToEnd.Tests;
 
 /// <summary>
 /// A tiny real Kestrel server on a free loopback port that answers every request with <paramref name="handler"/>: a worker that
-/// aborts or hangs, or a gateway that sends a broken frame. Counts the requests it received.
+/// aborts or hangs, or a gateway that sends a broken frame. Records the path of every request it received.
 /// </summary>
 internal sealed class StubServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private int _requests;
+    private readonly ConcurrentQueue<string> _paths = new();
 
     private StubServer(RequestDelegate handler)
     {
@@ -20,12 +21,15 @@ internal sealed class StubServer : IAsyncDisposable
         _app = builder.Build();
         _app.Run(context =>
         {
-            Interlocked.Increment(ref _requests);
+            _paths.Enqueue(context.Request.Path.Value ?? "");
             return handler(context);
         });
     }
 
-    public int Requests => Volatile.Read(ref _requests);
+    public int Requests => _paths.Count;
+
+    /// <summary>Requests whose path starts with <paramref name="prefix"/>.</summary>
+    public int Count(string prefix) => _paths.Count(p => p.StartsWith(prefix, StringComparison.Ordinal));
 
     public Uri Uri => new(SplitCluster.Address(_app));
 
