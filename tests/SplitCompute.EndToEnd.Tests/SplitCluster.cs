@@ -14,13 +14,24 @@ namespace SplitCompute.EndToEnd.Tests;
 
 /// <summary>
 /// One real deployment on loopback: redis-server, inference workers and a gateway, each a real Kestrel server on a free port,
-/// serving the gpt2-tiny fixture (Hugging Face weights) with shards in a temporary directory.
+/// serving the gpt2-tiny fixture (Hugging Face weights) with shards in a temporary directory. Subclasses pass extra gateway
+/// options (each test class gets its own cluster, so one that breaks Redis or a shard cannot disturb another).
 /// </summary>
-public sealed class SplitCluster : IAsyncLifetime
+public class SplitCluster : IAsyncLifetime
 {
     public const string Model = "tiny-e2e";
+    public const string WorkerId = "w1";
     private readonly List<WebApplication> _workers = [];
     private readonly string _root = Directory.CreateTempSubdirectory("splitcompute-e2e-").FullName;
+    private readonly string[] _gatewayOptions;
+
+    public SplitCluster()
+        : this([])
+    {
+    }
+
+    /// <param name="gatewayOptions">Extra gateway arguments, e.g. "--Gateway:WorkerTimeoutSeconds=2".</param>
+    protected SplitCluster(string[] gatewayOptions) => _gatewayOptions = gatewayOptions;
 
     public RedisServerFixture Redis { get; } = new();
     public WebApplication Gateway { get; private set; } = null!;
@@ -36,13 +47,14 @@ public sealed class SplitCluster : IAsyncLifetime
     {
         RandomModelWriter.Write(ModelDirectory, Gpt2Config.Preset("tiny"), seed: 7);
         await Redis.InitializeAsync();
-        await AddWorkerAsync("w1");
+        await AddWorkerAsync(WorkerId);
         Gateway = GatewayApp.Build(
         [
             "--urls", "http://127.0.0.1:0",
             $"--Gateway:RedisEndpoint={Redis.Endpoint}",
             "--Gateway:RefreshIntervalMs=50",
             "--Logging:LogLevel:Default=Warning",
+            .. _gatewayOptions,
         ]);
         await Gateway.StartAsync();
         GatewayUri = new Uri(Address(Gateway));
@@ -69,24 +81,42 @@ public sealed class SplitCluster : IAsyncLifetime
     /// <summary>Waits until the gateway's registry lists <paramref name="count"/> workers with their manifest.</summary>
     public async Task WaitForWorkersAsync(int count)
     {
-        using var http = new HttpClient { BaseAddress = GatewayUri };
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (DateTime.UtcNow < deadline)
         {
-            var registry = Gateway.Services.GetRequiredService<Gateway.Workers.WorkerRegistry>();
-            if (registry.Current.Workers.Count == count && registry.Current.Models.ContainsKey(Model)) return;
+            if (Registry.Current.Workers.Count == count && Registry.Current.Models.ContainsKey(Model)) return;
             await Task.Delay(50);
         }
         throw new TimeoutException($"the gateway did not see {count} worker(s) with a manifest within 20 s");
     }
 
-    public EdgeClient NewEdgeClient(double gflops = 50, double downlinkMbps = 10_000, string? cache = null) =>
-        new(new EdgeOptions(GatewayUri, cache ?? Path.Combine(_root, $"edge-{Guid.NewGuid():N}"))
+    /// <summary>The gateway's view of the workers, as requests see it.</summary>
+    public Gateway.Workers.WorkerRegistry Registry => Gateway.Services.GetRequiredService<Gateway.Workers.WorkerRegistry>();
+
+    /// <summary>Polls <paramref name="condition"/> every 20 ms until it holds; throws after <paramref name="seconds"/>.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, string what, double seconds = 10)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what} did not happen within {seconds} s");
+            await Task.Delay(20);
+        }
+    }
+
+    public string NewCacheDirectory() => Path.Combine(_root, $"edge-{Guid.NewGuid():N}");
+
+    public EdgeClient NewEdgeClient(double gflops = 50, double downlinkMbps = 10_000, string? cache = null, HttpMessageHandler? handler = null) =>
+        NewEdgeClient(GatewayUri, gflops, downlinkMbps, cache, handler);
+
+    /// <summary>An edge client of this cluster's kind pointed at any address (e.g. a stub posing as the gateway).</summary>
+    public EdgeClient NewEdgeClient(Uri gateway, double gflops = 50, double downlinkMbps = 10_000, string? cache = null, HttpMessageHandler? handler = null) =>
+        new(new EdgeOptions(gateway, cache ?? NewCacheDirectory())
         {
             Gflops = gflops,
             DownlinkMbps = downlinkMbps,
             RttMs = 1,
-        });
+        }, handler);
 
     public HttpClient NewHttpClient() => new() { BaseAddress = GatewayUri };
 

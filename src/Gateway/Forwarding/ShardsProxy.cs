@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using SplitCompute.Gateway.Hosting;
 using SplitCompute.Gateway.Workers;
 using SplitCompute.Model.Shards;
 using Yarp.ReverseProxy.Forwarder;
@@ -6,10 +8,13 @@ namespace SplitCompute.Gateway.Forwarding;
 
 /// <summary>
 /// GET/HEAD /v1/shards/{sha256}: forwarded through YARP to a worker (any live one; every worker of a revision holds all its
-/// shards). Malformed names are refused here, before any worker sees them; another worker is tried if the first fails.
+/// shards). Malformed names are refused here, before any worker sees them; another worker is tried if the first fails or
+/// stays silent for WorkerTimeoutSeconds (without that limit a hung worker would stall every edge download for YARP's 100 s).
 /// </summary>
-internal sealed class ShardsProxy(WorkerRegistry registry, IHttpForwarder forwarder, ForwarderClient client)
+internal sealed class ShardsProxy(WorkerRegistry registry, IHttpForwarder forwarder, ForwarderClient client, IOptions<GatewayOptions> options)
 {
+    private readonly ForwarderRequestConfig _config = new() { ActivityTimeout = TimeSpan.FromSeconds(options.Value.WorkerTimeoutSeconds) };
+
     public async Task HandleAsync(HttpContext context, string sha256)
     {
         if (!ShardStore.IsValidHash(sha256))
@@ -19,7 +24,7 @@ internal sealed class ShardsProxy(WorkerRegistry registry, IHttpForwarder forwar
         }
         foreach (var worker in registry.Current.Workers.OrderBy(w => w.BacklogMs).Take(2))
         {
-            var error = await forwarder.SendAsync(context, worker.Address, client.Invoker, ForwarderRequestConfig.Empty,
+            var error = await forwarder.SendAsync(context, worker.Address, client.Invoker, _config,
                 new WorkerTransformer($"/v1/shards/{sha256}", null, worker.WorkerId, [])).ConfigureAwait(false);
             if (error == ForwarderError.None || context.Response.HasStarted) return;
             context.Response.Clear();

@@ -20,6 +20,13 @@ public sealed class GatewayOptions
     [Range(250, 60_000)]
     public int StaleAfterMs { get; set; } = 2_000;
 
+    /// <summary>
+    /// After Redis returns from an outage, how long last-known workers without a heartbeat in it are kept (cloud-only): Redis
+    /// may have restarted empty, and a worker republishes only once its own client reconnects (backoff up to 2 s).
+    /// </summary>
+    [Range(0, 60_000)]
+    public int RedisRecoveryGraceMs { get; set; } = 5_000;
+
     /// <summary>Largest request body accepted (413 beyond).</summary>
     [Range(1_024, 64 * 1024 * 1024)]
     public long MaxRequestBytes { get; set; } = 4 * 1024 * 1024;

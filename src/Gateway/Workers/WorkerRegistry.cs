@@ -13,6 +13,9 @@ namespace SplitCompute.Gateway.Workers;
 /// Reads worker heartbeats (and each model revision's shard manifest, once) from Redis every RefreshIntervalMs and publishes an
 /// immutable <see cref="WorkerSnapshot"/>. Requests read the snapshot, never Redis. When Redis fails the last known workers stay
 /// (marked unhealthy so the planner answers cloud-only), the failure is logged once, and recovery is logged when it returns.
+/// A Redis that returns may have restarted empty, and each worker republishes only once its own client has reconnected: so for
+/// RedisRecoveryGraceMs after recovery, last-known workers without a heartbeat yet are kept (still cloud-only) rather than
+/// dropped, which would answer 503 with every worker alive.
 /// </summary>
 public sealed partial class WorkerRegistry(IRedisClient redis, IOptions<GatewayOptions> options, TimeProvider time, ILogger<WorkerRegistry> logger)
     : BackgroundService
@@ -21,6 +24,7 @@ public sealed partial class WorkerRegistry(IRedisClient redis, IOptions<GatewayO
     private readonly Dictionary<string, ModelProfile> _profiles = new(StringComparer.Ordinal);
     private WorkerSnapshot _snapshot = WorkerSnapshot.Empty;
     private bool _redisDown;
+    private long _graceUntilMs;  // unix ms; see the class comment
 
     public WorkerSnapshot Current => Volatile.Read(ref _snapshot);
 
@@ -52,14 +56,17 @@ public sealed partial class WorkerRegistry(IRedisClient redis, IOptions<GatewayO
                 .Select(v => v is null ? null : WorkerHeartbeat.TryParse(Encoding.UTF8.GetString(v)))
                 .OfType<WorkerHeartbeat>()
                 .Where(w => now - w.UnixMs <= _options.StaleAfterMs)
-                .OrderBy(w => w.WorkerId, StringComparer.Ordinal)
                 .ToList();
+            if (_redisDown) _graceUntilMs = now + _options.RedisRecoveryGraceMs;
+            var awaited = now < _graceUntilMs ? Current.Workers.Where(k => workers.All(w => w.WorkerId != k.WorkerId)).ToList() : [];
+            if (awaited.Count == 0) _graceUntilMs = 0;  // all back (or the grace is over)
+            workers = [.. workers.Concat(awaited).OrderBy(w => w.WorkerId, StringComparer.Ordinal)];
             foreach (var worker in workers) await EnsureProfileAsync(worker, cancellationToken).ConfigureAwait(false);
             var models = workers.Select(w => w.Model).Distinct()
                 .Select(m => (m, workers.First(w => w.Model == m)))
                 .Where(p => _profiles.ContainsKey(ProfileKey(p.Item2)))
                 .ToDictionary(p => p.m, p => _profiles[ProfileKey(p.Item2)], StringComparer.Ordinal);
-            Volatile.Write(ref _snapshot, new WorkerSnapshot(workers, models, RedisHealthy: true, time.GetUtcNow()));
+            Volatile.Write(ref _snapshot, new WorkerSnapshot(workers, models, RedisHealthy: awaited.Count == 0, time.GetUtcNow()));
             if (_redisDown) LogRedisBack(logger, workers.Count);
             _redisDown = false;
         }

@@ -5,8 +5,8 @@ namespace SplitCompute.Gateway.Workers;
 
 /// <summary>
 /// An immutable view of the workers as last read from Redis, swapped atomically by <see cref="WorkerRegistry"/>.
-/// <see cref="RedisHealthy"/> false means Redis could not be read: the workers are the last known ones and only
-/// cloud-only answers are planned, since their load figures may be stale.
+/// <see cref="RedisHealthy"/> false means Redis could not be read (or has just returned and some workers have not republished
+/// yet): the workers are the last known ones and only cloud-only answers are planned, since their load figures may be stale.
 /// </summary>
 public sealed record WorkerSnapshot(IReadOnlyList<WorkerHeartbeat> Workers, IReadOnlyDictionary<string, ModelProfile> Models, bool RedisHealthy, DateTimeOffset ReadAt)
 {
