@@ -22,6 +22,7 @@ internal sealed class EmbeddingsProxy(
 {
     private const int MaxAttempts = 2;
     private readonly GatewayOptions _options = options.Value;
+    private readonly ForwarderRequestConfig _forwarderConfig = new() { ActivityTimeout = TimeSpan.FromSeconds(options.Value.WorkerTimeoutSeconds) };
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -88,8 +89,7 @@ internal sealed class EmbeddingsProxy(
             ForwarderError error;
             try
             {
-                error = await forwarder.SendAsync(context, worker.Address, client.Invoker,
-                    new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(_options.WorkerTimeoutSeconds) },
+                error = await forwarder.SendAsync(context, worker.Address, client.Invoker, _forwarderConfig,
                     new WorkerTransformer("/v1/embeddings", plan, worker.WorkerId, capabilities.Warnings)).ConfigureAwait(false);
             }
             finally
