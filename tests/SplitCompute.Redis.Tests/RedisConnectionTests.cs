@@ -7,7 +7,7 @@ namespace SplitCompute.Redis.Tests;
 /// <summary>The connection's own behaviour, against a scripted loopback server: ordering, timeouts, failures, handshake.</summary>
 public sealed class RedisConnectionTests
 {
-    private static RedisOptions Options(string endpoint, int timeoutMs = 1000) => new()
+    private static RedisOptions Options(string endpoint, int timeoutMs = 10_000) => new()  // generous unless a test is about timeouts: CI runs test assemblies in parallel on 2 cores
     {
         Endpoint = endpoint,
         CommandTimeout = TimeSpan.FromMilliseconds(timeoutMs),

@@ -29,11 +29,21 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {name} ({fileName})");
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.OutputDataReceived += (_, e) => Append(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(log, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return new ChildProcess(name, process, log);
+    }
+
+    /// <summary>Output may still arrive while the log is being closed; it is dropped then, never thrown on a pool thread.</summary>
+    private static void Append(StreamWriter log, string? line)
+    {
+        if (line is null) return;
+        lock (log)
+        {
+            if (log.BaseStream is { CanWrite: true }) log.WriteLine(line);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -51,6 +61,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
                 _process.Kill(entireProcessTree: true);
             }
         }
+        if (_process.HasExited) _process.WaitForExit();  // drains the asynchronous output readers
         _process.Dispose();
         lock (_log) _log.Dispose();
     }
