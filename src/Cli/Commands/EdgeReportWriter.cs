@@ -21,14 +21,7 @@ internal static class EdgeReportWriter
         json.WriteStartArray("warnings");
         foreach (var warning in r.Warnings) json.WriteStringValue(warning);
         json.WriteEndArray();
-        json.WriteStartArray("embeddings");
-        foreach (var embedding in r.Embeddings)
-        {
-            json.WriteStartArray();
-            foreach (var value in embedding) json.WriteNumberValue(value);
-            json.WriteEndArray();
-        }
-        json.WriteEndArray();
+        JsonEmbeddings.Write(json, r.Embeddings);
         json.WriteStartObject("timings");
         json.WriteNumber("request_ms", Math.Round(r.Timings.RequestMs, 3));
         json.WriteNumber("download_ms", Math.Round(r.Timings.DownloadMs, 3));

@@ -17,14 +17,7 @@ internal static class EmbedReportWriter
         json.WriteStartArray("tokens");
         foreach (var count in report.TokenCounts) json.WriteNumberValue(count);
         json.WriteEndArray();
-        json.WriteStartArray("embeddings");
-        foreach (var embedding in report.Embeddings)
-        {
-            json.WriteStartArray();
-            foreach (var value in embedding) json.WriteNumberValue(value);
-            json.WriteEndArray();
-        }
-        json.WriteEndArray();
+        JsonEmbeddings.Write(json, report.Embeddings);
         json.WriteStartObject("timings");
         json.WriteNumber("load_ms", Math.Round(report.LoadMs, 3));
         json.WriteNumber("tokenize_ms", Math.Round(report.TokenizeMs, 3));

@@ -15,23 +15,20 @@ internal static class UpCommand
         var command = new Command("up", "start redis-server, the workers and the gateway on this machine; Ctrl-C stops them") { model, port, workers };
         command.SetAction(async (result, cancellationToken) =>
         {
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            // A signal may be handled on its own thread after this method has moved on: completing a task never throws, where
+            // cancelling a disposed token source would crash the process.
+            var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
             {
                 context.Cancel = true;
-                stop.Cancel();
+                stopping.TrySetResult();
             });
+            using var ctrlC = cancellationToken.Register(() => stopping.TrySetResult());
             var logs = Path.Combine(Paths.Home, "logs");
             await using var cluster = await LocalCluster.StartAsync(result.GetValue(model)!.FullName, result.GetValue(port), Math.Max(1, result.GetValue(workers)),
-                logs, Console.Out, stop.Token).ConfigureAwait(false);
+                logs, Console.Out, cancellationToken).ConfigureAwait(false);
             Console.WriteLine($"gateway: {cluster.Gateway}  (logs in {logs}; Ctrl-C stops everything)");
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            await stopping.Task.ConfigureAwait(false);
             Console.WriteLine("stopping ...");
             return 0;
         });
