@@ -1,3 +1,5 @@
+using SplitCompute.Protocol.Http;
+
 namespace SplitCompute.InferenceWorker.Endpoints;
 
 /// <summary>Reads a request body into memory up to a limit; null when it is larger (the caller answers 413).</summary>
@@ -5,14 +7,13 @@ internal static class RequestBody
 {
     public static async Task<byte[]?> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        try
         {
-            if (buffer.Length + read > limit) return null;
-            buffer.Write(chunk, 0, read);
+            return await BoundedBody.ReadAsync(request.Body, request.ContentLength, limit, cancellationToken).ConfigureAwait(false);
         }
-        return buffer.ToArray();
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;  // Kestrel's own limit (the same value) tripped first: answer with our 413 and its reason
+        }
     }
 }
