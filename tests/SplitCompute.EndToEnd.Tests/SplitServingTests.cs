@@ -126,6 +126,7 @@ public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<Spli
     {
         using var http = cluster.NewHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/embeddings") { Content = Requests.Texts("Hello") };
+        request.Headers.Accept.ParseAdd(MediaTypes.HiddenState);
         request.Headers.TryAddWithoutValidation(HeaderNames.Version, "1");
         request.Headers.TryAddWithoutValidation(HeaderNames.Perf, "gflops=-5, upload-gbps=abc");
         request.Headers.TryAddWithoutValidation(HeaderNames.Network, new string('x', 5000));
@@ -133,5 +134,21 @@ public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<Spli
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var warnings = response.Headers.GetValues(HeaderNames.Warning).ToList();
         Assert.Contains(warnings, w => w.Contains("gflops", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Capability_headers_from_a_json_only_client_are_ignored_and_said_so()
+    {
+        using var http = cluster.NewHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/embeddings") { Content = Requests.Texts("Hello") };
+        request.Headers.TryAddWithoutValidation(HeaderNames.Version, "1");
+        request.Headers.TryAddWithoutValidation(HeaderNames.Perf, "gflops=-5, upload-gbps=abc");
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var warnings = response.Headers.GetValues(HeaderNames.Warning).ToList();
+        Assert.Contains(warnings, w => w.Contains("ignored", StringComparison.Ordinal));
+        Assert.DoesNotContain(warnings, w => w.Contains("gflops", StringComparison.Ordinal));
+        Assert.Contains("k=4; n=4", response.Headers.GetValues(HeaderNames.Decision).Single(), StringComparison.Ordinal);
     }
 }

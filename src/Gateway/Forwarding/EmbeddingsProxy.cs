@@ -74,8 +74,8 @@ internal sealed class EmbeddingsProxy(
             return;
         }
         var size = new PlanRequest(lengths.Length, lengths.Max(), lengths.Sum());
-        var capabilities = CapabilityReader.Read(request);
         var wantsFrame = request.Headers.Accept.ToString().Contains(MediaTypes.HiddenState, StringComparison.OrdinalIgnoreCase);
+        var capabilities = CapabilityReader.Read(request, wantsFrame);
 
         var tried = new List<string>();
         for (var attempt = 0; attempt < MaxAttempts; attempt++)

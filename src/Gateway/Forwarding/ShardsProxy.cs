@@ -7,9 +7,9 @@ using Yarp.ReverseProxy.Forwarder;
 namespace SplitCompute.Gateway.Forwarding;
 
 /// <summary>
-/// GET/HEAD /v1/shards/{sha256}: forwarded through YARP to a worker (any live one; every worker of a revision holds all its
-/// shards). Malformed names are refused here, before any worker sees them; another worker is tried if the first fails or
-/// stays silent for WorkerTimeoutSeconds (without that limit a hung worker would stall every edge download for YARP's 100 s).
+/// GET/HEAD /v1/shards/{sha256}: forwarded through YARP to a worker whose model revision lists that shard (every worker of a
+/// revision holds all its shards; see <see cref="WorkerSnapshot.ShardSources"/>). Malformed names are refused here, before any
+/// worker sees them; another worker is tried if the first fails or stays silent for WorkerTimeoutSeconds (without that limit a hung worker would stall every edge download for YARP's 100 s).
 /// </summary>
 internal sealed class ShardsProxy(WorkerRegistry registry, IHttpForwarder forwarder, ForwarderClient client, IOptions<GatewayOptions> options)
 {
@@ -22,7 +22,7 @@ internal sealed class ShardsProxy(WorkerRegistry registry, IHttpForwarder forwar
             await Results.Problem(detail: "a shard name is 64 lowercase hexadecimal characters (its SHA-256)", statusCode: 400).ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
-        foreach (var worker in registry.Current.Workers.OrderBy(w => w.BacklogMs).Take(2))
+        foreach (var worker in registry.Current.ShardSources(sha256).Take(2))
         {
             var error = await forwarder.SendAsync(context, worker.Address, client.Invoker, _config,
                 new WorkerTransformer($"/v1/shards/{sha256}", null, worker.WorkerId, [])).ConfigureAwait(false);

@@ -7,4 +7,8 @@ namespace SplitCompute.Gateway.Planning;
 public sealed record ModelProfile(
     string Model, string Revision, int Layers, int Channels,
     IReadOnlyList<string> LayerShardHashes, IReadOnlyList<long> LayerShardBytes,
-    string FinalNormHash, long FinalNormBytes);
+    string FinalNormHash, long FinalNormBytes)
+{
+    /// <summary>Whether <paramref name="sha256"/> is one of this revision's layer shards or its final-norm shard.</summary>
+    public bool Lists(string sha256) => FinalNormHash == sha256 || LayerShardHashes.Contains(sha256, StringComparer.Ordinal);
+}
