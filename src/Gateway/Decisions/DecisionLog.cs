@@ -66,7 +66,7 @@ public sealed partial class DecisionLog(IRedisClient redis, IOptions<GatewayOpti
 
     private static KeyValuePair<string, RedisArg>[] Fields(SplitDecision d)
     {
-        static RedisArg Number(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+        static RedisArg Number(double value) => Forwarding.DecisionHeaders.Ms(value).ToString(CultureInfo.InvariantCulture);
         return
         [
             new("time", d.Time.ToUnixTimeMilliseconds()),

@@ -28,9 +28,13 @@ internal static class CapabilityReader
         return request.Headers.ContainsKey(Protocol.HeaderNames.Version) ? ClientCapabilityProfile.Ignored : ClientCapabilityProfile.None;
     }
 
-    public static ClientCapabilityProfile Read(HttpRequest request)
+    public static ClientCapabilityProfile Read(HttpRequest request) =>
+        Read(name => request.Headers.TryGetValue(name, out var values) ? values.ToString() : null);
+
+    /// <summary>Parses the capability headers that <paramref name="header"/> returns by name (null when absent).</summary>
+    public static ClientCapabilityProfile Read(Func<string, string?> header)
     {
-        var result = CapabilityHeaderParser.Parse(name => request.Headers.TryGetValue(name, out var values) ? values.ToString() : null);
+        var result = CapabilityHeaderParser.Parse(header);
         var caps = result.Capabilities;
         var preference = caps?.Split.Mode switch
         {

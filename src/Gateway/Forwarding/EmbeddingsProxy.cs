@@ -18,7 +18,7 @@ namespace SplitCompute.Gateway.Forwarding;
 /// </summary>
 internal sealed class EmbeddingsProxy(
     WorkerRegistry registry, WorkerSelector selector, SplitPlanner planner, IHttpForwarder forwarder, ForwarderClient client,
-    DecisionLog decisions, Gpt2Tokenizer tokenizer, IOptions<GatewayOptions> options, TimeProvider time)
+    DecisionLog decisions, Gpt2Tokenizer tokenizer, CapabilityProfileCache capabilityCache, IOptions<GatewayOptions> options, TimeProvider time)
 {
     private const int MaxAttempts = 2;
     private readonly GatewayOptions _options = options.Value;
@@ -75,7 +75,7 @@ internal sealed class EmbeddingsProxy(
         }
         var size = new PlanRequest(lengths.Length, lengths.Max(), lengths.Sum());
         var wantsFrame = request.Headers.Accept.ToString().Contains(MediaTypes.HiddenState, StringComparison.OrdinalIgnoreCase);
-        var capabilities = CapabilityReader.Read(request, wantsFrame);
+        var capabilities = capabilityCache.Read(request, wantsFrame);
 
         var tried = new List<string>();
         for (var attempt = 0; attempt < MaxAttempts; attempt++)

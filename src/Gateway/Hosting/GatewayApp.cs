@@ -32,6 +32,7 @@ public static class GatewayApp
         services.AddSingleton<SplitPlanner>();
         services.AddSingleton<ForwarderClient>();
         services.AddSingleton(_ => Gpt2Tokenizer.CreateDefault());
+        services.AddSingleton<CapabilityProfileCache>();
         services.AddSingleton<EmbeddingsProxy>();
         services.AddSingleton<ShardsProxy>();
         services.AddHttpForwarder();

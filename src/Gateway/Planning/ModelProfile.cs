@@ -9,6 +9,16 @@ public sealed record ModelProfile(
     IReadOnlyList<string> LayerShardHashes, IReadOnlyList<long> LayerShardBytes,
     string FinalNormHash, long FinalNormBytes)
 {
+    /// <summary>Length of the shard-name prefix a client may send instead of the full SHA-256 (docs/protocol.md).</summary>
+    public const int ShardPrefixLength = 16;
+
+    /// <summary>The first <see cref="ShardPrefixLength"/> characters of each layer's hash, cut once so planning allocates none.</summary>
+    public IReadOnlyList<string> LayerShardPrefixes { get; } = [.. LayerShardHashes.Select(Prefix)];
+
+    public string FinalNormPrefix { get; } = Prefix(FinalNormHash);
+
+    private static string Prefix(string hash) => hash.Length >= ShardPrefixLength ? hash[..ShardPrefixLength] : hash;
+
     /// <summary>Whether <paramref name="sha256"/> is one of this revision's layer shards or its final-norm shard.</summary>
     public bool Lists(string sha256) => FinalNormHash == sha256 || LayerShardHashes.Contains(sha256, StringComparer.Ordinal);
 }

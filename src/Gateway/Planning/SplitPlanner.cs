@@ -28,10 +28,10 @@ public sealed class SplitPlanner(IOptions<PlannerOptions> options)
         // Walk k downward from N-1: the tail grows by one layer each step, so the download term accumulates as we go.
         var best = n;
         var bestPrediction = cloudOnly;
-        var missingBytes = client.HeldShards.Contains(model.FinalNormHash) || HeldByPrefix(client, model.FinalNormHash) ? 0L : model.FinalNormBytes;
+        var missingBytes = IsHeld(client, model.FinalNormHash, model.FinalNormPrefix) ? 0L : model.FinalNormBytes;
         for (var k = n - 1; k >= 0; k--)
         {
-            if (!IsHeld(client, model.LayerShardHashes[k])) missingBytes += model.LayerShardBytes[k];
+            if (!IsHeld(client, model.LayerShardHashes[k], model.LayerShardPrefixes[k])) missingBytes += model.LayerShardBytes[k];
             var prediction = Predict(model, worker, client, request, k, missingBytes);
             if (prediction.TotalMs <= budget)
             {
@@ -49,10 +49,10 @@ public sealed class SplitPlanner(IOptions<PlannerOptions> options)
     public StagePrediction Predict(ModelProfile model, WorkerLoad worker, ClientProfile client, PlanRequest request, int k)
     {
         var missing = 0L;
-        if (k < model.Layers && !IsHeld(client, model.FinalNormHash)) missing += model.FinalNormBytes;
+        if (k < model.Layers && !IsHeld(client, model.FinalNormHash, model.FinalNormPrefix)) missing += model.FinalNormBytes;
         for (var layer = k; layer < model.Layers; layer++)
         {
-            if (!IsHeld(client, model.LayerShardHashes[layer])) missing += model.LayerShardBytes[layer];
+            if (!IsHeld(client, model.LayerShardHashes[layer], model.LayerShardPrefixes[layer])) missing += model.LayerShardBytes[layer];
         }
         return Predict(model, worker, client, request, k, missing);
     }
@@ -85,8 +85,6 @@ public sealed class SplitPlanner(IOptions<PlannerOptions> options)
     /// <summary>Megabits per second -> bytes per millisecond.</summary>
     private static double BytesPerMs(double mbps) => mbps * 125.0;
 
-    private static bool IsHeld(ClientProfile client, string hash) => client.HeldShards.Contains(hash) || HeldByPrefix(client, hash);
-
-    private static bool HeldByPrefix(ClientProfile client, string hash) =>
-        hash.Length >= 16 && client.HeldShards.Contains(hash[..16]);
+    /// <summary>A client names a shard by its full hash or its prefix (the edge client sends prefixes to keep headers small).</summary>
+    private static bool IsHeld(ClientProfile client, string hash, string prefix) => client.HeldShards.Contains(prefix) || client.HeldShards.Contains(hash);
 }
