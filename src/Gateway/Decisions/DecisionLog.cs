@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Hosting;
+using SplitCompute.Gateway.Telemetry;
 using SplitCompute.Redis;
 using SplitCompute.Redis.Protocol;
 
@@ -12,7 +13,7 @@ namespace SplitCompute.Gateway.Decisions;
 /// never wait for Redis), and keeps the latest ones in memory for the gateway's own pages. When Redis is down, decisions are
 /// dropped from the stream (counted), never queued without bound.
 /// </summary>
-public sealed partial class DecisionLog(IRedisClient redis, IOptions<GatewayOptions> options, ILogger<DecisionLog> logger) : BackgroundService
+public sealed partial class DecisionLog(IRedisClient redis, GatewayTelemetry telemetry, IOptions<GatewayOptions> options, ILogger<DecisionLog> logger) : BackgroundService
 {
     public const string StreamKey = "splitcompute:decisions";
     private const int RecentCapacity = 256;
@@ -27,6 +28,7 @@ public sealed partial class DecisionLog(IRedisClient redis, IOptions<GatewayOpti
 
     public void Record(SplitDecision decision)
     {
+        telemetry.Decision(decision);
         lock (_recent)
         {
             _recent.Enqueue(decision);

@@ -83,6 +83,8 @@ internal sealed class EmbeddingsProxy(
             var worker = selector.Select(registry.Current, model, tried);
             if (worker is null) break;
             var plan = Plan(registry.Current, worker, wantsFrame ? capabilities : null, size);
+            Activity.Current?.SetTag("splitcompute.k", plan.K).SetTag("splitcompute.n", plan.N).SetTag("splitcompute.worker", worker.WorkerId)
+                .SetTag("splitcompute.model", model).SetTag("splitcompute.predicted_ms", plan.Predicted.TotalMs).SetTag("splitcompute.attempt", attempt);
             request.Body = new MemoryStream(body, writable: false);
             request.ContentLength = body.Length;
             selector.Started(worker.WorkerId);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Hosting;
+using SplitCompute.Gateway.Telemetry;
 using SplitCompute.Gateway.Workers;
 using SplitCompute.Model.Shards;
 using Yarp.ReverseProxy.Forwarder;
@@ -11,7 +12,7 @@ namespace SplitCompute.Gateway.Forwarding;
 /// revision holds all its shards; see <see cref="WorkerSnapshot.ShardSources"/>). Malformed names are refused here, before any
 /// worker sees them; another worker is tried if the first fails or stays silent for WorkerTimeoutSeconds (without that limit a hung worker would stall every edge download for YARP's 100 s).
 /// </summary>
-internal sealed class ShardsProxy(WorkerRegistry registry, IHttpForwarder forwarder, ForwarderClient client, IOptions<GatewayOptions> options)
+internal sealed class ShardsProxy(WorkerRegistry registry, IHttpForwarder forwarder, ForwarderClient client, GatewayTelemetry telemetry, IOptions<GatewayOptions> options)
 {
     private readonly ForwarderRequestConfig _config = new() { ActivityTimeout = TimeSpan.FromSeconds(options.Value.WorkerTimeoutSeconds) };
 
@@ -26,9 +27,14 @@ internal sealed class ShardsProxy(WorkerRegistry registry, IHttpForwarder forwar
         {
             var error = await forwarder.SendAsync(context, worker.Address, client.Invoker, _config,
                 new WorkerTransformer($"/v1/shards/{sha256}", null, worker.WorkerId, [])).ConfigureAwait(false);
-            if (error == ForwarderError.None || context.Response.HasStarted) return;
+            if (error == ForwarderError.None || context.Response.HasStarted)
+            {
+                telemetry.ShardServed(context.Response.StatusCode, HttpMethods.IsGet(context.Request.Method) ? context.Response.ContentLength ?? 0 : 0);
+                return;
+            }
             context.Response.Clear();
         }
+        telemetry.ShardServed(503, 0);
         context.Response.Headers.RetryAfter = "2";
         await Results.Problem(detail: "no worker can serve shards right now", statusCode: 503).ExecuteAsync(context).ConfigureAwait(false);
     }

@@ -4,7 +4,9 @@ using SplitCompute.Gateway.Forwarding;
 using SplitCompute.Gateway.Planning;
 using SplitCompute.Gateway.Workers;
 using SplitCompute.Model.Tokenization;
+using SplitCompute.Gateway.Telemetry;
 using SplitCompute.Redis;
+using SplitCompute.Telemetry;
 
 namespace SplitCompute.Gateway.Hosting;
 
@@ -14,6 +16,7 @@ public static class GatewayApp
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+        builder.AddSplitComputeTelemetry("splitcompute-gateway", TelemetryNames.Gateway, TelemetryNames.Gateway);
         var services = builder.Services;
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PlannerOptions>().BindConfiguration(PlannerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -26,6 +29,7 @@ public static class GatewayApp
         });
         services.AddSingleton<WorkerRegistry>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerRegistry>());
+        services.AddSingleton<GatewayTelemetry>();
         services.AddSingleton<DecisionLog>();
         services.AddHostedService(sp => sp.GetRequiredService<DecisionLog>());
         services.AddSingleton<WorkerSelector>();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using SplitCompute.InferenceWorker.Execution;
 using SplitCompute.InferenceWorker.Hosting;
+using SplitCompute.InferenceWorker.Telemetry;
 using SplitCompute.Model.Forward;
 using SplitCompute.Protocol;
 using SplitCompute.Protocol.Embeddings;
@@ -57,7 +58,13 @@ internal static class EmbeddingsEndpoint
         }
 
         var batch = TokenBatch.FromSequences(sequences);
-        var result = await executor.RunAsync(batch, k, pooling, cancellationToken).ConfigureAwait(false);
+        HeadResult result;
+        using (var activity = WorkerTelemetry.Source.StartActivity("splitcompute.head"))
+        {
+            activity?.SetTag("splitcompute.k", k).SetTag("splitcompute.n", n).SetTag("splitcompute.sequences", batch.BatchSize).SetTag("splitcompute.tokens", batch.SequenceLength);
+            result = await executor.RunAsync(batch, k, pooling, cancellationToken).ConfigureAwait(false);
+        }
+        context.RequestServices.GetRequiredService<WorkerTelemetry>().RequestDone(k, n, batch.BatchSize, result.QueueMs, result.ComputeMs);
         var response = context.Response;
         response.Headers[WorkerHeaders.Worker] = context.RequestServices.GetRequiredService<WorkerIdentity>().WorkerId;
         response.Headers[WorkerHeaders.WorkerTiming] = string.Create(CultureInfo.InvariantCulture, $"queue-ms={result.QueueMs:F3}, compute-ms={result.ComputeMs:F3}");

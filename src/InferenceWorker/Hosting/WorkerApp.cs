@@ -2,7 +2,9 @@ using Microsoft.Extensions.Options;
 using SplitCompute.InferenceWorker.Endpoints;
 using SplitCompute.InferenceWorker.Execution;
 using SplitCompute.InferenceWorker.Heartbeat;
+using SplitCompute.InferenceWorker.Telemetry;
 using SplitCompute.Redis;
+using SplitCompute.Telemetry;
 
 namespace SplitCompute.InferenceWorker.Hosting;
 
@@ -12,12 +14,14 @@ public static class WorkerApp
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+        builder.AddSplitComputeTelemetry("splitcompute-worker", TelemetryNames.Worker, TelemetryNames.Worker);
         builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<RedisSettings>().BindConfiguration(RedisSettings.Section);
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddSingleton<WorkerStats>();
         builder.Services.AddSingleton<HeadExecutor>();
         builder.Services.AddSingleton<WorkerIdentity>();
+        builder.Services.AddSingleton<WorkerTelemetry>();
         builder.Services.AddSingleton<IRedisClient>(services =>
         {
             var settings = services.GetRequiredService<IOptions<RedisSettings>>().Value;
@@ -32,6 +36,7 @@ public static class WorkerApp
         var app = builder.Build();
         _ = app.Services.GetRequiredService<ModelHost>();  // load the model (and make shards) before accepting requests
         app.Services.GetRequiredService<HeadExecutor>().Calibrate();
+        _ = app.Services.GetRequiredService<WorkerTelemetry>();  // its gauges exist from the start, not from the first request
         app.MapGet("/alive", () => Results.Text("alive"));
         app.MapGet("/health", (HeartbeatPublisher heartbeat) => Results.Json(heartbeat.Snapshot()));
         app.MapPost("/v1/embeddings", EmbeddingsEndpoint.HandleAsync);

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using SplitCompute.InferenceWorker.Execution;
+using SplitCompute.InferenceWorker.Hosting;
+using SplitCompute.Model.Forward;
+using SplitCompute.Telemetry;
+
+namespace SplitCompute.InferenceWorker.Telemetry;
+
+/// <summary>
+/// The worker's instruments (meter <see cref="TelemetryNames.Worker"/>): requests and batch sizes, queue and in-flight gauges,
+/// the measured time per layer that the planner also reads from the heartbeat, device memory, and shard traffic.
+/// </summary>
+public sealed class WorkerTelemetry : IDisposable
+{
+    public static readonly ActivitySource Source = new(TelemetryNames.Worker);
+
+    private static readonly double[] MsBuckets = [0.1, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000];
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _requests;
+    private readonly Histogram<int> _batchSize;
+    private readonly Histogram<double> _requestMs;
+    private readonly Counter<long> _shardBytes;
+    private readonly Counter<long> _shardRequests;
+
+    public WorkerTelemetry(IMeterFactory meters, WorkerStats stats, ModelHost model, WorkerIdentity identity)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        ArgumentNullException.ThrowIfNull(stats);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(identity);
+        _meter = meters.Create(TelemetryNames.Worker, version: null,
+            [new("worker", identity.WorkerId), new("device", model.Backend.Name), new("model", model.ModelId)]);
+        _requests = _meter.CreateCounter<long>("splitcompute.worker.requests", "{request}", "Head requests run, by mode (head: k < n; full: k = n)");
+        _batchSize = _meter.CreateHistogram("splitcompute.worker.batch_size", "{sequence}", "Sequences per executed batch",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128] });
+        _requestMs = _meter.CreateHistogram("splitcompute.worker.request_ms", "ms", "Time per request, by stage (queue, compute)",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MsBuckets });
+        _shardBytes = _meter.CreateCounter<long>("splitcompute.worker.shard_bytes", "By", "Shard bytes served (whole-file GETs; ranges counted by request)");
+        _shardRequests = _meter.CreateCounter<long>("splitcompute.worker.shard_requests", "{request}", "Shard requests, by kind (full, range, head, missing)");
+        _meter.CreateObservableGauge("splitcompute.worker.queue_depth", () => stats.QueueDepth, "{request}", "Requests waiting for a compute slot");
+        _meter.CreateObservableGauge("splitcompute.worker.in_flight", () => stats.InFlight, "{request}", "Requests being computed");
+        _meter.CreateObservableGauge("splitcompute.worker.layer_token_ms", () => stats.MsPerLayerRow, "ms", "Measured time per layer per token (EWMA), as in the heartbeat");
+        _meter.CreateObservableGauge("splitcompute.worker.device_memory_bytes", () => model.Backend is IDeviceMemoryReport report
+            ? report.DeviceMemoryBytes : Environment.WorkingSet, "By", "Device memory in use (CUDA: allocated by the backend; CPU: process working set)");
+    }
+
+    public void RequestDone(int k, int n, int sequences, double queueMs, double computeMs)
+    {
+        _requests.Add(1, new KeyValuePair<string, object?>("mode", k == n ? "full" : "head"));
+        _batchSize.Record(sequences);
+        _requestMs.Record(queueMs, new KeyValuePair<string, object?>("stage", "queue"));
+        _requestMs.Record(computeMs, new KeyValuePair<string, object?>("stage", "compute"));
+    }
+
+    public void ShardRequest(string kind, long bytes)
+    {
+        _shardRequests.Add(1, new KeyValuePair<string, object?>("kind", kind));
+        if (bytes > 0) _shardBytes.Add(bytes);
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

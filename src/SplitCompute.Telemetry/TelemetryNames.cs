@@ -1,0 +1,19 @@
+namespace SplitCompute.Telemetry;
+
+/// <summary>
+/// Meter and activity-source names of the three services, and the framework ones we also collect. Dashboards query the
+/// instruments by name (deploy/grafana): renaming one breaks tests/SplitCompute.Telemetry.Tests on purpose.
+/// </summary>
+public static class TelemetryNames
+{
+    public const string Gateway = "SplitCompute.Gateway";
+    public const string Worker = "SplitCompute.Worker";
+    public const string Edge = "SplitCompute.Edge";
+
+    /// <summary>ASP.NET Core's and HttpClient's own meters (request durations, active requests, connections).</summary>
+    public static IReadOnlyList<string> FrameworkMeters { get; } =
+        ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http"];
+
+    /// <summary>ASP.NET Core's incoming-request activities and HttpClient's outgoing ones: the W3C trace through YARP.</summary>
+    public static IReadOnlyList<string> FrameworkSources { get; } = ["Microsoft.AspNetCore", "System.Net.Http"];
+}
