@@ -14,8 +14,9 @@ public sealed record TelemetryOptions(Uri? OtlpEndpoint, OtlpProtocol Protocol, 
         ArgumentNullException.ThrowIfNull(configuration);
         var endpointText = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         Uri? endpoint = null;
-        if (!string.IsNullOrWhiteSpace(endpointText) && !Uri.TryCreate(endpointText, UriKind.Absolute, out endpoint))
-            throw new InvalidOperationException($"OTEL_EXPORTER_OTLP_ENDPOINT '{endpointText}' is not an absolute URL (e.g. http://otel-collector:4317)");
+        if (!string.IsNullOrWhiteSpace(endpointText)
+            && (!Uri.TryCreate(endpointText, UriKind.Absolute, out endpoint) || endpoint.Scheme is not ("http" or "https")))
+            throw new InvalidOperationException($"OTEL_EXPORTER_OTLP_ENDPOINT '{endpointText}' is not an http(s) URL (e.g. http://otel-collector:4317)");
         var protocol = configuration["OTEL_EXPORTER_OTLP_PROTOCOL"] switch
         {
             null or "" or "grpc" => OtlpProtocol.Grpc,

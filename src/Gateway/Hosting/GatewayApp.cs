@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SplitCompute.Gateway.Dashboard;
 using SplitCompute.Gateway.Decisions;
 using SplitCompute.Gateway.Forwarding;
 using SplitCompute.Gateway.Planning;
@@ -54,6 +55,7 @@ public static class GatewayApp
         app.MapPost("/v1/embeddings", (HttpContext context, EmbeddingsProxy proxy) => proxy.HandleAsync(context));
         app.MapMethods("/v1/shards/{sha256}", ["GET", "HEAD"], (HttpContext context, string sha256, ShardsProxy proxy) => proxy.HandleAsync(context, sha256));
         app.MapGet("/v1/decisions", (DecisionLog log) => Results.Json(log.Recent()));
+        app.MapDashboard();
         return app;
     }
 }
