@@ -28,7 +28,7 @@ public sealed class EdgeClient : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _http = new HttpClient(handler ?? new SocketsHttpHandler(), disposeHandler: true) { BaseAddress = options.Gateway, Timeout = options.Timeout };
-        _cache = new ShardCache(options.CacheDirectory);
+        _cache = new ShardCache(new ShardCacheOptions(options.CacheDirectory) { MaxBytes = options.CacheMaxBytes, Parallelism = options.DownloadParallelism });
     }
 
     public string Backend => "cpu";
@@ -51,10 +51,11 @@ public sealed class EdgeClient : IDisposable
         try
         {
             var entries = frame.Manifest!.Shards.Append(frame.Manifest.FinalNorm).ToList();
-            var (paths, downloaded) = await _cache.EnsureAsync(_http, _options.Gateway, entries, cancellationToken).ConfigureAwait(false);
+            using var shards = await _cache.EnsureAsync(_http, _options.Gateway, entries, _options.DownloadProgress, cancellationToken).ConfigureAwait(false);
+            var downloaded = shards.DownloadedBytes;
             var downloadMs = clock.Elapsed.TotalMilliseconds;
             clock.Restart();
-            var embeddings = _tail.Run(frame, paths);
+            var embeddings = _tail.Run(frame, shards.Paths);
             var edgeMs = clock.Elapsed.TotalMilliseconds;
             return Result(frame, response, embeddings, new EdgeTimings(requestMs, downloadMs, downloaded, edgeMs, total.Elapsed.TotalMilliseconds), null);
         }
