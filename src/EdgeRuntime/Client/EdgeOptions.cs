@@ -24,6 +24,12 @@ public sealed record EdgeOptions(Uri Gateway, string CacheDirectory)
     /// <summary>Shards downloaded at once.</summary>
     public int DownloadParallelism { get; init; } = 4;
 
+    /// <summary>Report each split request's observed timings to the gateway (POST /v1/feedback) so it plans this device by them.</summary>
+    public bool SendFeedback { get; init; } = true;
+
+    /// <summary>Longest a feedback post may add to a request.</summary>
+    public TimeSpan FeedbackTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Receives the byte counts of each request's shard downloads (e.g. the CLI's progress bar); null: none.</summary>
     public IProgress<Shards.ShardDownloadProgress>? DownloadProgress { get; init; }
 }

@@ -71,6 +71,7 @@ public sealed partial class DecisionLog(IRedisClient redis, IOptions<GatewayOpti
         [
             new("time", d.Time.ToUnixTimeMilliseconds()),
             new("request", d.RequestId),
+            new("decision", d.DecisionId),
             new("model", d.Model),
             new("worker", d.Worker),
             new("k", d.Plan.K),

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Decisions;
+using SplitCompute.Gateway.Feedback;
 using SplitCompute.Gateway.Forwarding;
 using SplitCompute.Gateway.Planning;
 using SplitCompute.Gateway.Workers;
@@ -17,6 +18,7 @@ public static class GatewayApp
         var services = builder.Services;
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PlannerOptions>().BindConfiguration(PlannerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<FeedbackOptions>().BindConfiguration(FeedbackOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IRedisClient>(sp =>
         {
@@ -34,6 +36,9 @@ public static class GatewayApp
         services.AddSingleton(_ => Gpt2Tokenizer.CreateDefault());
         services.AddSingleton<EmbeddingsProxy>();
         services.AddSingleton<ShardsProxy>();
+        services.AddSingleton<OutstandingDecisions>();
+        services.AddSingleton<ClientProfileStore>();
+        services.AddSingleton<FeedbackEndpoint>();
         services.AddHttpForwarder();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>($"{GatewayOptions.Section}:MaxRequestBytes") ?? 4 * 1024 * 1024);
@@ -49,6 +54,7 @@ public static class GatewayApp
         app.MapPost("/v1/embeddings", (HttpContext context, EmbeddingsProxy proxy) => proxy.HandleAsync(context));
         app.MapMethods("/v1/shards/{sha256}", ["GET", "HEAD"], (HttpContext context, string sha256, ShardsProxy proxy) => proxy.HandleAsync(context, sha256));
         app.MapGet("/v1/decisions", (DecisionLog log) => Results.Json(log.Recent()));
+        app.MapPost("/v1/feedback", (HttpContext context, FeedbackEndpoint endpoint) => endpoint.HandleAsync(context));
         return app;
     }
 }
