@@ -15,7 +15,7 @@ internal sealed class DownloadProgressBar(TextWriter output, bool interactive, T
     private static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(100);
     private readonly Lock _gate = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private TimeSpan _lastDraw = TimeSpan.MinValue;
+    private TimeSpan? _lastDraw;
     private long _bestDone = -1;
     private int _lastDecile = -1;
     private bool _drawn;
@@ -42,7 +42,7 @@ internal sealed class DownloadProgressBar(TextWriter output, bool interactive, T
 
     private void DrawInPlace(ShardDownloadProgress value, TimeSpan elapsed)
     {
-        if (!value.IsComplete && elapsed - _lastDraw < RedrawInterval) return;
+        if (!value.IsComplete && _lastDraw is { } last && elapsed - last < RedrawInterval) return;
         _lastDraw = elapsed;
         var filled = (int)(Width * Fraction(value));
         output.Write($"\r[{new string('#', filled)}{new string('.', Width - filled)}] {Describe(value, elapsed)}  ");
