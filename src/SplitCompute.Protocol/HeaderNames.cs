@@ -19,6 +19,12 @@ public static class HeaderNames
     public const string Shards = Prefix + "Shards";
     public const string Split = Prefix + "Split";
 
+    /// <summary>
+    /// The edge client's own random id (<see cref="Feedback.ClientId"/>), on embeddings requests and feedback: the gateway keeps
+    /// this client's measured profile under it. It identifies, it does not authenticate.
+    /// </summary>
+    public const string Client = Prefix + "Client";
+
     // Response headers.
     /// <summary>One per problem found in the capability headers; the request still succeeds.</summary>
     public const string Warning = Prefix + "Warning";

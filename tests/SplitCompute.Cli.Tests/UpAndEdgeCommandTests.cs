@@ -21,8 +21,11 @@ public sealed partial class UpAndEdgeCommandTests
             var gateway = await WaitForLineAsync(up, "gateway: ", TimeSpan.FromMinutes(2));
 
             var (splitExit, splitJson, splitErr) = CliProcess.Run("edge", "embed", "--gateway", gateway, "--text", "Hello world", "--text", "Split it.",
-                "--force-split", "1", "--json", "--cache", Path.Combine(root, "cache"));
+                "--force-split", "1", "--json", "--progress", "--cache", Path.Combine(root, "cache"));
             Assert.True(splitExit == 0, splitErr);
+            // Progress goes to stderr only when asked (stderr is not a terminal here); stdout stays pure JSON (parsed below).
+            Assert.Contains("downloading shards: 4/4", splitErr, StringComparison.Ordinal);
+            Assert.Contains("(100%)", splitErr, StringComparison.Ordinal);
             var (cloudExit, cloudJson, cloudErr) = CliProcess.Run("edge", "embed", "--gateway", gateway, "--text", "Hello world", "--text", "Split it.",
                 "--no-split", "--json", "--cache", Path.Combine(root, "cache"));
             Assert.True(cloudExit == 0, cloudErr);
@@ -39,6 +42,8 @@ public sealed partial class UpAndEdgeCommandTests
             Assert.Equal(2 * 64, a.Length);
             Assert.True(a.Zip(b).Max(p => Math.Abs(p.First - p.Second)) <= 1e-4);
 
+            await Two_processes_sharing_one_cache_download_each_shard_once(gateway, Path.Combine(root, "shared-cache"));
+
             Assert.Equal(0, kill(up.Id, 15));
             Assert.True(up.WaitForExit(TimeSpan.FromSeconds(30)), "up did not stop within 30 s of SIGTERM");
             Assert.True(up.ExitCode == 0, $"up exited with {up.ExitCode}: {await up.StandardError.ReadToEndAsync()}");
@@ -49,6 +54,26 @@ public sealed partial class UpAndEdgeCommandTests
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    /// <summary>Two real edge processes start together on an empty cache directory; between them every shard crosses the network once.</summary>
+    private static async Task Two_processes_sharing_one_cache_download_each_shard_once(string gateway, string cache)
+    {
+        string[] args = ["edge", "embed", "--gateway", gateway, "--text", "Race", "--force-split", "0", "--json", "--cache", cache, "--download-parallelism", "2"];
+        var runs = await Task.WhenAll(Task.Run(() => CliProcess.Run(args)), Task.Run(() => CliProcess.Run(args)));
+        var downloaded = 0L;
+        foreach (var (exit, stdout, stderr) in runs)
+        {
+            Assert.True(exit == 0, stderr);
+            using var json = JsonDocument.Parse(stdout);
+            Assert.Null(json.RootElement.GetProperty("fallback").GetString());
+            Assert.Equal(0, json.RootElement.GetProperty("split").GetInt32());
+            downloaded += json.RootElement.GetProperty("timings").GetProperty("downloaded_bytes").GetInt64();
+        }
+        var shards = new DirectoryInfo(cache).GetFiles("*.safetensors");
+        Assert.Equal(5, shards.Length);  // 4 layers and the final norm
+        Assert.Equal(shards.Sum(f => f.Length), downloaded);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(cache, ".partial")));
     }
 
     private static Process Start(string home, params string[] args)

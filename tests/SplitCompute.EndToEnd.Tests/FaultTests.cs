@@ -334,7 +334,7 @@ public sealed class ShardCorruptionTests(SplitCluster cluster) : IClassFixture<S
             Assert.Equal(2, recorder.Count(layer3.Url));
             var left = Directory.EnumerateFiles(cache).Select(Path.GetFileName).ToList();
             Assert.DoesNotContain(left, f => f!.Contains(layer3.Sha256, StringComparison.Ordinal));
-            Assert.DoesNotContain(left, f => f!.StartsWith(".download-", StringComparison.Ordinal));
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(cache, ".partial")));
         }
         finally
         {
@@ -349,13 +349,18 @@ public sealed class ShardCorruptionTests(SplitCluster cluster) : IClassFixture<S
         var entries = Host.Manifest.Shards.Take(2).ToList();
         var directory = cluster.NewCacheDirectory();
         using var http = new HttpClient();
-        var (paths, downloaded) = await new ShardCache(directory).EnsureAsync(http, cluster.GatewayUri, entries, CancellationToken.None);
-        Assert.Equal(entries.Sum(e => e.Bytes), downloaded);
+        IReadOnlyList<string> paths;
+        using (var first = await new ShardCache(directory).EnsureAsync(http, cluster.GatewayUri, entries))
+        {
+            Assert.Equal(entries.Sum(e => e.Bytes), first.DownloadedBytes);
+            paths = first.Paths;
+        }
 
         Corrupt(paths[0]);
         // A new process (a new cache over the same directory) re-verifies what it finds before using it.
-        var (again, redownloaded) = await new ShardCache(directory).EnsureAsync(http, cluster.GatewayUri, entries, CancellationToken.None);
-        Assert.Equal(entries[0].Bytes, redownloaded);
+        using var second = await new ShardCache(directory).EnsureAsync(http, cluster.GatewayUri, entries);
+        Assert.Equal(entries[0].Bytes, second.DownloadedBytes);
+        var again = second.Paths;
         Assert.Equal(paths, again);
         Assert.Equal(entries[0].Sha256, Sha256Of(again[0]));
         Assert.Equal(entries[1].Sha256, Sha256Of(again[1]));

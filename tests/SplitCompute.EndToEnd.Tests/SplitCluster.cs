@@ -106,16 +106,20 @@ public class SplitCluster : IAsyncLifetime
 
     public string NewCacheDirectory() => Path.Combine(_root, $"edge-{Guid.NewGuid():N}");
 
-    public EdgeClient NewEdgeClient(double gflops = 50, double downlinkMbps = 10_000, string? cache = null, HttpMessageHandler? handler = null) =>
-        NewEdgeClient(GatewayUri, gflops, downlinkMbps, cache, handler);
+    /// <param name="sendFeedback">False keeps the gateway planning this client by its reported figures (its real, measured speed
+    /// would otherwise replace them after its first split).</param>
+    public EdgeClient NewEdgeClient(double gflops = 50, double downlinkMbps = 10_000, string? cache = null, HttpMessageHandler? handler = null, bool sendFeedback = true) =>
+        NewEdgeClient(GatewayUri, gflops, downlinkMbps, cache, handler, sendFeedback);
 
     /// <summary>An edge client of this cluster's kind pointed at any address (e.g. a stub posing as the gateway).</summary>
-    public EdgeClient NewEdgeClient(Uri gateway, double gflops = 50, double downlinkMbps = 10_000, string? cache = null, HttpMessageHandler? handler = null) =>
+    public EdgeClient NewEdgeClient(Uri gateway, double gflops = 50, double downlinkMbps = 10_000, string? cache = null, HttpMessageHandler? handler = null,
+        bool sendFeedback = true) =>
         new(new EdgeOptions(gateway, cache ?? NewCacheDirectory())
         {
             Gflops = gflops,
             DownlinkMbps = downlinkMbps,
             RttMs = 1,
+            SendFeedback = sendFeedback,
         }, handler);
 
     public HttpClient NewHttpClient() => new() { BaseAddress = GatewayUri };

@@ -29,7 +29,7 @@ public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCl
         _meters.SetMeasurementEventCallback<int>((i, v, tags, _) => Record(i, v, tags));
         _meters.SetMeasurementEventCallback<double>((i, v, tags, _) => Record(i, v, tags));
         _meters.Start();
-        _traces.ShouldListenTo = source => source.Name is TelemetryNames.Worker or "Microsoft.AspNetCore" or "System.Net.Http";
+        _traces.ShouldListenTo = source => source.Name is TelemetryNames.Gateway or TelemetryNames.Worker or "Microsoft.AspNetCore" or "System.Net.Http";
         _traces.Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded;
         _traces.ActivityStopped = _activities.Enqueue;
         ActivitySource.AddActivityListener(_traces);
@@ -97,6 +97,30 @@ public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCl
         var forwarded = Assert.Single(activities, a => a.SpanId == workerRequest.ParentSpanId);
         Assert.Equal("System.Net.Http", forwarded.Source.Name);
         Assert.Equal(gatewayRequest.SpanId, forwarded.ParentSpanId);
+    }
+
+    [Fact]
+    public async Task The_edge_feedback_is_counted_and_its_stages_join_the_request_trace()
+    {
+        Listen();
+        using var edge = cluster.NewEdgeClient();
+        var result = await edge.EmbedTextsAsync(["Hello feedback"], EdgeSplit.Force(1));
+        Assert.NotNull(result.Feedback);
+
+        var report = Assert.Single(_measurements, m => m.Instrument == "splitcompute.gateway.edge_reports");
+        Assert.Equal("ok", report.Tags["outcome"]);
+        var stages = _measurements.Where(m => m.Instrument == "splitcompute.gateway.edge_stage_ms").ToDictionary(m => (string)m.Tags["stage"]!, m => m.Value);
+        Assert.Equal(["request", "download", "edge", "total"], stages.Keys);
+        Assert.Equal(result.Timings.EdgeMs, stages["edge"], 3);
+
+        var activities = _activities.ToList();
+        var gatewayRequest = Assert.Single(activities, a => a.Source.Name == "Microsoft.AspNetCore" && a.GetTagItem("splitcompute.k") is not null);
+        var edgeSpan = Assert.Single(activities, a => a.OperationName == "splitcompute.edge");
+        Assert.Equal(gatewayRequest.TraceId, edgeSpan.TraceId);
+        Assert.Equal(gatewayRequest.SpanId, edgeSpan.ParentSpanId);
+        var layers = Assert.Single(activities, a => a.OperationName == "splitcompute.edge.layers");
+        Assert.Equal(edgeSpan.SpanId, layers.ParentSpanId);
+        Assert.Equal(result.Timings.EdgeMs, layers.Duration.TotalMilliseconds, 1);
     }
 
     public void Dispose()

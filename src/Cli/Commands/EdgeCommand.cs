@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SplitCompute.EdgeRuntime.Client;
+using SplitCompute.EdgeRuntime.Shards;
 using SplitCompute.Model.Cpu;
 
 namespace SplitCompute.Cli.Commands;
@@ -27,7 +28,26 @@ internal static class EdgeCommand
         var model = new Option<string?>("--model") { Description = "model name (default: the gateway's default)" };
         var cache = new Option<DirectoryInfo?>("--cache") { Description = "shard cache directory (default: $SPLITCOMPUTE_HOME/edge-cache)" };
         var json = new Option<bool>("--json") { Description = "print {\"split\",\"layers\",\"embeddings\",\"timings\",...}" };
-        var embed = new Command("embed", "embed through the gateway, running the tail layers on this machine") { gateway, text, ids, noSplit, forceSplit, model, cache, json };
+        var cacheMax = new Option<long?>("--cache-max-bytes")
+        {
+            Description = "size bound of the shard cache, e.g. 10G or 512M (default 10G); least recently used shards are evicted beyond it",
+            CustomParser = result =>
+            {
+                if (ByteSizeParser.TryParse(result.Tokens.Single().Value, out var bytes)) return bytes;
+                result.AddError($"--cache-max-bytes: '{result.Tokens.Single().Value}' is not a size such as 10G, 512M or 1048576");
+                return null;
+            },
+        };
+        var parallelism = new Option<int>("--download-parallelism") { Description = "shards downloaded at once (1 to 64)", DefaultValueFactory = _ => 4 };
+        parallelism.Validators.Add(r =>
+        {
+            if (r.GetValue(parallelism) is < 1 or > 64) r.AddError($"--download-parallelism: {r.GetValue(parallelism)} is not in 1..64");
+        });
+        var progress = new Option<bool>("--progress") { Description = "always show shard download progress on stderr (default: only on a terminal, for downloads over 0.5 s)" };
+        var embed = new Command("embed", "embed through the gateway, running the tail layers on this machine")
+        {
+            gateway, text, ids, noSplit, forceSplit, model, cache, json, cacheMax, parallelism, progress,
+        };
         embed.Validators.Add(result =>
         {
             if ((result.GetValue(text) is { Length: > 0 }) == (result.GetValue(ids) is not null)) result.AddError("give either --text (one or more) or --ids");
@@ -36,7 +56,9 @@ internal static class EdgeCommand
         embed.SetAction(async (result, cancellationToken) =>
         {
             var split = result.GetValue(noSplit) ? EdgeSplit.None : result.GetValue(forceSplit) is { } k ? EdgeSplit.Force(k) : EdgeSplit.Auto;
-            using var client = Create(result.GetValue(gateway)!, result.GetValue(model), result.GetValue(cache)?.FullName);
+            using var bar = ProgressBar(result.GetValue(progress));
+            using var client = Create(result.GetValue(gateway)!, result.GetValue(model), result.GetValue(cache)?.FullName,
+                result.GetValue(cacheMax), result.GetValue(parallelism), bar);
             var outcome = result.GetValue(ids) is { } idText
                 ? await client.EmbedIdsAsync(IdsParser.Parse(idText), split, cancellationToken).ConfigureAwait(false)
                 : await client.EmbedTextsAsync(result.GetValue(text)!, split, cancellationToken).ConfigureAwait(false);
@@ -48,6 +70,24 @@ internal static class EdgeCommand
     }
 
     /// <summary>An edge client for this machine: its CPU's measured GFLOP/s goes into the capability headers.</summary>
-    public static EdgeClient Create(Uri gateway, string? model, string? cache) =>
-        new(new EdgeOptions(gateway, cache ?? Paths.EdgeCache) { Model = model, Gflops = CpuCalibration.MeasureGflops(), RttMs = 1, DownlinkMbps = 10_000 });
+    public static EdgeClient Create(Uri gateway, string? model, string? cache, long? cacheMaxBytes = null, int downloadParallelism = 4,
+        IProgress<ShardDownloadProgress>? progress = null) =>
+        new(new EdgeOptions(gateway, cache ?? Paths.EdgeCache)
+        {
+            Model = model,
+            Gflops = CpuCalibration.MeasureGflops(),
+            RttMs = 1,
+            DownlinkMbps = 10_000,
+            CacheMaxBytes = cacheMaxBytes ?? ShardCacheOptions.DefaultMaxBytes,
+            DownloadParallelism = downloadParallelism,
+            DownloadProgress = progress,
+        });
+
+    /// <summary>A bar on stderr when it is a terminal (for downloads that take a while), or always when asked; else none.</summary>
+    private static DownloadProgressBar? ProgressBar(bool asked)
+    {
+        var terminal = !Console.IsErrorRedirected;
+        if (!asked && !terminal) return null;
+        return new DownloadProgressBar(Console.Error, interactive: terminal, showAfter: asked ? TimeSpan.Zero : TimeSpan.FromMilliseconds(500));
+    }
 }

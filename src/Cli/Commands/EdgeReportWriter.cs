@@ -18,6 +18,7 @@ internal static class EdgeReportWriter
         json.WriteString("fallback", r.FallbackReason);
         json.WriteString("decision", r.Decision);
         json.WriteString("predicted", r.Predicted);
+        json.WriteString("feedback", r.Feedback);
         json.WriteStartArray("warnings");
         foreach (var warning in r.Warnings) json.WriteStringValue(warning);
         json.WriteEndArray();
@@ -41,6 +42,7 @@ internal static class EdgeReportWriter
             $"split k={r.K} of {r.N}: cloud ran [0,{r.K}) on {r.Worker ?? "?"}, {(r.K < r.N ? $"this machine ran [{r.K},{r.N}) on {r.Backend}" : "no edge layers")}"));
         if (r.FallbackReason is not null) output.WriteLine($"fallback: {r.FallbackReason}");
         if (r.Predicted is not null) output.WriteLine($"predicted: {r.Predicted}");
+        if (r.Feedback is not null) output.WriteLine($"feedback to the gateway: {r.Feedback}");
         foreach (var warning in r.Warnings) output.WriteLine($"warning: {warning}");
         var t = r.Timings;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,

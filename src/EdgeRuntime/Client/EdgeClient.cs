@@ -6,7 +6,9 @@ using SplitCompute.EdgeRuntime.Tail;
 using SplitCompute.Model.SafeTensors;
 using SplitCompute.Protocol;
 using SplitCompute.Protocol.Capabilities;
+using SplitCompute.Protocol.Decisions;
 using SplitCompute.Protocol.Embeddings;
+using SplitCompute.Protocol.Feedback;
 using SplitCompute.Protocol.Frames;
 
 namespace SplitCompute.EdgeRuntime.Client;
@@ -22,16 +24,22 @@ public sealed class EdgeClient : IDisposable
     private readonly EdgeOptions _options;
     private readonly ShardCache _cache;
     private readonly TailRunner _tail = new();
+    private readonly FeedbackReporter _feedback;
 
     public EdgeClient(EdgeOptions options, HttpMessageHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _http = new HttpClient(handler ?? new SocketsHttpHandler(), disposeHandler: true) { BaseAddress = options.Gateway, Timeout = options.Timeout };
-        _cache = new ShardCache(options.CacheDirectory);
+        _cache = new ShardCache(new ShardCacheOptions(options.CacheDirectory) { MaxBytes = options.CacheMaxBytes, Parallelism = options.DownloadParallelism });
+        ClientId = EdgeClientId.LoadOrCreate(options.CacheDirectory);
+        _feedback = new FeedbackReporter(_http, ClientId, options.FeedbackTimeout);
     }
 
     public string Backend => "cpu";
+
+    /// <summary>This installation's id (X-SplitCompute-Client), kept in the cache directory; the gateway's measured profile is under it.</summary>
+    public string ClientId { get; }
 
     public Task<EdgeResult> EmbedTextsAsync(IReadOnlyList<string> texts, EdgeSplit split, CancellationToken cancellationToken = default) =>
         EmbedAsync(texts, split, cancellationToken);
@@ -47,14 +55,24 @@ public sealed class EdgeClient : IDisposable
         if (frame.Kind == FrameKind.Embeddings)
             return Result(frame, response, Rows(frame), new EdgeTimings(requestMs, 0, 0, 0, total.Elapsed.TotalMilliseconds), null);
 
+        var decision = DecisionHeader.TryParse(Header(response, HeaderNames.Decision));  // read before the response is disposed
+        var result = await RunTailAsync(input, frame, response, requestMs, total, cancellationToken).ConfigureAwait(false);
+        return _options.SendFeedback ? result with { Feedback = await ReportAsync(frame, decision, result, cancellationToken).ConfigureAwait(false) } : result;
+    }
+
+    /// <summary>Shards, then layers [k, N) here; on any edge failure the cloud answers instead (and the result says why).</summary>
+    private async Task<EdgeResult> RunTailAsync(object input, HiddenStateFrame frame, HttpResponseMessage response, double requestMs, Stopwatch total,
+        CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
         try
         {
             var entries = frame.Manifest!.Shards.Append(frame.Manifest.FinalNorm).ToList();
-            var (paths, downloaded) = await _cache.EnsureAsync(_http, _options.Gateway, entries, cancellationToken).ConfigureAwait(false);
+            using var shards = await _cache.EnsureAsync(_http, _options.Gateway, entries, _options.DownloadProgress, cancellationToken).ConfigureAwait(false);
+            var downloaded = shards.DownloadedBytes;
             var downloadMs = clock.Elapsed.TotalMilliseconds;
             clock.Restart();
-            var embeddings = _tail.Run(frame, paths);
+            var embeddings = _tail.Run(frame, shards.Paths);
             var edgeMs = clock.Elapsed.TotalMilliseconds;
             return Result(frame, response, embeddings, new EdgeTimings(requestMs, downloadMs, downloaded, edgeMs, total.Elapsed.TotalMilliseconds), null);
         }
@@ -65,6 +83,15 @@ public sealed class EdgeClient : IDisposable
             var (cloud, cloudResponse) = await RequestAsync(input, SplitPreference.None, cancellationToken).ConfigureAwait(false);
             return Result(cloud, cloudResponse, Rows(cloud), new EdgeTimings(requestMs, 0, 0, 0, total.Elapsed.TotalMilliseconds), reason);
         }
+    }
+
+    /// <summary>Tells the gateway what this split really cost, so it plans this device's next requests by it.</summary>
+    private async Task<string> ReportAsync(HiddenStateFrame frame, DecisionHeader? decision, EdgeResult result, CancellationToken cancellationToken)
+    {
+        if (decision?.Id is not { } id) return "not sent: the gateway's decision header carries no id";
+        var t = result.Timings;
+        var feedback = new EdgeFeedback(id, frame.Model, frame.LayersDone, frame.LayerCount, t.RequestMs, t.DownloadMs, t.DownloadedBytes, t.EdgeMs, t.TotalMs, result.FellBack);
+        return await _feedback.SendAsync(feedback, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<(HiddenStateFrame Frame, HttpResponseMessage Response)> RequestAsync(object input, SplitPreference preference, CancellationToken cancellationToken)
@@ -78,6 +105,7 @@ public sealed class EdgeClient : IDisposable
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(MediaTypes.HiddenState));
         foreach (var (name, value) in CapabilityHeaderWriter.Write(Capabilities(preference))) request.Headers.TryAddWithoutValidation(name, value);
+        request.Headers.TryAddWithoutValidation(HeaderNames.Client, ClientId);
 
         var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
@@ -106,14 +134,16 @@ public sealed class EdgeClient : IDisposable
     {
         using (response)
         {
-            string? Header(string name) => response.Headers.TryGetValues(name, out var values) ? string.Join(", ", values) : null;
             var warnings = response.Headers.TryGetValues(HeaderNames.Warning, out var w) ? w.ToArray() : [];
-            var decision = Header(HeaderNames.Decision);
-            var worker = decision?.Split("worker=\"").ElementAtOrDefault(1)?.TrimEnd('"');
+            var decision = Header(response, HeaderNames.Decision);
+            var worker = DecisionHeader.TryParse(decision)?.Worker;
             return new EdgeResult(embeddings, frame.LayersDone, frame.LayerCount, worker, frame.Kind == FrameKind.Embeddings ? "cloud" : Backend,
-                timings, decision, Header(HeaderNames.Predicted), warnings, fallback);
+                timings, decision, Header(response, HeaderNames.Predicted), warnings, fallback);
         }
     }
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? string.Join(", ", values) : null;
 
     private static float[][] Rows(HiddenStateFrame frame) =>
         [.. Enumerable.Range(0, frame.BatchSize).Select(b => frame.Row(b).ToArray())];

@@ -17,4 +17,19 @@ public sealed record EdgeOptions(Uri Gateway, string CacheDirectory)
     public double RttMs { get; init; } = 1;
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Size bound of the shard cache (least recently used shards are evicted beyond it).</summary>
+    public long CacheMaxBytes { get; init; } = Shards.ShardCacheOptions.DefaultMaxBytes;
+
+    /// <summary>Shards downloaded at once.</summary>
+    public int DownloadParallelism { get; init; } = 4;
+
+    /// <summary>Report each split request's observed timings to the gateway (POST /v1/feedback) so it plans this device by them.</summary>
+    public bool SendFeedback { get; init; } = true;
+
+    /// <summary>Longest a feedback post may add to a request.</summary>
+    public TimeSpan FeedbackTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Receives the byte counts of each request's shard downloads (e.g. the CLI's progress bar); null: none.</summary>
+    public IProgress<Shards.ShardDownloadProgress>? DownloadProgress { get; init; }
 }

@@ -12,4 +12,7 @@ public sealed record EdgeResult(
     string? Decision, string? Predicted, IReadOnlyList<string> Warnings, string? FallbackReason)
 {
     public bool FellBack => FallbackReason is not null;
+
+    /// <summary>What became of the timings reported to the gateway: "accepted", why not, or null when none were due (cloud-only).</summary>
+    public string? Feedback { get; init; }
 }

@@ -73,6 +73,7 @@ public sealed partial class DecisionLog(IRedisClient redis, GatewayTelemetry tel
         [
             new("time", d.Time.ToUnixTimeMilliseconds()),
             new("request", d.RequestId),
+            new("decision", d.DecisionId),
             new("model", d.Model),
             new("worker", d.Worker),
             new("k", d.Plan.K),

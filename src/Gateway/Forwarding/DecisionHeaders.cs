@@ -1,13 +1,15 @@
 using System.Globalization;
 using SplitCompute.Gateway.Planning;
+using SplitCompute.Protocol.Decisions;
 
 namespace SplitCompute.Gateway.Forwarding;
 
 /// <summary>Formats the decision response headers (docs/protocol.md): which k, which worker, predicted ms per stage.</summary>
 public static class DecisionHeaders
 {
-    public static string Decision(SplitPlan plan, string workerId) =>
-        string.Create(CultureInfo.InvariantCulture, $"k={plan.K}; n={plan.N}; worker=\"{workerId}\"");
+    /// <summary>k, n, the worker and the decision's id, which edge clients quote in their feedback (POST /v1/feedback).</summary>
+    public static string Decision(SplitPlan plan, string workerId, string decisionId) =>
+        new DecisionHeader(plan.K, plan.N, workerId, decisionId).Format();
 
     public static string Predicted(SplitPlan plan)
     {

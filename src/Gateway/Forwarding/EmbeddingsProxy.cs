@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Decisions;
+using SplitCompute.Gateway.Feedback;
 using SplitCompute.Gateway.Hosting;
 using SplitCompute.Gateway.Planning;
 using SplitCompute.Gateway.Workers;
 using SplitCompute.Model.Tokenization;
 using SplitCompute.Protocol;
 using SplitCompute.Protocol.Embeddings;
+using SplitCompute.Protocol.Feedback;
 using SplitCompute.Protocol.Heartbeats;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -18,10 +20,12 @@ namespace SplitCompute.Gateway.Forwarding;
 /// </summary>
 internal sealed class EmbeddingsProxy(
     WorkerRegistry registry, WorkerSelector selector, SplitPlanner planner, IHttpForwarder forwarder, ForwarderClient client,
-    DecisionLog decisions, Gpt2Tokenizer tokenizer, CapabilityProfileCache capabilityCache, IOptions<GatewayOptions> options, TimeProvider time)
+    DecisionLog decisions, Gpt2Tokenizer tokenizer, CapabilityProfileCache capabilityCache, IOptions<GatewayOptions> options, TimeProvider time,
+    OutstandingDecisions outstanding, ClientProfileStore profiles, IOptions<FeedbackOptions> feedbackOptions)
 {
     private const int MaxAttempts = 2;
     private readonly GatewayOptions _options = options.Value;
+    private readonly TimeSpan _fallbackCooldown = TimeSpan.FromSeconds(feedbackOptions.Value.FallbackCooldownSeconds);
     private readonly ForwarderRequestConfig _forwarderConfig = new() { ActivityTimeout = TimeSpan.FromSeconds(options.Value.WorkerTimeoutSeconds) };
 
     public async Task HandleAsync(HttpContext context)
@@ -76,13 +80,17 @@ internal sealed class EmbeddingsProxy(
         var size = new PlanRequest(lengths.Length, lengths.Max(), lengths.Sum());
         var wantsFrame = request.Headers.Accept.ToString().Contains(MediaTypes.HiddenState, StringComparison.OrdinalIgnoreCase);
         var capabilities = capabilityCache.Read(request, wantsFrame);
+        var clientId = ClientIdReader.Read(request, out var clientProblem);
+        IReadOnlyList<string> warnings = clientProblem is null ? capabilities.Warnings : [.. capabilities.Warnings, clientProblem];
+        var clientProfile = ClientFor(clientId, wantsFrame ? capabilities.Client : null);
+        var decisionId = DecisionId.New();
 
         var tried = new List<string>();
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var worker = selector.Select(registry.Current, model, tried);
             if (worker is null) break;
-            var plan = Plan(registry.Current, worker, wantsFrame ? capabilities : null, size);
+            var plan = Plan(registry.Current, worker, wantsFrame ? capabilities : null, clientProfile, size);
             Activity.Current?.SetTag("splitcompute.k", plan.K).SetTag("splitcompute.n", plan.N).SetTag("splitcompute.worker", worker.WorkerId)
                 .SetTag("splitcompute.model", model).SetTag("splitcompute.predicted_ms", plan.Predicted.TotalMs).SetTag("splitcompute.attempt", attempt);
             request.Body = new MemoryStream(body, writable: false);
@@ -92,7 +100,7 @@ internal sealed class EmbeddingsProxy(
             try
             {
                 error = await forwarder.SendAsync(context, worker.Address, client.Invoker, _forwarderConfig,
-                    new WorkerTransformer("/v1/embeddings", plan, worker.WorkerId, capabilities.Warnings)).ConfigureAwait(false);
+                    new WorkerTransformer("/v1/embeddings", plan, worker.WorkerId, warnings, decisionId)).ConfigureAwait(false);
             }
             finally
             {
@@ -101,7 +109,10 @@ internal sealed class EmbeddingsProxy(
             if (error == ForwarderError.None || context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
             {
                 decisions.Record(new SplitDecision(time.GetUtcNow(), context.TraceIdentifier, model, worker.WorkerId, size.Sequences, size.Tokens,
-                    plan, context.Response.StatusCode, clock.Elapsed.TotalMilliseconds));
+                    plan, context.Response.StatusCode, clock.Elapsed.TotalMilliseconds, decisionId));
+                // An identified client's split is awaited for feedback: the only way its measurements can reach its plans.
+                if (clientId is not null && wantsFrame && !plan.IsCloudOnly && context.Response.StatusCode == StatusCodes.Status200OK)
+                    outstanding.Add(decisionId, new IssuedDecision(clientId, model, plan.K, plan.N, worker.NEmbd, size, time.GetUtcNow(), Activity.Current?.Context ?? default));
                 return;
             }
             tried.Add(worker.WorkerId);
@@ -112,7 +123,14 @@ internal sealed class EmbeddingsProxy(
             : $"worker(s) {string.Join(", ", tried)} failed before answering").ConfigureAwait(false);
     }
 
-    private SplitPlan Plan(WorkerSnapshot snapshot, WorkerHeartbeat worker, ClientCapabilityProfile? capabilities, PlanRequest size)
+    /// <summary>The figures to plan this client with: its measured profile (its own feedback) over what its headers report.</summary>
+    private ClientProfile? ClientFor(string? clientId, ClientProfile? reported)
+    {
+        if (reported is null || clientId is null) return reported;
+        return PlanningProfile.Resolve(reported, profiles.Find(clientId), time.GetUtcNow(), _fallbackCooldown);
+    }
+
+    private SplitPlan Plan(WorkerSnapshot snapshot, WorkerHeartbeat worker, ClientCapabilityProfile? capabilities, ClientProfile? client, PlanRequest size)
     {
         var load = WorkerSnapshot.ToLoad(worker);
         var profile = snapshot.Models.GetValueOrDefault(worker.Model);
@@ -122,7 +140,7 @@ internal sealed class EmbeddingsProxy(
             var minimal = new ModelProfile(worker.Model, worker.Revision, worker.NLayer, worker.NEmbd, [], [], "", 0);
             return planner.Plan(minimal, load, null, size) with { Reason = snapshot.RedisHealthy ? "no shard manifest yet" : "Redis unavailable: cloud-only" };
         }
-        return planner.Plan(profile, load, capabilities?.Client, size, capabilities?.Preference ?? SplitPreference.Auto, capabilities?.ForcedK ?? -1);
+        return planner.Plan(profile, load, client, size, capabilities?.Preference ?? SplitPreference.Auto, capabilities?.ForcedK ?? -1);
     }
 
     private string? ResolveModel(string? requested, WorkerSnapshot snapshot)

@@ -9,7 +9,7 @@ namespace SplitCompute.Gateway.Forwarding;
 /// Shapes a forwarded embeddings request for the chosen worker: fixed path, the gateway's split point (a client can never set
 /// it itself), and, on the way back, the decision headers every client and dashboard can read.
 /// </summary>
-internal sealed class WorkerTransformer(string path, SplitPlan? plan, string workerId, IReadOnlyList<string> warnings) : HttpTransformer
+internal sealed class WorkerTransformer(string path, SplitPlan? plan, string workerId, IReadOnlyList<string> warnings, string decisionId = "") : HttpTransformer
 {
     public const string SplitKHeader = "X-SplitCompute-K";
 
@@ -27,7 +27,7 @@ internal sealed class WorkerTransformer(string path, SplitPlan? plan, string wor
         var headers = httpContext.Response.Headers;
         if (plan is not null)
         {
-            headers[HeaderNames.Decision] = DecisionHeaders.Decision(plan, workerId);
+            headers[HeaderNames.Decision] = DecisionHeaders.Decision(plan, workerId, decisionId);
             headers[HeaderNames.Predicted] = DecisionHeaders.Predicted(plan);
         }
         if (warnings.Count > 0) headers[HeaderNames.Warning] = warnings.ToArray();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Dashboard;
 using SplitCompute.Gateway.Decisions;
+using SplitCompute.Gateway.Feedback;
 using SplitCompute.Gateway.Forwarding;
 using SplitCompute.Gateway.Planning;
 using SplitCompute.Gateway.Workers;
@@ -21,6 +22,7 @@ public static class GatewayApp
         var services = builder.Services;
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PlannerOptions>().BindConfiguration(PlannerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<FeedbackOptions>().BindConfiguration(FeedbackOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IRedisClient>(sp =>
         {
@@ -40,6 +42,9 @@ public static class GatewayApp
         services.AddSingleton<CapabilityProfileCache>();
         services.AddSingleton<EmbeddingsProxy>();
         services.AddSingleton<ShardsProxy>();
+        services.AddSingleton<OutstandingDecisions>();
+        services.AddSingleton<ClientProfileStore>();
+        services.AddSingleton<FeedbackEndpoint>();
         services.AddHttpForwarder();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>($"{GatewayOptions.Section}:MaxRequestBytes") ?? 4 * 1024 * 1024);
@@ -55,6 +60,7 @@ public static class GatewayApp
         app.MapPost("/v1/embeddings", (HttpContext context, EmbeddingsProxy proxy) => proxy.HandleAsync(context));
         app.MapMethods("/v1/shards/{sha256}", ["GET", "HEAD"], (HttpContext context, string sha256, ShardsProxy proxy) => proxy.HandleAsync(context, sha256));
         app.MapGet("/v1/decisions", (DecisionLog log) => Results.Json(log.Recent()));
+        app.MapPost("/v1/feedback", (HttpContext context, FeedbackEndpoint endpoint) => endpoint.HandleAsync(context));
         app.MapDashboard();
         return app;
     }

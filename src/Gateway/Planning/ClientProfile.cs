@@ -9,7 +9,14 @@ public sealed record ClientProfile(
     double UploadGBps,        // host -> GPU copy rate
     double DownlinkMbps,
     double RttMs,
-    IReadOnlySet<string> HeldShards);  // SHA-256 hex digests or prefixes (>= 16 characters) of shards already cached
+    IReadOnlySet<string> HeldShards)  // SHA-256 hex digests or prefixes (>= 16 characters) of shards already cached
+{
+    /// <summary>Where <see cref="Gflops"/> and <see cref="DownlinkMbps"/> come from: "reported" (headers) or "measured (...)" (feedback).</summary>
+    public string Source { get; init; } = "reported";
+
+    /// <summary>The client's feedback said its edge failed and the cloud answered, recently: plan it cloud-only for now.</summary>
+    public bool EdgeFellBackRecently { get; init; }
+}
 
 public enum SplitPreference
 {

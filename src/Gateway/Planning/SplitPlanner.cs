@@ -23,6 +23,7 @@ public sealed class SplitPlanner(IOptions<PlannerOptions> options)
         if (client is null) return new SplitPlan(n, n, cloudOnly, cloudOnly, 0, "no usable capability headers");
         if (preference == SplitPreference.Forced && _options.AllowForcedSplit && forcedK >= 0 && forcedK <= n)
             return new SplitPlan(forcedK, n, Predict(model, worker, client, request, forcedK), cloudOnly, GpuMsSaved(worker, request, n - forcedK), "forced by the client");
+        if (client.EdgeFellBackRecently) return new SplitPlan(n, n, cloudOnly, cloudOnly, 0, "the client's edge fell back to the cloud recently (feedback)");
 
         var budget = Math.Min((cloudOnly.TotalMs * (1 + _options.SlackFraction)) + _options.SlackMs, _options.MaxLatencyMs);
         // Walk k downward from N-1: the tail grows by one layer each step, so the download term accumulates as we go.
@@ -40,8 +41,8 @@ public sealed class SplitPlanner(IOptions<PlannerOptions> options)
             }
         }
         var reason = best == n
-            ? $"no split fits within {budget:F1} ms (cloud-only {cloudOnly.TotalMs:F1} ms)"
-            : $"k={best} saves the most GPU time within {budget:F1} ms";
+            ? $"no split fits within {budget:F1} ms (cloud-only {cloudOnly.TotalMs:F1} ms); client figures {client.Source}"
+            : $"k={best} saves the most GPU time within {budget:F1} ms; client figures {client.Source}";
         return new SplitPlan(best, n, bestPrediction, cloudOnly, GpuMsSaved(worker, request, n - best), reason);
     }
 
@@ -64,7 +65,7 @@ public sealed class SplitPlanner(IOptions<PlannerOptions> options)
         var hiddenBytes = (double)request.Rows * model.Channels * _options.HiddenBytesPerElement;
         var transfer = client.RttMs + (hiddenBytes / BytesPerMs(client.DownlinkMbps));
         var download = missingBytes == 0 ? 0 : (missingBytes / BytesPerMs(client.DownlinkMbps)) + (missingBytes / (client.UploadGBps * 1e6));
-        var edge = tail * LayerFlops(model.Channels, request) / (client.Gflops * 1e6);
+        var edge = tail * LayerCost.Flops(model.Channels, request) / (client.Gflops * 1e6);
         return new StagePrediction(worker.BacklogMs, cloud, transfer, download, edge);
     }
 
@@ -75,10 +76,6 @@ public sealed class SplitPlanner(IOptions<PlannerOptions> options)
         var transfer = client is null ? 0 : client.RttMs + (request.Sequences * model.Channels * 12.0 / BytesPerMs(client.DownlinkMbps));
         return new StagePrediction(worker.BacklogMs, cloud, transfer, 0, 0);
     }
-
-    /// <summary>Matrix products 24 R C^2 (qkv 6, proj 2, fc 8, fc-proj 8) plus attention ~2 B T^2 C (causal half of QK^T and PV).</summary>
-    private static double LayerFlops(int c, PlanRequest request) =>
-        (24.0 * request.Rows * c * c) + (2.0 * request.Sequences * request.PaddedLength * (double)request.PaddedLength * c);
 
     private static double GpuMsSaved(WorkerLoad worker, PlanRequest request, int tailLayers) => tailLayers * request.Rows * worker.MsPerLayerToken;
 

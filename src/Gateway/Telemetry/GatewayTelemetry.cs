@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using SplitCompute.Gateway.Decisions;
+using SplitCompute.Gateway.Feedback;
 using SplitCompute.Gateway.Workers;
+using SplitCompute.Protocol.Feedback;
 using SplitCompute.Telemetry;
 
 namespace SplitCompute.Gateway.Telemetry;
@@ -51,7 +53,7 @@ public sealed class GatewayTelemetry : IDisposable
         _shardBytes = _meter.CreateCounter<long>("splitcompute.gateway.shard_bytes", "By", "Shard bytes served through the gateway");
         _shardRequests = _meter.CreateCounter<long>("splitcompute.gateway.shard_requests", "{request}", "Shard requests, by status code");
         _edgeReports = _meter.CreateCounter<long>("splitcompute.gateway.edge_reports", "{report}", "Edge feedback reports, by outcome (ok or fallback)");
-        _edgeStageMs = _meter.CreateHistogram("splitcompute.gateway.edge_stage_ms", "ms", "Edge-reported time per stage (transfer, download, edge, total)",
+        _edgeStageMs = _meter.CreateHistogram("splitcompute.gateway.edge_stage_ms", "ms", "Edge-reported time per stage (request, download, edge, total)",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MsBuckets });
         _meter.CreateObservableGauge("splitcompute.gateway.worker_queue_depth", () => registry.Current.Workers.Select(w =>
             new Measurement<int>(w.QueueDepth, new KeyValuePair<string, object?>("worker", w.WorkerId))), "{request}", "Queued requests per worker, from its heartbeat");
@@ -89,14 +91,32 @@ public sealed class GatewayTelemetry : IDisposable
         if (bytes > 0) _shardBytes.Add(bytes);
     }
 
-    public void EdgeReport(bool fellBack, double transferMs, double downloadMs, double edgeMs, double totalMs)
+    /// <summary>
+    /// One edge feedback report: counted by outcome, its stages recorded, and (when the decision's request was traced) added to
+    /// that trace as a span per stage, placed in time after the decision, so one trace shows gateway, worker and edge.
+    /// </summary>
+    public void EdgeReport(IssuedDecision decision, EdgeFeedback feedback)
     {
-        var outcome = new KeyValuePair<string, object?>("outcome", fellBack ? "fallback" : "ok");
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(feedback);
+        var outcome = new KeyValuePair<string, object?>("outcome", feedback.FellBack ? "fallback" : "ok");
         _edgeReports.Add(1, outcome);
-        Stage(_edgeStageMs, "transfer", transferMs, outcome);
-        Stage(_edgeStageMs, "download", downloadMs, outcome);
-        Stage(_edgeStageMs, "edge", edgeMs, outcome);
-        Stage(_edgeStageMs, "total", totalMs, outcome);
+        Stage(_edgeStageMs, "request", feedback.RequestMs, outcome);
+        Stage(_edgeStageMs, "download", feedback.DownloadMs, outcome);
+        Stage(_edgeStageMs, "edge", feedback.EdgeMs, outcome);
+        Stage(_edgeStageMs, "total", feedback.TotalMs, outcome);
+        if (decision.Trace == default) return;
+        var start = decision.IssuedAt;
+        using var edge = Source.StartActivity("splitcompute.edge", ActivityKind.Client, decision.Trace, startTime: start);
+        if (edge is null) return;  // nobody listens
+        edge.SetTag("splitcompute.k", feedback.K).SetTag("splitcompute.n", feedback.N).SetTag("splitcompute.fell_back", feedback.FellBack);
+        var offset = start.AddMilliseconds(feedback.RequestMs);
+        foreach (var (name, ms) in new[] { ("splitcompute.edge.download", feedback.DownloadMs), ("splitcompute.edge.layers", feedback.EdgeMs) })
+        {
+            using var stage = Source.StartActivity(name, ActivityKind.Internal, edge.Context, startTime: offset);
+            stage?.SetEndTime((offset = offset.AddMilliseconds(ms)).UtcDateTime);
+        }
+        edge.SetEndTime(start.AddMilliseconds(feedback.TotalMs).UtcDateTime);
     }
 
     private static void Stage(Histogram<double> histogram, string stage, double ms, KeyValuePair<string, object?> tag) =>

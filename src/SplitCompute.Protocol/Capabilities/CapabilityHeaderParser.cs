@@ -29,7 +29,8 @@ public static class CapabilityHeaderParser
             if (name is null || lines is null) continue;
             if (!known.Contains(name))
             {
-                if (name.StartsWith(HeaderNames.Prefix, StringComparison.OrdinalIgnoreCase))
+                // The client id is a protocol header but not a capability: not parsed here, and not unknown either.
+                if (name.StartsWith(HeaderNames.Prefix, StringComparison.OrdinalIgnoreCase) && !string.Equals(name, HeaderNames.Client, StringComparison.OrdinalIgnoreCase))
                     warnings.Add($"{PrintableAscii.Quote(name, 64).Trim('"')}: unknown header; ignored");
                 continue;
             }

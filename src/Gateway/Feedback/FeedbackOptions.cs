@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SplitCompute.Gateway.Feedback;
+
+/// <summary>Configuration section "Feedback": how edge clients' reported timings become their measured profiles.</summary>
+public sealed class FeedbackOptions
+{
+    public const string Section = "Feedback";
+
+    /// <summary>Client profiles kept (least recently used dropped beyond): ~200 bytes each.</summary>
+    [Range(1, 10_000_000)]
+    public int MaxClients { get; set; } = 100_000;
+
+    /// <summary>Split decisions awaiting their feedback (least recently issued dropped beyond).</summary>
+    [Range(1, 10_000_000)]
+    public int MaxOutstandingDecisions { get; set; } = 100_000;
+
+    /// <summary>Feedback for a decision older than this is refused (404): the client's conditions may have changed since.</summary>
+    [Range(1, 86_400)]
+    public int DecisionTtlSeconds { get; set; } = 300;
+
+    /// <summary>Weight of a new sample in the exponentially weighted averages (1 = only the latest counts).</summary>
+    [Range(0.01, 1.0)]
+    public double EwmaWeight { get; set; } = 0.3;
+
+    /// <summary>After an edge fell back to the cloud, that client is planned cloud-only for this long.</summary>
+    [Range(0, 86_400)]
+    public int FallbackCooldownSeconds { get; set; } = 30;
+
+    /// <summary>Shard downloads smaller than this say more about latency than bandwidth and do not update the downlink.</summary>
+    [Range(0, long.MaxValue)]
+    public long MinDownloadBytesForDownlink { get; set; } = 256 * 1024;
+}

@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Options;
+using SplitCompute.Gateway.Feedback;
+using SplitCompute.Gateway.Planning;
+
+namespace SplitCompute.Gateway.Tests.Feedback;
+
+/// <summary>The planner sees a client's measured figures in place of its reported ones, and plans it accordingly.</summary>
+public sealed class PlanningProfileTests
+{
+    private static readonly ModelProfile Model = new("gpt2", "rev1", 12, 768,
+        [.. Enumerable.Range(0, 12).Select(l => new string((char)('a' + l), 64))], [.. Enumerable.Repeat(28_000_000L, 12)],
+        new string('z', 64), 6_144);
+
+    private static readonly PlanRequest Request = new(Sequences: 1, PaddedLength: 128, Tokens: 128);
+    private static readonly WorkerLoad Worker = new("w1", "http://127.0.0.1:1", "cpu", 0, 0.01, 0.001, 0, 0, 1);
+    private static readonly DateTimeOffset Now = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Cooldown = TimeSpan.FromSeconds(30);
+
+    private static readonly ClientProfile Reported =
+        new(2_000, 10, 1_000, 20, Model.LayerShardHashes.Append(Model.FinalNormHash).ToHashSet());
+
+    private static MeasuredClientProfile Measured(double? gflops = null, double? mbps = null, DateTimeOffset? fallbackAt = null) =>
+        new(3, gflops, gflops is null ? null : 1, mbps, fallbackAt is null ? 0 : 1, fallbackAt, Now);
+
+    private static SplitPlanner Planner() => new(Options.Create(new PlannerOptions()));
+
+    [Fact]
+    public void Without_feedback_the_reported_figures_stand()
+    {
+        Assert.Same(Reported, PlanningProfile.Resolve(Reported, null, Now, Cooldown));
+        Assert.Equal("reported", PlanningProfile.Resolve(Reported, MeasuredClientProfile.Empty(Now), Now, Cooldown).Source);
+    }
+
+    [Fact]
+    public void Measured_figures_replace_the_reported_ones_each_once_it_has_a_sample()
+    {
+        var onlyEdge = PlanningProfile.Resolve(Reported, Measured(gflops: 5), Now, Cooldown);
+        Assert.Equal(5, onlyEdge.Gflops);
+        Assert.Equal(Reported.DownlinkMbps, onlyEdge.DownlinkMbps);
+        Assert.StartsWith("measured (3 feedback samples", onlyEdge.Source, StringComparison.Ordinal);
+
+        var both = PlanningProfile.Resolve(Reported, Measured(gflops: 5, mbps: 40), Now, Cooldown);
+        Assert.Equal(40, both.DownlinkMbps);
+        Assert.Equal(Reported.HeldShards, both.HeldShards);  // what it holds is still what it says it holds
+    }
+
+    [Fact]
+    public void A_measured_slow_edge_gets_fewer_layers_than_the_same_client_reported()
+    {
+        var planner = Planner();
+        var byHeaders = planner.Plan(Model, Worker, Reported, Request);
+        var byFeedback = planner.Plan(Model, Worker, PlanningProfile.Resolve(Reported, Measured(gflops: 2), Now, Cooldown), Request);
+
+        Assert.True(byHeaders.K < byFeedback.K, $"reported k = {byHeaders.K}, measured k = {byFeedback.K}");
+        Assert.Contains("measured", byFeedback.Reason, StringComparison.Ordinal);
+        Assert.Contains("reported", byHeaders.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_recent_fallback_means_cloud_only_until_the_cooldown_passes_but_a_forced_split_stays_forced()
+    {
+        var planner = Planner();
+        var recent = PlanningProfile.Resolve(Reported, Measured(fallbackAt: Now.AddSeconds(-10)), Now, Cooldown);
+        var plan = planner.Plan(Model, Worker, recent, Request);
+        Assert.True(plan.IsCloudOnly);
+        Assert.Contains("fell back", plan.Reason, StringComparison.Ordinal);
+        Assert.Equal(3, planner.Plan(Model, Worker, recent, Request, SplitPreference.Forced, 3).K);
+
+        var old = PlanningProfile.Resolve(Reported, Measured(fallbackAt: Now.AddSeconds(-31)), Now, Cooldown);
+        Assert.False(planner.Plan(Model, Worker, old, Request).IsCloudOnly);
+    }
+}
