@@ -25,6 +25,7 @@ public sealed class EdgeClient : IDisposable
     private readonly ShardCache _cache;
     private readonly TailRunner _tail = new();
     private readonly FeedbackReporter _feedback;
+    private readonly Polly.ResiliencePipeline _retry;
 
     public EdgeClient(EdgeOptions options, HttpMessageHandler? handler = null)
     {
@@ -34,6 +35,7 @@ public sealed class EdgeClient : IDisposable
         _cache = new ShardCache(new ShardCacheOptions(options.CacheDirectory) { MaxBytes = options.CacheMaxBytes, Parallelism = options.DownloadParallelism });
         ClientId = EdgeClientId.LoadOrCreate(options.CacheDirectory);
         _feedback = new FeedbackReporter(_http, ClientId, options.FeedbackTimeout);
+        _retry = RequestRetry.Create(options);
     }
 
     public string Backend => "cpu";
@@ -94,7 +96,11 @@ public sealed class EdgeClient : IDisposable
         return await _feedback.SendAsync(feedback, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<(HiddenStateFrame Frame, HttpResponseMessage Response)> RequestAsync(object input, SplitPreference preference, CancellationToken cancellationToken)
+    /// <summary>One embeddings request, sent again on transient failures (<see cref="RequestRetry"/>).</summary>
+    private async Task<(HiddenStateFrame Frame, HttpResponseMessage Response)> RequestAsync(object input, SplitPreference preference, CancellationToken cancellationToken) =>
+        await _retry.ExecuteAsync(async token => await SendOnceAsync(input, preference, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    private async Task<(HiddenStateFrame Frame, HttpResponseMessage Response)> SendOnceAsync(object input, SplitPreference preference, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/embeddings")
         {
@@ -108,8 +114,20 @@ public sealed class EdgeClient : IDisposable
         request.Headers.TryAddWithoutValidation(HeaderNames.Client, ClientId);
 
         var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode) throw new EdgeRequestException(response.StatusCode, ProblemDetail(body));
+        byte[] body;
+        try
+        {
+            body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response) throw new EdgeRequestException(response.StatusCode, ProblemDetail(body), RetryAfter(response));
+        }
         try
         {
             return (FrameReader.Read(body), response);
@@ -119,6 +137,9 @@ public sealed class EdgeClient : IDisposable
             throw new ProtocolException($"the gateway's answer is not a valid hidden-state frame: {ex.Message}", ex.Field, ex.Offset, ex);
         }
     }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
+        response.Headers.RetryAfter is { } after ? after.Delta ?? (after.Date - DateTimeOffset.UtcNow) : null;
 
     private ClientCapabilities Capabilities(SplitPreference preference) => new()
     {

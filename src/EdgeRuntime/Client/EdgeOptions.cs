@@ -18,6 +18,16 @@ public sealed record EdgeOptions(Uri Gateway, string CacheDirectory)
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How often a request that failed in transit (connection refused or cut, a truncated answer, 502/503/504) is sent again.
+    /// Embedding requests are idempotent, so a retry is always safe; with the default backoff the retries span ~10 s, enough
+    /// for a gateway process to restart on a busy machine. 0 disables retries.
+    /// </summary>
+    public int Retries { get; init; } = 8;
+
+    /// <summary>First retry delay; it doubles (with jitter) up to 2 s, or follows the gateway's Retry-After.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Size bound of the shard cache (least recently used shards are evicted beyond it).</summary>
     public long CacheMaxBytes { get; init; } = Shards.ShardCacheOptions.DefaultMaxBytes;
 
