@@ -12,7 +12,7 @@ namespace SplitCompute.EndToEnd.Tests;
 /// </summary>
 public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCluster>, IDisposable
 {
-    private static readonly string[] OurMeters = [TelemetryNames.Gateway, TelemetryNames.Worker];
+    private static readonly string[] OurMeters = [TelemetryNames.Gateway, TelemetryNames.Worker, TelemetryNames.Edge];
 
     private readonly ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> _measurements = new();
     private readonly ConcurrentQueue<Activity> _activities = new();
@@ -29,7 +29,7 @@ public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCl
         _meters.SetMeasurementEventCallback<int>((i, v, tags, _) => Record(i, v, tags));
         _meters.SetMeasurementEventCallback<double>((i, v, tags, _) => Record(i, v, tags));
         _meters.Start();
-        _traces.ShouldListenTo = source => source.Name is TelemetryNames.Gateway or TelemetryNames.Worker or "Microsoft.AspNetCore" or "System.Net.Http";
+        _traces.ShouldListenTo = source => source.Name is TelemetryNames.Gateway or TelemetryNames.Worker or TelemetryNames.Edge or "Microsoft.AspNetCore" or "System.Net.Http";
         _traces.Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded;
         _traces.ActivityStopped = _activities.Enqueue;
         ActivitySource.AddActivityListener(_traces);
@@ -121,6 +121,26 @@ public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCl
         var layers = Assert.Single(activities, a => a.OperationName == "splitcompute.edge.layers");
         Assert.Equal(edgeSpan.SpanId, layers.ParentSpanId);
         Assert.Equal(result.Timings.EdgeMs, layers.Duration.TotalMilliseconds, 1);
+    }
+
+    [Fact]
+    public async Task The_edge_request_starts_the_trace_and_counts_its_path_and_stages()
+    {
+        Assert.Equal(TelemetryNames.Edge, SplitCompute.EdgeRuntime.Telemetry.EdgeTelemetry.Name);
+        Listen();
+        using var edge = cluster.NewEdgeClient();
+        var result = await edge.EmbedTextsAsync(["Hello edge span"], EdgeSplit.Force(2));
+
+        var request = Assert.Single(_measurements, m => m.Instrument == "splitcompute.edge.requests");
+        Assert.Equal("split", request.Tags["path"]);
+        Assert.Equal(result.Timings.EdgeMs, _measurements.Single(m => m.Instrument == "splitcompute.edge.stage_ms" && (string?)m.Tags["stage"] == "edge").Value, 3);
+        Assert.Contains(_measurements, m => m.Instrument == "splitcompute.edge.shard_bytes_downloaded" && m.Value > 0);
+
+        var activities = _activities.ToList();
+        var edgeSpan = Assert.Single(activities, a => a.OperationName == "splitcompute.edge.embed");
+        var gatewayRequest = Assert.Single(activities, a => a.Source.Name == "Microsoft.AspNetCore" && a.GetTagItem("splitcompute.k") is not null);
+        Assert.Equal(edgeSpan.TraceId, gatewayRequest.TraceId);  // the edge's W3C headers carried the trace into the gateway
+        Assert.Equal("split", edgeSpan.GetTagItem("splitcompute.path"));
     }
 
     public void Dispose()

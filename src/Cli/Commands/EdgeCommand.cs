@@ -56,6 +56,7 @@ internal static class EdgeCommand
         embed.SetAction(async (result, cancellationToken) =>
         {
             var split = result.GetValue(noSplit) ? EdgeSplit.None : result.GetValue(forceSplit) is { } k ? EdgeSplit.Force(k) : EdgeSplit.Auto;
+            using var telemetry = EdgeTelemetryExport.FromEnvironment();
             using var bar = ProgressBar(result.GetValue(progress));
             using var client = Create(result.GetValue(gateway)!, result.GetValue(model), result.GetValue(cache)?.FullName,
                 result.GetValue(cacheMax), result.GetValue(parallelism), bar);

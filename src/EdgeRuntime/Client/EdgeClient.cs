@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using SplitCompute.EdgeRuntime.Shards;
+using SplitCompute.EdgeRuntime.Telemetry;
 using SplitCompute.EdgeRuntime.Tail;
 using SplitCompute.Model.SafeTensors;
 using SplitCompute.Protocol;
@@ -50,6 +51,14 @@ public sealed class EdgeClient : IDisposable
         EmbedAsync(ids, split, cancellationToken);
 
     private async Task<EdgeResult> EmbedAsync(object input, EdgeSplit split, CancellationToken cancellationToken)
+    {
+        using var activity = EdgeTelemetry.Source.StartActivity("splitcompute.edge.embed", ActivityKind.Client);
+        var result = await EmbedCoreAsync(input, split, cancellationToken).ConfigureAwait(false);
+        EdgeTelemetry.Record(result);
+        return result;
+    }
+
+    private async Task<EdgeResult> EmbedCoreAsync(object input, EdgeSplit split, CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
         var (frame, response) = await RequestAsync(input, split.Preference, cancellationToken).ConfigureAwait(false);
