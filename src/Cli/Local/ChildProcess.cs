@@ -3,17 +3,24 @@ using System.Runtime.InteropServices;
 
 namespace SplitCompute.Cli.Local;
 
-/// <summary>A child process whose output goes to a log file; stopped with SIGTERM first (graceful), then killed.</summary>
+/// <summary>
+/// A child process whose output goes to a log file; stopped with SIGTERM first (graceful), then killed. It can be started again
+/// with the same command line (same port) after it died, appending to the same log.
+/// </summary>
 internal sealed partial class ChildProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly string _fileName;
+    private readonly string[] _arguments;
     private readonly StreamWriter _log;
+    private Process _process;
 
-    private ChildProcess(string name, Process process, StreamWriter log)
+    private ChildProcess(string name, string fileName, string[] arguments, StreamWriter log)
     {
         Name = name;
-        _process = process;
+        _fileName = fileName;
+        _arguments = arguments;
         _log = log;
+        _process = Launch();
     }
 
     public string Name { get; }
@@ -22,18 +29,36 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ExitCode => _process.ExitCode;
+
     public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string logDirectory)
     {
         Directory.CreateDirectory(logDirectory);
         var log = new StreamWriter(Path.Combine(logDirectory, $"{name}.log"), append: false) { AutoFlush = true };
-        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {name} ({fileName})");
+        return new ChildProcess(name, fileName, [.. arguments], log);
+    }
+
+    /// <summary>Starts the same command again after the process has exited (a crash, or a kill from outside).</summary>
+    public void Restart()
+    {
+        if (!_process.HasExited) throw new InvalidOperationException($"{Name} (pid {_process.Id}) is still running");
+        _process.WaitForExit();
+        _process.Dispose();
+        Append(_log, $"---- {Name} restarted {DateTimeOffset.UtcNow:O} ----");
+        _process = Launch();
+    }
+
+    private Process Launch()
+    {
+        var start = new ProcessStartInfo(_fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in _arguments) start.ArgumentList.Add(argument);
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {Name} ({_fileName})");
+        var log = _log;
         process.OutputDataReceived += (_, e) => Append(log, e.Data);
         process.ErrorDataReceived += (_, e) => Append(log, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new ChildProcess(name, process, log);
+        return process;
     }
 
     /// <summary>Output may still arrive while the log is being closed; it is dropped then, never thrown on a pool thread.</summary>

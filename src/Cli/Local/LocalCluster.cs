@@ -7,11 +7,17 @@ namespace SplitCompute.Cli.Local;
 
 /// <summary>
 /// `up` on one machine: redis-server on a free loopback port, N worker processes and the gateway, all children of this process,
-/// stopped together. Shards are made before the workers start so they do not race to write them.
+/// stopped together. Shards are made before the workers start so they do not race to write them. While it runs, a child that
+/// dies (crash, OOM kill, a kill from outside) is started again on the same port, at most <see cref="MaxRestartsPerMinute"/>
+/// times a minute each, and said so on the output.
 /// </summary>
 internal sealed class LocalCluster : IAsyncDisposable
 {
+    public const int MaxRestartsPerMinute = 5;
+
     private readonly List<ChildProcess> _children = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _supervisor = Task.CompletedTask;
 
     private LocalCluster(Uri gateway, string logDirectory)
     {
@@ -49,6 +55,7 @@ internal sealed class LocalCluster : IAsyncDisposable
             cluster._children.Add(ChildProcess.Start("gateway", dotnet,
                 [self, "gateway", "--urls", cluster.Gateway.ToString(), $"--Gateway:RedisEndpoint=127.0.0.1:{redisPort}"], logDirectory));
             await cluster.WaitUntilReadyAsync(workers, cancellationToken).ConfigureAwait(false);
+            cluster._supervisor = Task.Run(() => cluster.SuperviseAsync(output, cluster._stopping.Token), CancellationToken.None);
             return cluster;
         }
         catch
@@ -83,6 +90,38 @@ internal sealed class LocalCluster : IAsyncDisposable
         throw new TimeoutException($"the gateway did not report {workers} worker(s) within 3 minutes; logs in {LogDirectory}");
     }
 
+    private async Task SuperviseAsync(TextWriter output, CancellationToken stopping)
+    {
+        var restarts = _children.ToDictionary(c => c.Name, _ => new Queue<DateTimeOffset>());
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+            {
+                foreach (var child in _children.Where(c => c.HasExited))
+                {
+                    var recent = restarts[child.Name];
+                    while (recent.Count > 0 && recent.Peek() < DateTimeOffset.UtcNow.AddMinutes(-1)) recent.Dequeue();
+                    if (recent.Count >= MaxRestartsPerMinute)
+                    {
+                        if (recent.Count == MaxRestartsPerMinute)
+                        {
+                            output.WriteLine($"{child.Name} keeps exiting ({MaxRestartsPerMinute} restarts in a minute); not restarting it. See {Path.Combine(LogDirectory, child.Name + ".log")}");
+                            recent.Enqueue(DateTimeOffset.UtcNow);
+                        }
+                        continue;
+                    }
+                    output.WriteLine($"{child.Name} exited (code {child.ExitCode}); restarting it");
+                    recent.Enqueue(DateTimeOffset.UtcNow);
+                    child.Restart();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     private static string FindRedisServer()
     {
         foreach (var candidate in new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" })
@@ -101,6 +140,9 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _supervisor.ConfigureAwait(false);
+        _stopping.Dispose();
         // Gateway first, then workers (they delete their heartbeats), then Redis.
         for (var i = _children.Count - 1; i >= 0; i--) await _children[i].DisposeAsync().ConfigureAwait(false);
         _children.Clear();
