@@ -37,6 +37,8 @@ public sealed partial class UpAndEdgeCommandTests
             Assert.Equal("cpu", split.RootElement.GetProperty("backend").GetString());
             Assert.Equal(4, cloud.RootElement.GetProperty("split").GetInt32());
             Assert.True(split.RootElement.GetProperty("timings").GetProperty("edge_ms").GetDouble() > 0);
+            Assert.Equal("accepted", split.RootElement.GetProperty("feedback").GetString());  // the gateway took this split's timings
+            Assert.Equal(JsonValueKind.Null, cloud.RootElement.GetProperty("feedback").ValueKind);
             var a = split.RootElement.GetProperty("embeddings").EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetSingle())).ToArray();
             var b = cloud.RootElement.GetProperty("embeddings").EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetSingle())).ToArray();
             Assert.Equal(2 * 64, a.Length);

@@ -366,6 +366,35 @@ public sealed class ShardCorruptionTests(SplitCluster cluster) : IClassFixture<S
         Assert.Equal(entries[1].Sha256, Sha256Of(again[1]));
     }
 
+    [Fact]
+    public async Task A_partial_download_resumes_through_the_real_gateway_and_worker_with_Range()
+    {
+        var entry = Host.Manifest.Shards[1];
+        var directory = cluster.NewCacheDirectory();
+        _ = new ShardCache(directory);  // lays out the directory
+        var original = await File.ReadAllBytesAsync(Host.Shards.PathFor(entry.Sha256));
+        var half = original.Length / 2;
+        await File.WriteAllBytesAsync(Path.Combine(directory, ".partial", entry.Sha256 + ".part"), original[..half]);  // a crashed download
+
+        var ranges = new List<string?>();
+        using var http = new HttpClient(new RangeRecorder(ranges));
+        using var lease = await new ShardCache(directory).EnsureAsync(http, cluster.GatewayUri, [entry]);
+
+        Assert.Equal([$"bytes={half}-"], ranges);
+        Assert.Equal(original.Length - half, lease.DownloadedBytes);
+        Assert.Equal(entry.Sha256, Sha256Of(lease.Paths[0]));
+    }
+
+    /// <summary>Records the Range header of every request the cache sends.</summary>
+    private sealed class RangeRecorder(List<string?> ranges) : DelegatingHandler(new SocketsHttpHandler())
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            lock (ranges) ranges.Add(request.Headers.Range?.ToString());
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
     /// <summary>Flips 16 bytes in the middle of the file in place (same name, same length); returns them for <see cref="Restore"/>.</summary>
     private static (long Offset, byte[] Bytes) Corrupt(string path)
     {

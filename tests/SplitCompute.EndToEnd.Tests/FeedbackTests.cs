@@ -26,19 +26,26 @@ public sealed class FeedbackTests(SplitCluster cluster) : IClassFixture<SplitClu
     public async Task The_edge_client_reports_each_split_and_the_gateway_keeps_its_measured_profile()
     {
         using var edge = Client();
-        var result = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(1));
+        var first = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(1));
 
-        Assert.False(result.FellBack, result.FallbackReason);
-        Assert.Equal("accepted", result.Feedback);
-        Assert.True(DecisionId.IsValid(DecisionHeader.TryParse(result.Decision)?.Id), $"no decision id in '{result.Decision}'");
-        var profile = Profiles.Find(edge.ClientId);
-        Assert.NotNull(profile);
-        Assert.Equal(1, profile.Samples);
-        Assert.True(profile.EdgeGflops > 0 && profile.EdgeMsPerLayer > 0, $"{profile}");
+        Assert.False(first.FellBack, first.FallbackReason);
+        Assert.Equal("accepted", first.Feedback);
+        Assert.True(DecisionId.IsValid(DecisionHeader.TryParse(first.Decision)?.Id), $"no decision id in '{first.Decision}'");
+        var cold = Profiles.Find(edge.ClientId);
+        Assert.NotNull(cold);
+        Assert.Equal(1, cold.Samples);
+        Assert.Null(cold.EdgeGflops);  // the first run loaded the tail's weights: it timed loading, not compute
+        Assert.NotNull(cold.DownlinkMbps);  // all five shards were downloaded (over 256 KiB)
+
+        var second = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(1));
+        Assert.Equal("accepted", second.Feedback);
+        var warm = Profiles.Find(edge.ClientId)!;
+        Assert.Equal(2, warm.Samples);
+        Assert.True(warm.EdgeGflops > 0 && warm.EdgeMsPerLayer > 0, $"{warm}");
 
         var cloud = await edge.EmbedTextsAsync(Texts, EdgeSplit.None);
         Assert.Null(cloud.Feedback);  // nothing ran here: nothing to report
-        Assert.Equal(1, Profiles.Find(edge.ClientId)!.Samples);
+        Assert.Equal(2, Profiles.Find(edge.ClientId)!.Samples);
     }
 
     [Fact]

@@ -103,7 +103,8 @@ public sealed class ShardCacheTests : IAsyncLifetime
     public async Task Missing_shards_download_in_parallel_up_to_the_bound()
     {
         _server.ChunkDelaySeconds = 0.05;
-        var entries = Enumerable.Range(0, 6).Select(i => _server.Add(ShardServer.RandomBlob(64 * 1024, seed: 10 + i), i)).ToArray();
+        // 8 chunks of 50 ms each: the first downloads are still running when the third starts, even on a loaded machine.
+        var entries = Enumerable.Range(0, 6).Select(i => _server.Add(ShardServer.RandomBlob(128 * 1024, seed: 10 + i), i)).ToArray();
 
         using var lease = await EnsureAsync(NewCache(parallelism: 3), entries);
 

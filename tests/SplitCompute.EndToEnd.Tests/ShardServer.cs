@@ -29,8 +29,12 @@ internal sealed partial class ShardServer : IAsyncDisposable
         _app.MapGet("/v1/shards/{sha256}", ServeAsync);
     }
 
-    /// <summary>Every GET received: which shard, its Range header (or null), and how many body bytes were sent.</summary>
-    public ConcurrentQueue<(string Sha256, string? Range, long BytesSent)> Log { get; } = new();
+    /// <summary>
+    /// Every GET, logged when it arrives (a client can finish reading a response before its handler returns): which shard, its
+    /// Range header (or null), and the body bytes handed to Kestrel so far (counted before each write, so a client never holds
+    /// bytes not yet counted).
+    /// </summary>
+    public ConcurrentQueue<ShardRequest> Log { get; } = new();
 
     /// <summary>Seconds to pause after each 16 KiB chunk (0: full speed).</summary>
     public double ChunkDelaySeconds { get; set; }
@@ -75,6 +79,8 @@ internal sealed partial class ShardServer : IAsyncDisposable
         }
         var sent = 0L;
         string? rangeHeader = context.Request.Headers.Range.Count > 0 ? context.Request.Headers.Range.ToString() : null;
+        var logged = new ShardRequest(sha256, rangeHeader);
+        Log.Enqueue(logged);
         try
         {
             if (!_blobs.TryGetValue(sha256, out var blob))
@@ -104,6 +110,7 @@ internal sealed partial class ShardServer : IAsyncDisposable
             {
                 var count = (int)Math.Min(16 * 1024, blob.Length - offset);
                 if (sent + count > limit) count = (int)(limit - sent);
+                logged.Add(count);
                 await context.Response.Body.WriteAsync(blob.AsMemory((int)offset, count), context.RequestAborted);
                 sent += count;
                 if (sent >= limit)
@@ -121,9 +128,22 @@ internal sealed partial class ShardServer : IAsyncDisposable
         }
         finally
         {
-            Log.Enqueue((sha256, rangeHeader, sent));
             Interlocked.Decrement(ref _inFlight);
         }
+    }
+
+    /// <summary>One GET as the server saw it.</summary>
+    internal sealed class ShardRequest(string sha256, string? range)
+    {
+        private long _bytesSent;
+
+        public string Sha256 { get; } = sha256;
+
+        public string? Range { get; } = range;
+
+        public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+        public void Add(long bytes) => Interlocked.Add(ref _bytesSent, bytes);
     }
 
     [GeneratedRegex(@"^bytes=(\d+)-$")]

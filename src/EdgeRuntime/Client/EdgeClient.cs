@@ -27,6 +27,8 @@ public sealed class EdgeClient : IDisposable
     private readonly TailRunner _tail = new();
     private readonly FeedbackReporter _feedback;
     private readonly Polly.ResiliencePipeline _retry;
+    private readonly Lock _tailGate = new();
+    private string? _lastTail;
 
     public EdgeClient(EdgeOptions options, HttpMessageHandler? handler = null)
     {
@@ -101,8 +103,25 @@ public sealed class EdgeClient : IDisposable
     {
         if (decision?.Id is not { } id) return "not sent: the gateway's decision header carries no id";
         var t = result.Timings;
-        var feedback = new EdgeFeedback(id, frame.Model, frame.LayersDone, frame.LayerCount, t.RequestMs, t.DownloadMs, t.DownloadedBytes, t.EdgeMs, t.TotalMs, result.FellBack);
+        var feedback = new EdgeFeedback(id, frame.Model, frame.LayersDone, frame.LayerCount, t.RequestMs, t.DownloadMs, t.DownloadedBytes, t.EdgeMs, t.TotalMs,
+            result.FellBack, WeightsLoaded: LoadedWeights(frame, ranTail: !result.FellBack));
         return await _feedback.SendAsync(feedback, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether this tail ran on other weights than the previous one: the tail backend binds (CPU) or uploads (GPU) the weights
+    /// of one revision and k at a time, so such a run timed loading them, and the gateway must not read it as compute speed.
+    /// (A backend that keeps more resident only makes this conservative: a warm run flagged costs one sample.)
+    /// </summary>
+    private bool LoadedWeights(HiddenStateFrame frame, bool ranTail)
+    {
+        var key = $"{frame.Model}@{frame.Revision}/{frame.LayersDone.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        lock (_tailGate)
+        {
+            var loaded = key != _lastTail;
+            if (ranTail) _lastTail = key;
+            return loaded;
+        }
     }
 
     /// <summary>One embeddings request, sent again on transient failures (<see cref="RequestRetry"/>).</summary>

@@ -75,6 +75,14 @@ internal sealed class ShardDownloader(HttpClient http, int transportAttempts)
                 throw new HttpRequestException($"shard {url}: asked for bytes {have}- and the server sent a range starting at {start?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"}",
                     null, response.StatusCode);
         }
+        else if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+        {
+            // The server's file is not longer than our partial one: the part is no prefix of it. Start over next time.
+            part.SetLength(0);
+            progress.Rewind(have);
+            throw new HttpRequestException($"shard {url}: the server refused a resume from byte {have} (416); the partial file was discarded",
+                null, response.StatusCode);
+        }
         else if (!response.IsSuccessStatusCode)
         {
             throw new HttpRequestException($"shard {url}: the server answered {(int)response.StatusCode} {response.ReasonPhrase}{(have > 0 ? $" to a resume from byte {have}" : "")}",

@@ -33,7 +33,8 @@ public sealed class ClientProfileStore(IOptions<FeedbackOptions> options, TimePr
 
         var gflops = profile.EdgeGflops;
         var msPerLayer = profile.EdgeMsPerLayer;
-        if (feedback.EdgeMs > 0)
+        // A run that loaded the tail's weights timed the loading (disk, GPU upload), not the layers: it says nothing of speed.
+        if (feedback.EdgeMs > 0 && !feedback.WeightsLoaded)
         {
             var layers = decision.N - decision.K;
             var flops = layers * LayerCost.Flops(decision.Channels, decision.Request);

@@ -23,6 +23,13 @@ public sealed class FeedbackOptions
     [Range(0.01, 1.0)]
     public double EwmaWeight { get; set; } = 0.3;
 
+    /// <summary>
+    /// A profile without new feedback for this long is set aside and the client is planned by its headers again. Without it, a
+    /// client measured slow would be kept in the cloud and never split again, so it could never show that it got faster.
+    /// </summary>
+    [Range(1, 7 * 86_400)]
+    public int ProfileTtlSeconds { get; set; } = 600;
+
     /// <summary>After an edge fell back to the cloud, that client is planned cloud-only for this long.</summary>
     [Range(0, 86_400)]
     public int FallbackCooldownSeconds { get; set; } = 30;

@@ -26,6 +26,7 @@ internal sealed class EmbeddingsProxy(
     private const int MaxAttempts = 2;
     private readonly GatewayOptions _options = options.Value;
     private readonly TimeSpan _fallbackCooldown = TimeSpan.FromSeconds(feedbackOptions.Value.FallbackCooldownSeconds);
+    private readonly TimeSpan _profileTtl = TimeSpan.FromSeconds(feedbackOptions.Value.ProfileTtlSeconds);
     private readonly ForwarderRequestConfig _forwarderConfig = new() { ActivityTimeout = TimeSpan.FromSeconds(options.Value.WorkerTimeoutSeconds) };
 
     public async Task HandleAsync(HttpContext context)
@@ -127,7 +128,7 @@ internal sealed class EmbeddingsProxy(
     private ClientProfile? ClientFor(string? clientId, ClientProfile? reported)
     {
         if (reported is null || clientId is null) return reported;
-        return PlanningProfile.Resolve(reported, profiles.Find(clientId), time.GetUtcNow(), _fallbackCooldown);
+        return PlanningProfile.Resolve(reported, profiles.Find(clientId), time.GetUtcNow(), _fallbackCooldown, _profileTtl);
     }
 
     private SplitPlan Plan(WorkerSnapshot snapshot, WorkerHeartbeat worker, ClientCapabilityProfile? capabilities, ClientProfile? client, PlanRequest size)

@@ -14,4 +14,5 @@ public sealed record EdgeFeedback(
     long DownloadedBytes,   // bytes that crossed the network for those shards
     double EdgeMs,          // layers [K, N), final norm and pooling on this device
     double TotalMs,
-    bool FellBack);         // the edge failed and the cloud answered instead (EdgeMs is then meaningless)
+    bool FellBack,          // the edge failed and the cloud answered instead (EdgeMs is then meaningless)
+    bool WeightsLoaded = false);  // EdgeMs includes loading the tail's weights (first run of this revision and k): not compute speed

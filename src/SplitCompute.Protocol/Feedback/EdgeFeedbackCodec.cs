@@ -29,6 +29,7 @@ public static class EdgeFeedbackCodec
             json.WriteNumber("edge_ms", Math.Round(feedback.EdgeMs, 3));
             json.WriteNumber("total_ms", Math.Round(feedback.TotalMs, 3));
             json.WriteBoolean("fell_back", feedback.FellBack);
+            json.WriteBoolean("weights_loaded", feedback.WeightsLoaded);
             json.WriteEndObject();
         }
         return buffer.ToArray();
@@ -77,7 +78,7 @@ public static class EdgeFeedbackCodec
                 if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out var number) || !double.IsFinite(number))
                     throw new ProtocolException($"expected a finite number of milliseconds, found {Describe(reader.TokenType)}", name);
                 return number;
-            case "fell_back":
+            case "fell_back" or "weights_loaded":
                 if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False)) throw new ProtocolException($"expected true or false, found {Describe(reader.TokenType)}", name);
                 return reader.GetBoolean();
             default:
@@ -105,7 +106,8 @@ public static class EdgeFeedbackCodec
             throw new ProtocolException($"expected 0..{EdgeFeedbackLimits.MaxDownloadedBytes}, found {bytes}", "downloaded_bytes");
         return new EdgeFeedback(decision, model, (int)k, (int)n,
             Milliseconds(fields, "request_ms"), Milliseconds(fields, "download_ms"), bytes, Milliseconds(fields, "edge_ms"), Milliseconds(fields, "total_ms"),
-            Required<bool>("fell_back"));
+            Required<bool>("fell_back"),
+            fields.TryGetValue("weights_loaded", out var loaded) && (bool)loaded);  // optional: added within version 1
     }
 
     private static double Milliseconds(Dictionary<string, object> fields, string name)

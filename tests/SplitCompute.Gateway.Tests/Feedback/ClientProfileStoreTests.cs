@@ -52,6 +52,17 @@ public sealed class ClientProfileStoreTests
     }
 
     [Fact]
+    public void A_run_that_loaded_the_weights_says_nothing_about_speed()
+    {
+        var store = Store();
+        var loaded = Feedback(edgeMs: 900, downloadedBytes: 25_000_000, downloadMs: 2_000) with { WeightsLoaded = true };
+        var profile = store.Record(Decision("c1"), loaded);
+        Assert.Null(profile.EdgeGflops);
+        Assert.NotNull(profile.DownlinkMbps);
+        Assert.Equal(1, profile.Samples);
+    }
+
+    [Fact]
     public void A_fallback_is_counted_and_leaves_the_speed_averages_alone()
     {
         var store = Store();

@@ -15,6 +15,7 @@ public sealed class PlanningProfileTests
     private static readonly WorkerLoad Worker = new("w1", "http://127.0.0.1:1", "cpu", 0, 0.01, 0.001, 0, 0, 1);
     private static readonly DateTimeOffset Now = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Cooldown = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(10);
 
     private static readonly ClientProfile Reported =
         new(2_000, 10, 1_000, 20, Model.LayerShardHashes.Append(Model.FinalNormHash).ToHashSet());
@@ -27,19 +28,19 @@ public sealed class PlanningProfileTests
     [Fact]
     public void Without_feedback_the_reported_figures_stand()
     {
-        Assert.Same(Reported, PlanningProfile.Resolve(Reported, null, Now, Cooldown));
-        Assert.Equal("reported", PlanningProfile.Resolve(Reported, MeasuredClientProfile.Empty(Now), Now, Cooldown).Source);
+        Assert.Same(Reported, PlanningProfile.Resolve(Reported, null, Now, Cooldown, Ttl));
+        Assert.Equal("reported", PlanningProfile.Resolve(Reported, MeasuredClientProfile.Empty(Now), Now, Cooldown, Ttl).Source);
     }
 
     [Fact]
     public void Measured_figures_replace_the_reported_ones_each_once_it_has_a_sample()
     {
-        var onlyEdge = PlanningProfile.Resolve(Reported, Measured(gflops: 5), Now, Cooldown);
+        var onlyEdge = PlanningProfile.Resolve(Reported, Measured(gflops: 5), Now, Cooldown, Ttl);
         Assert.Equal(5, onlyEdge.Gflops);
         Assert.Equal(Reported.DownlinkMbps, onlyEdge.DownlinkMbps);
         Assert.StartsWith("measured (3 feedback samples", onlyEdge.Source, StringComparison.Ordinal);
 
-        var both = PlanningProfile.Resolve(Reported, Measured(gflops: 5, mbps: 40), Now, Cooldown);
+        var both = PlanningProfile.Resolve(Reported, Measured(gflops: 5, mbps: 40), Now, Cooldown, Ttl);
         Assert.Equal(40, both.DownlinkMbps);
         Assert.Equal(Reported.HeldShards, both.HeldShards);  // what it holds is still what it says it holds
     }
@@ -49,7 +50,7 @@ public sealed class PlanningProfileTests
     {
         var planner = Planner();
         var byHeaders = planner.Plan(Model, Worker, Reported, Request);
-        var byFeedback = planner.Plan(Model, Worker, PlanningProfile.Resolve(Reported, Measured(gflops: 2), Now, Cooldown), Request);
+        var byFeedback = planner.Plan(Model, Worker, PlanningProfile.Resolve(Reported, Measured(gflops: 2), Now, Cooldown, Ttl), Request);
 
         Assert.True(byHeaders.K < byFeedback.K, $"reported k = {byHeaders.K}, measured k = {byFeedback.K}");
         Assert.Contains("measured", byFeedback.Reason, StringComparison.Ordinal);
@@ -60,13 +61,21 @@ public sealed class PlanningProfileTests
     public void A_recent_fallback_means_cloud_only_until_the_cooldown_passes_but_a_forced_split_stays_forced()
     {
         var planner = Planner();
-        var recent = PlanningProfile.Resolve(Reported, Measured(fallbackAt: Now.AddSeconds(-10)), Now, Cooldown);
+        var recent = PlanningProfile.Resolve(Reported, Measured(fallbackAt: Now.AddSeconds(-10)), Now, Cooldown, Ttl);
         var plan = planner.Plan(Model, Worker, recent, Request);
         Assert.True(plan.IsCloudOnly);
         Assert.Contains("fell back", plan.Reason, StringComparison.Ordinal);
         Assert.Equal(3, planner.Plan(Model, Worker, recent, Request, SplitPreference.Forced, 3).K);
 
-        var old = PlanningProfile.Resolve(Reported, Measured(fallbackAt: Now.AddSeconds(-31)), Now, Cooldown);
+        var old = PlanningProfile.Resolve(Reported, Measured(fallbackAt: Now.AddSeconds(-31)), Now, Cooldown, Ttl);
         Assert.False(planner.Plan(Model, Worker, old, Request).IsCloudOnly);
+    }
+
+    [Fact]
+    public void A_profile_without_fresh_feedback_expires_so_a_client_kept_in_the_cloud_gets_another_chance()
+    {
+        var stale = Measured(gflops: 2) with { UpdatedAt = Now - Ttl - TimeSpan.FromSeconds(1) };
+        Assert.Same(Reported, PlanningProfile.Resolve(Reported, stale, Now, Cooldown, Ttl));
+        Assert.Equal(2, PlanningProfile.Resolve(Reported, stale with { UpdatedAt = Now - Ttl }, Now, Cooldown, Ttl).Gflops);
     }
 }

@@ -18,6 +18,15 @@ public sealed class EdgeFeedbackCodecTests
     }
 
     [Fact]
+    public void Weights_loaded_is_optional_and_false_when_absent()
+    {
+        var loaded = Sample with { WeightsLoaded = true };
+        Assert.Equal(loaded, EdgeFeedbackCodec.Parse(EdgeFeedbackCodec.ToJson(loaded)));
+        var withoutField = Encoding.UTF8.GetString(EdgeFeedbackCodec.ToJson(loaded)).Replace(",\"weights_loaded\":true", "", StringComparison.Ordinal);
+        Assert.Equal(Sample, EdgeFeedbackCodec.Parse(Encoding.UTF8.GetBytes(withoutField)));
+    }
+
+    [Fact]
     public void Unknown_fields_are_skipped_for_forward_compatibility()
     {
         var json = Encoding.UTF8.GetString(EdgeFeedbackCodec.ToJson(Sample)).TrimEnd('}') + ",\"gpu\":{\"name\":\"x\",\"list\":[1,2]}}";

@@ -1,0 +1,31 @@
+using SplitCompute.EdgeRuntime.Client;
+using SplitCompute.Protocol.Feedback;
+
+namespace SplitCompute.EndToEnd.Tests;
+
+/// <summary>The edge client's id file: made once, shared by everyone using the cache directory, repaired when damaged.</summary>
+public sealed class EdgeClientIdTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("splitcompute-client-id-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task Concurrent_first_runs_agree_on_one_id_that_later_runs_keep()
+    {
+        var ids = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => EdgeClientId.LoadOrCreate(_directory))));
+        Assert.Single(ids.Distinct());
+        Assert.True(ClientId.IsValid(ids[0]), ids[0]);
+        Assert.Equal(ids[0], EdgeClientId.LoadOrCreate(_directory));
+        Assert.Single(Directory.EnumerateFiles(_directory));  // no temporary files left behind
+    }
+
+    [Fact]
+    public void A_damaged_id_file_is_replaced_with_a_valid_id()
+    {
+        File.WriteAllText(Path.Combine(_directory, EdgeClientId.FileName), "not an id\n");
+        var id = EdgeClientId.LoadOrCreate(_directory);
+        Assert.True(ClientId.IsValid(id), id);
+        Assert.Equal(id, File.ReadAllText(Path.Combine(_directory, EdgeClientId.FileName)).Trim());
+    }
+}
