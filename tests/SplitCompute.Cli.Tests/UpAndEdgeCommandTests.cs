@@ -45,6 +45,7 @@ public sealed partial class UpAndEdgeCommandTests
             Assert.True(a.Zip(b).Max(p => Math.Abs(p.First - p.Second)) <= 1e-4);
 
             await Two_processes_sharing_one_cache_download_each_shard_once(gateway, Path.Combine(root, "shared-cache"));
+            await A_worker_that_dies_is_restarted_by_up(up, model, gateway, Path.Combine(root, "cache"));
 
             Assert.Equal(0, kill(up.Id, 15));
             Assert.True(up.WaitForExit(TimeSpan.FromSeconds(30)), "up did not stop within 30 s of SIGTERM");
@@ -76,6 +77,36 @@ public sealed partial class UpAndEdgeCommandTests
         Assert.Equal(5, shards.Length);  // 4 layers and the final norm
         Assert.Equal(shards.Sum(f => f.Length), downloaded);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(cache, ".partial")));
+    }
+
+    /// <summary>SIGKILL the worker child (found by its command line, which names this test's model): `up` starts it again.</summary>
+    private static async Task A_worker_that_dies_is_restarted_by_up(Process up, string model, string gateway, string cache)
+    {
+        var worker = Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(n => n.All(char.IsAsciiDigit))
+            .Select(int.Parse).FirstOrDefault(pid =>
+            {
+                try
+                {
+                    var cmdline = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+                    return cmdline.Contains(" worker ", StringComparison.Ordinal) && cmdline.Contains(model, StringComparison.Ordinal);
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+            });
+        Assert.True(worker > 0, "the worker child of up was not found");
+        Assert.Equal(0, kill(worker, 9));
+        var restarted = await WaitForLineAsync(up, "worker-1 exited", TimeSpan.FromSeconds(30));
+        Assert.NotNull(restarted);
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var (exit, stdout, stderr) = CliProcess.Run("edge", "embed", "--gateway", gateway, "--text", "After the restart", "--force-split", "2", "--json", "--cache", cache);
+            if (exit == 0 && JsonDocument.Parse(stdout).RootElement.GetProperty("split").GetInt32() == 2) return;
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), $"no split answer after the worker restart: {stderr}");
+            await Task.Delay(500);
+        }
     }
 
     private static Process Start(string home, params string[] args)
