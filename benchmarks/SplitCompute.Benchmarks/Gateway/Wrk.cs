@@ -18,15 +18,21 @@ internal static class Wrk
 {
     private const string Marker = "@@wrk ";
 
-    /// <summary>A Lua script POSTing <paramref name="body"/> with <paramref name="headers"/>, reporting exact percentiles in microseconds.</summary>
-    public static string Script(string body, IEnumerable<KeyValuePair<string, string>> headers)
+    /// <summary>
+    /// A Lua script POSTing <paramref name="body"/> with <paramref name="headers"/>, reporting exact percentiles in microseconds.
+    /// With <paramref name="delayMs"/> each connection waits that long before its next request (wrk's delay() hook), which
+    /// holds the offered rate near connections x 1000 / (delay + latency) instead of saturating the server.
+    /// </summary>
+    public static string Script(string body, IEnumerable<KeyValuePair<string, string>> headers, double? delayMs = null)
     {
         var lua = new StringBuilder();
         lua.AppendLine("wrk.method = \"POST\"");
+        if (delayMs is { } delay) lua.AppendLine(string.Create(CultureInfo.InvariantCulture, $"delay = function() return {delay:F1} end"));
         lua.AppendLine($"wrk.body = {Lua(body)}");
         foreach (var (name, value) in headers) lua.AppendLine($"wrk.headers[{Lua(name)}] = {Lua(value)}");
         lua.AppendLine("done = function(summary, latency, requests)");
         lua.AppendLine("  local e = summary.errors");
+        lua.AppendLine("  io.write(string.format(\"@@errors connect=%d read=%d write=%d status=%d timeout=%d\\n\", e.connect, e.read, e.write, e.status, e.timeout))");
         lua.AppendLine($"  io.write(string.format(\"{Marker}%.0f %.0f %.1f %.1f %.1f %.0f\\n\", summary.requests, summary.duration,");
         lua.AppendLine("    latency:percentile(50), latency:percentile(99), latency:percentile(99.9), e.connect + e.read + e.write + e.status + e.timeout))");
         lua.AppendLine("end");
@@ -35,7 +41,8 @@ internal static class Wrk
 
     private static string Lua(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
-    public static async Task<WrkResult> RunAsync(string path, string url, string scriptFile, int threads, int connections, int seconds)
+    /// <param name="timeoutSeconds">wrk counts a request slower than this as a timeout error (wrk's default is 2 s).</param>
+    public static async Task<WrkResult> RunAsync(string path, string url, string scriptFile, int threads, int connections, int seconds, int timeoutSeconds = 2)
     {
         var start = new ProcessStartInfo("wrk")
         {
@@ -43,7 +50,7 @@ internal static class Wrk
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { $"-t{threads}", $"-c{connections}", $"-d{seconds}s", "--latency", "-s", scriptFile, url })
+        foreach (var arg in new[] { $"-t{threads}", $"-c{connections}", $"-d{seconds}s", $"--timeout={timeoutSeconds}s", "--latency", "-s", scriptFile, url })
             start.ArgumentList.Add(arg);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start wrk (Debian package wrk)");
         var stdout = process.StandardOutput.ReadToEndAsync();
