@@ -79,6 +79,56 @@ public sealed class ResilienceTests
         Assert.True(load.Failures.Count == 0, $"{load.Failures.Count} requests failed:\n" + string.Join("\n", load.Failures.Take(10)));
     }
 
+    [Fact]
+    public async Task Clients_that_read_slowly_starve_no_one_and_cost_bounded_memory()
+    {
+        await using var cluster = await LiveCluster.StartAsync(workers: 1);
+        var load = new LoadDriver(cluster);
+        await load.TakeReferenceAsync();
+        var before = cluster.Gateway.ResidentBytes();
+
+        // 8 clients each ask for an 8 MiB hidden-state frame (128 sequences x 256 tokens x 64 channels x 4 bytes) and then read
+        // nothing, through a 4 KiB receive window: the gateway must hold back (backpressure), not buffer their answers.
+        // Buffering them would cost it 64 MiB; the bound below is half that (the process's own working set moves by ~15 MiB
+        // here from GC budgets and pooled buffers alone, seen with 4 MiB answers).
+        const int slowClients = 8;
+        const long frameBytes = 128L * 256 * 64 * 4;
+        var ids = string.Join(",", Enumerable.Range(0, 256).Select(i => (i * 37) % 50000));
+        var body = "{\"input\":[" + string.Join(",", Enumerable.Repeat($"[{ids}]", 128)) + "]}";
+        var stalled = new List<System.Net.Sockets.Socket>();
+        try
+        {
+            for (var i = 0; i < slowClients; i++)
+            {
+                var (socket, head) = await SlowReader.SendAsync(cluster.Gateway.Url, body, readHead: i == 0);
+                stalled.Add(socket);
+                if (i == 0)
+                {
+                    Assert.Contains("200 OK", head, StringComparison.Ordinal);
+                    Assert.Contains("k=1; n=4", head, StringComparison.Ordinal);  // a hidden state after layer 1: the big answer
+                }
+            }
+            await Task.Delay(TimeSpan.FromSeconds(3));  // the worker computes their frames; writes back up against the stalled readers
+
+            // Meanwhile ordinary clients are served as usual.
+            using var stop = new CancellationTokenSource();
+            var running = load.RunAsync(2, stop.Token);
+            await WaitForProgressAsync(load, 20);
+            await stop.CancelAsync();
+            await running;
+            Assert.True(load.Failures.Count == 0, string.Join("\n", load.Failures.Take(5)));
+
+            var growth = cluster.Gateway.ResidentBytes() - before;
+            Assert.True(growth < slowClients * frameBytes / 2,
+                $"the gateway grew by {growth >> 20} MiB while {slowClients} readers stalled on {frameBytes >> 20} MiB answers each");
+            Console.WriteLine($"gateway resident memory grew by {growth / 1048576.0:F1} MiB with {slowClients} stalled readers");
+        }
+        finally
+        {
+            foreach (var socket in stalled) socket.Dispose();
+        }
+    }
+
     private static Task WaitForProgressAsync(LoadDriver load, int completed) =>
         WaitForAsync(() => load.Completed >= completed || load.Failures.Count > 20, $"the load did not reach {completed} requests (at {load.Completed})");
 
