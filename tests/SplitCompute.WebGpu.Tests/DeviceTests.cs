@@ -22,6 +22,8 @@ public sealed class DeviceTests
         Assert.Equal("vulkan", device.Description.Backend);
         Assert.NotEqual("Null backend", device.Description.Device);
         Assert.True(device.Limits.MaxStorageBufferBindingSize >= 128L << 20, $"maxStorageBufferBindingSize {device.Limits.MaxStorageBufferBindingSize}");
+        // The feature list and the device's f16 flag use the same numbering (a shifted enum would make them disagree).
+        Assert.Equal(device.HasShaderF16, device.Features.Contains("shader-f16"));
         Assert.True(device.Limits.MaxComputeInvocationsPerWorkgroup >= 256, $"maxComputeInvocationsPerWorkgroup {device.Limits.MaxComputeInvocationsPerWorkgroup}");
     }
 }

@@ -26,18 +26,21 @@ internal static class WGPUAdapterType
 
 internal static class WGPUFeatureName
 {
-    public const uint ShaderF16 = 0x0B;
-    public const uint Subgroups = 0x12;
+    // This build numbers the standard features from DepthClipControl = 1 with CoreFeaturesAndLimits last (0x12); newer
+    // webgpu.h headers put CoreFeaturesAndLimits first and shift the rest by one. Verified here: requiring 0x0B does not
+    // enable "enable f16;" in WGSL, requiring 0x0A does (KernelTests' f16 test fails otherwise).
+    public const uint ShaderF16 = 0x0A;
+    public const uint Subgroups = 0x11;
 
     /// <summary>WebGPU spelling of the standard features (the numbering of this Dawn build), for the capability headers.</summary>
     public static string? Name(uint value) => value switch
     {
-        0x01 => "core-features-and-limits", 0x02 => "depth-clip-control", 0x03 => "depth32float-stencil8",
+        0x01 => "depth-clip-control", 0x02 => "depth32float-stencil8", 0x03 => "timestamp-query",
         0x04 => "texture-compression-bc", 0x05 => "texture-compression-bc-sliced-3d", 0x06 => "texture-compression-etc2",
-        0x07 => "texture-compression-astc", 0x08 => "texture-compression-astc-sliced-3d", 0x09 => "timestamp-query",
-        0x0A => "indirect-first-instance", 0x0B => "shader-f16", 0x0C => "rg11b10ufloat-renderable", 0x0D => "bgra8unorm-storage",
-        0x0E => "float32-filterable", 0x0F => "float32-blendable", 0x10 => "clip-distances", 0x11 => "dual-source-blending",
-        0x12 => "subgroups",
+        0x07 => "texture-compression-astc", 0x08 => "texture-compression-astc-sliced-3d", 0x09 => "indirect-first-instance",
+        0x0A => "shader-f16", 0x0B => "rg11b10ufloat-renderable", 0x0C => "bgra8unorm-storage", 0x0D => "float32-filterable",
+        0x0E => "float32-blendable", 0x0F => "clip-distances", 0x10 => "dual-source-blending", 0x11 => "subgroups",
+        0x12 => "core-features-and-limits",
         _ => null,  // Dawn-specific features are not sent to the gateway
     };
 }
