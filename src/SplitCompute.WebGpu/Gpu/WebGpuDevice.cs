@@ -52,13 +52,16 @@ public sealed unsafe class WebGpuDevice : IDisposable
     internal WGPULimits RawLimits { get; }
 
     /// <summary>Opens the first Vulkan adapter Dawn offers. Throws <see cref="DawnLibraryNotFoundException"/> or <see cref="NoWebGpuAdapterException"/>.</summary>
-    public static WebGpuDevice Open()
+    public static WebGpuDevice Open() => Open(WGPUBackendType.Vulkan);
+
+    /// <summary>Opens an adapter of <paramref name="backendType"/>; only tests ask for another backend than Vulkan (to see a refusal).</summary>
+    internal static WebGpuDevice Open(uint backendType)
     {
         DawnLibrary.EnsureLoaded();
         var instance = CreateInstance();
         try
         {
-            var adapter = RequestVulkanAdapter(instance);
+            var adapter = RequestAdapter(instance, backendType);
             try
             {
                 var description = Describe(adapter);
@@ -173,17 +176,17 @@ public sealed unsafe class WebGpuDevice : IDisposable
         return instance;
     }
 
-    private static AdapterHandle RequestVulkanAdapter(InstanceHandle instance)
+    private static AdapterHandle RequestAdapter(InstanceHandle instance, uint backendType)
     {
-        // Always ask for Vulkan: a default request silently falls back to Dawn's Null backend when no real adapter qualifies.
-        var options = new WGPURequestAdapterOptions { BackendType = WGPUBackendType.Vulkan, PowerPreference = 2 /* high performance */ };
+        // Always ask for a backend (Vulkan): a default request silently falls back to Dawn's Null backend when no real adapter qualifies.
+        var options = new WGPURequestAdapterOptions { BackendType = backendType, PowerPreference = 2 /* high performance */ };
         var pOptions = &options;
-        var result = FutureWaiter.Run(instance, "requesting a Vulkan adapter", RequestTimeout,
+        var result = FutureWaiter.Run(instance, $"requesting a {WGPUBackendType.Name(backendType)} adapter", RequestTimeout,
             handle => Wgpu.InstanceRequestAdapter(instance.Raw, pOptions, Callbacks.ForRequest(handle)));
         if (result.Status != WGPUStatus.Success || result.Object == 0)
         {
             throw new NoWebGpuAdapterException(
-                $"Dawn found no Vulkan adapter (status {result.Status}: {(result.Message.Length > 0 ? result.Message : "no message")}). " +
+                $"Dawn found no {WGPUBackendType.Name(backendType)} adapter (status {result.Status}: {(result.Message.Length > 0 ? result.Message : "no message")}). " +
                 "Install a Vulkan driver (Mesa >= 25 lavapipe on machines without a GPU; ./splitcompute does this) or check VK_ICD_FILENAMES",
                 found: null);
         }

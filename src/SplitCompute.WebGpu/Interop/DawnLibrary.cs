@@ -20,48 +20,36 @@ public static class DawnLibrary
     /// <summary>Where the library was loaded from, once loaded.</summary>
     public static string? LoadedFrom => _loadedFrom;
 
-    /// <summary>The candidate paths in lookup order (the last is a bare name for the system loader).</summary>
-    public static IReadOnlyList<string> Candidates()
-    {
-        var list = new List<string>();
-        if (Environment.GetEnvironmentVariable(PathVariable) is { Length: > 0 } explicitPath) list.Add(explicitPath);
-        list.Add(Path.Combine(SplitComputeHome.Directory, "dawn", FileName));
-        list.Add(FileName);
-        return list;
-    }
-
     /// <summary>Loads the library once and routes the bindings' imports to it. Throws <see cref="DawnLibraryNotFoundException"/>.</summary>
     public static void EnsureLoaded()
     {
         lock (Gate)
         {
             if (_handle != 0) return;
-            var tried = new List<string>();
-            if (Environment.GetEnvironmentVariable(PathVariable) is { Length: > 0 } explicitPath)
-            {
-                // An explicit choice is never silently replaced by another copy.
-                if (!File.Exists(explicitPath))
-                    throw new DawnLibraryNotFoundException($"{PathVariable} points at {explicitPath}, which does not exist", [explicitPath]);
-                Load(explicitPath, NativeLibrary.Load(explicitPath));
-                return;
-            }
-            var provisioned = Path.Combine(SplitComputeHome.Directory, "dawn", FileName);
-            tried.Add(provisioned);
-            if (File.Exists(provisioned) && NativeLibrary.TryLoad(provisioned, out var fromHome))
-            {
-                Load(provisioned, fromHome);
-                return;
-            }
-            tried.Add(FileName + " (system search path)");
-            if (NativeLibrary.TryLoad(FileName, out var byName))
-            {
-                Load(FileName, byName);
-                return;
-            }
-            throw new DawnLibraryNotFoundException(
-                $"Dawn ({FileName}) not found; tried {string.Join(", ", tried)}. Run ./splitcompute (it provisions Dawn into $SPLITCOMPUTE_HOME/dawn) or set {PathVariable}",
-                tried);
+            var (path, handle) = Find(Environment.GetEnvironmentVariable(PathVariable), SplitComputeHome.Directory);
+            Load(path, handle);
         }
+    }
+
+    /// <summary>Applies the lookup order to the given settings and loads the first candidate that loads (no global state).</summary>
+    internal static (string Path, nint Handle) Find(string? explicitPath, string home)
+    {
+        if (!string.IsNullOrEmpty(explicitPath))
+        {
+            // An explicit choice is never silently replaced by another copy.
+            if (!File.Exists(explicitPath))
+                throw new DawnLibraryNotFoundException($"{PathVariable} points at {explicitPath}, which does not exist", [explicitPath]);
+            if (!NativeLibrary.TryLoad(explicitPath, out var chosen))
+                throw new DawnLibraryNotFoundException($"{PathVariable} points at {explicitPath}, which does not load as a shared library", [explicitPath]);
+            return (explicitPath, chosen);
+        }
+        var provisioned = Path.Combine(home, "dawn", FileName);
+        if (File.Exists(provisioned) && NativeLibrary.TryLoad(provisioned, out var fromHome)) return (provisioned, fromHome);
+        if (NativeLibrary.TryLoad(FileName, out var byName)) return (FileName, byName);
+        string[] tried = [provisioned, FileName + " (system search path)"];
+        throw new DawnLibraryNotFoundException(
+            $"Dawn ({FileName}) not found; tried {string.Join(", ", tried)}. Run ./splitcompute (it provisions Dawn into $SPLITCOMPUTE_HOME/dawn) or set {PathVariable}",
+            tried);
     }
 
     private static void Load(string path, nint handle)
