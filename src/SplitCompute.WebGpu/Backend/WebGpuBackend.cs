@@ -10,13 +10,12 @@ namespace SplitCompute.WebGpu.Backend;
 /// GPT-2 blocks on a WebGPU device through Dawn: the weights of the bound layers (and the final norm) are uploaded once and stay
 /// resident; <see cref="RunLayers"/> copies the hidden state up once, records every block of the range into one command buffer
 /// (8 dispatches per block), submits it once and reads the result back once. Legend: B batch, T tokens, C channels, H heads, R = B*T.
-/// The edge never embeds, so <see cref="Embed"/> is not supported. Calls are serialised (one device queue).
+/// The edge never embeds, so <see cref="Embed"/> is not supported. Calls are serialised on the device's gate (one queue).
 /// </summary>
 public sealed class WebGpuBackend : ILayerRangeBackend
 {
     private const int FinalNormKey = -1;
 
-    private readonly Lock _gate = new();
     private readonly Gpt2Weights _weights;
     private readonly WebGpuDevice _device;
     private readonly bool _ownsDevice;
@@ -40,6 +39,7 @@ public sealed class WebGpuBackend : ILayerRangeBackend
             throw new WebGpuException($"f16 weights need the shader-f16 feature, which {device.Description} does not offer; use f32");
         _kernels = new KernelCache(device);
         _layers = new GpuLayerWeights?[weights.Config.NLayer];
+        using var gate = device.Gate.EnterScope();
         try
         {
             for (var layer = 0; layer < _layers.Length; layer++)
@@ -104,7 +104,7 @@ public sealed class WebGpuBackend : ILayerRangeBackend
         var batch = hidden.Batch;
         var (b, t, c) = (batch.BatchSize, batch.SequenceLength, Config.NEmbd);
         var rows = b * t;
-        lock (_gate)
+        lock (_device.Gate)
         {
             var ws = Workspace(rows);
             ws.X.Write<float>(_device, hidden.Data);                                     // (R, C), once
@@ -138,7 +138,7 @@ public sealed class WebGpuBackend : ILayerRangeBackend
         if (_finalNormWeight is null) throw new InvalidOperationException("this WebGPU backend was loaded without the final norm");
         var rows = hidden.Batch.BatchSize * hidden.Batch.SequenceLength;
         var c = Config.NEmbd;
-        lock (_gate)
+        lock (_device.Gate)
         {
             var ws = Workspace(rows);
             ws.X.Write<float>(_device, hidden.Data);
@@ -219,7 +219,7 @@ public sealed class WebGpuBackend : ILayerRangeBackend
 
     public void Dispose()
     {
-        lock (_gate)
+        lock (_device.Gate)
         {
             ReleaseGpuMemory();
             if (_ownsDevice) _device.Dispose();

@@ -7,7 +7,8 @@ namespace SplitCompute.WebGpu.Gpu;
 /// A Dawn instance, its Vulkan adapter, a device with the adapter's full limits (and shader-f16 when offered) and its queue.
 /// Refuses Dawn's Null backend and a missing adapter with <see cref="NoWebGpuAdapterException"/>. Creation calls go through
 /// <see cref="Checked{T}"/>, which wraps them in error scopes and turns Dawn's message into a <see cref="WebGpuException"/>.
-/// Not thread-safe: one owner (a backend or the probe) serialises its use.
+/// Dawn does not synchronise calls on one device from several threads, so everything that uses a device (the backends sharing it,
+/// the probe) holds <see cref="Gate"/> (re-entrant) while it does.
 /// </summary>
 public sealed unsafe class WebGpuDevice : IDisposable
 {
@@ -40,6 +41,9 @@ public sealed unsafe class WebGpuDevice : IDisposable
 
     /// <summary>How long one wait for the GPU may take before it is reported as hung.</summary>
     public TimeSpan WaitTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Held while the device is used; re-entrant.</summary>
+    internal Lock Gate { get; } = new();
 
     internal InstanceHandle Instance { get; }
 
@@ -258,6 +262,7 @@ public sealed unsafe class WebGpuDevice : IDisposable
 
     public void Dispose()
     {
+        using var _ = Gate.EnterScope();
         Queue.Dispose();
         Device.Dispose();
         Adapter.Dispose();

@@ -48,6 +48,7 @@ public static class WebGpuProbe
     public static WebGpuProbeResult Run(WebGpuDevice device)
     {
         ArgumentNullException.ThrowIfNull(device);
+        using var gate = device.Gate.EnterScope();
         return new WebGpuProbeResult(device.Description, device.Limits, device.Features,
             MeasureMatmulGflops(device), $"{M}x{K}x{N} f32", MeasureUploadGBps(device), UploadBytes, DateTimeOffset.UtcNow);
     }
