@@ -60,7 +60,8 @@ public sealed partial class ErrorTests
     public void No_Vulkan_driver_gives_NoWebGpuAdapterException_never_zeros()
     {
         _ = TestEnvironment.Device;  // the shared device exists before the environment changes
-        // .NET keeps its own copy of the environment; the Vulkan loader reads the native one, so set it through libc.
+        // .NET keeps its own copy of the environment; the Vulkan loader reads the native one, so set it through libc
+        // (by its soname: "libc.so" is a linker script that only exists where libc6-dev is installed).
         var previous = Environment.GetEnvironmentVariable("VK_ICD_FILENAMES");
         Assert.Equal(0, SetEnv("VK_ICD_FILENAMES", Path.Combine(Path.GetTempPath(), "no-such-icd.json"), 1));
         try
@@ -98,10 +99,10 @@ public sealed partial class ErrorTests
         Assert.Contains("validation error from Dawn", error.Message, StringComparison.Ordinal);
     }
 
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport("libc.so.6", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetEnv(string name, string value, int overwrite);
 
-    [LibraryImport("libc", EntryPoint = "unsetenv", StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport("libc.so.6", EntryPoint = "unsetenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int UnsetEnv(string name);
 }
 
