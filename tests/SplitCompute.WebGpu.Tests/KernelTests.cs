@@ -128,6 +128,18 @@ public sealed unsafe class KernelTests
         if (b > 1) Assert.All(actual.AsSpan(t * c, 2 * c).ToArray(), v => Assert.Equal(0f, v));
     }
 
+    [SkippableFact]
+    public void Kernels_are_compiled_once_per_key_and_the_key_is_the_variant()
+    {
+        using var harness = new KernelHarness();
+        var first = MatmulOp.Kernel(harness.Kernels, WeightPrecision.F32);
+        Assert.Same(first, MatmulOp.Kernel(harness.Kernels, WeightPrecision.F32));
+        Assert.Equal("matmul_f32_64x64", first.Key);
+        Assert.Equal(1, harness.Kernels.Count);
+        _ = GeluOp.Kernel(harness.Kernels);
+        Assert.Equal(2, harness.Kernels.Count);
+    }
+
     private static float[] Reference(float[] x, float[] w, float[] bias, float[]? y0, int m, int k, int n)
     {
         var y = new float[m * n];

@@ -113,6 +113,25 @@ public sealed class TailTests
         Assert.Equal(1, hidden.LayersDone);
     }
 
+    [SkippableFact]
+    public void Weights_stay_resident_and_repeated_requests_give_identical_results()
+    {
+        var device = TestEnvironment.Device;
+        using var reference = new HuggingFaceReference("gpt2-tiny");
+        using var weights = Gpt2Weights.Load(reference.ModelDirectory);
+        using var backend = new WebGpuBackend(weights, device);
+        var c = weights.Config.NEmbd;
+        // Every parameter of the 4 blocks (12 C^2 + 13 C floats each) and the final norm, in f32, is on the GPU.
+        var expectedBytes = (weights.Config.NLayer * ((12L * c * c) + (13L * c)) + (2L * c)) * 4;
+        Assert.Equal(expectedBytes, backend.ResidentWeightBytes);
+
+        var first = reference.HiddenBefore(0, c);
+        backend.RunLayers(first, 0, weights.Config.NLayer);
+        var second = reference.HiddenBefore(0, c);
+        backend.RunLayers(second, 0, weights.Config.NLayer);
+        Assert.Equal(first.Data, second.Data);  // bit-identical: same resident weights, same dispatches
+    }
+
     internal const double F16Tolerance = 1e-2;
 
     private static void AssertClose(double max, double tolerance, string what) =>
