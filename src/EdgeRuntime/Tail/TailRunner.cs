@@ -1,5 +1,4 @@
 using SplitCompute.Model.Config;
-using SplitCompute.Model.Cpu;
 using SplitCompute.Model.Forward;
 using SplitCompute.Model.Gpt2;
 using SplitCompute.Model.SafeTensors;
@@ -9,13 +8,34 @@ using SplitCompute.Protocol.Manifests;
 namespace SplitCompute.EdgeRuntime.Tail;
 
 /// <summary>
-/// Runs layers [k, N), the final norm and pooling for a hidden-state frame on this machine. Until the Dawn (WebGPU) backend lands
-/// the tail runs on the CPU backend through the same layer-range API. Weights are bound once per (revision, k) and kept.
+/// Runs layers [k, N), the final norm and pooling for a hidden-state frame on this machine, on the backend the factory makes
+/// (<see cref="TailBackends"/>: the CPU by default, or Dawn/WebGPU). Weights are bound once per (revision, k) and kept.
 /// </summary>
 public sealed class TailRunner : IDisposable
 {
     private readonly Lock _gate = new();
-    private (string Key, Gpt2Weights Weights, CpuBackend Backend)? _loaded;
+    private readonly Func<Gpt2Weights, ILayerRangeBackend> _createBackend;
+    private (string Key, Gpt2Weights Weights, ILayerRangeBackend Backend)? _loaded;
+
+    public TailRunner() : this(TailBackends.Cpu)
+    {
+    }
+
+    /// <param name="createBackend">Makes the backend for newly bound weights (it must not take ownership of them).</param>
+    public TailRunner(Func<Gpt2Weights, ILayerRangeBackend> createBackend)
+    {
+        ArgumentNullException.ThrowIfNull(createBackend);
+        _createBackend = createBackend;
+    }
+
+    /// <summary>The name of the backend of the weights bound now ("cpu", "webgpu"), or null before the first run.</summary>
+    public string? BackendName
+    {
+        get
+        {
+            lock (_gate) return _loaded?.Backend.Name;
+        }
+    }
 
     public float[][] Run(HiddenStateFrame frame, IReadOnlyList<string> shardPaths)
     {
@@ -27,7 +47,7 @@ public sealed class TailRunner : IDisposable
         }
     }
 
-    private static float[][] RunLocked(HiddenStateFrame frame, CpuBackend backend)
+    private static float[][] RunLocked(HiddenStateFrame frame, ILayerRangeBackend backend)
     {
         // The tail needs only the mask: ids are not sent, padding follows the lengths (right-padded).
         var b = frame.BatchSize;
@@ -42,7 +62,7 @@ public sealed class TailRunner : IDisposable
         return Pooler.Pool(hidden, frame.Pooling == FramePooling.Last ? Pooling.Last : Pooling.Mean);
     }
 
-    private CpuBackend Backend(ShardManifest manifest, int k, IReadOnlyList<string> shardPaths)
+    private ILayerRangeBackend Backend(ShardManifest manifest, int k, IReadOnlyList<string> shardPaths)
     {
         var key = $"{manifest.Model}@{manifest.Revision}/{k}";
         {
@@ -50,7 +70,16 @@ public sealed class TailRunner : IDisposable
             // The tail never embeds, so vocabulary size and positions do not matter; 1 keeps the config valid.
             var config = new Gpt2Config(1, 1, manifest.NEmbd, manifest.NLayer, manifest.NHead, (float)manifest.LayerNormEpsilon, "gelu_new");
             var weights = Gpt2Weights.Bind(Checkpoint.OpenFiles($"shard cache for {key}", shardPaths), config, k.., embeddings: false, finalNorm: true);
-            var backend = new CpuBackend(weights);
+            ILayerRangeBackend backend;
+            try
+            {
+                backend = _createBackend(weights);
+            }
+            catch
+            {
+                weights.Dispose();
+                throw;
+            }
             Release();
             _loaded = (key, weights, backend);
             return backend;

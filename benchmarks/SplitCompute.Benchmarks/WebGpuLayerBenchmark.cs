@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using SplitCompute.Model.Config;
+using SplitCompute.Model.Cpu;
+using SplitCompute.Model.Forward;
+using SplitCompute.Model.Gpt2;
+using SplitCompute.Model.Init;
+using SplitCompute.Model.SafeTensors;
+using SplitCompute.Model.Shards;
+using SplitCompute.WebGpu.Backend;
+using SplitCompute.WebGpu.Gpu;
+using SplitCompute.WebGpu.Kernels;
+
+namespace SplitCompute.Benchmarks;
+
+/// <summary>
+/// Time of one GPT-2 block on Dawn (WebGPU) for gpt2 and gpt2-xl shapes at B = 1, T = 128, with f32 and f16 weights, next to
+/// the CPU backend on the same weights; then shard load: a layer's shard file from local disk to GPU-resident weights (SHA-256
+/// of the file, bind, upload, wait for the GPU), in MB/s of shard bytes. Legend: B batch, T tokens, C channels.
+/// A block is 24 B T C^2 matrix FLOPs. Block time is the whole RunLayers call (upload of the hidden state, one submission, readback).
+/// </summary>
+internal sealed class WebGpuLayerBenchmark : IBenchmark
+{
+    private const int T = 128;
+
+    public string Name => "webgpu-layer";
+
+    public string Description => "Dawn (WebGPU) time per GPT-2 block (gpt2, gpt2-xl; B = 1, T = 128; f32, f16) vs the CPU backend; shard load to GPU in MB/s";
+
+    public int Run(string[] args)
+    {
+        var repetitions = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
+        var presets = args.Length > 1 ? args[1..] : ["gpt2", "gpt2-xl"];
+        using var device = WebGpuDevice.Open();
+        Console.WriteLine($"# adapter: {device.Description}; shader-f16 {device.HasShaderF16}; maxStorageBufferBindingSize {device.Limits.MaxStorageBufferBindingSize}");
+        Console.WriteLine($"# median of {repetitions} after one warm-up call; CPU backend threads {Environment.ProcessorCount}");
+        Console.WriteLine("model    B    T  backend        layer_ms  GFLOP/s");
+        var loads = new List<string>();
+        foreach (var preset in presets)
+        {
+            var config = Gpt2Config.Preset(preset) with { NLayer = 1, VocabSize = 1024 };
+            var directory = Directory.CreateTempSubdirectory("splitcompute-bench-").FullName;
+            try
+            {
+                RandomModelWriter.Write(Path.Combine(directory, "model"), config, seed: 1);
+                using var weights = Gpt2Weights.Load(Path.Combine(directory, "model"));
+                var flops = 24.0 * T * config.NEmbd * config.NEmbd;
+                var random = new Random(5);
+                var batch = TokenBatch.FromSequences([Enumerable.Range(0, T).Select(_ => random.Next(1024)).ToArray()]);
+                HiddenState embedded;
+                using (var cpu = new CpuBackend(weights))
+                {
+                    embedded = cpu.Embed(batch);  // (1, T, C): the same input for every backend
+                    Print(preset, "cpu", Time(cpu, embedded, repetitions), flops);
+                }
+                foreach (var precision in new[] { WeightPrecision.F32, WeightPrecision.F16 })
+                {
+                    if (precision == WeightPrecision.F16 && !device.HasShaderF16) continue;
+                    using var gpu = new WebGpuBackend(weights, device, new WebGpuBackendOptions { Precision = precision });
+                    Print(preset, $"webgpu-{precision.ToString().ToLowerInvariant()}", Time(gpu, embedded, repetitions), flops);
+                }
+                var index = ShardBuilder.Build(Path.Combine(directory, "model"), Path.Combine(directory, "shards"));
+                var store = new ShardStore(Path.Combine(directory, "shards"));
+                foreach (var dtype in ShardBuilder.DTypes)
+                {
+                    var shard = index.Layer(0, dtype);
+                    var precision = dtype == "f16" && device.HasShaderF16 ? WeightPrecision.F16 : WeightPrecision.F32;
+                    loads.Add(ShardLoad(preset, device, config, store.TryResolve(shard.Sha256)!, shard.Sha256, precision));
+                }
+            }
+            finally
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        Console.WriteLine();
+        Console.WriteLine("shard load (local file -> SHA-256 check -> bind -> GPU-resident, waited for):");
+        Console.WriteLine("model    shard  MB      hash_ms  bind+upload_ms  total_ms  MB/s");
+        foreach (var line in loads) Console.WriteLine(line);
+        return 0;
+    }
+
+    private static double Time(ILayerRangeBackend backend, HiddenState source, int repetitions)
+    {
+        var times = new double[repetitions];
+        for (var run = -1; run < repetitions; run++)  // run -1 warms up (first-tier JIT, first GPU allocations)
+        {
+            var hidden = new HiddenState(source.Batch, source.Channels, (float[])source.Data.Clone(), 0);
+            var clock = Stopwatch.StartNew();
+            backend.RunLayers(hidden, 0, 1);
+            if (run >= 0) times[run] = clock.Elapsed.TotalMilliseconds;
+        }
+        return times.Order().ElementAt(repetitions / 2);
+    }
+
+    private static string ShardLoad(string preset, WebGpuDevice device, Gpt2Config config, string path, string sha256, WeightPrecision precision)
+    {
+        var bytes = new FileInfo(path).Length;
+        var clock = Stopwatch.StartNew();
+        using (var stream = File.OpenRead(path))
+        {
+            var actual = Convert.ToHexStringLower(SHA256.HashData(stream));
+            if (actual != sha256) throw new InvalidOperationException($"{path}: SHA-256 {actual}, expected {sha256}");
+        }
+        var hashMs = clock.Elapsed.TotalMilliseconds;
+        using var weights = Gpt2Weights.Bind(Checkpoint.OpenFiles("benchmark shard", [path]), config, 0..1, embeddings: false, finalNorm: false);
+        using var backend = new WebGpuBackend(weights, device, new WebGpuBackendOptions { Precision = precision });
+        device.WaitForQueue("shard upload");
+        var totalMs = clock.Elapsed.TotalMilliseconds;
+        var mb = bytes / 1e6;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{preset,-8} {(precision == WeightPrecision.F16 ? "f16" : "f32"),-5} {mb,7:F1} {hashMs,8:F0} {totalMs - hashMs,15:F0} {totalMs,9:F0} {mb / (totalMs / 1000),6:F0}");
+    }
+
+    private static void Print(string preset, string backend, double ms, double flops) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{preset,-8} 1 {T,4}  {backend,-12} {ms,10:F1} {flops / ms / 1e6,8:F1}"));
+}

@@ -1,0 +1,80 @@
+using SplitCompute.WebGpu.Gpu;
+
+namespace SplitCompute.WebGpu.Backend;
+
+/// <summary>
+/// Activations for up to <see cref="Capacity"/> rows (R = B*T) and the small uniform buffers of each dispatch, plus the bind
+/// groups that tie them to each layer's weights (built on first use, kept while the workspace lives).
+/// Legend: B batch, T tokens, C channels, R rows.
+/// </summary>
+internal sealed class GpuWorkspace : IDisposable
+{
+    private readonly List<GpuBuffer> _buffers = [];
+
+    public GpuWorkspace(WebGpuDevice device, int capacity, int c)
+    {
+        Capacity = capacity;
+        try
+        {
+            X = Storage(device, "x (R, C)", (long)capacity * c);
+            Normed = Storage(device, "normed (R, C)", (long)capacity * c);
+            Qkv = Storage(device, "qkv (R, 3C)", (long)capacity * 3 * c);
+            Attention = Storage(device, "attention (R, C)", (long)capacity * c);
+            Mlp = Storage(device, "mlp (R, 4C)", (long)capacity * 4 * c);
+            Mask = Storage(device, "mask (B, T)", capacity);
+            Readback = Add(GpuBuffer.Create(device, "readback (R, C)", (ulong)capacity * (ulong)c * 4, GpuBuffer.Readback));
+            QkvParams = Uniform(device, "params qkv");
+            ProjParams = Uniform(device, "params attn proj");
+            FcParams = Uniform(device, "params fc");
+            FcProjParams = Uniform(device, "params fc proj");
+            LayerNormParams = Uniform(device, "params layernorm");
+            AttentionParams = Uniform(device, "params attention");
+            GeluParams = Uniform(device, "params gelu");
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Rows (B*T) the buffers hold.</summary>
+    public int Capacity { get; }
+
+    public GpuBuffer X { get; } = null!;
+    public GpuBuffer Normed { get; } = null!;
+    public GpuBuffer Qkv { get; } = null!;
+    public GpuBuffer Attention { get; } = null!;
+    public GpuBuffer Mlp { get; } = null!;
+    public GpuBuffer Mask { get; } = null!;
+    public GpuBuffer Readback { get; } = null!;
+    public GpuBuffer QkvParams { get; } = null!;
+    public GpuBuffer ProjParams { get; } = null!;
+    public GpuBuffer FcParams { get; } = null!;
+    public GpuBuffer FcProjParams { get; } = null!;
+    public GpuBuffer LayerNormParams { get; } = null!;
+    public GpuBuffer AttentionParams { get; } = null!;
+    public GpuBuffer GeluParams { get; } = null!;
+
+    /// <summary>Bind groups per layer, and the final norm's under key -1.</summary>
+    public Dictionary<int, LayerBindings> Bindings { get; } = [];
+
+    private GpuBuffer Storage(WebGpuDevice device, string label, long floats) =>
+        Add(GpuBuffer.Create(device, label, (ulong)floats * 4, GpuBuffer.Storage));
+
+    private GpuBuffer Uniform(WebGpuDevice device, string label) => Add(GpuBuffer.Create(device, label, 16, GpuBuffer.Uniform));
+
+    private GpuBuffer Add(GpuBuffer buffer)
+    {
+        _buffers.Add(buffer);
+        return buffer;
+    }
+
+    public void Dispose()
+    {
+        foreach (var bindings in Bindings.Values) bindings.Dispose();
+        Bindings.Clear();
+        foreach (var buffer in _buffers) buffer.Dispose();
+        _buffers.Clear();
+    }
+}

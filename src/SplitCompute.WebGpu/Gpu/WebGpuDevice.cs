@@ -1,0 +1,271 @@
+using System.Runtime.InteropServices;
+using SplitCompute.WebGpu.Interop;
+
+namespace SplitCompute.WebGpu.Gpu;
+
+/// <summary>
+/// A Dawn instance, its Vulkan adapter, a device with the adapter's full limits (and shader-f16 when offered) and its queue.
+/// Refuses Dawn's Null backend and a missing adapter with <see cref="NoWebGpuAdapterException"/>. Creation calls go through
+/// <see cref="Checked{T}"/>, which wraps them in error scopes and turns Dawn's message into a <see cref="WebGpuException"/>.
+/// Dawn does not synchronise calls on one device from several threads, so everything that uses a device (the backends sharing it,
+/// the probe) holds <see cref="Gate"/> (re-entrant) while it does.
+/// </summary>
+public sealed unsafe class WebGpuDevice : IDisposable
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
+
+    private WebGpuDevice(InstanceHandle instance, AdapterHandle adapter, DeviceHandle device, QueueHandle queue,
+        WebGpuAdapterDescription description, WGPULimits limits, IReadOnlyList<string> features, bool hasShaderF16)
+    {
+        Instance = instance;
+        Adapter = adapter;
+        Device = device;
+        Queue = queue;
+        Description = description;
+        RawLimits = limits;
+        Features = features;
+        HasShaderF16 = hasShaderF16;
+        Limits = new WebGpuLimits((long)limits.MaxBufferSize, (long)limits.MaxStorageBufferBindingSize, limits.MaxComputeWorkgroupStorageSize,
+            (int)limits.MaxComputeInvocationsPerWorkgroup, (int)limits.MaxStorageBuffersPerShaderStage, (int)limits.MaxComputeWorkgroupsPerDimension);
+    }
+
+    public WebGpuAdapterDescription Description { get; }
+
+    public WebGpuLimits Limits { get; }
+
+    /// <summary>WebGPU names of the standard features the adapter offers, e.g. "shader-f16".</summary>
+    public IReadOnlyList<string> Features { get; }
+
+    /// <summary>The device was created with shader-f16, so kernels may read f16 weights.</summary>
+    public bool HasShaderF16 { get; }
+
+    /// <summary>How long one wait for the GPU may take before it is reported as hung.</summary>
+    public TimeSpan WaitTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Held while the device is used; re-entrant.</summary>
+    internal Lock Gate { get; } = new();
+
+    internal InstanceHandle Instance { get; }
+
+    internal AdapterHandle Adapter { get; }
+
+    internal DeviceHandle Device { get; }
+
+    internal QueueHandle Queue { get; }
+
+    internal WGPULimits RawLimits { get; }
+
+    /// <summary>Opens the first Vulkan adapter Dawn offers. Throws <see cref="DawnLibraryNotFoundException"/> or <see cref="NoWebGpuAdapterException"/>.</summary>
+    public static WebGpuDevice Open() => Open(WGPUBackendType.Vulkan);
+
+    /// <summary>Opens an adapter of <paramref name="backendType"/>; only tests ask for another backend than Vulkan (to see a refusal).</summary>
+    internal static WebGpuDevice Open(uint backendType)
+    {
+        DawnLibrary.EnsureLoaded();
+        var instance = CreateInstance();
+        try
+        {
+            var adapter = RequestAdapter(instance, backendType);
+            try
+            {
+                var description = Describe(adapter);
+                if (!WGPUBackendType.IsReal(BackendOf(adapter)))
+                {
+                    throw new NoWebGpuAdapterException(
+                        $"Dawn offered only {description}, which computes nothing; refusing it. Install a Vulkan driver (Mesa >= 25 lavapipe on machines without a GPU; ./splitcompute does this)",
+                        description.ToString());
+                }
+                WGPULimits limits;
+                if (Wgpu.AdapterGetLimits(adapter.Raw, &limits) != WGPUStatus.Success) throw new WebGpuException($"wgpuAdapterGetLimits failed on {description}");
+                var hasF16 = Wgpu.AdapterHasFeature(adapter.Raw, WGPUFeatureName.ShaderF16) != 0;
+                var device = RequestDevice(instance, adapter, description, limits, hasF16);
+                try
+                {
+                    var queue = new QueueHandle(Wgpu.DeviceGetQueue(device.Raw));
+                    return new WebGpuDevice(instance, adapter, device, queue, description, limits, FeatureNames(adapter), hasF16);
+                }
+                catch
+                {
+                    device.Dispose();
+                    throw;
+                }
+            }
+            catch
+            {
+                adapter.Dispose();
+                throw;
+            }
+        }
+        catch
+        {
+            instance.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs a creation call inside validation, out-of-memory and internal error scopes; a failure (or a null object) becomes a
+    /// <see cref="WebGpuException"/> that names <paramref name="what"/> and carries Dawn's message.
+    /// </summary>
+    internal T Checked<T>(string what, Func<T> create) where T : WgpuHandle
+    {
+        PushErrorScopes();
+        T? created = null;
+        try
+        {
+            created = create();
+        }
+        finally
+        {
+            var error = PopErrorScopes(what);
+            if (error is not null)
+            {
+                created?.Dispose();
+                throw new WebGpuException(error);
+            }
+        }
+        if (created.IsInvalid) throw new WebGpuException($"{what}: Dawn returned no object and reported no error");
+        return created;
+    }
+
+    /// <summary>Runs <paramref name="action"/> (encoding, submission) inside error scopes; a captured error becomes a <see cref="WebGpuException"/>.</summary>
+    internal void Checked(string what, Action action)
+    {
+        PushErrorScopes();
+        try
+        {
+            action();
+        }
+        finally
+        {
+            var error = PopErrorScopes(what);
+            if (error is not null) throw new WebGpuException(error);
+        }
+    }
+
+    /// <summary>Blocks until everything submitted so far has finished on the GPU.</summary>
+    internal void WaitForQueue(string what)
+    {
+        var result = FutureWaiter.Run(Instance, what, WaitTimeout, handle => Wgpu.QueueOnSubmittedWorkDone(Queue.Raw, Callbacks.ForStatus(handle)));
+        if (result.Status != WGPUStatus.Success) throw new WebGpuException($"{what}: queue work failed (status {result.Status}): {result.Message}");
+    }
+
+    private void PushErrorScopes()
+    {
+        Wgpu.DevicePushErrorScope(Device.Raw, WGPUErrorFilter.Validation);
+        Wgpu.DevicePushErrorScope(Device.Raw, WGPUErrorFilter.OutOfMemory);
+        Wgpu.DevicePushErrorScope(Device.Raw, WGPUErrorFilter.Internal);
+    }
+
+    /// <summary>Pops the three scopes (innermost first) and returns the first error as a message, or null.</summary>
+    private string? PopErrorScopes(string what)
+    {
+        string? first = null;
+        for (var i = 0; i < 3; i++)
+        {
+            var result = FutureWaiter.Run(Instance, $"{what}: pop error scope", WaitTimeout,
+                handle => Wgpu.DevicePopErrorScope(Device.Raw, Callbacks.ForPopErrorScope(handle)));
+            if (first is null && result.ErrorType != WGPUErrorType.NoError && result.ErrorType != 0)
+                first = $"{what}: {WGPUErrorType.Name(result.ErrorType)} from Dawn: {result.Message}";
+        }
+        return first;
+    }
+
+    private static InstanceHandle CreateInstance()
+    {
+        var features = stackalloc uint[] { WGPUInstanceFeatureName.TimedWaitAny };
+        var descriptor = new WGPUInstanceDescriptor { RequiredFeatureCount = 1, RequiredFeatures = features };
+        var instance = new InstanceHandle(Wgpu.CreateInstance(&descriptor));
+        if (instance.IsInvalid) throw new WebGpuException("wgpuCreateInstance returned null (the TimedWaitAny instance feature is required)");
+        return instance;
+    }
+
+    private static AdapterHandle RequestAdapter(InstanceHandle instance, uint backendType)
+    {
+        // Always ask for a backend (Vulkan): a default request silently falls back to Dawn's Null backend when no real adapter qualifies.
+        var options = new WGPURequestAdapterOptions { BackendType = backendType, PowerPreference = 2 /* high performance */ };
+        var pOptions = &options;
+        var result = FutureWaiter.Run(instance, $"requesting a {WGPUBackendType.Name(backendType)} adapter", RequestTimeout,
+            handle => Wgpu.InstanceRequestAdapter(instance.Raw, pOptions, Callbacks.ForRequest(handle)));
+        if (result.Status != WGPUStatus.Success || result.Object == 0)
+        {
+            throw new NoWebGpuAdapterException(
+                $"Dawn found no {WGPUBackendType.Name(backendType)} adapter (status {result.Status}: {(result.Message.Length > 0 ? result.Message : "no message")}). " +
+                "Install a Vulkan driver (Mesa >= 25 lavapipe on machines without a GPU; ./splitcompute does this) or check VK_ICD_FILENAMES",
+                found: null);
+        }
+        return new AdapterHandle(result.Object);
+    }
+
+    private static DeviceHandle RequestDevice(InstanceHandle instance, AdapterHandle adapter, WebGpuAdapterDescription description, WGPULimits limits, bool hasF16)
+    {
+        var features = stackalloc uint[] { WGPUFeatureName.ShaderF16 };
+        var descriptor = new WGPUDeviceDescriptor
+        {
+            RequiredFeatureCount = hasF16 ? 1u : 0u,
+            RequiredFeatures = features,
+            RequiredLimits = &limits,  // everything the adapter allows (lavapipe: 128 MiB storage bindings instead of the default)
+            DeviceLostCallbackInfo = new WGPUCallbackInfo { Mode = WGPUCallbackMode.AllowProcessEvents },
+        };
+        var pDescriptor = &descriptor;
+        var result = FutureWaiter.Run(instance, $"requesting a device on {description.Device}", RequestTimeout,
+            handle => Wgpu.AdapterRequestDevice(adapter.Raw, pDescriptor, Callbacks.ForRequest(handle)));
+        if (result.Status != WGPUStatus.Success || result.Object == 0)
+            throw new WebGpuException($"requesting a device on {description}: status {result.Status}: {result.Message}");
+        return new DeviceHandle(result.Object);
+    }
+
+    private static uint BackendOf(AdapterHandle adapter)
+    {
+        WGPUAdapterInfo info = default;
+        if (Wgpu.AdapterGetInfo(adapter.Raw, &info) != WGPUStatus.Success) throw new WebGpuException("wgpuAdapterGetInfo failed");
+        var backend = info.BackendType;
+        Wgpu.AdapterInfoFreeMembers(info);
+        return backend;
+    }
+
+    private static WebGpuAdapterDescription Describe(AdapterHandle adapter)
+    {
+        WGPUAdapterInfo info = default;
+        if (Wgpu.AdapterGetInfo(adapter.Raw, &info) != WGPUStatus.Success) throw new WebGpuException("wgpuAdapterGetInfo failed");
+        try
+        {
+            return new WebGpuAdapterDescription(info.Vendor.ToString(), info.Architecture.ToString(), info.Device.ToString(), info.Description.ToString(),
+                WGPUBackendType.Name(info.BackendType), WGPUAdapterType.Name(info.AdapterType), info.VendorId, info.DeviceId);
+        }
+        finally
+        {
+            Wgpu.AdapterInfoFreeMembers(info);
+        }
+    }
+
+    private static string[] FeatureNames(AdapterHandle adapter)
+    {
+        WGPUSupportedFeatures supported = default;
+        Wgpu.AdapterGetFeatures(adapter.Raw, &supported);
+        try
+        {
+            var raw = new ReadOnlySpan<uint>((void*)supported.Features, checked((int)supported.FeatureCount));
+            var names = new List<string>();
+            foreach (var feature in raw)
+            {
+                if (WGPUFeatureName.Name(feature) is { } name) names.Add(name);
+            }
+            names.Sort(StringComparer.Ordinal);
+            return [.. names];
+        }
+        finally
+        {
+            Wgpu.SupportedFeaturesFreeMembers(supported);
+        }
+    }
+
+    public void Dispose()
+    {
+        using var _ = Gate.EnterScope();
+        Queue.Dispose();
+        Device.Dispose();
+        Adapter.Dispose();
+        Instance.Dispose();
+    }
+}

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using SplitCompute.WebGpu.Gpu;
+using SplitCompute.WebGpu.Kernels;
+
+namespace SplitCompute.WebGpu.Probe;
+
+/// <summary>
+/// The capability probe: identity, limits and features of the adapter, plus a calibration that takes about a second on
+/// lavapipe: GFLOP/s of the f32 matmul kernel on a gpt2-sized MLP product (128 x 768 x 3072, the edge's typical work), and
+/// upload GB/s of a 32 MiB queue write. Results are cached per adapter under $SPLITCOMPUTE_HOME/webgpu/ (one JSON file each),
+/// because a probe is a property of the hardware and driver, not of the request.
+/// </summary>
+public static class WebGpuProbe
+{
+    /// <summary>Bumped when the calibration changes, so old cached figures are not reused.</summary>
+    public const int Version = 1;
+
+    private const int M = 128, K = 768, N = 3072;
+    private const int UploadBytes = 32 << 20;
+    private const int Runs = 3;
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>The cached result for this device's adapter, or a fresh probe saved for next time.</summary>
+    public static WebGpuProbeResult RunCached(WebGpuDevice device, string? cacheDirectory = null)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var path = CachePath(device.Description, cacheDirectory ?? Path.Combine(SplitComputeHome.Directory, "webgpu"));
+        if (TryRead(path) is { } cached) return cached;
+        var result = Run(device);
+        Save(path, result);
+        return result;
+    }
+
+    /// <summary>The cache file for an adapter: a hash of everything that identifies it, and of the probe version.</summary>
+    public static string CachePath(WebGpuAdapterDescription adapter, string cacheDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        var identity = $"{Version}|{adapter.Vendor}|{adapter.Architecture}|{adapter.Device}|{adapter.Description}|{adapter.Backend}|{adapter.VendorId}|{adapter.DeviceId}";
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16];
+        return Path.Combine(cacheDirectory, $"probe-{hash}.json");
+    }
+
+    /// <summary>Probes now (no cache).</summary>
+    public static WebGpuProbeResult Run(WebGpuDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        using var gate = device.Gate.EnterScope();
+        return new WebGpuProbeResult(device.Description, device.Limits, device.Features,
+            MeasureMatmulGflops(device), $"{M}x{K}x{N} f32", MeasureUploadGBps(device), UploadBytes, DateTimeOffset.UtcNow);
+    }
+
+    private static double MeasureMatmulGflops(WebGpuDevice device)
+    {
+        using var kernels = new KernelCache(device);
+        var kernel = MatmulOp.Kernel(kernels, WeightPrecision.F32);
+        using var parameters = GpuBuffer.Create(device, "probe params", 16, GpuBuffer.Uniform);
+        using var x = Filled(device, "probe x (M, K)", M * K);
+        using var w = Filled(device, "probe w (K, N)", K * N);
+        using var bias = Filled(device, "probe bias (N)", N);
+        using var y = GpuBuffer.Create(device, "probe y (M, N)", (ulong)M * N * 4, GpuBuffer.Storage);
+        MatmulOp.WriteParams(device, parameters, M, N, K, accumulate: false);
+        using var bindings = MatmulOp.Bind(device, kernel, "probe", parameters, x, w, bias, y);
+        var times = new double[Runs];
+        for (var run = -1; run < Runs; run++)  // run -1 warms the pipeline up
+        {
+            var clock = Stopwatch.StartNew();
+            using (var recorder = new CommandRecorder(device, "probe matmul"))
+            {
+                MatmulOp.Record(recorder, kernel, bindings, M, N);
+                recorder.Submit();
+            }
+            device.WaitForQueue("probe matmul");
+            if (run >= 0) times[run] = clock.Elapsed.TotalSeconds;
+        }
+        return 2.0 * M * K * N / Median(times) / 1e9;
+    }
+
+    private static double MeasureUploadGBps(WebGpuDevice device)
+    {
+        using var target = GpuBuffer.Create(device, "probe upload", UploadBytes, WebGpu.Interop.WGPUBufferUsage.CopyDst | WebGpu.Interop.WGPUBufferUsage.Storage);
+        var data = new byte[UploadBytes];
+        Random.Shared.NextBytes(data);
+        target.Write<byte>(device, data);  // the first write into a new buffer also allocates it: not what a steady upload costs
+        device.WaitForQueue("probe upload warm-up");
+        var times = new double[Runs];
+        for (var run = 0; run < Runs; run++)
+        {
+            var clock = Stopwatch.StartNew();
+            target.Write<byte>(device, data);
+            device.WaitForQueue("probe upload");
+            times[run] = clock.Elapsed.TotalSeconds;
+        }
+        return UploadBytes / Median(times) / 1e9;
+    }
+
+    private static GpuBuffer Filled(WebGpuDevice device, string label, int count)
+    {
+        var buffer = GpuBuffer.Create(device, label, (ulong)count * 4, GpuBuffer.Storage);
+        var values = new float[count];
+        Array.Fill(values, 0.01f);
+        buffer.Write<float>(device, values);
+        return buffer;
+    }
+
+    private static WebGpuProbeResult? TryRead(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? JsonSerializer.Deserialize<WebGpuProbeResult>(File.ReadAllBytes(path), Json) : null;
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return null;  // a damaged or unreadable cache entry is simply measured again
+        }
+    }
+
+    private static void Save(string path, WebGpuProbeResult result)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = $"{path}.{Environment.ProcessId}.tmp";
+        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(result, Json));
+        File.Move(temporary, path, overwrite: true);  // atomic: a concurrent reader sees the old file or the new one
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+}

@@ -1,0 +1,157 @@
+using SplitCompute.Model.Cpu;
+using SplitCompute.WebGpu.Kernels;
+
+namespace SplitCompute.WebGpu.Tests;
+
+/// <summary>Each WGSL kernel against the CPU backend's own routine (or a plain loop for the product) on awkward shapes.</summary>
+public sealed unsafe class KernelTests
+{
+    [SkippableTheory]
+    [InlineData(1, 64, 64, false)]
+    [InlineData(37, 50, 70, false)]      // nothing a multiple of the 64x64 tile or the 16-wide K slice
+    [InlineData(130, 192, 576, true)]    // gpt2-mini's QKV shape, accumulated into an existing Y (the residual path)
+    public void Matmul_f32_matches_a_double_precision_loop(int m, int k, int n, bool accumulate)
+    {
+        using var harness = new KernelHarness();
+        var (x, w, bias, y0) = (Tolerance.Random(m * k, 1), Tolerance.Random(k * n, 2, 0.2f), Tolerance.Random(n, 3), Tolerance.Random(m * n, 4));
+        var expected = Reference(x, w, bias, accumulate ? y0 : null, m, k, n);
+
+        var kernel = MatmulOp.Kernel(harness.Kernels, WeightPrecision.F32);
+        var parameters = harness.Uniform("params");
+        var yBuffer = harness.Upload("y", y0);
+        MatmulOp.WriteParams(harness.Device, parameters, m, n, k, accumulate);
+        using var bindings = MatmulOp.Bind(harness.Device, kernel, "test", parameters, harness.Upload("x", x), harness.Upload("w", w), harness.Upload("bias", bias), yBuffer);
+        var actual = harness.Run("matmul", r => MatmulOp.Record(r, kernel, bindings, m, n), yBuffer, m * n);
+
+        Tolerance.AssertClose(expected, actual, Tolerance.F32, $"matmul f32 {m}x{k}x{n}");
+    }
+
+    [SkippableFact]
+    public void Matmul_f16_weights_match_the_f32_product_within_half_precision_rounding()
+    {
+        using var harness = new KernelHarness();
+        Skip.IfNot(harness.Device.HasShaderF16, $"adapter {harness.Device.Description} has no shader-f16");
+        const int m = 33, k = 768, n = 100;
+        var (x, w, bias) = (Tolerance.Random(m * k, 5), Tolerance.Random(k * n, 6, 0.08f), Tolerance.Random(n, 7, 0.05f));
+        var expected = Reference(x, w, bias, null, m, k, n);
+
+        var kernel = MatmulOp.Kernel(harness.Kernels, WeightPrecision.F16);
+        var parameters = harness.Uniform("params");
+        var yBuffer = harness.Upload("y", new float[m * n]);
+        MatmulOp.WriteParams(harness.Device, parameters, m, n, k, accumulate: false);
+        var wHalf = w.Select(v => (Half)v).ToArray();
+        using var bindings = MatmulOp.Bind(harness.Device, kernel, "test", parameters, harness.Upload("x", x), harness.Upload("w f16", wHalf), harness.Upload("bias", bias), yBuffer);
+        var actual = harness.Run("matmul f16", r => MatmulOp.Record(r, kernel, bindings, m, n), yBuffer, m * n);
+
+        // Rounding a weight to f16 changes it by at most 2^-11 relative (~4.9e-4). The error of a K-term dot product is a sum
+        // of K independent such errors: about sqrt(K) * 2^-12 * |x| |w| (uniform rounding, |x| <= 1, |w| <= 0.08): ~2.7e-4 at
+        // K = 768, and the worst case K * 2^-11 * 0.08 = 0.03. We allow 5e-3: ~20 sigma above the typical error, far below
+        // any kernel bug (a wrong index or a dropped slice moves results by ~0.1 or more).
+        Tolerance.AssertClose(expected, actual, 5e-3, "matmul f16 weights");
+        // And the f16 kernel really used the f16 weights: against an f16-rounded reference it is as close as f32.
+        var roundedReference = Reference(x, [.. wHalf.Select(h => (float)h)], bias, null, m, k, n);
+        Tolerance.AssertClose(roundedReference, actual, Tolerance.F32, "matmul f16 against f16-rounded weights");
+    }
+
+    [SkippableTheory]
+    [InlineData(3, 64)]
+    [InlineData(5, 1600)]   // gpt2-xl width: more columns than threads
+    public void LayerNorm_matches_the_CPU_backend(int rows, int c)
+    {
+        using var harness = new KernelHarness();
+        var x = Tolerance.Random(rows * c, 8, 3f);
+        for (var i = 0; i < x.Length; i++) x[i] += 0.5f;  // a non-zero mean, so the centring matters
+        var (gamma, beta) = (Tolerance.Random(c, 9), Tolerance.Random(c, 10));
+        var expected = new float[x.Length];
+        for (var r = 0; r < rows; r++) LayerNormJob.Normalize(x.AsSpan(r * c, c), expected.AsSpan(r * c, c), gamma, beta, 1e-5f);
+
+        var kernel = LayerNormOp.Kernel(harness.Kernels);
+        var parameters = harness.Uniform("params");
+        var yBuffer = harness.Upload("y", new float[x.Length]);
+        LayerNormOp.WriteParams(harness.Device, parameters, rows, c, 1e-5f);
+        using var bindings = LayerNormOp.Bind(harness.Device, kernel, "test", parameters, harness.Upload("x", x), harness.Upload("gamma", gamma), harness.Upload("beta", beta), yBuffer);
+        var actual = harness.Run("layernorm", r => LayerNormOp.Record(r, kernel, bindings, rows), yBuffer, x.Length);
+
+        Tolerance.AssertClose(expected, actual, Tolerance.F32, $"layernorm {rows}x{c}");
+    }
+
+    [SkippableFact]
+    public void Gelu_matches_the_CPU_backend_including_large_inputs()
+    {
+        using var harness = new KernelHarness();
+        var x = Tolerance.Random(300_000, 11, 6f);  // more than 4096 workgroups x 256: the grid-stride loop is exercised
+        x[0] = 40f;
+        x[1] = -40f;  // far outside the tanh clamp: must give x and -0, not NaN
+        var expected = (float[])x.Clone();
+        GeluJob.Apply(expected, new float[expected.Length]);
+
+        var kernel = GeluOp.Kernel(harness.Kernels);
+        var parameters = harness.Uniform("params");
+        var data = harness.Upload("data", x);
+        GeluOp.WriteParams(harness.Device, parameters, x.Length);
+        using var bindings = GeluOp.Bind(harness.Device, kernel, "test", parameters, data);
+        var actual = harness.Run("gelu", r => GeluOp.Record(r, kernel, bindings, x.Length), data, x.Length);
+
+        Tolerance.AssertClose(expected, actual, Tolerance.F32, "gelu");
+    }
+
+    [SkippableTheory]
+    [InlineData(2, 17, 64, 4)]
+    [InlineData(1, 150, 768, 12)]  // gpt2 shape, more tokens than threads per workgroup
+    public void Attention_matches_the_CPU_backend_with_causal_and_padding_masks(int b, int t, int c, int heads)
+    {
+        using var harness = new KernelHarness();
+        var qkv = Tolerance.Random(b * t * 3 * c, 12);
+        var mask = new byte[b * t];
+        Array.Fill(mask, (byte)1);
+        for (var j = t - 5; j < t; j++) mask[j] = 0;                    // sequence 0 right-padded
+        if (b > 1) { mask[t] = 0; mask[t + 1] = 0; }                     // sequence 1 left-padded: queries 0, 1 see no key -> zeros
+        var expected = new float[b * t * c];
+        fixed (float* pQkv = qkv)
+        fixed (float* pOut = expected)
+        fixed (byte* pMask = mask)
+        {
+            var job = new AttentionJob();
+            job.Set(pQkv, pOut, pMask, t, c, heads);
+            job.Execute(0, b * heads);
+        }
+
+        var kernel = AttentionOp.Kernel(harness.Kernels);
+        var parameters = harness.Uniform("params");
+        var output = harness.Upload("out", Tolerance.Random(b * t * c, 13));  // garbage: every value must be overwritten
+        AttentionOp.WriteParams(harness.Device, parameters, t, c, heads);
+        using var bindings = AttentionOp.Bind(harness.Device, kernel, "test", parameters, harness.Upload("qkv", qkv),
+            harness.Upload("mask", mask.Select(m => (uint)m).ToArray()), output);
+        var actual = harness.Run("attention", r => AttentionOp.Record(r, kernel, bindings, b, t, heads), output, b * t * c);
+
+        Tolerance.AssertClose(expected, actual, Tolerance.F32, $"attention B={b} T={t} C={c} H={heads}");
+        if (b > 1) Assert.All(actual.AsSpan(t * c, 2 * c).ToArray(), v => Assert.Equal(0f, v));
+    }
+
+    [SkippableFact]
+    public void Kernels_are_compiled_once_per_key_and_the_key_is_the_variant()
+    {
+        using var harness = new KernelHarness();
+        var first = MatmulOp.Kernel(harness.Kernels, WeightPrecision.F32);
+        Assert.Same(first, MatmulOp.Kernel(harness.Kernels, WeightPrecision.F32));
+        Assert.Equal("matmul_f32_64x64", first.Key);
+        Assert.Equal(1, harness.Kernels.Count);
+        _ = GeluOp.Kernel(harness.Kernels);
+        Assert.Equal(2, harness.Kernels.Count);
+    }
+
+    private static float[] Reference(float[] x, float[] w, float[] bias, float[]? y0, int m, int k, int n)
+    {
+        var y = new float[m * n];
+        for (var i = 0; i < m; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                double sum = bias[j] + (y0?[(i * n) + j] ?? 0);
+                for (var p = 0; p < k; p++) sum += (double)x[(i * k) + p] * w[(p * n) + j];
+                y[(i * n) + j] = (float)sum;
+            }
+        }
+        return y;
+    }
+}

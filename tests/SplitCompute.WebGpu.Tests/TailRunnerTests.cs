@@ -1,0 +1,69 @@
+using SplitCompute.EdgeRuntime.Tail;
+using SplitCompute.Model.Config;
+using SplitCompute.Model.Shards;
+using SplitCompute.Protocol.Frames;
+using SplitCompute.Protocol.Manifests;
+
+namespace SplitCompute.WebGpu.Tests;
+
+/// <summary>The edge's tail runner on Dawn: a hidden-state frame after k layers plus the model's own shards -> pooled embeddings.</summary>
+public sealed class TailRunnerTests
+{
+    [SkippableTheory]
+    [InlineData("f32", 1e-4)]
+    [InlineData("f16", TailTests.F16Tolerance)]  // f16 shards are widened to f32 on load, so only their rounding differs
+    public void A_frame_and_its_shards_give_the_reference_embeddings_on_WebGPU(string dtype, double tolerance)
+    {
+        _ = TestEnvironment.Device;
+        using var reference = new HuggingFaceReference("gpt2-mini");
+        var config = Gpt2Config.Load(reference.ModelDirectory);
+        var shardDirectory = Directory.CreateTempSubdirectory("splitcompute-shards-").FullName;
+        try
+        {
+            var index = ShardBuilder.Build(reference.ModelDirectory, shardDirectory);
+            var store = new ShardStore(shardDirectory);
+            const int k = 2;
+            var manifest = Manifest(index, config, dtype).Slice(k, config.NLayer);
+            var paths = manifest.Shards.Append(manifest.FinalNorm).Select(s => store.TryResolve(s.Sha256)!).ToArray();
+            var batch = reference.Batch;
+            var lengths = Enumerable.Range(0, batch.BatchSize).Select(batch.ValidCount).ToArray();
+            var frame = HiddenStateFrame.Hidden("gpt2-mini", index.Revision, k, config.NLayer, batch.BatchSize, batch.SequenceLength, config.NEmbd,
+                lengths, reference.Tensor($"block_out.{k - 1}"), manifest);
+
+            using var runner = new TailRunner(TailBackends.WebGpu());
+            var pooled = runner.Run(frame, paths);
+
+            Assert.Equal("webgpu", runner.BackendName);
+            var max = pooled.SelectMany(e => e).Zip(reference.Tensor("mean_pooled")).Max(p => Math.Abs(p.First - p.Second));
+            Assert.True(max <= tolerance, $"{dtype} shards from k = {k}: max |difference| {max:E3} > {tolerance:E1}");
+        }
+        finally
+        {
+            Directory.Delete(shardDirectory, recursive: true);
+        }
+    }
+
+    private static ShardManifest Manifest(ShardIndex index, Gpt2Config config, string dtype) => new()
+    {
+        Model = "gpt2-mini",
+        Revision = index.Revision,
+        NLayer = config.NLayer,
+        NEmbd = config.NEmbd,
+        NHead = config.NHead,
+        DType = dtype,
+        LayerNormEpsilon = config.LayerNormEpsilon,
+        Shards = [.. Enumerable.Range(0, config.NLayer).Select(l => Entry(index.Layer(l, dtype)))],
+        FinalNorm = Entry(index.FinalNorm(dtype)),
+    };
+
+    private static Protocol.Manifests.ShardEntry Entry(Model.Shards.ShardEntry shard) => new()
+    {
+        Kind = shard.Kind,
+        Layer = shard.Layer,
+        Url = $"/v1/shards/{shard.Sha256}",
+        Sha256 = shard.Sha256,
+        Bytes = shard.Bytes,
+        DType = shard.DType,
+        Tensors = shard.Tensors,
+    };
+}
