@@ -1,0 +1,24 @@
+namespace SplitCompute.Cuda.Backend;
+
+/// <summary>Settings of <see cref="CudaBackend"/>; the defaults are the serving configuration.</summary>
+public sealed record CudaBackendOptions
+{
+    public CudaPrecision Precision { get; init; } = CudaPrecision.Float16;
+
+    /// <summary>Replay captured CUDA graphs per (batch, token bucket, layer range); off launches every kernel each time.</summary>
+    public bool UseGraphs { get; init; } = true;
+
+    /// <summary>GELU inside the MLP's first product (cuBLASLt GELU_BIAS epilogue) instead of a separate kernel.</summary>
+    public bool FuseGelu { get; init; } = true;
+
+    /// <summary>Executable graphs kept (least recently used ones are dropped beyond this).</summary>
+    public int MaxGraphs { get; init; } = 128;
+
+    /// <summary>Where compiled kernels are kept between runs; null keeps them in memory only.</summary>
+    public string? KernelCacheDirectory { get; init; }
+
+    public int DeviceOrdinal { get; init; }
+
+    /// <summary>Extra folders searched for libcublasLt / libnvrtc after the loader's own paths.</summary>
+    public IReadOnlyList<string> LibraryDirectories { get; init; } = [];
+}

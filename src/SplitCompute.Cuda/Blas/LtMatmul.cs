@@ -1,0 +1,96 @@
+using SplitCompute.Cuda.Interop;
+
+namespace SplitCompute.Cuda.Blas;
+
+/// <summary>
+/// One planned product in row-major terms: Y (R, N) = epilogue(X (R, K) W (K, N) + bias (N)) + beta Y, W in Conv1D layout (K, N).
+/// cuBLASLt is column-major, so it computes the transpose: D (N x R, ld N) = A (N x K, ld N: W as stored) B (K x R, ld K: X as
+/// stored); no transposes, no copies. The algorithm is chosen once by the heuristic; the bias pointer is set per call (one
+/// plan serves every layer). Residual products pass C = D = Y with beta = 1.
+/// </summary>
+internal sealed unsafe class LtMatmul : IDisposable
+{
+    private readonly LtHandle _lt;
+    private nint _desc, _a, _b, _c;
+    private MatmulAlgo _algo;
+    private readonly nuint _workspaceBytes;
+
+    public LtMatmul(LtHandle lt, string label, int rows, int n, int k, int inputType, int outputType, LtEpilogue epilogue)
+    {
+        _lt = lt;
+        Label = $"{label} ({rows}x{k} . {k}x{n}, {epilogue})";
+        Epilogue = epilogue;
+        try
+        {
+            nint desc, a, b, c;
+            CublasLt.Check(CublasLt.MatmulDescCreate(&desc, CublasLt.Compute32F, CublasLt.DataFloat32), $"cublasLtMatmulDescCreate({Label})");
+            _desc = desc;
+            var mode = epilogue switch
+            {
+                LtEpilogue.Bias => CublasLt.EpilogueBias,
+                LtEpilogue.GeluBias => CublasLt.EpilogueGeluBias,
+                _ => CublasLt.EpilogueDefault,
+            };
+            CublasLt.Check(CublasLt.MatmulDescSetAttribute(_desc, CublasLt.DescEpilogue, &mode, sizeof(int)), $"set epilogue ({Label})");
+            CublasLt.Check(CublasLt.MatrixLayoutCreate(&a, inputType, (ulong)n, (ulong)k, n), $"layout A ({Label})");
+            _a = a;
+            CublasLt.Check(CublasLt.MatrixLayoutCreate(&b, inputType, (ulong)k, (ulong)rows, k), $"layout B ({Label})");
+            _b = b;
+            CublasLt.Check(CublasLt.MatrixLayoutCreate(&c, outputType, (ulong)n, (ulong)rows, n), $"layout C/D ({Label})");
+            _c = c;
+            (_algo, _workspaceBytes) = ChooseAlgorithm();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public string Label { get; }
+
+    public LtEpilogue Epilogue { get; }
+
+    /// <summary>Enqueues Y = epilogue(X W + bias) + beta Y on the handle's stream.</summary>
+    public void Run(ulong x, ulong w, ulong bias, ulong y, float beta)
+    {
+        if (Epilogue != LtEpilogue.None)
+        {
+            CublasLt.Check(CublasLt.MatmulDescSetAttribute(_desc, CublasLt.DescBiasPointer, &bias, sizeof(ulong)), $"set bias ({Label})");
+        }
+        var alpha = 1f;
+        var algo = _algo;
+        CublasLt.Check(CublasLt.Matmul(_lt.Handle, _desc, &alpha, w, _a, x, _b, &beta, y, _c, y, _c, &algo,
+            _lt.Workspace.Pointer, _workspaceBytes, _lt.Context.Stream), $"cublasLtMatmul {Label}");
+    }
+
+    private (MatmulAlgo, nuint) ChooseAlgorithm()
+    {
+        nint preference;
+        CublasLt.Check(CublasLt.PreferenceCreate(&preference), "cublasLtMatmulPreferenceCreate");
+        try
+        {
+            var limit = (ulong)LtHandle.WorkspaceBytes;
+            CublasLt.Check(CublasLt.PreferenceSetAttribute(preference, CublasLt.PreferenceMaxWorkspaceBytes, &limit, sizeof(ulong)), "set max workspace");
+            MatmulHeuristicResult result;
+            int returned;
+            CublasLt.Check(CublasLt.AlgoGetHeuristic(_lt.Handle, _desc, _a, _b, _c, _c, preference, 1, &result, &returned),
+                $"cublasLtMatmulAlgoGetHeuristic {Label}");
+            if (returned == 0) throw new CudaException($"cuBLASLt has no algorithm for {Label}");
+            return (result.Algo, result.WorkspaceSize);
+        }
+        finally
+        {
+            _ = CublasLt.PreferenceDestroy(preference);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_c != 0) _ = CublasLt.MatrixLayoutDestroy(_c);
+        if (_b != 0) _ = CublasLt.MatrixLayoutDestroy(_b);
+        if (_a != 0) _ = CublasLt.MatrixLayoutDestroy(_a);
+        if (_desc != 0) _ = CublasLt.MatmulDescDestroy(_desc);
+        _a = _b = _c = _desc = 0;
+    }
+}

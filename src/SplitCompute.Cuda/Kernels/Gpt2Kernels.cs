@@ -1,0 +1,106 @@
+using SplitCompute.Cuda.Backend;
+using SplitCompute.Cuda.Device;
+using SplitCompute.Cuda.Interop;
+
+namespace SplitCompute.Cuda.Kernels;
+
+/// <summary>
+/// gpt2.cu compiled for this device and precision, with one launcher per kernel (each launcher beside the grid it needs).
+/// Legend: B batch, T tokens (bucket), C channels, H heads, D = C / H, R = B * T. Pointers are device pointers (CUdeviceptr).
+/// </summary>
+internal sealed unsafe class Gpt2Kernels : IDisposable
+{
+    private const string SourceName = "gpt2.cu";
+    private const int AttentionQueries = 32;   // ATT_Q in gpt2.cu
+    private const int AttentionThreads = 128;  // ATT_WARPS * 32
+    private const int MaxHeadDim = 128;        // 32 * ATT_MAX_R
+    private const int DefaultSharedLimit = 48 * 1024;
+
+    private readonly CudaContext _context;
+    private readonly CudaModule _module;
+    private readonly nint _embed, _layerNormX, _layerNormF, _attention, _gelu, _fillX, _fillF;
+    private int _attentionSharedOptIn = DefaultSharedLimit;
+
+    public Gpt2Kernels(CudaContext context, CudaPrecision precision, string? cacheDirectory)
+    {
+        _context = context;
+        var options = new List<string> { $"--gpu-architecture={context.Architecture}", "--std=c++17", $"-DSC_F16={(precision == CudaPrecision.Float16 ? 1 : 0)}" };
+        var cubin = KernelCompiler.Compile(KernelSource.Read(SourceName), SourceName, options, cacheDirectory);
+        _module = new CudaModule(context, cubin, $"{SourceName} ({precision}, {context.Architecture})");
+        _embed = _module.Function("embed");
+        _layerNormX = _module.Function("layernorm_x");
+        _layerNormF = _module.Function("layernorm_f");
+        _attention = _module.Function("attention");
+        _gelu = _module.Function("gelu");
+        _fillX = _module.Function("fill_x");
+        _fillF = _module.Function("fill_f");
+        Precision = precision;
+    }
+
+    public CudaPrecision Precision { get; }
+
+    /// <summary>x (R, C) fp32 = wte[ids] + wpe[t].</summary>
+    public void Embed(ulong x, ulong ids, ulong wte, ulong wpe, int rows, int t, int c)
+    {
+        void** args = stackalloc void*[6];
+        args[0] = &x; args[1] = &ids; args[2] = &wte; args[3] = &wpe; args[4] = &t; args[5] = &c;
+        Launch(_embed, "embed", (uint)rows, 1, 1, 256, 0, args);
+    }
+
+    /// <summary>normed (R, C) floatX = LayerNorm(x (R, C) fp32).</summary>
+    public void LayerNormX(ulong output, ulong input, ulong gamma, ulong beta, int rows, int c, float eps) =>
+        LayerNorm(_layerNormX, "layernorm_x", output, input, gamma, beta, rows, c, eps);
+
+    /// <summary>x (R, C) fp32 = LayerNorm(x) in place (the final norm).</summary>
+    public void LayerNormF(ulong output, ulong input, ulong gamma, ulong beta, int rows, int c, float eps) =>
+        LayerNorm(_layerNormF, "layernorm_f", output, input, gamma, beta, rows, c, eps);
+
+    private void LayerNorm(nint function, string name, ulong output, ulong input, ulong gamma, ulong beta, int rows, int c, float eps)
+    {
+        void** args = stackalloc void*[7];
+        args[0] = &output; args[1] = &input; args[2] = &gamma; args[3] = &beta; args[4] = &rows; args[5] = &c; args[6] = &eps;
+        Launch(function, name, (uint)((rows + 3) / 4), 1, 1, 128, 0, args);  // one warp per row
+    }
+
+    /// <summary>att (B, T, C) floatX = softmax(q k^T / sqrt(D), causal + padding mask) v, from qkv (B, T, 3C) floatX.</summary>
+    public void Attention(ulong output, ulong qkv, ulong mask, int b, int t, int c, int h)
+    {
+        var d = c / h;
+        if (d > MaxHeadDim) throw new NotSupportedException($"attention kernel: head size D = {d} exceeds {MaxHeadDim}");
+        var shared = (uint)((AttentionQueries * d) + (32 * (d + 1)) + (32 * d)) * sizeof(float);
+        if (shared > _attentionSharedOptIn)
+        {
+            CuDriver.Check(CuDriver.FuncSetAttribute(_attention, CuDriver.FunctionAttributeMaxDynamicSharedSizeBytes, (int)shared),
+                $"cuFuncSetAttribute(attention, {shared} bytes of shared memory)");
+            _attentionSharedOptIn = (int)shared;
+        }
+        void** args = stackalloc void*[6];
+        args[0] = &output; args[1] = &qkv; args[2] = &mask; args[3] = &t; args[4] = &c; args[5] = &h;
+        Launch(_attention, "attention", (uint)((t + AttentionQueries - 1) / AttentionQueries), (uint)h, (uint)b, AttentionThreads, shared, args);
+    }
+
+    /// <summary>x = GELU(x) in place on <paramref name="count"/> floatX values.</summary>
+    public void Gelu(ulong x, long count)
+    {
+        void** args = stackalloc void*[2];
+        args[0] = &x; args[1] = &count;
+        Launch(_gelu, "gelu", (uint)((count + 255) / 256), 1, 1, 256, 0, args);
+    }
+
+    /// <summary>Seeded uniform values in [offset - scale, offset + scale), floatX or fp32.</summary>
+    public void Fill(ulong destination, long count, bool asFloatX, uint seed, float scale, float offset)
+    {
+        void** args = stackalloc void*[5];
+        args[0] = &destination; args[1] = &count; args[2] = &seed; args[3] = &scale; args[4] = &offset;
+        Launch(asFloatX ? _fillX : _fillF, asFloatX ? "fill_x" : "fill_f", (uint)((count + 255) / 256), 1, 1, 256, 0, args);
+    }
+
+    private void Launch(nint function, string name, uint gridX, uint gridY, uint gridZ, uint block, uint shared, void** args)
+    {
+        if (gridX == 0 || gridY == 0 || gridZ == 0) return;  // nothing to do (empty range)
+        CuDriver.Check(CuDriver.LaunchKernel(function, gridX, gridY, gridZ, block, 1, 1, shared, _context.Stream, args, null),
+            $"launch {name} grid ({gridX}, {gridY}, {gridZ}) block {block}");
+    }
+
+    public void Dispose() => _module.Dispose();
+}

@@ -1,0 +1,225 @@
+// GPT-2 kernels around the cuBLASLt products: embeddings, LayerNorm, causal attention with a padding mask, GELU (only when
+// the GELU epilogue is off), and a seeded fill for benchmark weights. Compiled at start-up by NVRTC for the device's own
+// architecture, once with SC_F16=1 (activations fed to the products in fp16) and once without (all fp32, for 1e-4 parity).
+// No headers: NVRTC then needs no CUDA include folder, and fp16 conversion is two PTX instructions.
+// Legend: B batch, T tokens (the padded bucket), C channels, H heads, D = C / H head size, R = B * T rows.
+// The residual stream x is always fp32; "floatX" is the type of the products' activations (normed input, qkv, attention, fc).
+
+#if SC_F16
+typedef unsigned short floatX;
+__device__ __forceinline__ float toF(floatX h) { float f; asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h)); return f; }
+__device__ __forceinline__ floatX fromF(float f) { unsigned short h; asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f)); return h; }
+#else
+typedef float floatX;
+__device__ __forceinline__ float toF(float f) { return f; }
+__device__ __forceinline__ float fromF(float f) { return f; }
+#endif
+
+#define FULL_MASK 0xffffffffu
+#define NEG_INF (-__int_as_float(0x7f800000))
+
+__device__ __forceinline__ float warpSum(float v)
+{
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(FULL_MASK, v, o);
+    return v;
+}
+
+__device__ __forceinline__ float warpMax(float v)
+{
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(FULL_MASK, v, o));
+    return v;
+}
+
+// x[b, t, :] = wte[ids[b, t], :] + wpe[t, :]      grid (R), block 256.   ids (B, T) -> x (B, T, C) fp32
+extern "C" __global__ void embed(float* __restrict__ x, const int* __restrict__ ids, const float* __restrict__ wte,
+                                 const float* __restrict__ wpe, int T, int C)
+{
+    const int row = blockIdx.x;
+    const int t = row % T;
+    const float* tok = wte + (size_t)ids[row] * C;
+    const float* pos = wpe + (size_t)t * C;
+    float* out = x + (size_t)row * C;
+    for (int c = threadIdx.x; c < C; c += blockDim.x) out[c] = tok[c] + pos[c];
+}
+
+// LayerNorm over C, one warp per row, two passes over the row (mean, then the centred variance, as torch does).
+// in (R, C) fp32 -> out (R, C) of type TOut. In place is allowed: each lane rewrites only the elements it read.
+template <typename TOut, bool Half>
+__device__ __forceinline__ void layernormRow(TOut* __restrict__ out, const float* in, const float* __restrict__ gamma,
+                                              const float* __restrict__ beta, int R, int C, float eps)
+{
+    const int row = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32;
+    const int lane = threadIdx.x % 32;
+    if (row >= R) return;
+    const float* x = in + (size_t)row * C;
+    float sum = 0.f;
+    for (int c = lane; c < C; c += 32) sum += x[c];
+    const float mean = warpSum(sum) / C;
+    float sq = 0.f;
+    for (int c = lane; c < C; c += 32) { const float d = x[c] - mean; sq += d * d; }
+    const float inv = 1.0f / sqrtf(warpSum(sq) / C + eps);
+    TOut* y = out + (size_t)row * C;
+    for (int c = lane; c < C; c += 32)
+    {
+        const float v = (x[c] - mean) * inv * gamma[c] + beta[c];
+        if (Half) y[c] = (TOut)fromF(v); else y[c] = (TOut)v;
+    }
+}
+
+// grid (ceil(R / 4)), block 128: x (R, C) fp32 -> normed (R, C) floatX, the products' input.
+extern "C" __global__ void layernorm_x(floatX* out, const float* in, const float* gamma, const float* beta, int R, int C, float eps)
+{
+    layernormRow<floatX, true>(out, in, gamma, beta, R, C, eps);
+}
+
+// grid (ceil(R / 4)), block 128: the final norm, fp32 in place.
+extern "C" __global__ void layernorm_f(float* out, const float* in, const float* gamma, const float* beta, int R, int C, float eps)
+{
+    layernormRow<float, false>(out, in, gamma, beta, R, C, eps);
+}
+
+// Causal self-attention with a padding mask, flash style (online softmax over key tiles held in shared memory).
+// qkv (B, T, 3C) floatX = q | k | v per token, head h in columns [h D, (h+1) D) of each third; out (B, T, C) floatX.
+// grid (ceil(T / 32), H, B), block 128 = 4 warps; warp w owns queries q0 + w + 4 s (s < 8), interleaved so the causal
+// triangle spreads evenly. Within a key tile lane j scores key k0 + j; then the warp accumulates p_j v_j over d = lane + 32 r.
+// Query i attends key j when j <= i and mask[b, j] = 1; a query with no such key gets zeros (as the CPU reference).
+// Dynamic shared memory: q (32, D) + k (32, D + 1) (padded: lanes read different rows) + v (32, D) floats.  D <= 128.
+#define ATT_Q 32
+#define ATT_K 32
+#define ATT_WARPS 4
+#define ATT_PER_WARP (ATT_Q / ATT_WARPS)
+#define ATT_MAX_R 4
+extern "C" __global__ void attention(floatX* __restrict__ out, const floatX* __restrict__ qkv, const unsigned char* __restrict__ mask,
+                                     int T, int C, int H)
+{
+    extern __shared__ float smem[];
+    const int D = C / H;
+    float* qs = smem;
+    float* ks = qs + ATT_Q * D;
+    float* vs = ks + ATT_K * (D + 1);
+    const int h = blockIdx.y, b = blockIdx.z;
+    const int q0 = blockIdx.x * ATT_Q;
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const size_t stride = 3 * (size_t)C;
+    const floatX* base = qkv + (size_t)b * T * stride + (size_t)h * D;
+    const unsigned char* m = mask + (size_t)b * T;
+    const float scale = 1.0f / sqrtf((float)D);
+
+    for (int i = threadIdx.x; i < ATT_Q * D; i += blockDim.x)
+    {
+        const int t = q0 + i / D;
+        qs[i] = t < T ? toF(base[(size_t)t * stride + i % D]) : 0.f;
+    }
+
+    float mx[ATT_PER_WARP], l[ATT_PER_WARP], acc[ATT_PER_WARP][ATT_MAX_R];
+#pragma unroll
+    for (int s = 0; s < ATT_PER_WARP; s++)
+    {
+        mx[s] = NEG_INF;
+        l[s] = 0.f;
+#pragma unroll
+        for (int r = 0; r < ATT_MAX_R; r++) acc[s][r] = 0.f;
+    }
+
+    const int lastQuery = min(q0 + ATT_Q, T) - 1;
+    for (int k0 = 0; k0 <= lastQuery; k0 += ATT_K)
+    {
+        __syncthreads();  // q is loaded (first tile) / every warp is done with the previous tile
+        for (int i = threadIdx.x; i < ATT_K * D; i += blockDim.x)
+        {
+            const int j = i / D, d = i % D, t = k0 + j;
+            float kv = 0.f, vv = 0.f;
+            if (t < T)
+            {
+                kv = toF(base[(size_t)t * stride + C + d]);
+                vv = toF(base[(size_t)t * stride + 2 * C + d]);
+            }
+            ks[j * (D + 1) + d] = kv;
+            vs[j * D + d] = vv;
+        }
+        __syncthreads();
+
+        const int key = k0 + lane;
+        const bool keyValid = key < T && m[key] != 0;
+#pragma unroll
+        for (int s = 0; s < ATT_PER_WARP; s++)
+        {
+            const int qi = warp + ATT_WARPS * s;
+            const int tq = q0 + qi;
+            if (tq >= T || k0 > tq) continue;  // warp-uniform
+            float score = NEG_INF;
+            if (keyValid && key <= tq)
+            {
+                float dot = 0.f;
+                for (int d = 0; d < D; d++) dot += qs[qi * D + d] * ks[lane * (D + 1) + d];
+                score = dot * scale;
+            }
+            const float newMax = fmaxf(mx[s], warpMax(score));
+            if (newMax == NEG_INF) continue;  // no valid key so far; warp-uniform
+            const float p = score == NEG_INF ? 0.f : expf(score - newMax);
+            const float correction = mx[s] == NEG_INF ? 0.f : expf(mx[s] - newMax);
+            l[s] = l[s] * correction + warpSum(p);
+#pragma unroll
+            for (int r = 0; r < ATT_MAX_R; r++) acc[s][r] *= correction;
+            for (int j = 0; j < ATT_K; j++)
+            {
+                const float pj = __shfl_sync(FULL_MASK, p, j);
+                if (pj == 0.f) continue;  // masked or future key: warp-uniform, and its v is never read
+#pragma unroll
+                for (int r = 0; r < ATT_MAX_R; r++)
+                {
+                    const int d = lane + 32 * r;
+                    if (d < D) acc[s][r] += pj * vs[j * D + d];
+                }
+            }
+            mx[s] = newMax;
+        }
+    }
+
+#pragma unroll
+    for (int s = 0; s < ATT_PER_WARP; s++)
+    {
+        const int tq = q0 + warp + ATT_WARPS * s;
+        if (tq >= T) continue;
+        floatX* o = out + ((size_t)b * T + tq) * C + (size_t)h * D;
+        const float inv = l[s] > 0.f ? 1.0f / l[s] : 0.f;
+#pragma unroll
+        for (int r = 0; r < ATT_MAX_R; r++)
+        {
+            const int d = lane + 32 * r;
+            if (d < D) o[d] = fromF(acc[s][r] * inv);
+        }
+    }
+}
+
+// GELU, tanh form (HF "gelu_new"), in place on n floatX values; used only when the cuBLASLt GELU epilogue is turned off.
+extern "C" __global__ void gelu(floatX* x, long long n)
+{
+    const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    const float v = toF(x[i]);
+    const float k = 0.7978845608028654f;  // sqrt(2 / pi)
+    x[i] = fromF(0.5f * v * (1.f + tanhf(k * (v + 0.044715f * v * v * v))));
+}
+
+// Seeded uniform fill in [offset - scale, offset + scale): weights for benchmarks, made on the GPU instead of on the host.
+__device__ __forceinline__ float hashUniform(unsigned long long i, unsigned int seed)
+{
+    unsigned long long z = i * 0x9E3779B97F4A7C15ull + seed;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return (float)(z >> 40) * (1.0f / 16777216.0f) * 2.f - 1.f;
+}
+
+extern "C" __global__ void fill_x(floatX* dst, long long n, unsigned int seed, float scale, float offset)
+{
+    const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) dst[i] = fromF(offset + scale * hashUniform(i, seed));
+}
+
+extern "C" __global__ void fill_f(float* dst, long long n, unsigned int seed, float scale, float offset)
+{
+    const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) dst[i] = offset + scale * hashUniform(i, seed);
+}
