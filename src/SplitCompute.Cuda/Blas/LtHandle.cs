@@ -27,9 +27,6 @@ internal sealed unsafe class LtHandle : IDisposable
 
     internal nint Handle => _handle;
 
-    /// <summary>"cuBLASLt 130001"-style version for logs.</summary>
-    public static long Version => (long)CublasLt.GetVersion();
-
     public void Dispose()
     {
         Workspace.Dispose();
