@@ -78,6 +78,20 @@ internal sealed class CudaLayerBenchmark : IBenchmark
             }
         }
         RoundTrip(backend, name, dtype, config, repetitions);
+        foreach (var b in new[] { 1, 32 })
+        {
+            var steps = backend.MeasureBlockSteps(b, T, repetitions);
+            var total = steps.Sum(s => s.Ms);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"#   {name} {dtype} B={b} T={T} one block, eager, per step (us): {string.Join("; ", steps.Select(s => $"{s.Step} {s.Ms * 1e3:F1}"))}; sum {total * 1e3:F1}"));
+        }
+        if (precision == CudaPrecision.Float16)
+        {
+            using var untuned = CudaBackend.CreateRandom(context, config, new CudaBackendOptions { Precision = precision, TuneProducts = false }, seed: 3);
+            var ms = untuned.MeasureLayersMs(1, T, 0, 1, repetitions, useGraph: true);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"#   {name} {dtype} B=1 T={T} one block, graph, heuristic's first algorithms (no tuning): {ms * 1e3:F1} us"));
+        }
     }
 
     /// <summary>Embed + all blocks through the public API with the hidden state crossing PCIe both ways, wall clock.</summary>

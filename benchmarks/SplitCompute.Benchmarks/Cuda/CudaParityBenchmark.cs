@@ -88,7 +88,8 @@ internal sealed class CudaParityBenchmark : IBenchmark
             Stage(report, $"{name} {label} last_hidden_state vs CPU backend", hidden.Data, cpuFinal.Data, batch, options.Precision);
         }
 
-        using var f32 = CudaBackend.Create(context, weights, new CudaBackendOptions { Precision = CudaPrecision.Float32 });
+        // Fixed algorithms (no tuning by timing) so the graph and eager backends below run exactly the same products.
+        using var f32 = CudaBackend.Create(context, weights, new CudaBackendOptions { Precision = CudaPrecision.Float32, TuneProducts = false });
         var whole = Whole(f32, batch);
         var worst = 0.0;
         for (var k = 0; k <= n; k++)
@@ -101,7 +102,7 @@ internal sealed class CudaParityBenchmark : IBenchmark
         }
         report.Check($"{name} f32 split at every k in [0, {n}] vs unsplit", worst, 1e-5, $"{f32.CachedGraphs} graphs cached");
 
-        using var eager = CudaBackend.Create(context, weights, new CudaBackendOptions { Precision = CudaPrecision.Float32, UseGraphs = false });
+        using var eager = CudaBackend.Create(context, weights, new CudaBackendOptions { Precision = CudaPrecision.Float32, UseGraphs = false, TuneProducts = false });
         report.Check($"{name} f32 graph replay vs eager launches", ParityReport.MaxDifference(Whole(eager, batch).Data, whole.Data, batch), 1e-6);
 
         var alone = 0.0;

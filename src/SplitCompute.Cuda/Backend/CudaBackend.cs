@@ -177,19 +177,12 @@ public sealed unsafe class CudaBackend : ILayerRangeBackend
     public double MeasureLayersMs(int batch, int tokens, int from, int to, int repetitions, bool useGraph)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(repetitions);
-        var wte = _weights.TokenEmbedding ?? throw new InvalidOperationException("timing needs the embeddings (to reset the residual stream)");
-        var ids = new int[batch * tokens];
-        for (var i = 0; i < ids.Length; i++) ids[i] = (int)((i * 7919L) % Config.VocabSize);
-        var probe = new TokenBatch(batch, tokens, ids, [.. Enumerable.Repeat((byte)1, ids.Length)]);
+        var probe = Probe(batch, tokens);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             _context.MakeCurrent();
-            var ws = Workspace(probe);
-            Staging.Ids(probe, ws);
-            Staging.Mask(probe, ws);
-            Upload(ws.Ids, ws.HostIds, ws.Shape.Rows * 4L);
-            Upload(ws.Mask, ws.HostMask, ws.Shape.Rows);
+            var ws = PrepareProbe(probe);
             var key = new GraphKey(ws.Shape, from, to);
             var graph = useGraph ? _graphs.GetOrAdd(key, k => CudaGraph.Capture(_context, $"gpt2 {k}", () => EnqueueLayers(ws, k.From, k.To))) : null;
             using var events = new CudaEventPair(_context);
@@ -197,20 +190,56 @@ public sealed unsafe class CudaBackend : ILayerRangeBackend
             var times = new double[repetitions];
             for (var i = 0; i < warmUp + repetitions; i++)
             {
-                _kernels.Embed(ws.X.Pointer, ws.Ids.Pointer, wte.Pointer, _weights.PositionEmbedding!.Pointer, ws.Shape.Rows, ws.Shape.Tokens, Config.NEmbd);
+                EnqueueEmbed(ws);
                 events.RecordStart();
                 if (graph is not null) graph.Launch(); else EnqueueLayers(ws, from, to);
                 events.RecordEnd();
                 var ms = events.ElapsedMs();
                 if (i >= warmUp) times[i - warmUp] = ms;
             }
-            Array.Sort(times);
-            return times[times.Length / 2];
+            return Median(times);
         }
     }
 
-    /// <summary>Enqueues blocks [from, to) on the workspace's x; no synchronisation, so it can be captured.</summary>
-    private void EnqueueLayers(CudaWorkspace ws, int from, int to)
+    /// <summary>The steps of one block, in the order <see cref="EnqueueLayers"/> marks them.</summary>
+    public static IReadOnlyList<string> BlockSteps { get; } =
+        ["ln_1", "qkv product + bias", "attention", "attn.c_proj + bias + residual", "ln_2", "mlp.c_fc + bias + GELU", "mlp.c_proj + bias + residual"];
+
+    /// <summary>
+    /// GPU time of each step of block 0 at (<paramref name="batch"/>, <paramref name="tokens"/>), launched eagerly with events
+    /// between the steps (median per step): where a block's time goes.
+    /// </summary>
+    public IReadOnlyList<(string Step, double Ms)> MeasureBlockSteps(int batch, int tokens, int repetitions)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(repetitions);
+        var probe = Probe(batch, tokens);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _context.MakeCurrent();
+            var ws = PrepareProbe(probe);
+            using var timeline = new CudaTimeline(_context, BlockSteps.Count + 1);
+            var times = new double[BlockSteps.Count, repetitions];
+            for (var i = -3; i < repetitions; i++)
+            {
+                EnqueueEmbed(ws);
+                EnqueueLayers(ws, 0, 1, timeline.Record);
+                if (i < 0)
+                {
+                    _ = timeline.ElapsedMs(0, BlockSteps.Count);
+                    continue;
+                }
+                for (var step = 0; step < BlockSteps.Count; step++) times[step, i] = timeline.ElapsedMs(step, step + 1);
+            }
+            return [.. BlockSteps.Select((name, step) => (name, Median(Enumerable.Range(0, repetitions).Select(i => times[step, i]))))];
+        }
+    }
+
+    /// <summary>
+    /// Enqueues blocks [from, to) on the workspace's x; no synchronisation, so it can be captured. <paramref name="mark"/>, when
+    /// given, is called before each step of a block and after the last (0 .. <see cref="BlockSteps"/>.Count).
+    /// </summary>
+    private void EnqueueLayers(CudaWorkspace ws, int from, int to, Action<int>? mark = null)
     {
         var (c, h, eps) = (Config.NEmbd, Config.NHead, Config.LayerNormEpsilon);
         var rows = ws.Shape.Rows;
@@ -218,16 +247,54 @@ public sealed unsafe class CudaBackend : ILayerRangeBackend
         {
             var w = _weights.Layer(layer);
             // Attention: x += proj(attn(ln_1(x)))
+            mark?.Invoke(0);
             _kernels.LayerNormX(ws.Normed.Pointer, ws.X.Pointer, w.Ln1Gamma.Pointer, w.Ln1Beta.Pointer, rows, c, eps);   // (R, C) -> (R, C) X
+            mark?.Invoke(1);
             ws.QkvProduct.Run(ws.Normed.Pointer, w.QkvWeight.Pointer, w.QkvBias.Pointer, ws.Qkv.Pointer, 0f);           // (R, C) . (C, 3C) + b
+            mark?.Invoke(2);
             _kernels.Attention(ws.Attention.Pointer, ws.Qkv.Pointer, ws.Mask.Pointer, ws.Shape.Batch, ws.Shape.Tokens, c, h); // (R, 3C) -> (R, C)
+            mark?.Invoke(3);
             ws.ProjProduct.Run(ws.Attention.Pointer, w.ProjWeight.Pointer, w.ProjBias.Pointer, ws.X.Pointer, 1f);       // x += (R, C) . (C, C) + b
             // MLP: x += proj(gelu(fc(ln_2(x))))
+            mark?.Invoke(4);
             _kernels.LayerNormX(ws.Normed.Pointer, ws.X.Pointer, w.Ln2Gamma.Pointer, w.Ln2Beta.Pointer, rows, c, eps);
+            mark?.Invoke(5);
             ws.FcProduct.Run(ws.Normed.Pointer, w.FcWeight.Pointer, w.FcBias.Pointer, ws.Mlp.Pointer, 0f);              // (R, C) . (C, 4C) + b, GELU
             if (!_options.FuseGelu) _kernels.Gelu(ws.Mlp.Pointer, rows * 4L * c);
+            mark?.Invoke(6);
             ws.FcProjProduct.Run(ws.Mlp.Pointer, w.FcProjWeight.Pointer, w.FcProjBias.Pointer, ws.X.Pointer, 1f);       // x += (R, 4C) . (4C, C) + b
+            mark?.Invoke(7);
         }
+    }
+
+    /// <summary>A (batch, tokens) batch of valid tokens for timing.</summary>
+    private TokenBatch Probe(int batch, int tokens)
+    {
+        var ids = new int[batch * tokens];
+        for (var i = 0; i < ids.Length; i++) ids[i] = (int)((i * 7919L) % Config.VocabSize);
+        return new TokenBatch(batch, tokens, ids, [.. Enumerable.Repeat((byte)1, ids.Length)]);
+    }
+
+    /// <summary>Uploads the probe's ids and mask (under the lock) and returns its workspace.</summary>
+    private CudaWorkspace PrepareProbe(TokenBatch probe)
+    {
+        _ = _weights.TokenEmbedding ?? throw new InvalidOperationException("timing needs the embeddings (to reset the residual stream)");
+        var ws = Workspace(probe);
+        Staging.Ids(probe, ws);
+        Staging.Mask(probe, ws);
+        Upload(ws.Ids, ws.HostIds, ws.Shape.Rows * 4L);
+        Upload(ws.Mask, ws.HostMask, ws.Shape.Rows);
+        return ws;
+    }
+
+    /// <summary>x = wte[ids] + wpe over the whole bucket (resets the residual stream between timed runs).</summary>
+    private void EnqueueEmbed(CudaWorkspace ws) =>
+        _kernels.Embed(ws.X.Pointer, ws.Ids.Pointer, _weights.TokenEmbedding!.Pointer, _weights.PositionEmbedding!.Pointer, ws.Shape.Rows, ws.Shape.Tokens, Config.NEmbd);
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
     }
 
     private CudaWorkspace Workspace(TokenBatch batch)
@@ -254,10 +321,23 @@ public sealed unsafe class CudaBackend : ILayerRangeBackend
     /// </summary>
     private void WarmUp(CudaWorkspace ws)
     {
-        CuDriver.Check(CuDriver.MemsetD8Async(ws.X.Pointer, 0, (nuint)ws.X.Bytes, _context.Stream), "zero workspace x");
-        CuDriver.Check(CuDriver.MemsetD8Async(ws.Mask.Pointer, 0, (nuint)ws.Mask.Bytes, _context.Stream), "zero workspace mask");
+        // Zero every activation: rows a request never uploads (padded sequences) must hold finite values.
+        foreach (var buffer in new[] { ws.X, ws.Normed, ws.Qkv, ws.Attention, ws.Mlp, ws.Mask, ws.Ids })
+            CuDriver.Check(CuDriver.MemsetD8Async(buffer.Pointer, 0, (nuint)buffer.Bytes, _context.Stream), $"zero {buffer.Label}");
         var first = Enumerable.Range(0, Config.NLayer).FirstOrDefault(_weights.HasLayer, -1);
-        if (first >= 0) EnqueueLayers(ws, first, first + 1);
+        if (first >= 0)
+        {
+            var w = _weights.Layer(first);
+            if (_options.TuneProducts)
+            {
+                ws.QkvProduct.Tune(ws.Normed.Pointer, w.QkvWeight.Pointer, w.QkvBias.Pointer, ws.Qkv.Pointer, 0f);
+                ws.ProjProduct.Tune(ws.Attention.Pointer, w.ProjWeight.Pointer, w.ProjBias.Pointer, ws.X.Pointer, 1f);
+                ws.FcProduct.Tune(ws.Normed.Pointer, w.FcWeight.Pointer, w.FcBias.Pointer, ws.Mlp.Pointer, 0f);
+                ws.FcProjProduct.Tune(ws.Mlp.Pointer, w.FcProjWeight.Pointer, w.FcProjBias.Pointer, ws.X.Pointer, 1f);
+                CuDriver.Check(CuDriver.MemsetD8Async(ws.X.Pointer, 0, (nuint)ws.X.Bytes, _context.Stream), "zero x after tuning");
+            }
+            EnqueueLayers(ws, first, first + 1);
+        }
         if (_weights.FinalNormGamma is not null)
             _kernels.LayerNormF(ws.X.Pointer, ws.X.Pointer, _weights.FinalNormGamma.Pointer, _weights.FinalNormBeta!.Pointer, ws.Shape.Rows, Config.NEmbd, Config.LayerNormEpsilon);
         _context.Synchronize($"warm-up of workspace {ws.Shape}");

@@ -11,6 +11,9 @@ public sealed record CudaBackendOptions
     /// <summary>GELU inside the MLP's first product (cuBLASLt GELU_BIAS epilogue) instead of a separate kernel.</summary>
     public bool FuseGelu { get; init; } = true;
 
+    /// <summary>Time every algorithm cuBLASLt's heuristic offers for each product shape (once per bucket) and keep the fastest.</summary>
+    public bool TuneProducts { get; init; } = true;
+
     /// <summary>Executable graphs kept (least recently used ones are dropped beyond this).</summary>
     public int MaxGraphs { get; init; } = 128;
 

@@ -13,7 +13,8 @@ internal sealed unsafe class LtMatmul : IDisposable
     private readonly LtHandle _lt;
     private nint _desc, _a, _b, _c;
     private MatmulAlgo _algo;
-    private readonly nuint _workspaceBytes;
+    private nuint _workspaceBytes;
+    private readonly MatmulHeuristicResult[] _candidates;
 
     public LtMatmul(LtHandle lt, string label, int rows, int n, int k, int inputType, int outputType, LtEpilogue epilogue)
     {
@@ -38,7 +39,8 @@ internal sealed unsafe class LtMatmul : IDisposable
             _b = b;
             CublasLt.Check(CublasLt.MatrixLayoutCreate(&c, outputType, (ulong)n, (ulong)rows, n), $"layout C/D ({Label})");
             _c = c;
-            (_algo, _workspaceBytes) = ChooseAlgorithm();
+            _candidates = Candidates();
+            (_algo, _workspaceBytes) = (_candidates[0].Algo, _candidates[0].WorkspaceSize);
         }
         catch
         {
@@ -64,7 +66,45 @@ internal sealed unsafe class LtMatmul : IDisposable
             _lt.Workspace.Pointer, _workspaceBytes, _lt.Context.Stream), $"cublasLtMatmul {Label}");
     }
 
-    private (MatmulAlgo, nuint) ChooseAlgorithm()
+    /// <summary>How many algorithms the heuristic offered (the first is used unless <see cref="Tune"/> finds a faster one).</summary>
+    public int CandidateCount => _candidates.Length;
+
+    /// <summary>
+    /// Times every candidate algorithm on these operands (median of 5 runs, CUDA events) and keeps the fastest: the heuristic's
+    /// first choice is not always the fastest for skinny products (R = 128 rows). Runs the product, so Y is overwritten.
+    /// Returns the chosen candidate's index and time.
+    /// </summary>
+    public (int Index, double Ms) Tune(ulong x, ulong w, ulong bias, ulong y, float beta)
+    {
+        using var events = new Device.CudaEventPair(_lt.Context);
+        var (best, bestMs) = (0, double.MaxValue);
+        var times = new double[5];
+        for (var i = 0; i < _candidates.Length; i++)
+        {
+            (_algo, _workspaceBytes) = (_candidates[i].Algo, _candidates[i].WorkspaceSize);
+            try
+            {
+                Run(x, w, bias, y, beta);  // warm-up (loads the kernel)
+                for (var r = 0; r < times.Length; r++)
+                {
+                    events.RecordStart();
+                    Run(x, w, bias, y, beta);
+                    events.RecordEnd();
+                    times[r] = events.ElapsedMs();
+                }
+            }
+            catch (CudaException)
+            {
+                continue;  // a candidate the library offered but cannot run here: skip it
+            }
+            Array.Sort(times);
+            if (times[2] < bestMs) (best, bestMs) = (i, times[2]);
+        }
+        (_algo, _workspaceBytes) = (_candidates[best].Algo, _candidates[best].WorkspaceSize);
+        return (best, bestMs);
+    }
+
+    private MatmulHeuristicResult[] Candidates()
     {
         nint preference;
         CublasLt.Check(CublasLt.PreferenceCreate(&preference), "cublasLtMatmulPreferenceCreate");
@@ -72,12 +112,13 @@ internal sealed unsafe class LtMatmul : IDisposable
         {
             var limit = (ulong)LtHandle.WorkspaceBytes;
             CublasLt.Check(CublasLt.PreferenceSetAttribute(preference, CublasLt.PreferenceMaxWorkspaceBytes, &limit, sizeof(ulong)), "set max workspace");
-            MatmulHeuristicResult result;
+            const int Requested = 8;
+            var results = stackalloc MatmulHeuristicResult[Requested];
             int returned;
-            CublasLt.Check(CublasLt.AlgoGetHeuristic(_lt.Handle, _desc, _a, _b, _c, _c, preference, 1, &result, &returned),
+            CublasLt.Check(CublasLt.AlgoGetHeuristic(_lt.Handle, _desc, _a, _b, _c, _c, preference, Requested, results, &returned),
                 $"cublasLtMatmulAlgoGetHeuristic {Label}");
             if (returned == 0) throw new CudaException($"cuBLASLt has no algorithm for {Label}");
-            return (result.Algo, result.WorkspaceSize);
+            return new ReadOnlySpan<MatmulHeuristicResult>(results, returned).ToArray();
         }
         finally
         {

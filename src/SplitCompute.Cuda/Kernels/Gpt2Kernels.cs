@@ -11,9 +11,11 @@ namespace SplitCompute.Cuda.Kernels;
 internal sealed unsafe class Gpt2Kernels : IDisposable
 {
     private const string SourceName = "gpt2.cu";
-    private const int AttentionQueries = 32;   // ATT_Q in gpt2.cu
-    private const int AttentionThreads = 128;  // ATT_WARPS * 32
+    private const int AttentionQueries = 16;   // ATT_Q in gpt2.cu: one warp per query
+    private const int AttentionKeys = 32;      // ATT_K
     private const int MaxHeadDim = 128;        // 32 * ATT_MAX_R
+    private const int LayerNormThreads = 256;  // LN_THREADS
+    private const int MaxChannels = 2048;      // LN_THREADS * LN_PER
     private const int DefaultSharedLimit = 48 * 1024;
 
     private readonly CudaContext _context;
@@ -57,17 +59,18 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
 
     private void LayerNorm(nint function, string name, ulong output, ulong input, ulong gamma, ulong beta, int rows, int c, float eps)
     {
-        void** args = stackalloc void*[7];
-        args[0] = &output; args[1] = &input; args[2] = &gamma; args[3] = &beta; args[4] = &rows; args[5] = &c; args[6] = &eps;
-        Launch(function, name, (uint)((rows + 3) / 4), 1, 1, 128, 0, args);  // one warp per row
+        if (c > MaxChannels) throw new NotSupportedException($"{name}: C = {c} exceeds the {MaxChannels} channels one block holds in registers");
+        void** args = stackalloc void*[6];
+        args[0] = &output; args[1] = &input; args[2] = &gamma; args[3] = &beta; args[4] = &c; args[5] = &eps;
+        Launch(function, name, (uint)rows, 1, 1, LayerNormThreads, 0, args);  // one block per row
     }
 
     /// <summary>att (B, T, C) floatX = softmax(q k^T / sqrt(D), causal + padding mask) v, from qkv (B, T, 3C) floatX.</summary>
     public void Attention(ulong output, ulong qkv, ulong mask, int b, int t, int c, int h)
     {
         var d = c / h;
-        if (d > MaxHeadDim) throw new NotSupportedException($"attention kernel: head size D = {d} exceeds {MaxHeadDim}");
-        var shared = (uint)((AttentionQueries * d) + (32 * (d + 1)) + (32 * d)) * sizeof(float);
+        if (d > MaxHeadDim || d % 4 != 0) throw new NotSupportedException($"attention kernel: head size D = {d} must be a multiple of 4 up to {MaxHeadDim}");
+        var shared = (uint)((AttentionQueries * d) + (AttentionKeys * (d + 4)) + (AttentionKeys * d)) * sizeof(float);
         if (shared > _attentionSharedOptIn)
         {
             CuDriver.Check(CuDriver.FuncSetAttribute(_attention, CuDriver.FunctionAttributeMaxDynamicSharedSizeBytes, (int)shared),
@@ -76,7 +79,7 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
         }
         void** args = stackalloc void*[6];
         args[0] = &output; args[1] = &qkv; args[2] = &mask; args[3] = &t; args[4] = &c; args[5] = &h;
-        Launch(_attention, "attention", (uint)((t + AttentionQueries - 1) / AttentionQueries), (uint)h, (uint)b, AttentionThreads, shared, args);
+        Launch(_attention, "attention", (uint)((t + AttentionQueries - 1) / AttentionQueries), (uint)h, (uint)b, AttentionQueries * 32, shared, args);
     }
 
     /// <summary>x = GELU(x) in place on <paramref name="count"/> floatX values.</summary>

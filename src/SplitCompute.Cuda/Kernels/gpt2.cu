@@ -42,61 +42,92 @@ extern "C" __global__ void embed(float* __restrict__ x, const int* __restrict__ 
     for (int c = threadIdx.x; c < C; c += blockDim.x) out[c] = tok[c] + pos[c];
 }
 
-// LayerNorm over C, one warp per row, two passes over the row (mean, then the centred variance, as torch does).
-// in (R, C) fp32 -> out (R, C) of type TOut. In place is allowed: each lane rewrites only the elements it read.
-template <typename TOut, bool Half>
-__device__ __forceinline__ void layernormRow(TOut* __restrict__ out, const float* in, const float* __restrict__ gamma,
-                                              const float* __restrict__ beta, int R, int C, float eps)
+// LayerNorm over C, one block of 256 threads per row, the row held in registers (C <= 256 * LN_PER = 2048): one read of x,
+// block-wide sums through shared memory, mean first and then the centred variance, as torch does.
+// in (R, C) fp32 -> out (R, C) of type TOut. In place is allowed: every thread rewrites only the elements it read.
+#define LN_THREADS 256
+#define LN_PER 8
+__device__ __forceinline__ float blockSum(float v, float* scratch)
 {
-    const int row = blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32;
-    const int lane = threadIdx.x % 32;
-    if (row >= R) return;
-    const float* x = in + (size_t)row * C;
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    v = warpSum(v);
+    __syncthreads();  // scratch is free (a previous reduction has been read)
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    float total = 0.f;
+    for (int w = 0; w < LN_THREADS / 32; w++) total += scratch[w];
+    return total;
+}
+
+template <typename TOut, bool Half>
+__device__ __forceinline__ void layernormRow(TOut* out, const float* in, const float* __restrict__ gamma,
+                                              const float* __restrict__ beta, int C, float eps)
+{
+    __shared__ float scratch[LN_THREADS / 32];
+    const size_t row = blockIdx.x;
+    const float* x = in + row * C;
+    float v[LN_PER];
     float sum = 0.f;
-    for (int c = lane; c < C; c += 32) sum += x[c];
-    const float mean = warpSum(sum) / C;
-    float sq = 0.f;
-    for (int c = lane; c < C; c += 32) { const float d = x[c] - mean; sq += d * d; }
-    const float inv = 1.0f / sqrtf(warpSum(sq) / C + eps);
-    TOut* y = out + (size_t)row * C;
-    for (int c = lane; c < C; c += 32)
+#pragma unroll
+    for (int i = 0; i < LN_PER; i++)
     {
-        const float v = (x[c] - mean) * inv * gamma[c] + beta[c];
-        if (Half) y[c] = (TOut)fromF(v); else y[c] = (TOut)v;
+        const int c = threadIdx.x + i * LN_THREADS;
+        v[i] = c < C ? x[c] : 0.f;
+        sum += v[i];
+    }
+    const float mean = blockSum(sum, scratch) / C;
+    float sq = 0.f;
+#pragma unroll
+    for (int i = 0; i < LN_PER; i++)
+    {
+        const int c = threadIdx.x + i * LN_THREADS;
+        const float d = c < C ? v[i] - mean : 0.f;
+        sq += d * d;
+    }
+    const float inv = 1.0f / sqrtf(blockSum(sq, scratch) / C + eps);
+    TOut* y = out + row * C;
+#pragma unroll
+    for (int i = 0; i < LN_PER; i++)
+    {
+        const int c = threadIdx.x + i * LN_THREADS;
+        if (c >= C) continue;
+        const float r = (v[i] - mean) * inv * gamma[c] + beta[c];
+        if (Half) y[c] = (TOut)fromF(r); else y[c] = (TOut)r;
     }
 }
 
-// grid (ceil(R / 4)), block 128: x (R, C) fp32 -> normed (R, C) floatX, the products' input.
-extern "C" __global__ void layernorm_x(floatX* out, const float* in, const float* gamma, const float* beta, int R, int C, float eps)
+// grid (R), block 256: x (R, C) fp32 -> normed (R, C) floatX, the products' input.
+extern "C" __global__ void layernorm_x(floatX* out, const float* in, const float* gamma, const float* beta, int C, float eps)
 {
-    layernormRow<floatX, true>(out, in, gamma, beta, R, C, eps);
+    layernormRow<floatX, true>(out, in, gamma, beta, C, eps);
 }
 
-// grid (ceil(R / 4)), block 128: the final norm, fp32 in place.
-extern "C" __global__ void layernorm_f(float* out, const float* in, const float* gamma, const float* beta, int R, int C, float eps)
+// grid (R), block 256: the final norm, fp32 in place.
+extern "C" __global__ void layernorm_f(float* out, const float* in, const float* gamma, const float* beta, int C, float eps)
 {
-    layernormRow<float, false>(out, in, gamma, beta, R, C, eps);
+    layernormRow<float, false>(out, in, gamma, beta, C, eps);
 }
 
 // Causal self-attention with a padding mask, flash style (online softmax over key tiles held in shared memory).
 // qkv (B, T, 3C) floatX = q | k | v per token, head h in columns [h D, (h+1) D) of each third; out (B, T, C) floatX.
-// grid (ceil(T / 32), H, B), block 128 = 4 warps; warp w owns queries q0 + w + 4 s (s < 8), interleaved so the causal
-// triangle spreads evenly. Within a key tile lane j scores key k0 + j; then the warp accumulates p_j v_j over d = lane + 32 r.
-// Query i attends key j when j <= i and mask[b, j] = 1; a query with no such key gets zeros (as the CPU reference).
-// Dynamic shared memory: q (32, D) + k (32, D + 1) (padded: lanes read different rows) + v (32, D) floats.  D <= 128.
-#define ATT_Q 32
+// grid (ceil(T / 16), H, B), block 512 = 16 warps, one query per warp: many warps per SM hide the shared-memory latency
+// (with few long-lived warps the kernel was latency-bound). In a key tile lane j scores key k0 + j with float4 reads; then
+// the warp accumulates p_j v_j over d = lane + 32 r. Query i attends key j when j <= i and mask[b, j] = 1; a query with no
+// such key gets zeros (as the CPU reference). D % 4 == 0 and D <= 128.
+// Dynamic shared memory: q (16, D) + k (32, D + 4) (padded so 8 lanes' float4 reads hit distinct banks) + v (32, D) floats.
+#define ATT_Q 16
 #define ATT_K 32
-#define ATT_WARPS 4
-#define ATT_PER_WARP (ATT_Q / ATT_WARPS)
 #define ATT_MAX_R 4
 extern "C" __global__ void attention(floatX* __restrict__ out, const floatX* __restrict__ qkv, const unsigned char* __restrict__ mask,
                                      int T, int C, int H)
 {
-    extern __shared__ float smem[];
+    extern __shared__ float4 smem4[];
+    float* smem = (float*)smem4;
     const int D = C / H;
+    const int DP = D + 4;
     float* qs = smem;
     float* ks = qs + ATT_Q * D;
-    float* vs = ks + ATT_K * (D + 1);
+    float* vs = ks + ATT_K * DP;
     const int h = blockIdx.y, b = blockIdx.z;
     const int q0 = blockIdx.x * ATT_Q;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -111,15 +142,10 @@ extern "C" __global__ void attention(floatX* __restrict__ out, const floatX* __r
         qs[i] = t < T ? toF(base[(size_t)t * stride + i % D]) : 0.f;
     }
 
-    float mx[ATT_PER_WARP], l[ATT_PER_WARP], acc[ATT_PER_WARP][ATT_MAX_R];
+    const int tq = q0 + warp;
+    float mx = NEG_INF, l = 0.f, acc[ATT_MAX_R];
 #pragma unroll
-    for (int s = 0; s < ATT_PER_WARP; s++)
-    {
-        mx[s] = NEG_INF;
-        l[s] = 0.f;
-#pragma unroll
-        for (int r = 0; r < ATT_MAX_R; r++) acc[s][r] = 0.f;
-    }
+    for (int r = 0; r < ATT_MAX_R; r++) acc[r] = 0.f;
 
     const int lastQuery = min(q0 + ATT_Q, T) - 1;
     for (int k0 = 0; k0 <= lastQuery; k0 += ATT_K)
@@ -134,60 +160,61 @@ extern "C" __global__ void attention(floatX* __restrict__ out, const floatX* __r
                 kv = toF(base[(size_t)t * stride + C + d]);
                 vv = toF(base[(size_t)t * stride + 2 * C + d]);
             }
-            ks[j * (D + 1) + d] = kv;
+            ks[j * DP + d] = kv;
             vs[j * D + d] = vv;
         }
         __syncthreads();
+        if (tq >= T || k0 > tq) continue;  // warp-uniform; the block still reaches every __syncthreads
 
         const int key = k0 + lane;
-        const bool keyValid = key < T && m[key] != 0;
-#pragma unroll
-        for (int s = 0; s < ATT_PER_WARP; s++)
+        float score = NEG_INF;
+        if (key <= tq && key < T && m[key] != 0)
         {
-            const int qi = warp + ATT_WARPS * s;
-            const int tq = q0 + qi;
-            if (tq >= T || k0 > tq) continue;  // warp-uniform
-            float score = NEG_INF;
-            if (keyValid && key <= tq)
+            const float4* q4 = (const float4*)(qs + warp * D);
+            const float4* k4 = (const float4*)(ks + lane * DP);
+            float dot = 0.f;
+#pragma unroll 4
+            for (int d4 = 0; d4 < D / 4; d4++)
             {
-                float dot = 0.f;
-                for (int d = 0; d < D; d++) dot += qs[qi * D + d] * ks[lane * (D + 1) + d];
-                score = dot * scale;
+                const float4 a = q4[d4], k = k4[d4];
+                dot += a.x * k.x;
+                dot += a.y * k.y;
+                dot += a.z * k.z;
+                dot += a.w * k.w;
             }
-            const float newMax = fmaxf(mx[s], warpMax(score));
-            if (newMax == NEG_INF) continue;  // no valid key so far; warp-uniform
-            const float p = score == NEG_INF ? 0.f : expf(score - newMax);
-            const float correction = mx[s] == NEG_INF ? 0.f : expf(mx[s] - newMax);
-            l[s] = l[s] * correction + warpSum(p);
-#pragma unroll
-            for (int r = 0; r < ATT_MAX_R; r++) acc[s][r] *= correction;
-            for (int j = 0; j < ATT_K; j++)
-            {
-                const float pj = __shfl_sync(FULL_MASK, p, j);
-                if (pj == 0.f) continue;  // masked or future key: warp-uniform, and its v is never read
-#pragma unroll
-                for (int r = 0; r < ATT_MAX_R; r++)
-                {
-                    const int d = lane + 32 * r;
-                    if (d < D) acc[s][r] += pj * vs[j * D + d];
-                }
-            }
-            mx[s] = newMax;
+            score = dot * scale;
         }
+        const float newMax = fmaxf(mx, warpMax(score));
+        if (newMax == NEG_INF) continue;  // no valid key so far; warp-uniform
+        const float p = score == NEG_INF ? 0.f : expf(score - newMax);
+        const float correction = mx == NEG_INF ? 0.f : expf(mx - newMax);
+        l = l * correction + warpSum(p);
+#pragma unroll
+        for (int r = 0; r < ATT_MAX_R; r++) acc[r] *= correction;
+#pragma unroll 8
+        for (int j = 0; j < ATT_K; j++)
+        {
+            const float pj = __shfl_sync(FULL_MASK, p, j);
+            if (pj == 0.f) continue;  // masked or future key: warp-uniform, and its v is never read
+#pragma unroll
+            for (int r = 0; r < ATT_MAX_R; r++)
+            {
+                const int d = lane + 32 * r;
+                if (d < D) acc[r] += pj * vs[j * D + d];
+            }
+        }
+        mx = newMax;
     }
 
-#pragma unroll
-    for (int s = 0; s < ATT_PER_WARP; s++)
+    if (tq < T)
     {
-        const int tq = q0 + warp + ATT_WARPS * s;
-        if (tq >= T) continue;
         floatX* o = out + ((size_t)b * T + tq) * C + (size_t)h * D;
-        const float inv = l[s] > 0.f ? 1.0f / l[s] : 0.f;
+        const float inv = l > 0.f ? 1.0f / l : 0.f;
 #pragma unroll
         for (int r = 0; r < ATT_MAX_R; r++)
         {
             const int d = lane + 32 * r;
-            if (d < D) o[d] = fromF(acc[s][r] * inv);
+            if (d < D) o[d] = fromF(acc[r] * inv);
         }
     }
 }
