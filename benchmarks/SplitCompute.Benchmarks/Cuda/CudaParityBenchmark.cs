@@ -130,14 +130,21 @@ internal sealed class CudaParityBenchmark : IBenchmark
             var random = new Random(11);
             var batch = TokenBatch.FromSequences([
                 [.. Enumerable.Range(0, 128).Select(_ => random.Next(config.VocabSize))],
-                [.. Enumerable.Range(0, 77).Select(_ => random.Next(config.VocabSize))]]);
+                [.. Enumerable.Range(0, 77).Select(_ => random.Next(config.VocabSize))],
+                [.. Enumerable.Range(0, 5).Select(_ => random.Next(config.VocabSize))]]);
             var expected = Whole(cpu, batch);
-            foreach (var precision in new[] { CudaPrecision.Float32, CudaPrecision.Float16 })
+            (string Label, CudaBackendOptions Options)[] variants =
+            [
+                ("f32", new() { Precision = CudaPrecision.Float32 }),
+                ("f16, tensor-core attention", new() { Precision = CudaPrecision.Float16 }),
+                ("f16, CUDA-core attention", new() { Precision = CudaPrecision.Float16, TensorCoreAttention = false }),
+            ];
+            foreach (var (label, options) in variants)
             {
-                using var gpu = CudaBackend.Create(context, weights, new CudaBackendOptions { Precision = precision });
+                using var gpu = CudaBackend.Create(context, weights, options);
                 var actual = Whole(gpu, batch);
                 // Wide fp32 sums differ in order between cuBLAS and OpenBLAS: 1e-4 still holds at these magnitudes (~1).
-                Stage(report, $"{preset} x{layers} (C={config.NEmbd}, H={config.NHead}) {precision} vs CPU backend", actual.Data, expected.Data, batch, precision);
+                Stage(report, $"{preset} x{layers} (C={config.NEmbd}, H={config.NHead}) {label} vs CPU backend", actual.Data, expected.Data, batch, options.Precision);
             }
         }
         finally

@@ -36,7 +36,7 @@ public sealed unsafe class CudaBackend : ILayerRangeBackend
         _options = options;
         Config = config;
         context.MakeCurrent();
-        _kernels = new Gpt2Kernels(context, options.Precision, options.KernelCacheDirectory);
+        _kernels = new Gpt2Kernels(context, options.Precision, options.TensorCoreAttention, options.KernelCacheDirectory);
         try
         {
             _lt = new LtHandle(context);

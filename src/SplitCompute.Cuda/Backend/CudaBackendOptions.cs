@@ -11,6 +11,9 @@ public sealed record CudaBackendOptions
     /// <summary>GELU inside the MLP's first product (cuBLASLt GELU_BIAS epilogue) instead of a separate kernel.</summary>
     public bool FuseGelu { get; init; } = true;
 
+    /// <summary>fp16 attention on tensor cores (mma.sync) when the head size is 64; otherwise the CUDA-core kernel.</summary>
+    public bool TensorCoreAttention { get; init; } = true;
+
     /// <summary>Time every algorithm cuBLASLt's heuristic offers for each product shape (once per bucket) and keep the fastest.</summary>
     public bool TuneProducts { get; init; } = true;
 

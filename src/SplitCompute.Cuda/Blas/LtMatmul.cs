@@ -112,7 +112,7 @@ internal sealed unsafe class LtMatmul : IDisposable
         {
             var limit = (ulong)LtHandle.WorkspaceBytes;
             CublasLt.Check(CublasLt.PreferenceSetAttribute(preference, CublasLt.PreferenceMaxWorkspaceBytes, &limit, sizeof(ulong)), "set max workspace");
-            const int Requested = 8;
+            const int Requested = 16;
             var results = stackalloc MatmulHeuristicResult[Requested];
             int returned;
             CublasLt.Check(CublasLt.AlgoGetHeuristic(_lt.Handle, _desc, _a, _b, _c, _c, preference, Requested, results, &returned),

@@ -20,10 +20,13 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
 
     private readonly CudaContext _context;
     private readonly CudaModule _module;
-    private readonly nint _embed, _layerNormX, _layerNormF, _attention, _gelu, _fillX, _fillF;
+    private const int TensorCoreHeadDim = 64;  // MMA_D
+    private const int TensorCoreQueries = 64;  // MMA_Q: 4 warps x 16 rows
+
+    private readonly nint _embed, _layerNormX, _layerNormF, _attention, _attentionMma, _gelu, _fillX, _fillF;
     private int _attentionSharedOptIn = DefaultSharedLimit;
 
-    public Gpt2Kernels(CudaContext context, CudaPrecision precision, string? cacheDirectory)
+    public Gpt2Kernels(CudaContext context, CudaPrecision precision, bool tensorCoreAttention, string? cacheDirectory)
     {
         _context = context;
         var options = new List<string> { $"--gpu-architecture={context.Architecture}", "--std=c++17", $"-DSC_F16={(precision == CudaPrecision.Float16 ? 1 : 0)}" };
@@ -33,6 +36,8 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
         _layerNormX = _module.Function("layernorm_x");
         _layerNormF = _module.Function("layernorm_f");
         _attention = _module.Function("attention");
+        // The tensor-core kernel exists only in the fp16 build (its operands are fp16); fp32 keeps the exact CUDA-core kernel.
+        _attentionMma = precision == CudaPrecision.Float16 && tensorCoreAttention ? _module.Function("attention_mma") : 0;
         _gelu = _module.Function("gelu");
         _fillX = _module.Function("fill_x");
         _fillF = _module.Function("fill_f");
@@ -69,7 +74,15 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
     public void Attention(ulong output, ulong qkv, ulong mask, int b, int t, int c, int h)
     {
         var d = c / h;
-        if (d > MaxHeadDim || d % 4 != 0) throw new NotSupportedException($"attention kernel: head size D = {d} must be a multiple of 4 up to {MaxHeadDim}");
+        if (_attentionMma != 0 && d == TensorCoreHeadDim)
+        {
+            void** mmaArgs = stackalloc void*[6];
+            mmaArgs[0] = &output; mmaArgs[1] = &qkv; mmaArgs[2] = &mask; mmaArgs[3] = &t; mmaArgs[4] = &c; mmaArgs[5] = &h;
+            Launch(_attentionMma, "attention_mma", (uint)((t + TensorCoreQueries - 1) / TensorCoreQueries), (uint)h, (uint)b, 128, 0, mmaArgs);
+            return;
+        }
+        if (d > MaxHeadDim || d % 4 != 0 || (AttentionQueries * 32) % d != 0)
+            throw new NotSupportedException($"attention kernel: head size D = {d} must be a multiple of 4 dividing {AttentionQueries * 32}, at most {MaxHeadDim}");
         var shared = (uint)((AttentionQueries * d) + (AttentionKeys * (d + 4)) + (AttentionKeys * d)) * sizeof(float);
         if (shared > _attentionSharedOptIn)
         {

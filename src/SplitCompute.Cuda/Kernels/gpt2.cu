@@ -136,10 +136,12 @@ extern "C" __global__ void attention(floatX* __restrict__ out, const floatX* __r
     const unsigned char* m = mask + (size_t)b * T;
     const float scale = 1.0f / sqrtf((float)D);
 
-    for (int i = threadIdx.x; i < ATT_Q * D; i += blockDim.x)
+    // Loads with d fixed per thread (D divides the block size): no integer division per element.
+    const int dl = threadIdx.x % D, rowStep = blockDim.x / D;
+    for (int i = threadIdx.x / D; i < ATT_Q; i += rowStep)
     {
-        const int t = q0 + i / D;
-        qs[i] = t < T ? toF(base[(size_t)t * stride + i % D]) : 0.f;
+        const int t = q0 + i;
+        qs[i * D + dl] = t < T ? toF(base[(size_t)t * stride + dl]) : 0.f;
     }
 
     const int tq = q0 + warp;
@@ -151,17 +153,17 @@ extern "C" __global__ void attention(floatX* __restrict__ out, const floatX* __r
     for (int k0 = 0; k0 <= lastQuery; k0 += ATT_K)
     {
         __syncthreads();  // q is loaded (first tile) / every warp is done with the previous tile
-        for (int i = threadIdx.x; i < ATT_K * D; i += blockDim.x)
+        for (int j = threadIdx.x / D; j < ATT_K; j += rowStep)
         {
-            const int j = i / D, d = i % D, t = k0 + j;
+            const int t = k0 + j;
             float kv = 0.f, vv = 0.f;
             if (t < T)
             {
-                kv = toF(base[(size_t)t * stride + C + d]);
-                vv = toF(base[(size_t)t * stride + 2 * C + d]);
+                kv = toF(base[(size_t)t * stride + C + dl]);
+                vv = toF(base[(size_t)t * stride + 2 * C + dl]);
             }
-            ks[j * DP + d] = kv;
-            vs[j * D + d] = vv;
+            ks[j * DP + dl] = kv;
+            vs[j * D + dl] = vv;
         }
         __syncthreads();
         if (tq >= T || k0 > tq) continue;  // warp-uniform; the block still reaches every __syncthreads
@@ -218,6 +220,187 @@ extern "C" __global__ void attention(floatX* __restrict__ out, const floatX* __r
         }
     }
 }
+
+#if SC_F16
+// Causal attention on tensor cores (fp16 inputs, fp32 accumulation), FlashAttention-2 style, for D = 64 (every GPT-2 size).
+// grid (ceil(T / 64), H, B), block 128 = 4 warps; warp w owns queries q0 + 16 w .. + 15 as one m16 tile. Per key tile of 64:
+// S (16 x 64) = Q K^T with 32 mma.m16n8k16, masked (causal, padding, beyond T), online softmax per row in fp32, then
+// O (16 x 64) += P V with 32 more, P rounded to fp16 as the A operand. K is kept row-major (its rows are the B operand's
+// columns) and V transposed (keys contiguous per dimension), both padded to 72 halves per row so the fragment reads of the
+// 8 row groups x 4 lanes fall in distinct banks. Fragment layouts: PTX ISA, mma.m16n8k16 (g = lane / 4, t = lane % 4):
+// A a0 (g, 2t..2t+1) a1 (g+8, 2t..) a2 (g, 2t+8..) a3 (g+8, 2t+8..); B b0 (k 2t..2t+1, n g) b1 (k 2t+8.., n g);
+// C c0 c1 (g, 2t..2t+1) c2 c3 (g+8, 2t..2t+1).
+#define MMA_D 64
+#define MMA_Q 64
+#define MMA_K 64
+#define MMA_LD 72
+
+__device__ __forceinline__ unsigned pack2(float lo, float hi)
+{
+    unsigned r;
+    asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
+    return r;
+}
+
+__device__ __forceinline__ void mma16816(float* c, const unsigned* a, unsigned b0, unsigned b1)
+{
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+extern "C" __global__ void __launch_bounds__(128) attention_mma(floatX* __restrict__ out, const floatX* __restrict__ qkv,
+                                                                const unsigned char* __restrict__ mask, int T, int C, int H)
+{
+    __shared__ __align__(16) unsigned short qs[MMA_Q * MMA_LD];   // (64 queries, 64 dims)
+    __shared__ __align__(16) unsigned short ks[MMA_K * MMA_LD];   // (64 keys, 64 dims)
+    __shared__ __align__(16) unsigned short vt[MMA_D * MMA_LD];   // (64 dims, 64 keys)
+    __shared__ unsigned char km[MMA_K];                           // 1 = key may be attended (valid and < T)
+    const int h = blockIdx.y, b = blockIdx.z;
+    const int q0 = blockIdx.x * MMA_Q;
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int g = lane / 4, t4 = lane % 4;
+    const size_t stride = 3 * (size_t)C;
+    const floatX* base = qkv + (size_t)b * T * stride + (size_t)h * MMA_D;
+    const unsigned char* m = mask + (size_t)b * T;
+    const float scale = 1.0f / sqrtf((float)MMA_D);
+
+    // Q tile, 32-bit (2 halves) per load: 64 rows x 32 words.
+    for (int i = threadIdx.x; i < MMA_Q * (MMA_D / 2); i += blockDim.x)
+    {
+        const int r = i / (MMA_D / 2), w = i % (MMA_D / 2), t = q0 + r;
+        const unsigned v = t < T ? *(const unsigned*)(base + (size_t)t * stride + 2 * w) : 0u;
+        *(unsigned*)(qs + r * MMA_LD + 2 * w) = v;
+    }
+    __syncthreads();
+    const int row0 = warp * 16;  // this warp's first query within the tile
+    unsigned qa[4][4];           // A fragments of Q for the 4 k-steps over D
+#pragma unroll
+    for (int kk = 0; kk < 4; kk++)
+    {
+        const int c = kk * 16 + 2 * t4;
+        qa[kk][0] = *(const unsigned*)(qs + (row0 + g) * MMA_LD + c);
+        qa[kk][1] = *(const unsigned*)(qs + (row0 + g + 8) * MMA_LD + c);
+        qa[kk][2] = *(const unsigned*)(qs + (row0 + g) * MMA_LD + c + 8);
+        qa[kk][3] = *(const unsigned*)(qs + (row0 + g + 8) * MMA_LD + c + 8);
+    }
+
+    float o[8][4];  // O (16 x 64): 8 n-tiles of 8 dims
+#pragma unroll
+    for (int n = 0; n < 8; n++) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+    float mx[2] = {NEG_INF, NEG_INF}, l[2] = {0.f, 0.f};  // rows g and g + 8
+    const int qa0 = q0 + row0 + g, qa1 = qa0 + 8;          // absolute query positions of this thread's two rows
+    const int warpLast = q0 + row0 + 15;
+    const int lastQuery = min(q0 + MMA_Q, T) - 1;
+
+    for (int k0 = 0; k0 <= lastQuery; k0 += MMA_K)
+    {
+        __syncthreads();  // previous tile consumed
+        for (int i = threadIdx.x; i < MMA_K * (MMA_D / 2); i += blockDim.x)
+        {
+            const int j = i / (MMA_D / 2), w = i % (MMA_D / 2), t = k0 + j;
+            unsigned kv = 0u, vv = 0u;
+            if (t < T)
+            {
+                kv = *(const unsigned*)(base + (size_t)t * stride + C + 2 * w);
+                vv = *(const unsigned*)(base + (size_t)t * stride + 2 * C + 2 * w);
+            }
+            *(unsigned*)(ks + j * MMA_LD + 2 * w) = kv;
+            vt[(2 * w) * MMA_LD + j] = (unsigned short)(vv & 0xffffu);
+            vt[(2 * w + 1) * MMA_LD + j] = (unsigned short)(vv >> 16);
+        }
+        for (int j = threadIdx.x; j < MMA_K; j += blockDim.x) km[j] = (k0 + j < T && m[k0 + j] != 0) ? 1 : 0;
+        __syncthreads();
+        if (k0 > warpLast) continue;  // the whole tile is in this warp's future; warp-uniform
+
+        float s[8][4];
+#pragma unroll
+        for (int n = 0; n < 8; n++)
+        {
+            s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+#pragma unroll
+            for (int kk = 0; kk < 4; kk++)
+            {
+                const unsigned short* kr = ks + (n * 8 + g) * MMA_LD + kk * 16 + 2 * t4;
+                mma16816(s[n], qa[kk], *(const unsigned*)kr, *(const unsigned*)(kr + 8));
+            }
+        }
+        // Mask and scale; row maxima over the 4 lanes that share a row.
+        float tileMax[2] = {NEG_INF, NEG_INF};
+#pragma unroll
+        for (int n = 0; n < 8; n++)
+        {
+#pragma unroll
+            for (int e = 0; e < 4; e++)
+            {
+                const int kl = n * 8 + 2 * t4 + (e & 1);
+                const int key = k0 + kl;
+                const int query = e < 2 ? qa0 : qa1;
+                const bool ok = km[kl] && key <= query;
+                s[n][e] = ok ? s[n][e] * scale : NEG_INF;
+                tileMax[e >> 1] = fmaxf(tileMax[e >> 1], s[n][e]);
+            }
+        }
+        float correction[2], rowSum[2] = {0.f, 0.f};
+#pragma unroll
+        for (int r = 0; r < 2; r++)
+        {
+            tileMax[r] = fmaxf(tileMax[r], __shfl_xor_sync(FULL_MASK, tileMax[r], 1));
+            tileMax[r] = fmaxf(tileMax[r], __shfl_xor_sync(FULL_MASK, tileMax[r], 2));
+            const float newMax = fmaxf(mx[r], tileMax[r]);
+            correction[r] = (mx[r] == NEG_INF || newMax == NEG_INF) ? (newMax == NEG_INF ? 1.f : 0.f) : expf(mx[r] - newMax);
+            mx[r] = newMax;
+        }
+        unsigned pa[4][4];  // P as A fragments for the 4 k-steps over this tile's 64 keys
+#pragma unroll
+        for (int n = 0; n < 8; n++)
+        {
+            float p[4];
+#pragma unroll
+            for (int e = 0; e < 4; e++)
+            {
+                const int r = e >> 1;
+                p[e] = s[n][e] == NEG_INF ? 0.f : expf(s[n][e] - mx[r]);
+                rowSum[r] += p[e];
+            }
+            // S n-tile n covers keys 8n..8n+7: k-step n / 2, low (a0, a1) or high (a2, a3) half.
+            const int kk = n / 2, hi = (n % 2) * 2;
+            pa[kk][hi + 0] = pack2(p[0], p[1]);
+            pa[kk][hi + 1] = pack2(p[2], p[3]);
+        }
+#pragma unroll
+        for (int r = 0; r < 2; r++)
+        {
+            rowSum[r] += __shfl_xor_sync(FULL_MASK, rowSum[r], 1);
+            rowSum[r] += __shfl_xor_sync(FULL_MASK, rowSum[r], 2);
+            l[r] = l[r] * correction[r] + rowSum[r];
+        }
+#pragma unroll
+        for (int n = 0; n < 8; n++)
+        {
+            o[n][0] *= correction[0];
+            o[n][1] *= correction[0];
+            o[n][2] *= correction[1];
+            o[n][3] *= correction[1];
+#pragma unroll
+            for (int kk = 0; kk < 4; kk++)
+            {
+                const unsigned short* vr = vt + (n * 8 + g) * MMA_LD + kk * 16 + 2 * t4;
+                mma16816(o[n], pa[kk], *(const unsigned*)vr, *(const unsigned*)(vr + 8));
+            }
+        }
+    }
+
+    const float inv0 = l[0] > 0.f ? 1.0f / l[0] : 0.f, inv1 = l[1] > 0.f ? 1.0f / l[1] : 0.f;
+#pragma unroll
+    for (int n = 0; n < 8; n++)
+    {
+        const int d = n * 8 + 2 * t4;
+        if (qa0 < T) *(unsigned*)(out + ((size_t)b * T + qa0) * C + (size_t)h * MMA_D + d) = pack2(o[n][0] * inv0, o[n][1] * inv0);
+        if (qa1 < T) *(unsigned*)(out + ((size_t)b * T + qa1) * C + (size_t)h * MMA_D + d) = pack2(o[n][2] * inv1, o[n][3] * inv1);
+    }
+}
+#endif
 
 // GELU, tanh form (HF "gelu_new"), in place on n floatX values; used only when the cuBLASLt GELU epilogue is turned off.
 extern "C" __global__ void gelu(floatX* x, long long n)
