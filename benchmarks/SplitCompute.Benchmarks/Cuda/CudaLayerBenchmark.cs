@@ -87,10 +87,24 @@ internal sealed class CudaLayerBenchmark : IBenchmark
         }
         if (precision == CudaPrecision.Float16)
         {
-            using var untuned = CudaBackend.CreateRandom(context, config, new CudaBackendOptions { Precision = precision, TuneProducts = false }, seed: 3);
-            var ms = untuned.MeasureLayersMs(1, T, 0, 1, repetitions, useGraph: true);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"#   {name} {dtype} B=1 T={T} one block, graph, heuristic's first algorithms (no tuning): {ms * 1e3:F1} us"));
+            // What the defaults buy: each option turned off alone, one block and the whole stack, graphs.
+            (string Label, CudaBackendOptions Options)[] ablations =
+            [
+                ("heuristic's first algorithms (no tuning)", new() { Precision = precision, TuneProducts = false }),
+                ("Conv1D weights (NN products)", new() { Precision = precision, TransposedWeights = false }),
+                ("CUDA-core attention", new() { Precision = precision, TensorCoreAttention = false }),
+            ];
+            foreach (var (label, options) in ablations)
+            {
+                using var other = CudaBackend.CreateRandom(context, config, options, seed: 3);
+                foreach (var b in new[] { 1, 32 })
+                {
+                    var one = other.MeasureLayersMs(b, T, 0, 1, repetitions, useGraph: true);
+                    var all = other.MeasureLayersMs(b, T, 0, config.NLayer, Math.Min(repetitions, 20), useGraph: true);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"#   {name} {dtype} B={b} T={T} graph, {label}: one block {one * 1e3:F1} us, {config.NLayer} blocks {all:F3} ms"));
+                }
+            }
         }
     }
 

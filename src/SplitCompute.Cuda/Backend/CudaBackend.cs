@@ -59,7 +59,7 @@ public sealed unsafe class CudaBackend : ILayerRangeBackend
         var context = CudaContext.Create(options.DeviceOrdinal, options.LibraryDirectories);
         try
         {
-            return new CudaBackend(context, ownsContext: true, weights.Config, options, _ => CudaModelWeights.Upload(context, weights, options.Precision));
+            return new CudaBackend(context, ownsContext: true, weights.Config, options, _ => CudaModelWeights.Upload(context, weights, options.Precision, options.TransposedWeights));
         }
         catch
         {
@@ -74,7 +74,7 @@ public sealed unsafe class CudaBackend : ILayerRangeBackend
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(weights);
         options ??= new CudaBackendOptions();
-        return new CudaBackend(context, ownsContext: false, weights.Config, options, _ => CudaModelWeights.Upload(context, weights, options.Precision));
+        return new CudaBackend(context, ownsContext: false, weights.Config, options, _ => CudaModelWeights.Upload(context, weights, options.Precision, options.TransposedWeights));
     }
 
     /// <summary>A model of <paramref name="config"/>'s shape with seeded random weights made on the GPU (benchmarks).</summary>
@@ -301,7 +301,7 @@ public sealed unsafe class CudaBackend : ILayerRangeBackend
     {
         var shape = ShapeBucket.For(batch.BatchSize, batch.SequenceLength, Config.NPositions);
         if (_workspaces.TryGetValue(shape, out var ws)) return ws;
-        ws = new CudaWorkspace(_lt, shape, Config.NEmbd, _options.Precision, _options.FuseGelu);
+        ws = new CudaWorkspace(_lt, shape, Config.NEmbd, _options.Precision, _options.FuseGelu, _options.TransposedWeights);
         try
         {
             WarmUp(ws);

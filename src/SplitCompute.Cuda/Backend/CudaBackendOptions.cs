@@ -14,6 +14,9 @@ public sealed record CudaBackendOptions
     /// <summary>fp16 attention on tensor cores (mma.sync) when the head size is 64; otherwise the CUDA-core kernel.</summary>
     public bool TensorCoreAttention { get; init; } = true;
 
+    /// <summary>Store weight matrices as (out, in), transposed at upload, so products run as "TN" (both operands K-major).</summary>
+    public bool TransposedWeights { get; init; } = true;
+
     /// <summary>Time every algorithm cuBLASLt's heuristic offers for each product shape (once per bucket) and keep the fastest.</summary>
     public bool TuneProducts { get; init; } = true;
 

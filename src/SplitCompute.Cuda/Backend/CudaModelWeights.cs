@@ -39,8 +39,11 @@ internal sealed class CudaModelWeights : IDisposable
     public CudaLayerWeights Layer(int layer) =>
         HasLayer(layer) ? _layers[layer]! : throw new InvalidOperationException($"layer {layer} is not loaded on the GPU");
 
-    /// <summary>Uploads every loaded tensor of <paramref name="weights"/>, converting matrices to fp16 in fp16 mode.</summary>
-    public static CudaModelWeights Upload(CudaContext context, Gpt2Weights weights, CudaPrecision precision)
+    /// <summary>
+    /// Uploads every loaded tensor of <paramref name="weights"/>, converting matrices to fp16 in fp16 mode and, when
+    /// <paramref name="transposed"/>, from Conv1D (in, out) to (out, in).
+    /// </summary>
+    public static CudaModelWeights Upload(CudaContext context, Gpt2Weights weights, CudaPrecision precision, bool transposed)
     {
         var config = weights.Config;
         var layers = new CudaLayerWeights?[config.NLayer];
@@ -52,11 +55,11 @@ internal sealed class CudaModelWeights : IDisposable
                 var w = weights.Layer(i);
                 layers[i] = new CudaLayerWeights(
                     Float(context, w.Ln1Weight), Float(context, w.Ln1Bias),
-                    Product(context, w.AttnQkvWeight, precision), Product(context, w.AttnQkvBias, precision),
-                    Product(context, w.AttnProjWeight, precision), Float(context, w.AttnProjBias),
+                    Matrix(context, w.AttnQkvWeight, precision, transposed), Product(context, w.AttnQkvBias, precision),
+                    Matrix(context, w.AttnProjWeight, precision, transposed), Float(context, w.AttnProjBias),
                     Float(context, w.Ln2Weight), Float(context, w.Ln2Bias),
-                    Product(context, w.FcWeight, precision), Product(context, w.FcBias, precision),
-                    Product(context, w.FcProjWeight, precision), Float(context, w.FcProjBias));
+                    Matrix(context, w.FcWeight, precision, transposed), Product(context, w.FcBias, precision),
+                    Matrix(context, w.FcProjWeight, precision, transposed), Float(context, w.FcProjBias));
             }
             return new CudaModelWeights(layers,
                 weights.TokenEmbedding is null ? null : Float(context, weights.TokenEmbedding),
@@ -113,12 +116,30 @@ internal sealed class CudaModelWeights : IDisposable
         return buffer;
     }
 
-    private static DeviceBuffer Product(CudaContext context, WeightTensor tensor, CudaPrecision precision)
+    /// <summary>A Conv1D weight (in, out), transposed to (out, in) when asked, in the product precision.</summary>
+    private static DeviceBuffer Matrix(CudaContext context, WeightTensor tensor, CudaPrecision precision, bool transposed)
     {
-        if (precision == CudaPrecision.Float32) return Float(context, tensor);
-        var half = new Half[tensor.Length];
-        TensorPrimitives.ConvertToHalf(tensor.Span, half);
-        var buffer = DeviceBuffer.Allocate(tensor.Length * 2L, tensor.Name + " (fp16)");
+        if (!transposed) return Product(context, tensor.Span, tensor.Name, precision);
+        var shape = tensor.Shape;  // (in, out)
+        var t = new float[tensor.Length];
+        HostTranspose.Transpose(tensor.Span, (int)shape[0], (int)shape[1], t);
+        return Product(context, t, tensor.Name + " (out, in)", precision);
+    }
+
+    private static DeviceBuffer Product(CudaContext context, WeightTensor tensor, CudaPrecision precision) =>
+        Product(context, tensor.Span, tensor.Name, precision);
+
+    private static DeviceBuffer Product(CudaContext context, ReadOnlySpan<float> values, string name, CudaPrecision precision)
+    {
+        if (precision == CudaPrecision.Float32)
+        {
+            var single = DeviceBuffer.Allocate(values.Length * sizeof(float), name);
+            single.Upload(values, context);
+            return single;
+        }
+        var half = new Half[values.Length];
+        TensorPrimitives.ConvertToHalf(values, half);
+        var buffer = DeviceBuffer.Allocate(values.Length * 2L, name + " (fp16)");
         buffer.Upload<Half>(half, context);
         return buffer;
     }

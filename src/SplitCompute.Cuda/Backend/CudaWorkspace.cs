@@ -11,7 +11,7 @@ namespace SplitCompute.Cuda.Backend;
 /// </summary>
 internal sealed class CudaWorkspace : IDisposable
 {
-    public CudaWorkspace(LtHandle lt, ShapeBucket shape, int c, CudaPrecision precision, bool fuseGelu)
+    public CudaWorkspace(LtHandle lt, ShapeBucket shape, int c, CudaPrecision precision, bool fuseGelu, bool transposedWeights)
     {
         Shape = shape;
         long r = shape.Rows;
@@ -29,10 +29,10 @@ internal sealed class CudaWorkspace : IDisposable
         HostMask = PinnedBuffer.Allocate(r, label + " host mask");
         HostIds = PinnedBuffer.Allocate(r * 4, label + " host ids");
         var rows = shape.Rows;
-        QkvProduct = new LtMatmul(lt, "qkv", rows, 3 * c, c, xType, xType, LtEpilogue.Bias);                                  // (R, C) . (C, 3C)
-        ProjProduct = new LtMatmul(lt, "attn.c_proj", rows, c, c, xType, CublasLt.DataFloat32, LtEpilogue.Bias);              // (R, C) . (C, C) + x
-        FcProduct = new LtMatmul(lt, "mlp.c_fc", rows, 4 * c, c, xType, xType, fuseGelu ? LtEpilogue.GeluBias : LtEpilogue.Bias); // (R, C) . (C, 4C)
-        FcProjProduct = new LtMatmul(lt, "mlp.c_proj", rows, c, 4 * c, xType, CublasLt.DataFloat32, LtEpilogue.Bias);         // (R, 4C) . (4C, C) + x
+        QkvProduct = new LtMatmul(lt, "qkv", rows, 3 * c, c, xType, xType, LtEpilogue.Bias, transposedWeights);                                  // (R, C) . (C, 3C)
+        ProjProduct = new LtMatmul(lt, "attn.c_proj", rows, c, c, xType, CublasLt.DataFloat32, LtEpilogue.Bias, transposedWeights);              // (R, C) . (C, C) + x
+        FcProduct = new LtMatmul(lt, "mlp.c_fc", rows, 4 * c, c, xType, xType, fuseGelu ? LtEpilogue.GeluBias : LtEpilogue.Bias, transposedWeights); // (R, C) . (C, 4C)
+        FcProjProduct = new LtMatmul(lt, "mlp.c_proj", rows, c, 4 * c, xType, CublasLt.DataFloat32, LtEpilogue.Bias, transposedWeights);         // (R, 4C) . (4C, C) + x
     }
 
     public ShapeBucket Shape { get; }

@@ -5,7 +5,7 @@ namespace SplitCompute.Cuda.Blas;
 /// <summary>
 /// One planned product in row-major terms: Y (R, N) = epilogue(X (R, K) W (K, N) + bias (N)) + beta Y, W in Conv1D layout (K, N).
 /// cuBLASLt is column-major, so it computes the transpose: D (N x R, ld N) = A (N x K, ld N: W as stored) B (K x R, ld K: X as
-/// stored); no transposes, no copies. The algorithm is chosen once by the heuristic; the bias pointer is set per call (one
+/// stored); no copies. With transposed weights A is W^T stored (N, K), read with op T. The algorithm is chosen once by the heuristic; the bias pointer is set per call (one
 /// plan serves every layer). Residual products pass C = D = Y with beta = 1.
 /// </summary>
 internal sealed unsafe class LtMatmul : IDisposable
@@ -16,7 +16,9 @@ internal sealed unsafe class LtMatmul : IDisposable
     private nuint _workspaceBytes;
     private readonly MatmulHeuristicResult[] _candidates;
 
-    public LtMatmul(LtHandle lt, string label, int rows, int n, int k, int inputType, int outputType, LtEpilogue epilogue)
+    /// <param name="transposedWeights">W is stored (N, K) row-major (K-major, as nn.Linear) instead of Conv1D's (K, N): cuBLASLt
+    /// then reads it as A^T ("TN", both operands K-major), the layout Hopper's tensor-core kernels are built around.</param>
+    public LtMatmul(LtHandle lt, string label, int rows, int n, int k, int inputType, int outputType, LtEpilogue epilogue, bool transposedWeights)
     {
         _lt = lt;
         Label = $"{label} ({rows}x{k} . {k}x{n}, {epilogue})";
@@ -33,7 +35,16 @@ internal sealed unsafe class LtMatmul : IDisposable
                 _ => CublasLt.EpilogueDefault,
             };
             CublasLt.Check(CublasLt.MatmulDescSetAttribute(_desc, CublasLt.DescEpilogue, &mode, sizeof(int)), $"set epilogue ({Label})");
-            CublasLt.Check(CublasLt.MatrixLayoutCreate(&a, inputType, (ulong)n, (ulong)k, n), $"layout A ({Label})");
+            if (transposedWeights)
+            {
+                var transpose = CublasLt.OpTranspose;
+                CublasLt.Check(CublasLt.MatmulDescSetAttribute(_desc, CublasLt.DescTransA, &transpose, sizeof(int)), $"set transA ({Label})");
+                CublasLt.Check(CublasLt.MatrixLayoutCreate(&a, inputType, (ulong)k, (ulong)n, k), $"layout A^T ({Label})");
+            }
+            else
+            {
+                CublasLt.Check(CublasLt.MatrixLayoutCreate(&a, inputType, (ulong)n, (ulong)k, n), $"layout A ({Label})");
+            }
             _a = a;
             CublasLt.Check(CublasLt.MatrixLayoutCreate(&b, inputType, (ulong)k, (ulong)rows, k), $"layout B ({Label})");
             _b = b;

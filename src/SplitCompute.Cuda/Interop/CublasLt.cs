@@ -16,9 +16,13 @@ internal static unsafe partial class CublasLt
     public const int Compute32F = 68;
 
     // cublasLtMatmulDescAttributes_t
+    public const int DescTransA = 3;
     public const int DescEpilogue = 7;
     public const int DescBiasPointer = 8;
     public const int DescBiasDataType = 26;
+
+    // cublasOperation_t
+    public const int OpTranspose = 1;
 
     // cublasLtEpilogue_t
     public const int EpilogueDefault = 1;

@@ -265,12 +265,14 @@ extern "C" __global__ void __launch_bounds__(128) attention_mma(floatX* __restri
     const unsigned char* m = mask + (size_t)b * T;
     const float scale = 1.0f / sqrtf((float)MMA_D);
 
-    // Q tile, 32-bit (2 halves) per load: 64 rows x 32 words.
-    for (int i = threadIdx.x; i < MMA_Q * (MMA_D / 2); i += blockDim.x)
+    // Q tile, 16 bytes (8 halves) per load: 64 rows x 8 chunks. Rows are 16-byte aligned: 3C and h D are multiples of 8.
+    for (int i = threadIdx.x; i < MMA_Q * (MMA_D / 8); i += blockDim.x)
     {
-        const int r = i / (MMA_D / 2), w = i % (MMA_D / 2), t = q0 + r;
-        const unsigned v = t < T ? *(const unsigned*)(base + (size_t)t * stride + 2 * w) : 0u;
-        *(unsigned*)(qs + r * MMA_LD + 2 * w) = v;
+        const int r = i / (MMA_D / 8), w = i % (MMA_D / 8), t = q0 + r;
+        uint4 v;
+        v.x = v.y = v.z = v.w = 0u;
+        if (t < T) v = *(const uint4*)(base + (size_t)t * stride + 8 * w);
+        *(uint4*)(qs + r * MMA_LD + 8 * w) = v;
     }
     __syncthreads();
     const int row0 = warp * 16;  // this warp's first query within the tile
@@ -296,18 +298,25 @@ extern "C" __global__ void __launch_bounds__(128) attention_mma(floatX* __restri
     for (int k0 = 0; k0 <= lastQuery; k0 += MMA_K)
     {
         __syncthreads();  // previous tile consumed
-        for (int i = threadIdx.x; i < MMA_K * (MMA_D / 2); i += blockDim.x)
+        for (int i = threadIdx.x; i < MMA_K * (MMA_D / 8); i += blockDim.x)
         {
-            const int j = i / (MMA_D / 2), w = i % (MMA_D / 2), t = k0 + j;
-            unsigned kv = 0u, vv = 0u;
+            const int j = i / (MMA_D / 8), w = i % (MMA_D / 8), t = k0 + j;
+            uint4 kv, vv;
+            kv.x = kv.y = kv.z = kv.w = 0u;
+            vv = kv;
             if (t < T)
             {
-                kv = *(const unsigned*)(base + (size_t)t * stride + C + 2 * w);
-                vv = *(const unsigned*)(base + (size_t)t * stride + 2 * C + 2 * w);
+                kv = *(const uint4*)(base + (size_t)t * stride + C + 8 * w);
+                vv = *(const uint4*)(base + (size_t)t * stride + 2 * C + 8 * w);
             }
-            *(unsigned*)(ks + j * MMA_LD + 2 * w) = kv;
-            vt[(2 * w) * MMA_LD + j] = (unsigned short)(vv & 0xffffu);
-            vt[(2 * w + 1) * MMA_LD + j] = (unsigned short)(vv >> 16);
+            *(uint4*)(ks + j * MMA_LD + 8 * w) = kv;
+            const unsigned words[4] = {vv.x, vv.y, vv.z, vv.w};
+#pragma unroll
+            for (int e = 0; e < 4; e++)
+            {
+                vt[(8 * w + 2 * e) * MMA_LD + j] = (unsigned short)(words[e] & 0xffffu);
+                vt[(8 * w + 2 * e + 1) * MMA_LD + j] = (unsigned short)(words[e] >> 16);
+            }
         }
         for (int j = threadIdx.x; j < MMA_K; j += blockDim.x) km[j] = (k0 + j < T && m[k0 + j] != 0) ? 1 : 0;
         __syncthreads();
