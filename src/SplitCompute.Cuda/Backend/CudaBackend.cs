@@ -26,7 +26,9 @@ public sealed unsafe class CudaBackend : ILayerRangeBackend
     private readonly LtHandle _lt;
     private readonly CudaModelWeights _weights;
     private readonly Dictionary<ShapeBucket, CudaWorkspace> _workspaces = [];
+    private const int MaxTrackedRanges = 4096;
     private readonly LruCache<GraphKey, CudaGraph> _graphs;
+    private readonly Dictionary<GraphKey, int> _rangeRequests = [];
     private bool _disposed;
 
     private CudaBackend(CudaContext context, bool ownsContext, Gpt2Config config, CudaBackendOptions options, Func<Gpt2Kernels, CudaModelWeights> weights)
@@ -136,19 +138,36 @@ public sealed unsafe class CudaBackend : ILayerRangeBackend
             Staging.Mask(hidden.Batch, ws);
             Upload(ws.X, ws.HostX, (long)hidden.Batch.BatchSize * ws.Shape.Tokens * Config.NEmbd * 4);
             Upload(ws.Mask, ws.HostMask, ws.Shape.Rows);
-            if (_options.UseGraphs)
-            {
-                var key = new GraphKey(ws.Shape, from, to);
-                _graphs.GetOrAdd(key, k => CudaGraph.Capture(_context, $"gpt2 {k}", () => EnqueueLayers(ws, k.From, k.To))).Launch();
-            }
-            else
-            {
-                EnqueueLayers(ws, from, to);
-            }
+            if (_options.UseGraphs) LaunchGraphs(ws, from, to);
+            else EnqueueLayers(ws, from, to);
             Download(ws, hidden, $"layers [{from}, {to})");
             hidden.LayersDone = to;
         }
     }
+
+    /// <summary>
+    /// Replays blocks [from, to): one graph for the whole range once the range has been asked for twice (the worker's common
+    /// k values), one graph per block before that. A worker sees many ranges (every k, and the stages of a batch with mixed
+    /// k), and capturing each on first sight would cost milliseconds per new range and churn the cache.
+    /// </summary>
+    private void LaunchGraphs(CudaWorkspace ws, int from, int to)
+    {
+        var key = new GraphKey(ws.Shape, from, to);
+        if (to - from > 1 && !_graphs.Contains(key))
+        {
+            if (_rangeRequests.Count > MaxTrackedRanges) _rangeRequests.Clear();
+            _rangeRequests[key] = _rangeRequests.GetValueOrDefault(key) + 1;
+            if (_rangeRequests[key] < 2)
+            {
+                for (var layer = from; layer < to; layer++) Graph(ws, new GraphKey(ws.Shape, layer, layer + 1)).Launch();
+                return;
+            }
+        }
+        Graph(ws, key).Launch();
+    }
+
+    private CudaGraph Graph(CudaWorkspace ws, GraphKey key) =>
+        _graphs.GetOrAdd(key, k => CudaGraph.Capture(_context, $"gpt2 {k}", () => EnqueueLayers(ws, k.From, k.To)));
 
     /// <summary>Final LayerNorm on the GPU, in place on every position.</summary>
     public void ApplyFinalNorm(HiddenState hidden)
@@ -183,8 +202,7 @@ public sealed unsafe class CudaBackend : ILayerRangeBackend
             ObjectDisposedException.ThrowIf(_disposed, this);
             _context.MakeCurrent();
             var ws = PrepareProbe(probe);
-            var key = new GraphKey(ws.Shape, from, to);
-            var graph = useGraph ? _graphs.GetOrAdd(key, k => CudaGraph.Capture(_context, $"gpt2 {k}", () => EnqueueLayers(ws, k.From, k.To))) : null;
+            var graph = useGraph ? Graph(ws, new GraphKey(ws.Shape, from, to)) : null;
             using var events = new CudaEventPair(_context);
             var warmUp = Math.Max(3, repetitions / 5);
             var times = new double[repetitions];

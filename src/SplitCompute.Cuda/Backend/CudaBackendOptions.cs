@@ -20,8 +20,11 @@ public sealed record CudaBackendOptions
     /// <summary>Time every algorithm cuBLASLt's heuristic offers for each product shape (once per bucket) and keep the fastest.</summary>
     public bool TuneProducts { get; init; } = true;
 
-    /// <summary>Executable graphs kept (least recently used ones are dropped beyond this).</summary>
-    public int MaxGraphs { get; init; } = 128;
+    /// <summary>
+    /// Executable graphs kept (least recently used ones are dropped beyond this): room for one graph per block and per common
+    /// range at several shapes (gpt2-xl: 48 per shape).
+    /// </summary>
+    public int MaxGraphs { get; init; } = 1024;
 
     /// <summary>Where compiled kernels are kept between runs; null keeps them in memory only.</summary>
     public string? KernelCacheDirectory { get; init; }
