@@ -62,6 +62,31 @@ public sealed class CudaBackendGpuTests(GpuFixture gpu) : IClassFixture<GpuFixtu
         Assert.Equal(whole.Data, again.Data);
     }
 
+    [SkippableFact]
+    public void One_pass_with_exits_gives_each_group_of_sequences_its_own_depth()
+    {
+        var context = Context;
+        using var weights = Gpt2Weights.Load(GpuFixture.Fixture("gpt2-mini"));
+        using var cuda = CudaBackend.Create(context, weights, new CudaBackendOptions { Precision = CudaPrecision.Float32, TuneProducts = false });
+        var n = weights.Config.NLayer;
+        var batch = TokenBatch.FromSequences([[.. Enumerable.Range(1, 40)], [.. Enumerable.Range(60, 9)], [.. Enumerable.Range(7, 22)]]);
+        LayerExit[] exits = [new(n, 0, 1), new(0, 1, 1), new(3, 2, 1)];
+
+        var rows = cuda.RunToExits(batch, exits);
+
+        for (var i = 0; i < exits.Length; i++)
+        {
+            var expected = cuda.Embed(batch);
+            cuda.RunLayers(expected, 0, exits[i].K);
+            if (exits[i].K == n) cuda.ApplyFinalNorm(expected);
+            var length = batch.SequenceLength * weights.Config.NEmbd;
+            var reference = expected.Data.AsSpan(exits[i].FirstSequence * length, length).ToArray();
+            var max = rows[i].Zip(reference).Max(p => Math.Abs(p.First - p.Second));
+            Assert.True(max <= 1e-5, $"exit {i} (k = {exits[i].K}): max |difference| {max:E3}");
+        }
+        Assert.Throws<ArgumentException>(() => cuda.RunToExits(batch, [new(1, 0, 2), new(2, 1, 1)]));  // sequence 1 claimed twice
+    }
+
     private static HiddenState Whole(ILayerRangeBackend backend, TokenBatch batch)
     {
         var hidden = backend.Embed(batch);

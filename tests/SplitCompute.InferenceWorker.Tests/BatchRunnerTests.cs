@@ -41,6 +41,32 @@ public sealed class BatchRunnerTests
     }
 
     [Fact]
+    public void On_a_multi_exit_backend_one_call_serves_every_request_at_its_own_k()
+    {
+        using var model = new TinyModel();
+        var device = new ExitingModel(model);
+        var n = model.Config.NLayer;
+        BatchItem[] items =
+        [
+            new(TokenBatch.FromSequences([[.. Enumerable.Range(5, 17)], [.. Enumerable.Range(40, 4)]]), n, Pooling.Mean),
+            new(TokenBatch.FromSequences([[.. Enumerable.Range(7, 9)]]), 1, Pooling.Mean),
+            new(TokenBatch.FromSequences([[.. Enumerable.Range(1, 30)]]), 3, Pooling.Last),
+        ];
+
+        var (results, _, _) = BatchRunner.Run(device, items, new double[items.Length]);
+
+        Assert.Equal(1, device.Calls);
+        for (var i = 0; i < items.Length; i++)
+        {
+            var (hidden, embeddings) = model.Alone(items[i].Batch, items[i].K, items[i].Pooling);
+            Assert.Equal(items[i].K, results[i].Hidden.LayersDone);
+            var max = MaxOnValid(results[i].Hidden, hidden);
+            Assert.True(max <= 1e-5, $"request {i} (k = {items[i].K}): max |difference| from running alone {max:E3}");
+            Assert.Equal(embeddings is null, results[i].Embeddings is null);
+        }
+    }
+
+    [Fact]
     public void Merging_keeps_every_row_and_its_mask_and_pads_to_the_longest()
     {
         var a = TokenBatch.FromSequences([[1, 2, 3], [4]]);

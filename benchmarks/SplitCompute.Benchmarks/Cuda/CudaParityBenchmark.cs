@@ -102,6 +102,22 @@ internal sealed class CudaParityBenchmark : IBenchmark
         }
         report.Check($"{name} f32 split at every k in [0, {n}] vs unsplit", worst, 1e-5, $"{f32.CachedGraphs} graphs cached");
 
+        LayerExit[] exits = [new(n, 0, 1), new(n / 2, 1, batch.BatchSize - 1)];
+        var exitRows = f32.RunToExits(batch, exits);
+        var exitWorst = 0.0;
+        for (var i = 0; i < exits.Length; i++)
+        {
+            var alone = f32.Embed(batch);
+            f32.RunLayers(alone, 0, exits[i].K);
+            if (exits[i].K == n) f32.ApplyFinalNorm(alone);
+            var length = batch.SequenceLength * weights.Config.NEmbd;
+            var reference = alone.Data.AsSpan(exits[i].FirstSequence * length, exits[i].SequenceCount * length).ToArray();
+            var sub = new TokenBatch(exits[i].SequenceCount, batch.SequenceLength, batch.Ids.Slice(exits[i].FirstSequence * batch.SequenceLength, exits[i].SequenceCount * batch.SequenceLength).ToArray(),
+                batch.Mask.Slice(exits[i].FirstSequence * batch.SequenceLength, exits[i].SequenceCount * batch.SequenceLength).ToArray());
+            exitWorst = Math.Max(exitWorst, ParityReport.MaxDifference(exitRows[i], reference, sub));
+        }
+        report.Check($"{name} f32 one pass with exits at k = {n} and {n / 2} vs separate runs", exitWorst, 1e-5);
+
         using var eager = CudaBackend.Create(context, weights, new CudaBackendOptions { Precision = CudaPrecision.Float32, UseGraphs = false, TuneProducts = false });
         report.Check($"{name} f32 graph replay vs eager launches", ParityReport.MaxDifference(Whole(eager, batch).Data, whole.Data, batch), 1e-6);
 

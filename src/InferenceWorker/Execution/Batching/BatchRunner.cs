@@ -19,6 +19,7 @@ public static class BatchRunner
         ArgumentNullException.ThrowIfNull(items);
         var n = backend.Config.NLayer;
         var merged = Merge(items, out var offsets);
+        if (backend is IMultiExitBackend exiting) return RunOnDevice(exiting, items, merged, offsets, queueMs);
         var clock = Stopwatch.StartNew();
         var hidden = backend.Embed(merged);                                  // (B_total, T_max, C)
         var embedMs = clock.Elapsed.TotalMilliseconds;
@@ -36,6 +37,28 @@ public static class BatchRunner
             }
         }
         return (results, embedMs, clock.Elapsed.TotalMilliseconds - embedMs);
+    }
+
+    /// <summary>One pass with the hidden state kept on the device: each request's rows come back once, at its own k.</summary>
+    private static (HeadResult[] Results, double EmbedMs, double LayersMs) RunOnDevice(
+        IMultiExitBackend backend, IReadOnlyList<BatchItem> items, TokenBatch merged, int[] offsets, double[] queueMs)
+    {
+        var n = backend.Config.NLayer;
+        var clock = Stopwatch.StartNew();
+        var rows = backend.RunToExits(merged, [.. items.Select((item, i) => new LayerExit(item.K, offsets[i], item.Batch.BatchSize))]);
+        var ms = clock.Elapsed.TotalMilliseconds;
+        var c = backend.Config.NEmbd;
+        var results = new HeadResult[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            var own = items[i].Batch;
+            var data = new float[(long)own.BatchSize * own.SequenceLength * c];                 // (B_i, T_i, C) from (B_i, T_max, C)
+            for (var b = 0; b < own.BatchSize; b++)
+                rows[i].AsSpan(b * merged.SequenceLength * c, own.SequenceLength * c).CopyTo(data.AsSpan(b * own.SequenceLength * c));
+            var hidden = new HiddenState(own, c, data, items[i].K);
+            results[i] = new HeadResult(hidden, items[i].K == n ? Pooler.Pool(hidden, items[i].Pooling) : null, queueMs[i], ms);
+        }
+        return (results, 0, ms);  // the embedding is inside the pass and negligible next to the blocks
     }
 
     /// <summary>
