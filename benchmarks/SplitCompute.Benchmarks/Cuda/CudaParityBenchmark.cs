@@ -107,11 +107,11 @@ internal sealed class CudaParityBenchmark : IBenchmark
         var exitWorst = 0.0;
         for (var i = 0; i < exits.Length; i++)
         {
-            var alone = f32.Embed(batch);
-            f32.RunLayers(alone, 0, exits[i].K);
-            if (exits[i].K == n) f32.ApplyFinalNorm(alone);
+            var single = f32.Embed(batch);
+            f32.RunLayers(single, 0, exits[i].K);
+            if (exits[i].K == n) f32.ApplyFinalNorm(single);
             var length = batch.SequenceLength * weights.Config.NEmbd;
-            var separate = alone.Data.AsSpan(exits[i].FirstSequence * length, exits[i].SequenceCount * length).ToArray();
+            var separate = single.Data.AsSpan(exits[i].FirstSequence * length, exits[i].SequenceCount * length).ToArray();
             var sub = new TokenBatch(exits[i].SequenceCount, batch.SequenceLength, batch.Ids.Slice(exits[i].FirstSequence * batch.SequenceLength, exits[i].SequenceCount * batch.SequenceLength).ToArray(),
                 batch.Mask.Slice(exits[i].FirstSequence * batch.SequenceLength, exits[i].SequenceCount * batch.SequenceLength).ToArray());
             exitWorst = Math.Max(exitWorst, ParityReport.MaxDifference(exitRows[i], separate, sub));
