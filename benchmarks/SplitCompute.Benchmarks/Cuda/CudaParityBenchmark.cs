@@ -148,7 +148,10 @@ internal sealed class CudaParityBenchmark : IBenchmark
                 [.. Enumerable.Range(0, 128).Select(_ => random.Next(config.VocabSize))],
                 [.. Enumerable.Range(0, 77).Select(_ => random.Next(config.VocabSize))],
                 [.. Enumerable.Range(0, 5).Select(_ => random.Next(config.VocabSize))]]);
+            // Also one full 128-token sequence: the bucket (1 x 128) the benchmarks time, so the products tuned there are checked too.
+            var single = TokenBatch.FromSequences([[.. Enumerable.Range(0, 128).Select(_ => random.Next(config.VocabSize))]]);
             var expected = Whole(cpu, batch);
+            var expectedSingle = Whole(cpu, single);
             (string Label, CudaBackendOptions Options)[] variants =
             [
                 ("f32", new() { Precision = CudaPrecision.Float32 }),
@@ -161,6 +164,7 @@ internal sealed class CudaParityBenchmark : IBenchmark
                 var actual = Whole(gpu, batch);
                 // Wide fp32 sums differ in order between cuBLAS and OpenBLAS: 1e-4 still holds at these magnitudes (~1).
                 Stage(report, $"{preset} x{layers} (C={config.NEmbd}, H={config.NHead}) {label} vs CPU backend", actual.Data, expected.Data, batch, options.Precision);
+                Stage(report, $"{preset} x{layers} {label}, 1 x 128 tokens, vs CPU backend", Whole(gpu, single).Data, expectedSingle.Data, single, options.Precision);
             }
         }
         finally
