@@ -88,7 +88,7 @@ internal sealed unsafe class LtMatmul : IDisposable
     public (int Index, double Ms) Tune(ulong x, ulong w, ulong bias, ulong y, float beta)
     {
         using var events = new Device.CudaEventPair(_lt.Context);
-        var candidates = _candidates.Concat(SplitKVariants()).ToArray();
+        var candidates = _candidates;
         var (best, bestMs) = (0, double.MaxValue);
         var times = new double[5];
         for (var i = 0; i < candidates.Length; i++)
@@ -114,35 +114,6 @@ internal sealed unsafe class LtMatmul : IDisposable
         }
         (_algo, _workspaceBytes) = (candidates[best].Algo, candidates[best].WorkspaceSize);
         return (best, bestMs);
-    }
-
-    /// <summary>
-    /// The heuristic's first algorithms with the reduction dimension split 2..8 ways: a skinny product (R = 128 rows) has too
-    /// few output tiles to occupy every SM, and splitting K multiplies the tiles. Each variant is checked by cuBLASLt itself
-    /// (cublasLtMatmulAlgoCheck); the unsupported ones (e.g. some epilogues with in-place reduction) are left out.
-    /// </summary>
-    private List<MatmulHeuristicResult> SplitKVariants()
-    {
-        var variants = new List<MatmulHeuristicResult>();
-        foreach (var candidate in _candidates.Take(4))
-        {
-            foreach (var splits in new uint[] { 2, 3, 4, 6, 8 })
-            {
-                foreach (var scheme in new[] { CublasLt.ReductionComputeType, CublasLt.ReductionInPlace })
-                {
-                    var algo = candidate.Algo;
-                    var (k, r) = (splits, scheme);
-                    if (CublasLt.AlgoConfigSetAttribute(&algo, CublasLt.AlgoConfigSplitKNum, &k, sizeof(uint)) != 0) continue;
-                    if (CublasLt.AlgoConfigSetAttribute(&algo, CublasLt.AlgoConfigReductionScheme, &r, sizeof(uint)) != 0) continue;
-                    MatmulHeuristicResult checkedResult;
-                    if (CublasLt.AlgoCheck(_lt.Handle, _desc, _a, _b, _c, _c, &algo, &checkedResult) != 0) continue;
-                    if ((long)checkedResult.WorkspaceSize > LtHandle.WorkspaceBytes) continue;
-                    checkedResult.Algo = algo;
-                    variants.Add(checkedResult);
-                }
-            }
-        }
-        return variants;
     }
 
     private MatmulHeuristicResult[] Candidates()

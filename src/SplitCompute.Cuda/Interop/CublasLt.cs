@@ -29,14 +29,6 @@ internal static unsafe partial class CublasLt
     public const int EpilogueBias = 4;
     public const int EpilogueGeluBias = 36;
 
-    // cublasLtMatmulAlgoConfigAttributes_t (uint32 values)
-    public const int AlgoConfigSplitKNum = 2;
-    public const int AlgoConfigReductionScheme = 3;
-
-    // cublasLtReductionScheme_t
-    public const uint ReductionInPlace = 1;
-    public const uint ReductionComputeType = 2;
-
     // cublasLtMatmulPreferenceAttributes_t
     public const int PreferenceMaxWorkspaceBytes = 1;
 
@@ -76,12 +68,6 @@ internal static unsafe partial class CublasLt
     [LibraryImport(CudaLibrary.BlasLtName, EntryPoint = "cublasLtMatmulAlgoGetHeuristic")]
     public static partial int AlgoGetHeuristic(nint handle, nint desc, nint a, nint b, nint c, nint d, nint preference,
         int requested, MatmulHeuristicResult* results, int* returned);
-
-    [LibraryImport(CudaLibrary.BlasLtName, EntryPoint = "cublasLtMatmulAlgoConfigSetAttribute")]
-    public static partial int AlgoConfigSetAttribute(MatmulAlgo* algo, int attribute, void* value, nuint size);
-
-    [LibraryImport(CudaLibrary.BlasLtName, EntryPoint = "cublasLtMatmulAlgoCheck")]
-    public static partial int AlgoCheck(nint handle, nint desc, nint a, nint b, nint c, nint d, MatmulAlgo* algo, MatmulHeuristicResult* result);
 
     [LibraryImport(CudaLibrary.BlasLtName, EntryPoint = "cublasLtMatmul")]
     public static partial int Matmul(nint handle, nint desc, void* alpha, ulong a, nint aDesc, ulong b, nint bDesc, void* beta,
