@@ -150,6 +150,9 @@ internal sealed class CudaParityBenchmark : IBenchmark
                 [.. Enumerable.Range(0, 5).Select(_ => random.Next(config.VocabSize))]]);
             // Also one full 128-token sequence: the bucket (1 x 128) the benchmarks time, so the products tuned there are checked too.
             var single = TokenBatch.FromSequences([[.. Enumerable.Range(0, 128).Select(_ => random.Next(config.VocabSize))]]);
+            // And 16 x 128: enough blocks for the four-warp tensor-core attention (small batches use one warp per block).
+            var wide = TokenBatch.FromSequences([.. Enumerable.Range(0, 16).Select(s => Enumerable.Range(0, 128 - (s % 3)).Select(_ => random.Next(config.VocabSize)).ToArray())]);
+            var expectedWide = Whole(cpu, wide);
             var expected = Whole(cpu, batch);
             var expectedSingle = Whole(cpu, single);
             (string Label, CudaBackendOptions Options)[] variants =
@@ -165,6 +168,7 @@ internal sealed class CudaParityBenchmark : IBenchmark
                 // Wide fp32 sums differ in order between cuBLAS and OpenBLAS: 1e-4 still holds at these magnitudes (~1).
                 Stage(report, $"{preset} x{layers} (C={config.NEmbd}, H={config.NHead}) {label} vs CPU backend", actual.Data, expected.Data, batch, options.Precision);
                 Stage(report, $"{preset} x{layers} {label}, 1 x 128 tokens, vs CPU backend", Whole(gpu, single).Data, expectedSingle.Data, single, options.Precision);
+                Stage(report, $"{preset} x{layers} {label}, 16 x 126..128 tokens, vs CPU backend", Whole(gpu, wide).Data, expectedWide.Data, wide, options.Precision);
             }
         }
         finally

@@ -21,7 +21,7 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
     private readonly CudaContext _context;
     private readonly CudaModule _module;
     private const int TensorCoreHeadDim = 64;  // MMA_D
-    private const int TensorCoreQueries = 64;  // MMA_Q: 4 warps x 16 rows
+    private const int TensorCoreQueries = 64;  // MMA_Q: at most 4 warps x 16 rows
 
     private readonly nint _embed, _layerNormX, _layerNormF, _attention, _attentionMma, _gelu, _fillX, _fillF;
     private int _attentionSharedOptIn = DefaultSharedLimit;
@@ -78,7 +78,10 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
         {
             void** mmaArgs = stackalloc void*[6];
             mmaArgs[0] = &output; mmaArgs[1] = &qkv; mmaArgs[2] = &mask; mmaArgs[3] = &t; mmaArgs[4] = &c; mmaArgs[5] = &h;
-            Launch(_attentionMma, "attention_mma", (uint)((t + TensorCoreQueries - 1) / TensorCoreQueries), (uint)h, (uint)b, 128, 0, mmaArgs);
+            // Four warps (64 queries) per block when that still gives every SM two blocks, else one warp (16 queries).
+            var warps = (long)b * h * ((t + TensorCoreQueries - 1) / TensorCoreQueries) >= 2L * _context.MultiprocessorCount ? 4 : 1;
+            var queries = 16 * warps;
+            Launch(_attentionMma, "attention_mma", (uint)((t + queries - 1) / queries), (uint)h, (uint)b, (uint)(32 * warps), 0, mmaArgs);
             return;
         }
         if (d > MaxHeadDim || d % 4 != 0 || (AttentionQueries * 32) % d != 0)

@@ -223,7 +223,10 @@ extern "C" __global__ void attention(floatX* __restrict__ out, const floatX* __r
 
 #if SC_F16
 // Causal attention on tensor cores (fp16 inputs, fp32 accumulation), FlashAttention-2 style, for D = 64 (every GPT-2 size).
-// grid (ceil(T / 64), H, B), block 128 = 4 warps; warp w owns queries q0 + 16 w .. + 15 as one m16 tile. Per key tile of 64:
+// grid (ceil(T / Q), H, B), block 32 W threads = W warps (W = 1 or 4, Q = 16 W); warp w owns queries q0 + 16 w .. + 15 as one
+// m16 tile. One warp per block when the grid would otherwise leave SMs idle (batch 1: 2 x 25 blocks of 4 warps for gpt2-xl,
+// the last ones walking every key tile alone); four when there is enough work, to share each K/V tile between 64 queries.
+// Per key tile of 64:
 // S (16 x 64) = Q K^T with 32 mma.m16n8k16, masked (causal, padding, beyond T), online softmax per row in fp32, then
 // O (16 x 64) += P V with 32 more, P rounded to fp16 as the A operand. K is kept row-major (its rows are the B operand's
 // columns) and V transposed (keys contiguous per dimension), both padded to 72 halves per row so the fragment reads of the
@@ -257,7 +260,8 @@ extern "C" __global__ void __launch_bounds__(128) attention_mma(floatX* __restri
     __shared__ __align__(16) unsigned short vt[MMA_D * MMA_LD];   // (64 dims, 64 keys)
     __shared__ unsigned char km[MMA_K];                           // 1 = key may be attended (valid and < T)
     const int h = blockIdx.y, b = blockIdx.z;
-    const int q0 = blockIdx.x * MMA_Q;
+    const int qTile = 16 * (blockDim.x / 32);
+    const int q0 = blockIdx.x * qTile;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int g = lane / 4, t4 = lane % 4;
     const size_t stride = 3 * (size_t)C;
@@ -266,7 +270,7 @@ extern "C" __global__ void __launch_bounds__(128) attention_mma(floatX* __restri
     const float scale = 1.0f / sqrtf((float)MMA_D);
 
     // Q tile, 16 bytes (8 halves) per load: 64 rows x 8 chunks. Rows are 16-byte aligned: 3C and h D are multiples of 8.
-    for (int i = threadIdx.x; i < MMA_Q * (MMA_D / 8); i += blockDim.x)
+    for (int i = threadIdx.x; i < qTile * (MMA_D / 8); i += blockDim.x)
     {
         const int r = i / (MMA_D / 8), w = i % (MMA_D / 8), t = q0 + r;
         uint4 v;
@@ -293,7 +297,7 @@ extern "C" __global__ void __launch_bounds__(128) attention_mma(floatX* __restri
     float mx[2] = {NEG_INF, NEG_INF}, l[2] = {0.f, 0.f};  // rows g and g + 8
     const int qa0 = q0 + row0 + g, qa1 = qa0 + 8;          // absolute query positions of this thread's two rows
     const int warpLast = q0 + row0 + 15;
-    const int lastQuery = min(q0 + MMA_Q, T) - 1;
+    const int lastQuery = min(q0 + qTile, T) - 1;
 
     for (int k0 = 0; k0 <= lastQuery; k0 += MMA_K)
     {
