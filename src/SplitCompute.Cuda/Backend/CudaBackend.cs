@@ -38,7 +38,7 @@ public sealed unsafe class CudaBackend : IMultiExitBackend
         _options = options;
         Config = config;
         context.MakeCurrent();
-        _kernels = new Gpt2Kernels(context, options.Precision, options.TensorCoreAttention, options.KernelCacheDirectory);
+        _kernels = new Gpt2Kernels(context, options.Precision, options.TensorCoreAttention, options.AttentionWarps, options.KernelCacheDirectory);
         try
         {
             _lt = new LtHandle(context);

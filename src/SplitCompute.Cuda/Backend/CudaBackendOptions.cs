@@ -17,6 +17,9 @@ public sealed record CudaBackendOptions
     /// <summary>Store weight matrices as (out, in), transposed at upload, so products run as "TN" (both operands K-major).</summary>
     public bool TransposedWeights { get; init; } = true;
 
+    /// <summary>Warps per tensor-core attention block: 0 chooses (one warp when four-warp blocks would leave SMs idle), 1 or 4.</summary>
+    public int AttentionWarps { get; init; }
+
     /// <summary>Time every algorithm cuBLASLt's heuristic offers for each product shape (once per bucket) and keep the fastest.</summary>
     public bool TuneProducts { get; init; } = true;
 
