@@ -93,8 +93,7 @@ internal sealed class CudaLayerBenchmark : IBenchmark
                 ("heuristic's first algorithms (no tuning)", new() { Precision = precision, TuneProducts = false }),
                 ("Conv1D weights (NN products)", new() { Precision = precision, TransposedWeights = false }),
                 ("CUDA-core attention", new() { Precision = precision, TensorCoreAttention = false }),
-                ("tensor-core attention, always 4 warps per block", new() { Precision = precision, AttentionWarps = 4 }),
-                ("tensor-core attention, always 1 warp per block", new() { Precision = precision, AttentionWarps = 1 }),
+                ("tensor-core attention, 1 warp (16 queries) per block", new() { Precision = precision, AttentionWarps = 1 }),
             ];
             foreach (var (label, options) in ablations)
             {

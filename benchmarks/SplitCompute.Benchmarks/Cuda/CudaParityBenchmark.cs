@@ -150,7 +150,7 @@ internal sealed class CudaParityBenchmark : IBenchmark
                 [.. Enumerable.Range(0, 5).Select(_ => random.Next(config.VocabSize))]]);
             // Also one full 128-token sequence: the bucket (1 x 128) the benchmarks time, so the products tuned there are checked too.
             var single = TokenBatch.FromSequences([[.. Enumerable.Range(0, 128).Select(_ => random.Next(config.VocabSize))]]);
-            // And 16 x 128: enough blocks for the four-warp tensor-core attention (small batches use one warp per block).
+            // And 16 x 126..128: a batch with several query tiles per sequence and ragged ends.
             var wide = TokenBatch.FromSequences([.. Enumerable.Range(0, 16).Select(s => Enumerable.Range(0, 128 - (s % 3)).Select(_ => random.Next(config.VocabSize)).ToArray())]);
             var expectedWide = Whole(cpu, wide);
             var expected = Whole(cpu, batch);
@@ -160,6 +160,7 @@ internal sealed class CudaParityBenchmark : IBenchmark
                 ("f32", new() { Precision = CudaPrecision.Float32 }),
                 ("f16, tensor-core attention", new() { Precision = CudaPrecision.Float16 }),
                 ("f16, CUDA-core attention", new() { Precision = CudaPrecision.Float16, TensorCoreAttention = false }),
+                ("f16, tensor-core attention, 1 warp per block", new() { Precision = CudaPrecision.Float16, AttentionWarps = 1 }),
             ];
             foreach (var (label, options) in variants)
             {

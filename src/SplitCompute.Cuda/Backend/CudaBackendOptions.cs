@@ -17,8 +17,11 @@ public sealed record CudaBackendOptions
     /// <summary>Store weight matrices as (out, in), transposed at upload, so products run as "TN" (both operands K-major).</summary>
     public bool TransposedWeights { get; init; } = true;
 
-    /// <summary>Warps per tensor-core attention block: 0 chooses (one warp when four-warp blocks would leave SMs idle), 1 or 4.</summary>
-    public int AttentionWarps { get; init; }
+    /// <summary>
+    /// Warps per tensor-core attention block (16 queries each), 4 or 1. Four share each K/V tile between 64 queries; one makes
+    /// more, smaller blocks. On the H100 four won at both B = 1 (62.7 vs 71.3 us per gpt2-xl block) and B = 32 (results/cuda-layer.txt).
+    /// </summary>
+    public int AttentionWarps { get; init; } = 4;
 
     /// <summary>Time every algorithm cuBLASLt's heuristic offers for each product shape (once per bucket) and keep the fastest.</summary>
     public bool TuneProducts { get; init; } = true;

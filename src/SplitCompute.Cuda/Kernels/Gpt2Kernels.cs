@@ -28,11 +28,11 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
 
     private readonly int _attentionWarps;
 
-    /// <param name="attentionWarps">Warps per tensor-core attention block: 1, 4, or 0 to choose by the grid's size.</param>
+    /// <param name="attentionWarps">Warps per tensor-core attention block, 1 or 4 (16 queries each).</param>
     public Gpt2Kernels(CudaContext context, CudaPrecision precision, bool tensorCoreAttention, int attentionWarps, string? cacheDirectory)
     {
         _context = context;
-        if (attentionWarps is not (0 or 1 or 4)) throw new ArgumentOutOfRangeException(nameof(attentionWarps), $"attention warps must be 0 (auto), 1 or 4, not {attentionWarps}");
+        if (attentionWarps is not (1 or 4)) throw new ArgumentOutOfRangeException(nameof(attentionWarps), $"attention warps must be 1 or 4, not {attentionWarps}");
         _attentionWarps = attentionWarps;
         var options = new List<string> { $"--gpu-architecture={context.Architecture}", "--std=c++17", $"-DSC_F16={(precision == CudaPrecision.Float16 ? 1 : 0)}" };
         var cubin = KernelCompiler.Compile(KernelSource.Read(SourceName), SourceName, options, cacheDirectory);
@@ -83,9 +83,7 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
         {
             void** mmaArgs = stackalloc void*[6];
             mmaArgs[0] = &output; mmaArgs[1] = &qkv; mmaArgs[2] = &mask; mmaArgs[3] = &t; mmaArgs[4] = &c; mmaArgs[5] = &h;
-            // Four warps (64 queries) per block when that still gives every SM two blocks, else one warp (16 queries).
-            var warps = _attentionWarps != 0 ? _attentionWarps
-                : (long)b * h * ((t + TensorCoreQueries - 1) / TensorCoreQueries) >= 2L * _context.MultiprocessorCount ? 4 : 1;
+            var warps = _attentionWarps;
             var queries = 16 * warps;
             Launch(_attentionMma, "attention_mma", (uint)((t + queries - 1) / queries), (uint)h, (uint)b, (uint)(32 * warps), 0, mmaArgs);
             return;

@@ -223,10 +223,8 @@ extern "C" __global__ void attention(floatX* __restrict__ out, const floatX* __r
 
 #if SC_F16
 // Causal attention on tensor cores (fp16 inputs, fp32 accumulation), FlashAttention-2 style, for D = 64 (every GPT-2 size).
-// grid (ceil(T / Q), H, B), block 32 W threads = W warps (W = 1 or 4, Q = 16 W); warp w owns queries q0 + 16 w .. + 15 as one
-// m16 tile. One warp per block when the grid would otherwise leave SMs idle (batch 1: 2 x 25 blocks of 4 warps for gpt2-xl,
-// the last ones walking every key tile alone); four when there is enough work, to share each K/V tile between 64 queries.
-// Per key tile of 64:
+// grid (ceil(T / Q), H, B), block 32 W threads = W warps (W = 4 by default, or 1; Q = 16 W); warp w owns queries
+// q0 + 16 w .. + 15 as one m16 tile, and the block's warps share each K/V tile. Per key tile of 64:
 // S (16 x 64) = Q K^T with 32 mma.m16n8k16, masked (causal, padding, beyond T), online softmax per row in fp32, then
 // O (16 x 64) += P V with 32 more, P rounded to fp16 as the A operand. K is kept row-major (its rows are the B operand's
 // columns) and V transposed (keys contiguous per dimension), both padded to 72 halves per row so the fragment reads of the
