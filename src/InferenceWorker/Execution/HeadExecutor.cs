@@ -1,20 +1,43 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using SplitCompute.InferenceWorker.Execution.Batching;
 using SplitCompute.InferenceWorker.Hosting;
 using SplitCompute.Model.Forward;
 
 namespace SplitCompute.InferenceWorker.Execution;
 
 /// <summary>
-/// Runs embeddings and layers [0, k) for one batch, at most Capacity at once (the rest wait in FIFO order), and feeds the
-/// measured times into <see cref="WorkerStats"/>.
+/// Runs embeddings and layers [0, k) for one batch and feeds the measured times into <see cref="WorkerStats"/>. With
+/// Worker:Batching (the default) requests go through the <see cref="RequestBatcher"/>, which coalesces those waiting into one
+/// pass; without it each request is its own pass, at most Capacity at once (the rest wait in FIFO order).
 /// </summary>
-public sealed class HeadExecutor(ModelHost model, WorkerStats stats, IOptions<WorkerOptions> options) : IDisposable
+public sealed class HeadExecutor : IDisposable
 {
-    private readonly SemaphoreSlim _slots = new(options.Value.Capacity, options.Value.Capacity);
+    private readonly ModelHost model;
+    private readonly WorkerStats stats;
+    private readonly SemaphoreSlim _slots;
+    private readonly RequestBatcher? _batcher;
+
+    public HeadExecutor(ModelHost model, WorkerStats stats, IOptions<WorkerOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.model = model;
+        this.stats = stats;
+        var o = options.Value;
+        _slots = new SemaphoreSlim(o.Capacity, o.Capacity);
+        if (o.Batching)
+        {
+            _batcher = new RequestBatcher(model.Backend, stats, TimeSpan.FromMilliseconds(o.BatchWindowMs), o.BatchMaxTokens, TimeProvider.System);
+            _batcher.Start();
+        }
+    }
+
+    /// <summary>Forward passes the batcher ran (null without batching).</summary>
+    public int? BatchedPasses => _batcher?.Passes;
 
     public async Task<HeadResult> RunAsync(TokenBatch batch, int k, Pooling pooling, CancellationToken cancellationToken)
     {
+        if (_batcher is not null) return await _batcher.SubmitAsync(batch, k, pooling, cancellationToken).ConfigureAwait(false);
         var n = model.Config.NLayer;
         var queueClock = Stopwatch.StartNew();
         stats.Enqueued();
@@ -84,5 +107,9 @@ public sealed class HeadExecutor(ModelHost model, WorkerStats stats, IOptions<Wo
         stats.Calibrated(layersMs / (n * (double)t), embedMs / t, embedMs + layersMs);
     }
 
-    public void Dispose() => _slots.Dispose();
+    public void Dispose()
+    {
+        _batcher?.Dispose();
+        _slots.Dispose();
+    }
 }

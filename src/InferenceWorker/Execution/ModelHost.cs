@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SplitCompute.Cuda.Backend;
 using SplitCompute.InferenceWorker.Hosting;
 using SplitCompute.Model.Config;
 using SplitCompute.Model.Cpu;
@@ -11,21 +12,34 @@ using SplitCompute.Protocol.Manifests;
 namespace SplitCompute.InferenceWorker.Execution;
 
 /// <summary>
-/// The loaded model: weights on the CPU backend, tokenizer, and the shards (made at start if missing or stale) with the manifest
+/// The loaded model: weights on the chosen backend (GPU or CPU, see <see cref="BackendSelector"/>), tokenizer, and the shards (made at start if missing or stale) with the manifest
 /// that points clients at them through the gateway's /v1/shards/{sha256}.
 /// </summary>
-public sealed class ModelHost : IDisposable
+public sealed partial class ModelHost : IDisposable
 {
     private readonly Gpt2Weights _weights;
 
-    public ModelHost(IOptions<WorkerOptions> options)
+    public ModelHost(IOptions<WorkerOptions> options, ILogger<ModelHost> logger)
     {
         var o = options.Value;
         var directory = Path.GetFullPath(o.ModelDirectory);
         ModelId = string.IsNullOrWhiteSpace(o.ModelId) ? Path.GetFileName(directory.TrimEnd('/')) : o.ModelId;
         Config = Gpt2Config.Load(directory);
         _weights = Gpt2Weights.Load(directory);
-        Backend = new CpuBackend(_weights, o.Threads);
+        var weights = _weights;
+        (Backend, Device) = BackendSelector.Select(o.Device,
+            cuda: () =>
+            {
+                var backend = CudaBackend.Create(weights, new CudaBackendOptions
+                {
+                    Precision = o.CudaPrecision == "f32" ? CudaPrecision.Float32 : CudaPrecision.Float16,
+                    LibraryDirectories = o.CudaLibraryDirectory is null ? [] : [o.CudaLibraryDirectory],
+                });
+                return (backend, $"{backend.Device} {o.CudaPrecision}");
+            },
+            cpu: () => (new CpuBackend(weights, o.Threads), $"{o.Threads ?? Environment.ProcessorCount}-core CPU (OpenBLAS)"));
+        if (Device.FallbackReason is not null) LogCpuFallback(logger, Device.FallbackReason);
+        LogDevice(logger, Device.Device, Device.DeviceName, Config.NLayer);
         // A model directory without vocab files (like a bare checkpoint) serves token-id input only.
         Tokenizer = HasVocabulary(directory) ? Gpt2Tokenizer.FromDirectory(directory) : null;
         var index = ShardBuilder.EnsureShards(directory, o.ShardDirectory ?? Path.Combine(directory, "shards"));
@@ -45,7 +59,10 @@ public sealed class ModelHost : IDisposable
     /// <summary>All layers and the final norm, f32 shards.</summary>
     public ShardManifest Manifest { get; }
 
-    public string DeviceName => $"{Environment.ProcessorCount}-core CPU (OpenBLAS)";
+    /// <summary>Which backend runs the head layers and on what hardware (also in the heartbeat).</summary>
+    public DeviceChoice Device { get; }
+
+    public string DeviceName => Device.DeviceName;
 
     private ShardManifest BuildManifest(ShardIndex index, string dtype) => new()
     {
@@ -74,6 +91,12 @@ public sealed class ModelHost : IDisposable
     private static bool HasVocabulary(string directory) =>
         (File.Exists(Path.Combine(directory, "vocab.json")) || File.Exists(Path.Combine(directory, "encoder.json")))
         && (File.Exists(Path.Combine(directory, "merges.txt")) || File.Exists(Path.Combine(directory, "vocab.bpe")));
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "head layers run on {Device}: {DeviceName} ({Layers} layers)")]
+    private static partial void LogDevice(ILogger logger, string device, string deviceName, int layers);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Worker:Device is auto and CUDA is not usable, running on the CPU: {Reason}")]
+    private static partial void LogCpuFallback(ILogger logger, string reason);
 
     public void Dispose()
     {

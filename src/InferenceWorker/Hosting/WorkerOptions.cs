@@ -37,6 +37,34 @@ public sealed class WorkerOptions
     [Range(200, 60_000)]
     public int HeartbeatTtlMs { get; set; } = 2_000;
 
+    /// <summary>
+    /// Where head layers run: "auto" (the GPU when CUDA and a device are present, else the CPU, saying why), "cuda" (the GPU
+    /// or refuse to start), "cpu".
+    /// </summary>
+    [RegularExpression("^(auto|cuda|cpu)$", ErrorMessage = "Worker:Device must be auto, cuda or cpu")]
+    public string Device { get; set; } = "auto";
+
+    /// <summary>Product precision on the GPU: "f16" (fp16 weights, fp32 accumulation) or "f32" (exact, for parity checks).</summary>
+    [RegularExpression("^(f16|f32)$", ErrorMessage = "Worker:CudaPrecision must be f16 or f32")]
+    public string CudaPrecision { get; set; } = "f16";
+
+    /// <summary>Extra folder holding libcublasLt / libnvrtc when they are outside the loader's paths.</summary>
+    public string? CudaLibraryDirectory { get; set; }
+
+    /// <summary>
+    /// Coalesce requests into one forward pass (each still gets its own k): whatever waits when the device becomes free runs
+    /// together, up to BatchMaxTokens. Off: every request is its own pass, at most Capacity at once.
+    /// </summary>
+    public bool Batching { get; set; } = true;
+
+    /// <summary>With batching, also wait this long after the first waiting request for others to join (0: never wait).</summary>
+    [Range(0, 1_000)]
+    public double BatchWindowMs { get; set; }
+
+    /// <summary>Most padded tokens (sequences x longest sequence) one batch may hold; a larger request runs alone.</summary>
+    [Range(1, 1 << 20)]
+    public int BatchMaxTokens { get; set; } = 16_384;
+
     /// <summary>Largest request body accepted (413 beyond).</summary>
     [Range(1_024, 64 * 1024 * 1024)]
     public long MaxRequestBytes { get; set; } = 4 * 1024 * 1024;

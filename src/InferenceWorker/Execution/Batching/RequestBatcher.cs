@@ -1,0 +1,197 @@
+using System.Threading.Channels;
+using SplitCompute.Model.Forward;
+
+namespace SplitCompute.InferenceWorker.Execution.Batching;
+
+/// <summary>
+/// Dynamic batching: requests queue in a channel; one loop takes, each time the device is free, the requests waiting (after an
+/// optional window that lets more arrive), as many as fit the token budget in arrival order, and runs them as one forward pass
+/// through <see cref="BatchRunner"/>. Under light load a request runs at once and alone; under load the queue that builds up
+/// during a pass becomes the next batch, so a GPU does one large pass instead of many small ones.
+/// </summary>
+public sealed class RequestBatcher : IDisposable
+{
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ILayerRangeBackend _backend;
+    private readonly WorkerStats _stats;
+    private readonly TimeSpan _window;
+    private readonly int _maxTokens;
+    private readonly TimeProvider _time;
+    private Task? _loop;
+    private int _passes;
+
+    public RequestBatcher(ILayerRangeBackend backend, WorkerStats stats, TimeSpan window, int maxTokens, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(stats);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxTokens);
+        (_backend, _stats, _window, _maxTokens, _time) = (backend, stats, window, maxTokens, time ?? TimeProvider.System);
+    }
+
+    /// <summary>Forward passes run so far (each may serve several requests).</summary>
+    public int Passes => Volatile.Read(ref _passes);
+
+    /// <summary>Starts the loop (once). Requests submitted before it starts wait and are batched together.</summary>
+    public void Start()
+    {
+        lock (_queue)
+        {
+            _loop ??= Task.Run(LoopAsync);
+        }
+    }
+
+    /// <summary>Queues one request; completes with its own result (its k, its pooling) once its batch has run.</summary>
+    public Task<HeadResult> SubmitAsync(TokenBatch batch, int k, Pooling pooling, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(k, _backend.Config.NLayer);
+        var pending = new Pending(new BatchItem(batch, k, pooling), _time.GetTimestamp());
+        if (cancellationToken.CanBeCanceled)
+        {
+            pending.Registration = cancellationToken.Register(() => pending.Completion.TrySetCanceled(cancellationToken));
+        }
+        _stats.Enqueued();
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            _stats.Abandoned();
+            pending.Completion.TrySetException(new ObjectDisposedException(nameof(RequestBatcher)));
+        }
+        return pending.Completion.Task;
+    }
+
+    private async Task LoopAsync()
+    {
+        var waiting = new List<Pending>();
+        var reader = _queue.Reader;
+        try
+        {
+            while (true)
+            {
+                if (waiting.Count == 0 && !await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false)) break;
+                Drain(reader, waiting);
+                await WaitForWindowAsync(reader, waiting).ConfigureAwait(false);
+                DropCancelled(waiting);
+                var take = BatchComposer.CountToTake([.. waiting.Select(p => p.Item)], _maxTokens);
+                if (take == 0) continue;
+                var group = waiting.GetRange(0, take);
+                waiting.RemoveRange(0, take);
+                RunGroup(group);
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+        foreach (var p in waiting.Concat(DrainAll(reader)))
+        {
+            if (p.Completion.TrySetException(new ObjectDisposedException(nameof(RequestBatcher), "the worker is shutting down"))) _stats.Abandoned();
+        }
+    }
+
+    /// <summary>With a window, waits until it has passed since the first waiting request or the budget is full.</summary>
+    private async Task WaitForWindowAsync(ChannelReader<Pending> reader, List<Pending> waiting)
+    {
+        if (_window <= TimeSpan.Zero || waiting.Count == 0) return;
+        while (BatchComposer.CountToTake([.. waiting.Select(p => p.Item)], _maxTokens) == waiting.Count)
+        {
+            var left = _window - _time.GetElapsedTime(waiting[0].Arrived);
+            if (left <= TimeSpan.Zero) return;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            timeout.CancelAfter(left);
+            try
+            {
+                if (!await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false)) return;
+            }
+            catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+            {
+                return;  // the window is over
+            }
+            Drain(reader, waiting);
+        }
+    }
+
+    private void RunGroup(List<Pending> group)
+    {
+        var queueMs = group.Select(p => _time.GetElapsedTime(p.Arrived).TotalMilliseconds).ToArray();
+        foreach (var _ in group) _stats.Started();
+        Interlocked.Increment(ref _passes);
+        try
+        {
+            var items = group.Select(p => p.Item).ToList();
+            var (results, embedMs, layersMs) = BatchRunner.Run(_backend, items, queueMs);
+            var rows = items.Sum(i => i.Batch.BatchSize) * items.Max(i => i.Batch.SequenceLength);  // padded rows of the pass
+            var deepest = items.Max(i => i.K);
+            for (var i = 0; i < group.Count; i++)
+            {
+                var batch = items[i].Batch;
+                var tokens = Enumerable.Range(0, batch.BatchSize).Sum(batch.ValidCount);
+                _stats.Finished(tokens, rows, deepest, embedMs, layersMs, results[i].ComputeMs);
+                group[i].Registration.Dispose();
+                group[i].Completion.TrySetResult(results[i]);
+            }
+        }
+        catch (Exception e)
+        {
+            foreach (var p in group)
+            {
+                _stats.Failed();
+                p.Registration.Dispose();
+                p.Completion.TrySetException(e);
+            }
+        }
+    }
+
+    private void DropCancelled(List<Pending> waiting)
+    {
+        for (var i = waiting.Count - 1; i >= 0; i--)
+        {
+            if (!waiting[i].Completion.Task.IsCompleted) continue;
+            _stats.Abandoned();
+            waiting[i].Registration.Dispose();
+            waiting.RemoveAt(i);
+        }
+    }
+
+    private static void Drain(ChannelReader<Pending> reader, List<Pending> into)
+    {
+        while (reader.TryRead(out var p)) into.Add(p);
+    }
+
+    private static List<Pending> DrainAll(ChannelReader<Pending> reader)
+    {
+        var rest = new List<Pending>();
+        Drain(reader, rest);
+        return rest;
+    }
+
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _stop.Cancel();
+        try
+        {
+            _loop?.Wait(TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException)
+        {
+            // the loop's own failure was already handed to the requests it concerned
+        }
+        if (_loop is null)
+        {
+            foreach (var p in DrainAll(_queue.Reader))
+            {
+                if (p.Completion.TrySetException(new ObjectDisposedException(nameof(RequestBatcher)))) _stats.Abandoned();
+            }
+        }
+        _stop.Dispose();
+    }
+
+    private sealed class Pending(BatchItem item, long arrived)
+    {
+        public BatchItem Item { get; } = item;
+        public long Arrived { get; } = arrived;
+        public TaskCompletionSource<HeadResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public CancellationTokenRegistration Registration { get; set; }
+    }
+}

@@ -1,0 +1,42 @@
+namespace SplitCompute.Cuda.Backend;
+
+/// <summary>Settings of <see cref="CudaBackend"/>; the defaults are the serving configuration.</summary>
+public sealed record CudaBackendOptions
+{
+    public CudaPrecision Precision { get; init; } = CudaPrecision.Float16;
+
+    /// <summary>Replay captured CUDA graphs per (batch, token bucket, layer range); off launches every kernel each time.</summary>
+    public bool UseGraphs { get; init; } = true;
+
+    /// <summary>GELU inside the MLP's first product (cuBLASLt GELU_BIAS epilogue) instead of a separate kernel.</summary>
+    public bool FuseGelu { get; init; } = true;
+
+    /// <summary>fp16 attention on tensor cores (mma.sync) when the head size is 64; otherwise the CUDA-core kernel.</summary>
+    public bool TensorCoreAttention { get; init; } = true;
+
+    /// <summary>Store weight matrices as (out, in), transposed at upload, so products run as "TN" (both operands K-major).</summary>
+    public bool TransposedWeights { get; init; } = true;
+
+    /// <summary>
+    /// Warps per tensor-core attention block (16 queries each), 4 or 1. Four share each K/V tile between 64 queries; one makes
+    /// more, smaller blocks. On the H100 four won at both B = 1 (62.7 vs 71.3 us per gpt2-xl block) and B = 32 (results/cuda-layer.txt).
+    /// </summary>
+    public int AttentionWarps { get; init; } = 4;
+
+    /// <summary>Time every algorithm cuBLASLt's heuristic offers for each product shape (once per bucket) and keep the fastest.</summary>
+    public bool TuneProducts { get; init; } = true;
+
+    /// <summary>
+    /// Executable graphs kept (least recently used ones are dropped beyond this): room for one graph per block and per common
+    /// range at several shapes (gpt2-xl: 48 per shape).
+    /// </summary>
+    public int MaxGraphs { get; init; } = 1024;
+
+    /// <summary>Where compiled kernels are kept between runs; null keeps them in memory only.</summary>
+    public string? KernelCacheDirectory { get; init; }
+
+    public int DeviceOrdinal { get; init; }
+
+    /// <summary>Extra folders searched for libcublasLt / libnvrtc after the loader's own paths.</summary>
+    public IReadOnlyList<string> LibraryDirectories { get; init; } = [];
+}

@@ -1,0 +1,65 @@
+using SplitCompute.Cuda.Blas;
+using SplitCompute.Cuda.Device;
+using SplitCompute.Cuda.Interop;
+
+namespace SplitCompute.Cuda.Backend;
+
+/// <summary>
+/// Everything one padded shape needs, allocated once and kept (graphs captured for this shape point into these buffers):
+/// activations on the GPU, pinned host staging for the hidden state, and the four planned products of a block at R rows.
+/// Legend: B, T the bucket's batch and tokens, R = B * T, C channels; X = the product precision (fp16 or fp32).
+/// </summary>
+internal sealed class CudaWorkspace : IDisposable
+{
+    public CudaWorkspace(LtHandle lt, ShapeBucket shape, int c, CudaPrecision precision, bool fuseGelu, bool transposedWeights)
+    {
+        Shape = shape;
+        long r = shape.Rows;
+        var x = precision == CudaPrecision.Float16 ? 2 : 4;
+        var xType = precision == CudaPrecision.Float16 ? CublasLt.DataFloat16 : CublasLt.DataFloat32;
+        var label = $"workspace {shape}";
+        X = DeviceBuffer.Allocate(r * c * 4, label + " x");               // (R, C) fp32 residual stream
+        Normed = DeviceBuffer.Allocate(r * c * x, label + " normed");     // (R, C) X
+        Qkv = DeviceBuffer.Allocate(r * 3 * c * x, label + " qkv");       // (R, 3C) X
+        Attention = DeviceBuffer.Allocate(r * c * x, label + " att");     // (R, C) X
+        Mlp = DeviceBuffer.Allocate(r * 4 * c * x, label + " mlp");       // (R, 4C) X
+        Mask = DeviceBuffer.Allocate(r, label + " mask");                 // (B, T) u8
+        Ids = DeviceBuffer.Allocate(r * 4, label + " ids");               // (B, T) i32
+        HostX = PinnedBuffer.Allocate(r * c * 4, label + " host x");
+        HostMask = PinnedBuffer.Allocate(r, label + " host mask");
+        HostIds = PinnedBuffer.Allocate(r * 4, label + " host ids");
+        var rows = shape.Rows;
+        QkvProduct = new LtMatmul(lt, "qkv", rows, 3 * c, c, xType, xType, LtEpilogue.Bias, transposedWeights);                                  // (R, C) . (C, 3C)
+        ProjProduct = new LtMatmul(lt, "attn.c_proj", rows, c, c, xType, CublasLt.DataFloat32, LtEpilogue.Bias, transposedWeights);              // (R, C) . (C, C) + x
+        FcProduct = new LtMatmul(lt, "mlp.c_fc", rows, 4 * c, c, xType, xType, fuseGelu ? LtEpilogue.GeluBias : LtEpilogue.Bias, transposedWeights); // (R, C) . (C, 4C)
+        FcProjProduct = new LtMatmul(lt, "mlp.c_proj", rows, c, 4 * c, xType, CublasLt.DataFloat32, LtEpilogue.Bias, transposedWeights);         // (R, 4C) . (4C, C) + x
+    }
+
+    public ShapeBucket Shape { get; }
+    public DeviceBuffer X { get; }
+    public DeviceBuffer Normed { get; }
+    public DeviceBuffer Qkv { get; }
+    public DeviceBuffer Attention { get; }
+    public DeviceBuffer Mlp { get; }
+    public DeviceBuffer Mask { get; }
+    public DeviceBuffer Ids { get; }
+    public PinnedBuffer HostX { get; }
+    public PinnedBuffer HostMask { get; }
+    public PinnedBuffer HostIds { get; }
+    public LtMatmul QkvProduct { get; }
+    public LtMatmul ProjProduct { get; }
+    public LtMatmul FcProduct { get; }
+    public LtMatmul FcProjProduct { get; }
+
+    public void Dispose()
+    {
+        QkvProduct.Dispose();
+        ProjProduct.Dispose();
+        FcProduct.Dispose();
+        FcProjProduct.Dispose();
+        foreach (var buffer in new DeviceBuffer[] { X, Normed, Qkv, Attention, Mlp, Mask, Ids }) buffer.Dispose();
+        HostX.Dispose();
+        HostMask.Dispose();
+        HostIds.Dispose();
+    }
+}

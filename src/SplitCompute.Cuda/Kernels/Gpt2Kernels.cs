@@ -1,0 +1,129 @@
+using SplitCompute.Cuda.Backend;
+using SplitCompute.Cuda.Device;
+using SplitCompute.Cuda.Interop;
+
+namespace SplitCompute.Cuda.Kernels;
+
+/// <summary>
+/// gpt2.cu compiled for this device and precision, with one launcher per kernel (each launcher beside the grid it needs).
+/// Legend: B batch, T tokens (bucket), C channels, H heads, D = C / H, R = B * T. Pointers are device pointers (CUdeviceptr).
+/// </summary>
+internal sealed unsafe class Gpt2Kernels : IDisposable
+{
+    private const string SourceName = "gpt2.cu";
+    private const int AttentionQueries = 16;   // ATT_Q in gpt2.cu: one warp per query
+    private const int AttentionKeys = 32;      // ATT_K
+    private const int MaxHeadDim = 128;        // 32 * ATT_MAX_R
+    private const int LayerNormThreads = 256;  // LN_THREADS
+    private const int MaxChannels = 2048;      // LN_THREADS * LN_PER
+    private const int DefaultSharedLimit = 48 * 1024;
+
+    private readonly CudaContext _context;
+    private readonly CudaModule _module;
+    private const int TensorCoreHeadDim = 64;  // MMA_D
+    private const int TensorCoreQueries = 64;  // MMA_Q: at most 4 warps x 16 rows
+
+    private readonly nint _embed, _layerNormX, _layerNormF, _attention, _attentionMma, _gelu, _fillX, _fillF;
+    private int _attentionSharedOptIn = DefaultSharedLimit;
+
+    private readonly int _attentionWarps;
+
+    /// <param name="attentionWarps">Warps per tensor-core attention block, 1 or 4 (16 queries each).</param>
+    public Gpt2Kernels(CudaContext context, CudaPrecision precision, bool tensorCoreAttention, int attentionWarps, string? cacheDirectory)
+    {
+        _context = context;
+        if (attentionWarps is not (1 or 4)) throw new ArgumentOutOfRangeException(nameof(attentionWarps), $"attention warps must be 1 or 4, not {attentionWarps}");
+        _attentionWarps = attentionWarps;
+        var options = new List<string> { $"--gpu-architecture={context.Architecture}", "--std=c++17", $"-DSC_F16={(precision == CudaPrecision.Float16 ? 1 : 0)}" };
+        var cubin = KernelCompiler.Compile(KernelSource.Read(SourceName), SourceName, options, cacheDirectory);
+        _module = new CudaModule(context, cubin, $"{SourceName} ({precision}, {context.Architecture})");
+        _embed = _module.Function("embed");
+        _layerNormX = _module.Function("layernorm_x");
+        _layerNormF = _module.Function("layernorm_f");
+        _attention = _module.Function("attention");
+        // The tensor-core kernel exists only in the fp16 build (its operands are fp16); fp32 keeps the exact CUDA-core kernel.
+        _attentionMma = precision == CudaPrecision.Float16 && tensorCoreAttention ? _module.Function("attention_mma") : 0;
+        _gelu = _module.Function("gelu");
+        _fillX = _module.Function("fill_x");
+        _fillF = _module.Function("fill_f");
+        Precision = precision;
+    }
+
+    public CudaPrecision Precision { get; }
+
+    /// <summary>x (R, C) fp32 = wte[ids] + wpe[t].</summary>
+    public void Embed(ulong x, ulong ids, ulong wte, ulong wpe, int rows, int t, int c)
+    {
+        void** args = stackalloc void*[6];
+        args[0] = &x; args[1] = &ids; args[2] = &wte; args[3] = &wpe; args[4] = &t; args[5] = &c;
+        Launch(_embed, "embed", (uint)rows, 1, 1, 256, 0, args);
+    }
+
+    /// <summary>normed (R, C) floatX = LayerNorm(x (R, C) fp32).</summary>
+    public void LayerNormX(ulong output, ulong input, ulong gamma, ulong beta, int rows, int c, float eps) =>
+        LayerNorm(_layerNormX, "layernorm_x", output, input, gamma, beta, rows, c, eps);
+
+    /// <summary>x (R, C) fp32 = LayerNorm(x) in place (the final norm).</summary>
+    public void LayerNormF(ulong output, ulong input, ulong gamma, ulong beta, int rows, int c, float eps) =>
+        LayerNorm(_layerNormF, "layernorm_f", output, input, gamma, beta, rows, c, eps);
+
+    private void LayerNorm(nint function, string name, ulong output, ulong input, ulong gamma, ulong beta, int rows, int c, float eps)
+    {
+        if (c > MaxChannels) throw new NotSupportedException($"{name}: C = {c} exceeds the {MaxChannels} channels one block holds in registers");
+        void** args = stackalloc void*[6];
+        args[0] = &output; args[1] = &input; args[2] = &gamma; args[3] = &beta; args[4] = &c; args[5] = &eps;
+        Launch(function, name, (uint)rows, 1, 1, LayerNormThreads, 0, args);  // one block per row
+    }
+
+    /// <summary>att (B, T, C) floatX = softmax(q k^T / sqrt(D), causal + padding mask) v, from qkv (B, T, 3C) floatX.</summary>
+    public void Attention(ulong output, ulong qkv, ulong mask, int b, int t, int c, int h)
+    {
+        var d = c / h;
+        if (_attentionMma != 0 && d == TensorCoreHeadDim)
+        {
+            void** mmaArgs = stackalloc void*[6];
+            mmaArgs[0] = &output; mmaArgs[1] = &qkv; mmaArgs[2] = &mask; mmaArgs[3] = &t; mmaArgs[4] = &c; mmaArgs[5] = &h;
+            var warps = _attentionWarps;
+            var queries = 16 * warps;
+            Launch(_attentionMma, "attention_mma", (uint)((t + queries - 1) / queries), (uint)h, (uint)b, (uint)(32 * warps), 0, mmaArgs);
+            return;
+        }
+        if (d > MaxHeadDim || d % 4 != 0 || (AttentionQueries * 32) % d != 0)
+            throw new NotSupportedException($"attention kernel: head size D = {d} must be a multiple of 4 dividing {AttentionQueries * 32}, at most {MaxHeadDim}");
+        var shared = (uint)((AttentionQueries * d) + (AttentionKeys * (d + 4)) + (AttentionKeys * d)) * sizeof(float);
+        if (shared > _attentionSharedOptIn)
+        {
+            CuDriver.Check(CuDriver.FuncSetAttribute(_attention, CuDriver.FunctionAttributeMaxDynamicSharedSizeBytes, (int)shared),
+                $"cuFuncSetAttribute(attention, {shared} bytes of shared memory)");
+            _attentionSharedOptIn = (int)shared;
+        }
+        void** args = stackalloc void*[6];
+        args[0] = &output; args[1] = &qkv; args[2] = &mask; args[3] = &t; args[4] = &c; args[5] = &h;
+        Launch(_attention, "attention", (uint)((t + AttentionQueries - 1) / AttentionQueries), (uint)h, (uint)b, AttentionQueries * 32, shared, args);
+    }
+
+    /// <summary>x = GELU(x) in place on <paramref name="count"/> floatX values.</summary>
+    public void Gelu(ulong x, long count)
+    {
+        void** args = stackalloc void*[2];
+        args[0] = &x; args[1] = &count;
+        Launch(_gelu, "gelu", (uint)((count + 255) / 256), 1, 1, 256, 0, args);
+    }
+
+    /// <summary>Seeded uniform values in [offset - scale, offset + scale), floatX or fp32.</summary>
+    public void Fill(ulong destination, long count, bool asFloatX, uint seed, float scale, float offset)
+    {
+        void** args = stackalloc void*[5];
+        args[0] = &destination; args[1] = &count; args[2] = &seed; args[3] = &scale; args[4] = &offset;
+        Launch(asFloatX ? _fillX : _fillF, asFloatX ? "fill_x" : "fill_f", (uint)((count + 255) / 256), 1, 1, 256, 0, args);
+    }
+
+    private void Launch(nint function, string name, uint gridX, uint gridY, uint gridZ, uint block, uint shared, void** args)
+    {
+        if (gridX == 0 || gridY == 0 || gridZ == 0) return;  // nothing to do (empty range)
+        CuDriver.Check(CuDriver.LaunchKernel(function, gridX, gridY, gridZ, block, 1, 1, shared, _context.Stream, args, null),
+            $"launch {name} grid ({gridX}, {gridY}, {gridZ}) block {block}");
+    }
+
+    public void Dispose() => _module.Dispose();
+}
