@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Options;
+using SplitCompute.Gateway.Access;
 using SplitCompute.Gateway.Dashboard;
 using SplitCompute.Gateway.Decisions;
 using SplitCompute.Gateway.Forwarding;
+using SplitCompute.Gateway.Integrity;
 using SplitCompute.Gateway.Planning;
 using SplitCompute.Gateway.Workers;
 using SplitCompute.Model.Tokenization;
@@ -41,10 +43,13 @@ public static class GatewayApp
         services.AddSingleton<EmbeddingsProxy>();
         services.AddSingleton<ShardsProxy>();
         services.AddHttpForwarder();
+        services.AddGatewayAccess();
+        services.AddManifestSigning();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>($"{GatewayOptions.Section}:MaxRequestBytes") ?? 4 * 1024 * 1024);
 
         var app = builder.Build();
+        app.UseGatewayAccess();
         app.MapGet("/alive", () => Results.Text("alive"));
         app.MapGet("/health", (WorkerRegistry registry) =>
         {
@@ -55,6 +60,7 @@ public static class GatewayApp
         app.MapPost("/v1/embeddings", (HttpContext context, EmbeddingsProxy proxy) => proxy.HandleAsync(context));
         app.MapMethods("/v1/shards/{sha256}", ["GET", "HEAD"], (HttpContext context, string sha256, ShardsProxy proxy) => proxy.HandleAsync(context, sha256));
         app.MapGet("/v1/decisions", (DecisionLog log) => Results.Json(log.Recent()));
+        app.MapIntegrityEndpoints();
         app.MapDashboard();
         return app;
     }
