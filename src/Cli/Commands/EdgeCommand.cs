@@ -27,7 +27,9 @@ internal static class EdgeCommand
         var model = new Option<string?>("--model") { Description = "model name (default: the gateway's default)" };
         var cache = new Option<DirectoryInfo?>("--cache") { Description = "shard cache directory (default: $SPLITCOMPUTE_HOME/edge-cache)" };
         var json = new Option<bool>("--json") { Description = "print {\"split\",\"layers\",\"embeddings\",\"timings\",...}" };
-        var embed = new Command("embed", "embed through the gateway, running the tail layers on this machine") { gateway, text, ids, noSplit, forceSplit, model, cache, json };
+        var apiKey = new Option<string?>("--api-key") { Description = "API key for a gateway that requires one (default: $SPLITCOMPUTE_API_KEY)" };
+        var manifestKey = new Option<FileInfo?>("--manifest-key") { Description = "PEM file of the gateway's manifest public key to pin (GET /v1/keys/manifest); frames whose manifest it does not sign are refused" };
+        var embed = new Command("embed", "embed through the gateway, running the tail layers on this machine") { gateway, text, ids, noSplit, forceSplit, model, cache, json, apiKey, manifestKey };
         embed.Validators.Add(result =>
         {
             if ((result.GetValue(text) is { Length: > 0 }) == (result.GetValue(ids) is not null)) result.AddError("give either --text (one or more) or --ids");
@@ -36,7 +38,9 @@ internal static class EdgeCommand
         embed.SetAction(async (result, cancellationToken) =>
         {
             var split = result.GetValue(noSplit) ? EdgeSplit.None : result.GetValue(forceSplit) is { } k ? EdgeSplit.Force(k) : EdgeSplit.Auto;
-            using var client = Create(result.GetValue(gateway)!, result.GetValue(model), result.GetValue(cache)?.FullName);
+            var key = result.GetValue(apiKey) ?? (Environment.GetEnvironmentVariable("SPLITCOMPUTE_API_KEY") is { Length: > 0 } k2 ? k2 : null);
+            var pinned = result.GetValue(manifestKey) is { } file ? await File.ReadAllTextAsync(file.FullName, cancellationToken).ConfigureAwait(false) : null;
+            using var client = Create(result.GetValue(gateway)!, result.GetValue(model), result.GetValue(cache)?.FullName, key, pinned);
             var outcome = result.GetValue(ids) is { } idText
                 ? await client.EmbedIdsAsync(IdsParser.Parse(idText), split, cancellationToken).ConfigureAwait(false)
                 : await client.EmbedTextsAsync(result.GetValue(text)!, split, cancellationToken).ConfigureAwait(false);
@@ -48,6 +52,10 @@ internal static class EdgeCommand
     }
 
     /// <summary>An edge client for this machine: its CPU's measured GFLOP/s goes into the capability headers.</summary>
-    public static EdgeClient Create(Uri gateway, string? model, string? cache) =>
-        new(new EdgeOptions(gateway, cache ?? Paths.EdgeCache) { Model = model, Gflops = CpuCalibration.MeasureGflops(), RttMs = 1, DownlinkMbps = 10_000 });
+    public static EdgeClient Create(Uri gateway, string? model, string? cache, string? apiKey = null, string? manifestPublicKeyPem = null) =>
+        new(new EdgeOptions(gateway, cache ?? Paths.EdgeCache)
+        {
+            Model = model, Gflops = CpuCalibration.MeasureGflops(), RttMs = 1, DownlinkMbps = 10_000,
+            ApiKey = apiKey, ManifestPublicKeyPem = manifestPublicKeyPem,
+        });
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using SplitCompute.EdgeRuntime.Integrity;
 using SplitCompute.EdgeRuntime.Shards;
 using SplitCompute.EdgeRuntime.Tail;
 using SplitCompute.Model.SafeTensors;
@@ -22,6 +23,7 @@ public sealed class EdgeClient : IDisposable
     private readonly EdgeOptions _options;
     private readonly ShardCache _cache;
     private readonly TailRunner _tail = new();
+    private readonly ManifestVerifier? _verifier;
 
     public EdgeClient(EdgeOptions options, HttpMessageHandler? handler = null)
     {
@@ -29,6 +31,8 @@ public sealed class EdgeClient : IDisposable
         _options = options;
         _http = new HttpClient(handler ?? new SocketsHttpHandler(), disposeHandler: true) { BaseAddress = options.Gateway, Timeout = options.Timeout };
         _cache = new ShardCache(options.CacheDirectory);
+        if (options.ApiKey is { } key) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        if (options.ManifestPublicKeyPem is { } pem) _verifier = new ManifestVerifier(pem);
     }
 
     public string Backend => "cpu";
@@ -50,6 +54,7 @@ public sealed class EdgeClient : IDisposable
         var clock = Stopwatch.StartNew();
         try
         {
+            if (_verifier is not null) await _verifier.VerifyAsync(_http, frame.Manifest!, cancellationToken).ConfigureAwait(false);
             var entries = frame.Manifest!.Shards.Append(frame.Manifest.FinalNorm).ToList();
             var (paths, downloaded) = await _cache.EnsureAsync(_http, _options.Gateway, entries, cancellationToken).ConfigureAwait(false);
             var downloadMs = clock.Elapsed.TotalMilliseconds;
@@ -58,7 +63,7 @@ public sealed class EdgeClient : IDisposable
             var edgeMs = clock.Elapsed.TotalMilliseconds;
             return Result(frame, response, embeddings, new EdgeTimings(requestMs, downloadMs, downloaded, edgeMs, total.Elapsed.TotalMilliseconds), null);
         }
-        catch (Exception ex) when (ex is ShardIntegrityException or HttpRequestException or ModelFormatException or IOException
+        catch (Exception ex) when (ex is ShardIntegrityException or ManifestVerificationException or HttpRequestException or ModelFormatException or IOException
                                        or OutOfMemoryException or InvalidOperationException or ArgumentException or DllNotFoundException)
         {
             var reason = $"edge failed ({ex.GetType().Name}: {ex.Message}); answered by the cloud";
@@ -135,5 +140,6 @@ public sealed class EdgeClient : IDisposable
     {
         _http.Dispose();
         _tail.Dispose();
+        _verifier?.Dispose();
     }
 }

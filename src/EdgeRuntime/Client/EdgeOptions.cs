@@ -17,4 +17,15 @@ public sealed record EdgeOptions(Uri Gateway, string CacheDirectory)
     public double RttMs { get; init; } = 1;
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Sent as `Authorization: Bearer` on every request when set (gateways with Gateway:RequireApiKeys need it).</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>
+    /// The gateway's manifest public key (PEM, from GET /v1/keys/manifest, obtained out of band) to pin. When set, every
+    /// frame's manifest must match the revision's signed manifest or the client refuses it and falls back to the cloud. When
+    /// null nothing is verified beyond each shard's SHA-256 against the frame's own manifest (whoever can alter the frame can
+    /// alter both).
+    /// </summary>
+    public string? ManifestPublicKeyPem { get; init; }
 }
