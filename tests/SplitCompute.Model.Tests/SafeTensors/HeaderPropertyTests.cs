@@ -67,6 +67,6 @@ public sealed class HeaderPropertyTests
                 Assert.Contains(path, e.Message, StringComparison.Ordinal);
             }
         });
-        await Task.Run(() => Check.One(Config.QuickThrowOnFailure.WithMaxTest(1500).WithQuietOnSuccess(true), property)).WaitAsync(TimeSpan.FromMinutes(2));
+        await Task.Run(() => Check.One(FsCheck.Config.QuickThrowOnFailure.WithMaxTest(1500).WithQuietOnSuccess(true), property)).WaitAsync(TimeSpan.FromMinutes(2));
     }
 }
