@@ -23,6 +23,12 @@ public static class EmbeddingRequestParser
         {
             throw new ProtocolException($"the body is not valid JSON: {ex.Message}", "body", ex.BytePositionInLine, ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // Utf8JsonReader.GetString throws this for a string it cannot decode, e.g. an escaped lone surrogate ("\ud800"),
+            // which is valid UTF-8 and valid JSON syntax (found by HostileHttpTests as a gateway 500).
+            throw new ProtocolException($"the body holds a string that is not valid Unicode: {ex.Message}", "body", inner: ex);
+        }
     }
 
     private static EmbeddingRequest ParseObject(ref Utf8JsonReader reader, EmbeddingRequestLimits limits)

@@ -58,6 +58,13 @@ public sealed class EmbeddingRequestPropertyTests
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(3000).WithQuietOnSuccess(true), property);
     }
 
+    [Theory]
+    [InlineData("{\"input\":\"\\ud800\"}")]
+    [InlineData("{\"input\":[\"ok\",\"\\udc00x\"]}")]
+    [InlineData("{\"model\":\"\\ud83d\",\"input\":\"x\"}")]
+    public void EscapedLoneSurrogatesAreRefused(string json) =>
+        Assert.Equal("body", Assert.Throws<ProtocolException>(() => EmbeddingRequestParser.Parse(Encoding.UTF8.GetBytes(json), Limits)).Field);
+
     [Fact]
     public void DeepNestingIsRefusedNotAStackOverflow()
     {
