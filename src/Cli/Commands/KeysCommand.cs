@@ -20,20 +20,18 @@ internal static class KeysCommand
         concurrency.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--concurrency must be 0 or more"); });
         var create = new Command("create", "create an API key and print it (once)") { name, rate, concurrency };
         AddRedisOptions(create, out var redis, out var password);
-        create.SetAction(async (result, cancellationToken) =>
+        create.SetAction((result, cancellationToken) => WithRedisAsync(result.GetValue(redis)!, result.GetValue(password), async client =>
         {
-            await using var client = Connect(result.GetValue(redis)!, result.GetValue(password));
             var (key, record) = await Store(client).CreateAsync(result.GetValue(name)!, result.GetValue(rate), result.GetValue(concurrency), cancellationToken).ConfigureAwait(false);
             Console.WriteLine(key);
             Console.Error.WriteLine($"created key {record.Id} for \"{record.Name}\": {Limits(record)}. Store it now: it is not shown again (Redis holds only its SHA-256).");
             return 0;
-        });
+        }));
 
         var list = new Command("list", "list API keys (ids, names, limits, state; never the keys)");
         AddRedisOptions(list, out var listRedis, out var listPassword);
-        list.SetAction(async (result, cancellationToken) =>
+        list.SetAction((result, cancellationToken) => WithRedisAsync(result.GetValue(listRedis)!, result.GetValue(listPassword), async client =>
         {
-            await using var client = Connect(result.GetValue(listRedis)!, result.GetValue(listPassword));
             var records = await Store(client).ListAsync(cancellationToken).ConfigureAwait(false);
             Console.WriteLine($"{"id",-12}  {"state",-7}  {"created (UTC)",-19}  {"limits",-28}  name");
             foreach (var r in records)
@@ -43,14 +41,13 @@ internal static class KeysCommand
             }
             Console.Error.WriteLine($"{records.Count} key(s)");
             return 0;
-        });
+        }));
 
         var id = new Argument<string>("ID") { Description = "the key's id, as `keys list` shows it (12 hex characters)" };
         var revoke = new Command("revoke", "revoke an API key: gateways refuse it (403) within Gateway:ApiKeyCacheSeconds") { id };
         AddRedisOptions(revoke, out var revokeRedis, out var revokePassword);
-        revoke.SetAction(async (result, cancellationToken) =>
+        revoke.SetAction((result, cancellationToken) => WithRedisAsync(result.GetValue(revokeRedis)!, result.GetValue(revokePassword), async client =>
         {
-            await using var client = Connect(result.GetValue(revokeRedis)!, result.GetValue(revokePassword));
             var record = await Store(client).RevokeAsync(result.GetValue(id)!, cancellationToken).ConfigureAwait(false);
             if (record is null)
             {
@@ -59,7 +56,7 @@ internal static class KeysCommand
             }
             Console.WriteLine($"revoked key {record.Id} (\"{record.Name}\")");
             return 0;
-        });
+        }));
         revoke.Validators.Add(r =>
         {
             if (!ApiKeys.IsValidId(r.GetValue(id))) r.AddError($"ID is {ApiKeys.IdLength} lowercase hex characters, as `keys list` shows; got '{r.GetValue(id)}'");
@@ -74,6 +71,27 @@ internal static class KeysCommand
         password = new Option<string?>("--redis-password") { Description = "Redis password (default: $SPLITCOMPUTE_REDIS_PASSWORD)" };
         command.Options.Add(redis);
         command.Options.Add(password);
+    }
+
+    /// <summary>Runs <paramref name="action"/> with a connection; Redis failures and refused arguments end in one line on stderr.</summary>
+    private static async Task<int> WithRedisAsync(string endpoint, string? password, Func<IRedisClient, Task<int>> action)
+    {
+        try
+        {
+            // Disposal is inside the try: disposing a connection that never connected reports that failure again.
+            await using var client = Connect(endpoint, password);
+            return await action(client).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or IOException or FormatException)
+        {
+            Console.Error.WriteLine($"keys: Redis at {endpoint}: {ex.Message}");
+            return 2;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"keys: {ex.Message}");
+            return 1;
+        }
     }
 
     private static RedisConnection Connect(string endpoint, string? password) => new(new RedisOptions
