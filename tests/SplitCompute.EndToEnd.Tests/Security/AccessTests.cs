@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Http;
 using SplitCompute.EdgeRuntime.Client;
 
 namespace SplitCompute.EndToEnd.Tests.Security;
@@ -78,6 +79,29 @@ public sealed class AccessTests(AccessCluster cluster) : IClassFixture<AccessClu
         using var keyless = new EdgeClient(new EdgeOptions(cluster.GatewayUri, cluster.NewCacheDirectory()));
         var e = await Assert.ThrowsAsync<EdgeRequestException>(() => keyless.EmbedTextsAsync(["Hello world"], EdgeSplit.Auto));
         Assert.Equal(HttpStatusCode.Unauthorized, e.Status);
+    }
+
+    [Fact]
+    public async Task The_key_is_not_forwarded_to_workers()
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var stub = await StubServer.StartAsync(context =>
+        {
+            foreach (var name in new[] { "Authorization", "X-API-Key" }) if (context.Request.Headers.ContainsKey(name)) seen.Enqueue(name);
+            context.Response.StatusCode = 200;
+            return context.Response.WriteAsync("{}");
+        });
+        await using (await FakeWorker.StartAsync(cluster, "a-stub", stub.Uri.ToString()))
+        {
+            var (key, _) = await cluster.NewKeyAsync();
+            using var http = cluster.NewHttpClient(key);
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/embeddings") { Content = Requests.Texts("hi") };
+            request.Headers.Add("X-API-Key", key);
+            using var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        Assert.Equal(1, stub.Count("/v1/embeddings"));
+        Assert.Empty(seen);
     }
 
     [Fact]
