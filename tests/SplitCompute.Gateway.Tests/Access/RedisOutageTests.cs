@@ -20,7 +20,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _redis.InitializeAsync();
-        _client = new RedisConnection(new RedisOptions { Endpoint = _redis.Endpoint, ConnectTimeout = TimeSpan.FromMilliseconds(300), MaxReconnectDelay = TimeSpan.FromMilliseconds(100) });
+        _client = new RedisConnection(new RedisOptions { Endpoint = _redis.Endpoint, MaxReconnectDelay = TimeSpan.FromMilliseconds(100) });
     }
 
     public async Task DisposeAsync()
