@@ -20,6 +20,7 @@ public static class AccessHostingExtensions
         services.AddSingleton<RedisKeyLimiter>();
         services.AddSingleton<LocalKeyLimiter>();
         services.AddSingleton<KeyLimiter>();
+        services.AddSingleton<AccessTelemetry>();
         services.AddCors();
         services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>().Configure<IOptions<AccessOptions>>((cors, access) =>
             cors.AddPolicy(CorsPolicy, policy =>

@@ -8,7 +8,10 @@ public sealed record LimitDecision(bool Allowed, string? Reason, int RetryAfterS
 {
     public static LimitDecision Allow(IAsyncDisposable lease) => new(true, null, 0, lease);
 
-    public static LimitDecision Refuse(string reason, int retryAfterSeconds) => new(false, reason, retryAfterSeconds, NoLease.Instance);
+    public static LimitDecision Refuse(string kind, string reason, int retryAfterSeconds) => new(false, reason, retryAfterSeconds, NoLease.Instance) { Kind = kind };
+
+    /// <summary>Which limit refused: "rate" or "concurrency" (a metric tag); null when allowed.</summary>
+    public string? Kind { get; init; }
 
     /// <summary>Where the limits were enforced: "redis" (across replicas) or "local" (this replica only, Redis unreachable).</summary>
     public string Scope { get; init; } = "redis";

@@ -27,9 +27,9 @@ public sealed class LocalKeyLimiter(TimeProvider time)
                 state.Count = 0;
             }
             if (key.RatePerSecond > 0 && ++state.Count > key.RatePerSecond)
-                return LimitDecision.Refuse(RedisKeyLimiter.RateReason(key), 1) with { Scope = "local" };
+                return LimitDecision.Refuse("rate", RedisKeyLimiter.RateReason(key), 1) with { Scope = "local" };
             if (key.MaxConcurrent > 0 && state.InFlight >= key.MaxConcurrent)
-                return LimitDecision.Refuse(RedisKeyLimiter.ConcurrencyReason(key), 1) with { Scope = "local" };
+                return LimitDecision.Refuse("concurrency", RedisKeyLimiter.ConcurrencyReason(key), 1) with { Scope = "local" };
             state.InFlight++;
             return LimitDecision.Allow(new Lease(this, state)) with { Scope = "local" };
         }

@@ -49,8 +49,8 @@ public sealed class RedisKeyLimiter(IRedisClient redis)
         return result[0].AsInteger() switch
         {
             0 => LimitDecision.Allow(key.MaxConcurrent > 0 ? new Lease(redis, concurrencyKey, leaseId) : LimitDecision.NoLease.Instance),
-            1 => LimitDecision.Refuse(RateReason(key), Math.Max(1, (int)Math.Ceiling(result[1].AsInteger() / 1000.0))),
-            _ => LimitDecision.Refuse(ConcurrencyReason(key), 1),
+            1 => LimitDecision.Refuse("rate", RateReason(key), Math.Max(1, (int)Math.Ceiling(result[1].AsInteger() / 1000.0))),
+            _ => LimitDecision.Refuse("concurrency", ConcurrencyReason(key), 1),
         };
     }
 

@@ -82,6 +82,34 @@ public sealed class AccessTests(AccessCluster cluster) : IClassFixture<AccessClu
     }
 
     [Fact]
+    public async Task Refusals_are_counted_by_reason_on_the_gateway_meter()
+    {
+        var counts = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == Gateway.Access.AccessTelemetry.RefusalsName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags) if (tag.Key == "reason") counts.AddOrUpdate((string)tag.Value!, value, (_, v) => v + value);
+        });
+        listener.Start();
+
+        using var http = cluster.NewHttpClient(null);
+        (await http.GetAsync("/v1/decisions")).Dispose();
+        using var malformed = cluster.NewHttpClient("sc_nope");
+        (await malformed.GetAsync("/v1/decisions")).Dispose();
+        using var unknown = cluster.NewHttpClient("sc_" + new string('A', 43));
+        (await unknown.GetAsync("/v1/decisions")).Dispose();
+        (await unknown.GetAsync("/v1/decisions")).Dispose();
+
+        Assert.Equal(1, counts.GetValueOrDefault("missing"));
+        Assert.Equal(1, counts.GetValueOrDefault("invalid"));
+        Assert.Equal(2, counts.GetValueOrDefault("unknown"));
+    }
+
+    [Fact]
     public async Task The_key_is_not_forwarded_to_workers()
     {
         var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
