@@ -14,7 +14,10 @@ public static class AccessHostingExtensions
 
     public static IServiceCollection AddGatewayAccess(this IServiceCollection services)
     {
-        services.AddOptions<AccessOptions>().BindConfiguration(Hosting.GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AccessOptions>().BindConfiguration(Hosting.GatewayOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.CorsAllowedOrigins.All(IsOrigin),
+                "Gateway:CorsAllowedOrigins entries are exact origins, scheme://host[:port] with no path (e.g. https://app.example)")
+            .ValidateOnStart();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<RedisKeyLimiter>();
@@ -43,6 +46,11 @@ public static class AccessHostingExtensions
         app.UseMiddleware<ApiKeyMiddleware>();
         return app;
     }
+
+    // Browsers send Origin as scheme://host[:port]; an entry with a path or a trailing slash would never match, silently.
+    private static bool IsOrigin(string origin) =>
+        Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+        && string.Equals(origin.TrimEnd('/'), uri.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase) && !origin.EndsWith('/');
 
     // Every X-SplitCompute-* constant of the protocol, so a header added there later is allowed without being listed here.
     private static IEnumerable<string> AllowedRequestHeaders() =>
