@@ -10,5 +10,6 @@ var root = new RootCommand("SplitCompute: layer-level load balancing of transfor
     DemoCommand.Create(),
     ServiceCommands.Worker(),
     ServiceCommands.Gateway(),
+    KeysCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -8,4 +8,7 @@ public static class MediaTypes
 
     /// <summary>A shard manifest as a standalone JSON document.</summary>
     public const string ShardManifest = "application/vnd.splitcompute.shard-manifest+json";
+
+    /// <summary>A shard manifest signed by the gateway (<see cref="Manifests.SignedManifest"/>), as JSON.</summary>
+    public const string SignedManifest = "application/vnd.splitcompute.signed-manifest+json";
 }

@@ -28,6 +28,8 @@ internal static class EdgeCommand
         var model = new Option<string?>("--model") { Description = "model name (default: the gateway's default)" };
         var cache = new Option<DirectoryInfo?>("--cache") { Description = "shard cache directory (default: $SPLITCOMPUTE_HOME/edge-cache)" };
         var json = new Option<bool>("--json") { Description = "print {\"split\",\"layers\",\"embeddings\",\"timings\",...}" };
+        var apiKey = new Option<string?>("--api-key") { Description = "API key for a gateway that requires one (default: $SPLITCOMPUTE_API_KEY)" };
+        var manifestKey = new Option<FileInfo?>("--manifest-key") { Description = "PEM file of the gateway's manifest public key to pin (GET /v1/keys/manifest); frames whose manifest it does not sign are refused" };
         var cacheMax = new Option<long?>("--cache-max-bytes")
         {
             Description = "size bound of the shard cache, e.g. 10G or 512M (default 10G); least recently used shards are evicted beyond it",
@@ -46,7 +48,7 @@ internal static class EdgeCommand
         var progress = new Option<bool>("--progress") { Description = "always show shard download progress on stderr (default: only on a terminal, for downloads over 0.5 s)" };
         var embed = new Command("embed", "embed through the gateway, running the tail layers on this machine")
         {
-            gateway, text, ids, noSplit, forceSplit, model, cache, json, cacheMax, parallelism, progress,
+            gateway, text, ids, noSplit, forceSplit, model, cache, json, cacheMax, parallelism, progress, apiKey, manifestKey,
         };
         embed.Validators.Add(result =>
         {
@@ -56,10 +58,12 @@ internal static class EdgeCommand
         embed.SetAction(async (result, cancellationToken) =>
         {
             var split = result.GetValue(noSplit) ? EdgeSplit.None : result.GetValue(forceSplit) is { } k ? EdgeSplit.Force(k) : EdgeSplit.Auto;
+            var key = result.GetValue(apiKey) ?? (Environment.GetEnvironmentVariable("SPLITCOMPUTE_API_KEY") is { Length: > 0 } k2 ? k2 : null);
+            var pinned = result.GetValue(manifestKey) is { } file ? await File.ReadAllTextAsync(file.FullName, cancellationToken).ConfigureAwait(false) : null;
             using var telemetry = EdgeTelemetryExport.FromEnvironment();
             using var bar = ProgressBar(result.GetValue(progress));
             using var client = Create(result.GetValue(gateway)!, result.GetValue(model), result.GetValue(cache)?.FullName,
-                result.GetValue(cacheMax), result.GetValue(parallelism), bar);
+                result.GetValue(cacheMax), result.GetValue(parallelism), bar, key, pinned);
             var outcome = result.GetValue(ids) is { } idText
                 ? await client.EmbedIdsAsync(IdsParser.Parse(idText), split, cancellationToken).ConfigureAwait(false)
                 : await client.EmbedTextsAsync(result.GetValue(text)!, split, cancellationToken).ConfigureAwait(false);
@@ -72,7 +76,7 @@ internal static class EdgeCommand
 
     /// <summary>An edge client for this machine: its CPU's measured GFLOP/s goes into the capability headers.</summary>
     public static EdgeClient Create(Uri gateway, string? model, string? cache, long? cacheMaxBytes = null, int downloadParallelism = 4,
-        IProgress<ShardDownloadProgress>? progress = null) =>
+        IProgress<ShardDownloadProgress>? progress = null, string? apiKey = null, string? manifestPublicKeyPem = null) =>
         new(new EdgeOptions(gateway, cache ?? Paths.EdgeCache)
         {
             Model = model,
@@ -82,6 +86,8 @@ internal static class EdgeCommand
             CacheMaxBytes = cacheMaxBytes ?? ShardCacheOptions.DefaultMaxBytes,
             DownloadParallelism = downloadParallelism,
             DownloadProgress = progress,
+            ApiKey = apiKey,
+            ManifestPublicKeyPem = manifestPublicKeyPem,
         });
 
     /// <summary>A bar on stderr when it is a terminal (for downloads that take a while), or always when asked; else none.</summary>

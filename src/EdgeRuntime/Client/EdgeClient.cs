@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using SplitCompute.EdgeRuntime.Integrity;
 using SplitCompute.EdgeRuntime.Shards;
 using SplitCompute.EdgeRuntime.Telemetry;
 using SplitCompute.EdgeRuntime.Tail;
@@ -29,6 +30,7 @@ public sealed class EdgeClient : IDisposable
     private readonly Polly.ResiliencePipeline _retry;
     private readonly Lock _tailGate = new();
     private string? _lastTail;
+    private readonly ManifestVerifier? _verifier;
 
     public EdgeClient(EdgeOptions options, HttpMessageHandler? handler = null)
     {
@@ -39,6 +41,8 @@ public sealed class EdgeClient : IDisposable
         ClientId = EdgeClientId.LoadOrCreate(options.CacheDirectory);
         _feedback = new FeedbackReporter(_http, ClientId, options.FeedbackTimeout);
         _retry = RequestRetry.Create(options);
+        if (options.ApiKey is { } key) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        if (options.ManifestPublicKeyPem is { } pem) _verifier = new ManifestVerifier(pem);
     }
 
     public string Backend => "cpu";
@@ -80,6 +84,7 @@ public sealed class EdgeClient : IDisposable
         var clock = Stopwatch.StartNew();
         try
         {
+            if (_verifier is not null) await _verifier.VerifyAsync(_http, frame.Manifest!, cancellationToken).ConfigureAwait(false);
             var entries = frame.Manifest!.Shards.Append(frame.Manifest.FinalNorm).ToList();
             using var shards = await _cache.EnsureAsync(_http, _options.Gateway, entries, _options.DownloadProgress, cancellationToken).ConfigureAwait(false);
             var downloaded = shards.DownloadedBytes;
@@ -89,7 +94,7 @@ public sealed class EdgeClient : IDisposable
             var edgeMs = clock.Elapsed.TotalMilliseconds;
             return Result(frame, response, embeddings, new EdgeTimings(requestMs, downloadMs, downloaded, edgeMs, total.Elapsed.TotalMilliseconds), null);
         }
-        catch (Exception ex) when (ex is ShardIntegrityException or HttpRequestException or ModelFormatException or IOException
+        catch (Exception ex) when (ex is ShardIntegrityException or ManifestVerificationException or HttpRequestException or ModelFormatException or IOException
                                        or OutOfMemoryException or InvalidOperationException or ArgumentException or DllNotFoundException)
         {
             var reason = $"edge failed ({ex.GetType().Name}: {ex.Message}); answered by the cloud";
@@ -214,5 +219,6 @@ public sealed class EdgeClient : IDisposable
     {
         _http.Dispose();
         _tail.Dispose();
+        _verifier?.Dispose();
     }
 }

@@ -42,4 +42,15 @@ public sealed record EdgeOptions(Uri Gateway, string CacheDirectory)
 
     /// <summary>Receives the byte counts of each request's shard downloads (e.g. the CLI's progress bar); null: none.</summary>
     public IProgress<Shards.ShardDownloadProgress>? DownloadProgress { get; init; }
+
+    /// <summary>Sent as `Authorization: Bearer` on every request when set (gateways with Gateway:RequireApiKeys need it).</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>
+    /// The gateway's manifest public key (PEM, from GET /v1/keys/manifest, obtained out of band) to pin. When set, every
+    /// frame's manifest must match the revision's signed manifest or the client refuses it and falls back to the cloud. When
+    /// null nothing is verified beyond each shard's SHA-256 against the frame's own manifest (whoever can alter the frame can
+    /// alter both).
+    /// </summary>
+    public string? ManifestPublicKeyPem { get; init; }
 }

@@ -18,6 +18,9 @@ internal sealed class WorkerTransformer(string path, SplitPlan? plan, string wor
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
         proxyRequest.RequestUri = new Uri(destinationPrefix.TrimEnd('/') + path);
         proxyRequest.Headers.Remove(SplitKHeader);
+        // The client's API key ends at the gateway: workers never need it, and must not be able to log or replay it.
+        proxyRequest.Headers.Authorization = null;
+        proxyRequest.Headers.Remove(Access.PresentedKey.ApiKeyHeader);
         if (plan is not null) proxyRequest.Headers.TryAddWithoutValidation(SplitKHeader, plan.K.ToString(CultureInfo.InvariantCulture));
     }
 

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Options;
+using SplitCompute.Gateway.Access;
 using SplitCompute.Gateway.Dashboard;
 using SplitCompute.Gateway.Decisions;
 using SplitCompute.Gateway.Feedback;
 using SplitCompute.Gateway.Forwarding;
+using SplitCompute.Gateway.Integrity;
 using SplitCompute.Gateway.Planning;
 using SplitCompute.Gateway.Workers;
 using SplitCompute.Model.Tokenization;
@@ -46,10 +48,13 @@ public static class GatewayApp
         services.AddSingleton<ClientProfileStore>();
         services.AddSingleton<FeedbackEndpoint>();
         services.AddHttpForwarder();
+        services.AddGatewayAccess();
+        services.AddManifestSigning();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>($"{GatewayOptions.Section}:MaxRequestBytes") ?? 4 * 1024 * 1024);
 
         var app = builder.Build();
+        app.UseGatewayAccess();
         app.MapGet("/alive", () => Results.Text("alive"));
         app.MapGet("/health", (WorkerRegistry registry) =>
         {
@@ -61,6 +66,7 @@ public static class GatewayApp
         app.MapMethods("/v1/shards/{sha256}", ["GET", "HEAD"], (HttpContext context, string sha256, ShardsProxy proxy) => proxy.HandleAsync(context, sha256));
         app.MapGet("/v1/decisions", (DecisionLog log) => Results.Json(log.Recent()));
         app.MapPost("/v1/feedback", (HttpContext context, FeedbackEndpoint endpoint) => endpoint.HandleAsync(context));
+        app.MapIntegrityEndpoints();
         app.MapDashboard();
         return app;
     }

@@ -17,6 +17,7 @@ internal sealed partial class HeartbeatPublisher(
 {
     private readonly WorkerOptions _options = options.Value;
     private bool _manifestPublished;
+    private long _manifestPublishedAt;  // Environment.TickCount64
     private bool _redisDown;
 
     public string Key => WorkerHeartbeat.KeyPrefix + identity.WorkerId;
@@ -61,11 +62,13 @@ internal sealed partial class HeartbeatPublisher(
     {
         try
         {
+            if (_manifestPublished && Environment.TickCount64 - _manifestPublishedAt >= _options.ManifestRepublishSeconds * 1000L) _manifestPublished = false;
             if (!_manifestPublished)
             {
                 var manifest = System.Text.Json.JsonSerializer.Serialize(model.Manifest);
                 await redis.SetAsync(WorkerHeartbeat.ManifestKey(model.ModelId, model.Revision), manifest, TimeSpan.FromDays(7), cancellationToken).ConfigureAwait(false);
                 _manifestPublished = true;
+                _manifestPublishedAt = Environment.TickCount64;
             }
             await redis.SetAsync(Key, Snapshot().ToJson(), TimeSpan.FromMilliseconds(_options.HeartbeatTtlMs), cancellationToken).ConfigureAwait(false);
             if (_redisDown) LogRedisBack(logger, identity.WorkerId);

@@ -65,6 +65,14 @@ public sealed class WorkerOptions
     [Range(1, 1 << 20)]
     public int BatchMaxTokens { get; set; } = 16_384;
 
+    /// <summary>
+    /// How often the shard manifest is written to Redis again (besides after every reconnect). It is kept for 7 days there, and
+    /// gateways sign it from there for pinned edges: without rewriting, a long-running worker's manifest would expire, or stay
+    /// gone after a FLUSH, and every pinned edge would fall back to the cloud.
+    /// </summary>
+    [Range(1, 86_400)]
+    public int ManifestRepublishSeconds { get; set; } = 3_600;
+
     /// <summary>Largest request body accepted (413 beyond).</summary>
     [Range(1_024, 64 * 1024 * 1024)]
     public long MaxRequestBytes { get; set; } = 4 * 1024 * 1024;

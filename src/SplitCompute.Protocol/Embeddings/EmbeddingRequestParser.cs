@@ -11,6 +11,9 @@ public static class EmbeddingRequestParser
     public static EmbeddingRequest Parse(ReadOnlySpan<byte> json, EmbeddingRequestLimits? limits = null)
     {
         limits ??= EmbeddingRequestLimits.Default;
+        // Utf8JsonReader checks UTF-8 only when a string is decoded, and then throws InvalidOperationException (a 500 at the
+        // gateway): refuse invalid UTF-8 up front instead (found by EmbeddingRequestPropertyTests).
+        if (!System.Text.Unicode.Utf8.IsValid(json)) throw new ProtocolException("the body is not valid UTF-8", "body");
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 8 });
         try
         {
@@ -19,6 +22,12 @@ public static class EmbeddingRequestParser
         catch (JsonException ex)
         {
             throw new ProtocolException($"the body is not valid JSON: {ex.Message}", "body", ex.BytePositionInLine, ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Utf8JsonReader.GetString throws this for a string it cannot decode, e.g. an escaped lone surrogate ("\ud800"),
+            // which is valid UTF-8 and valid JSON syntax (found by HostileHttpTests as a gateway 500).
+            throw new ProtocolException($"the body holds a string that is not valid Unicode: {ex.Message}", "body", inner: ex);
         }
     }
 

@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Globalization;
+using SplitCompute.Gateway.Access;
+using SplitCompute.Redis;
+
+namespace SplitCompute.Cli.Commands;
+
+/// <summary>
+/// `keys create|list|revoke`: API keys in the gateway's Redis. A new key is printed once, alone on stdout's first line (so
+/// `KEY=$(splitcompute keys create --name app)` captures it); only its SHA-256 is stored.
+/// </summary>
+internal static class KeysCommand
+{
+    public static Command Create()
+    {
+        var name = new Option<string>("--name") { Description = "who the key is for (1 to 64 printable ASCII characters)", Required = true };
+        var rate = new Option<int>("--rate") { Description = "requests per second to /v1/embeddings, across all gateways (0 = unlimited)", DefaultValueFactory = _ => 10 };
+        var concurrency = new Option<int>("--concurrency") { Description = "embeddings requests in flight at once, across all gateways (0 = unlimited)", DefaultValueFactory = _ => 4 };
+        rate.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--rate must be 0 or more"); });
+        concurrency.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--concurrency must be 0 or more"); });
+        var create = new Command("create", "create an API key and print it (once)") { name, rate, concurrency };
+        AddRedisOptions(create, out var redis, out var password);
+        create.SetAction((result, cancellationToken) => WithRedisAsync(result.GetValue(redis)!, result.GetValue(password), async client =>
+        {
+            var (key, record) = await Store(client).CreateAsync(result.GetValue(name)!, result.GetValue(rate), result.GetValue(concurrency), cancellationToken).ConfigureAwait(false);
+            Console.WriteLine(key);
+            Console.Error.WriteLine($"created key {record.Id} for \"{record.Name}\": {Limits(record)}. Store it now: it is not shown again (Redis holds only its SHA-256).");
+            return 0;
+        }));
+
+        var list = new Command("list", "list API keys (ids, names, limits, state; never the keys)");
+        AddRedisOptions(list, out var listRedis, out var listPassword);
+        list.SetAction((result, cancellationToken) => WithRedisAsync(result.GetValue(listRedis)!, result.GetValue(listPassword), async client =>
+        {
+            var records = await Store(client).ListAsync(cancellationToken).ConfigureAwait(false);
+            Console.WriteLine($"{"id",-12}  {"state",-7}  {"created (UTC)",-19}  {"limits",-28}  name");
+            foreach (var r in records)
+            {
+                var created = DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedUnixMs).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+                Console.WriteLine($"{r.Id,-12}  {(r.Revoked ? "revoked" : "active"),-7}  {created,-19}  {Limits(r),-28}  {r.Name}");
+            }
+            Console.Error.WriteLine($"{records.Count} key(s)");
+            return 0;
+        }));
+
+        var id = new Argument<string>("ID") { Description = "the key's id, as `keys list` shows it (12 hex characters)" };
+        var revoke = new Command("revoke", "revoke an API key: gateways refuse it (403) within Gateway:ApiKeyCacheSeconds") { id };
+        AddRedisOptions(revoke, out var revokeRedis, out var revokePassword);
+        revoke.SetAction((result, cancellationToken) => WithRedisAsync(result.GetValue(revokeRedis)!, result.GetValue(revokePassword), async client =>
+        {
+            var record = await Store(client).RevokeAsync(result.GetValue(id)!, cancellationToken).ConfigureAwait(false);
+            if (record is null)
+            {
+                Console.Error.WriteLine($"no key has id {result.GetValue(id)} (see `splitcompute keys list`)");
+                return 1;
+            }
+            Console.WriteLine($"revoked key {record.Id} (\"{record.Name}\")");
+            return 0;
+        }));
+        revoke.Validators.Add(r =>
+        {
+            if (!ApiKeys.IsValidId(r.GetValue(id))) r.AddError($"ID is {ApiKeys.IdLength} lowercase hex characters, as `keys list` shows; got '{r.GetValue(id)}'");
+        });
+
+        return new Command("keys", "create, list and revoke API keys (stored hashed in the gateway's Redis)") { create, list, revoke };
+    }
+
+    private static void AddRedisOptions(Command command, out Option<string> redis, out Option<string?> password)
+    {
+        redis = new Option<string>("--redis") { Description = "redis-server of the gateways, host:port", DefaultValueFactory = _ => "127.0.0.1:6379" };
+        password = new Option<string?>("--redis-password") { Description = "Redis password (default: $SPLITCOMPUTE_REDIS_PASSWORD)" };
+        command.Options.Add(redis);
+        command.Options.Add(password);
+    }
+
+    /// <summary>Runs <paramref name="action"/> with a connection; Redis failures and refused arguments end in one line on stderr.</summary>
+    private static async Task<int> WithRedisAsync(string endpoint, string? password, Func<IRedisClient, Task<int>> action)
+    {
+        try
+        {
+            // Disposal is inside the try: disposing a connection that never connected reports that failure again.
+            await using var client = Connect(endpoint, password);
+            return await action(client).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or IOException or FormatException)
+        {
+            Console.Error.WriteLine($"keys: Redis at {endpoint}: {ex.Message}");
+            return 2;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"keys: {ex.Message}");
+            return 1;
+        }
+    }
+
+    private static RedisConnection Connect(string endpoint, string? password) => new(new RedisOptions
+    {
+        Endpoint = endpoint,
+        Password = password ?? (Environment.GetEnvironmentVariable("SPLITCOMPUTE_REDIS_PASSWORD") is { Length: > 0 } p ? p : null),
+        ClientName = "splitcompute-keys",
+    });
+
+    private static ApiKeyStore Store(IRedisClient client) => new(client, TimeProvider.System);
+
+    private static string Limits(ApiKeyRecord r) =>
+        $"{(r.RatePerSecond == 0 ? "unlimited" : r.RatePerSecond.ToString(CultureInfo.InvariantCulture) + "/s")}, concurrency {(r.MaxConcurrent == 0 ? "unlimited" : r.MaxConcurrent.ToString(CultureInfo.InvariantCulture))}";
+}

@@ -1,0 +1,18 @@
+namespace SplitCompute.Gateway.Access;
+
+/// <summary>
+/// Which requests need a key and which count against its limits, by path, so endpoints added under /v1/ later (e.g. feedback)
+/// are protected without being listed. Open: /alive, /health, the dashboard page, and the manifest public key (clients must be
+/// able to fetch what they pin before they hold a key). Limited: POST /v1/embeddings, the endpoint that spends GPU time.
+/// </summary>
+public static class AccessPaths
+{
+    public const string PublicKeyPath = "/v1/keys/manifest";
+
+    public static bool NeedsKey(PathString path) =>
+        path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase)
+        && !path.StartsWithSegments(PublicKeyPath, StringComparison.OrdinalIgnoreCase);
+
+    public static bool IsLimited(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method) && request.Path.StartsWithSegments("/v1/embeddings", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,66 @@
+using SplitCompute.Gateway.Access;
+using SplitCompute.Redis;
+using SplitCompute.Redis.Tests;
+
+namespace SplitCompute.Cli.Tests;
+
+/// <summary>`splitcompute keys create|list|revoke` as a real process against a real redis-server, checked through the gateway's key store.</summary>
+public sealed class KeysCommandTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
+{
+    [Fact]
+    public async Task Create_prints_the_key_once_list_shows_it_without_the_key_and_revoke_marks_it()
+    {
+        var (exit, stdout, stderr) = CliProcess.Run("keys", "create", "--name", "cli test", "--rate", "7", "--concurrency", "2", "--redis", redis.Endpoint);
+        Assert.True(exit == 0, stderr);
+        var key = stdout.Trim();
+        Assert.True(ApiKeys.LooksValid(key), $"stdout is not just the key: '{stdout}'");
+        var id = ApiKeys.IdOf(ApiKeys.Hash(key));
+        Assert.Contains(id, stderr, StringComparison.Ordinal);
+
+        await using var client = await RedisConnection.ConnectAsync(new RedisOptions { Endpoint = redis.Endpoint });
+        var store = new ApiKeyStore(client, TimeProvider.System);
+        var record = await store.FindAsync(ApiKeys.Hash(key));
+        Assert.Equal(("cli test", 7, 2, false), (record!.Name, record.RatePerSecond, record.MaxConcurrent, record.Revoked));
+
+        var list = CliProcess.Run("keys", "list", "--redis", redis.Endpoint);
+        Assert.True(list.ExitCode == 0, list.Stderr);
+        var line = list.Stdout.Split('\n').Single(l => l.StartsWith(id, StringComparison.Ordinal));
+        Assert.Contains("active", line, StringComparison.Ordinal);
+        Assert.Contains("7/s, concurrency 2", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(key[ApiKeys.Prefix.Length..], list.Stdout + list.Stderr, StringComparison.Ordinal);
+
+        var revoke = CliProcess.Run("keys", "revoke", id, "--redis", redis.Endpoint);
+        Assert.True(revoke.ExitCode == 0, revoke.Stderr);
+        Assert.True((await store.FindAsync(ApiKeys.Hash(key)))!.Revoked);
+        Assert.Contains("revoked", CliProcess.Run("keys", "list", "--redis", redis.Endpoint).Stdout.Split('\n').Single(l => l.StartsWith(id, StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bad_arguments_and_unknown_ids_fail_with_a_reason()
+    {
+        var unknown = CliProcess.Run("keys", "revoke", "0123456789ab", "--redis", redis.Endpoint);
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("no key has id 0123456789ab", unknown.Stderr, StringComparison.Ordinal);
+
+        var badId = CliProcess.Run("keys", "revoke", "*", "--redis", redis.Endpoint);
+        Assert.NotEqual(0, badId.ExitCode);
+        Assert.Contains("12 lowercase hex", badId.Stdout + badId.Stderr, StringComparison.Ordinal);
+
+        var badName = CliProcess.Run("keys", "create", "--name", "tab\there", "--redis", redis.Endpoint);
+        Assert.Equal(1, badName.ExitCode);
+        Assert.Contains("printable ASCII", badName.Stderr, StringComparison.Ordinal);
+
+        var negative = CliProcess.Run("keys", "create", "--name", "x", "--rate", "-1", "--redis", redis.Endpoint);
+        Assert.NotEqual(0, negative.ExitCode);
+        Assert.Contains("--rate must be 0 or more", negative.Stdout + negative.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unreachable_Redis_is_a_clear_error_not_a_hang()
+    {
+        var (exit, _, stderr) = CliProcess.Run("keys", "list", "--redis", "127.0.0.1:1");
+        Assert.Equal(2, exit);
+        Assert.StartsWith("keys: Redis at 127.0.0.1:1: ", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);  // one line, not a stack trace
+    }
+}

@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using SplitCompute.Gateway.Access;
+using SplitCompute.Redis;
+using SplitCompute.Redis.Tests;
+
+namespace SplitCompute.Gateway.Tests.Access;
+
+/// <summary>
+/// The shared limiter against a real redis-server, with one connection per simulated gateway replica: limits hold across
+/// replicas, freed slots are reusable, and the slot of a gateway that died mid-request expires by itself.
+/// </summary>
+public sealed class RedisKeyLimiterTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+{
+    private RedisConnection _replicaA = null!;
+    private RedisConnection _replicaB = null!;
+
+    public async Task InitializeAsync()
+    {
+        _replicaA = await RedisConnection.ConnectAsync(new RedisOptions { Endpoint = redis.Endpoint });
+        _replicaB = await RedisConnection.ConnectAsync(new RedisOptions { Endpoint = redis.Endpoint });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _replicaA.DisposeAsync();
+        await _replicaB.DisposeAsync();
+    }
+
+    private static ApiKeyRecord Key(int rate, int concurrency) =>
+        new() { Id = ApiKeys.IdOf(ApiKeys.Hash(ApiKeys.Generate())), Name = "t", RatePerSecond = rate, MaxConcurrent = concurrency };
+
+    [Fact]
+    public async Task Rate_is_shared_by_replicas()
+    {
+        var a = new RedisKeyLimiter(_replicaA);
+        var b = new RedisKeyLimiter(_replicaB);
+        var lease = TimeSpan.FromSeconds(30);
+        // Retried when the machine is so slow that 7 requests span two 1-second windows (then more may pass, legitimately).
+        for (var attempt = 1; ; attempt++)
+        {
+            var key = Key(5, 0);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var outcomes = new List<LimitDecision>();
+            for (var i = 0; i < 7; i++) outcomes.Add(await (i % 2 == 0 ? a : b).TryAcquireAsync(key, lease, default));
+            if (clock.ElapsedMilliseconds > 800 && attempt < 3) continue;
+            Assert.Equal(5, outcomes.Count(o => o.Allowed));
+            var refused = outcomes.First(o => !o.Allowed);
+            Assert.InRange(refused.RetryAfterSeconds, 1, 1);
+            Assert.Contains("rate limit of 5", refused.Reason, StringComparison.Ordinal);
+            return;
+        }
+    }
+
+    [Fact]
+    public async Task Concurrency_is_shared_by_replicas_and_freed_slots_are_reused()
+    {
+        var a = new RedisKeyLimiter(_replicaA);
+        var b = new RedisKeyLimiter(_replicaB);
+        var key = Key(0, 2);
+        var lease = TimeSpan.FromSeconds(30);
+        var first = await a.TryAcquireAsync(key, lease, default);
+        var second = await b.TryAcquireAsync(key, lease, default);
+        Assert.True(first.Allowed && second.Allowed);
+        var third = await a.TryAcquireAsync(key, lease, default);
+        Assert.False(third.Allowed);
+        Assert.Contains("concurrency limit", third.Reason, StringComparison.Ordinal);
+        await second.Lease.DisposeAsync();
+        Assert.True((await a.TryAcquireAsync(key, lease, default)).Allowed);
+    }
+
+    [Fact]
+    public async Task A_slot_never_released_by_a_crashed_gateway_expires()
+    {
+        var limiter = new RedisKeyLimiter(_replicaA);
+        var key = Key(0, 1);
+        var lease = TimeSpan.FromMilliseconds(600);
+        Assert.True((await limiter.TryAcquireAsync(key, lease, default)).Allowed);  // never disposed: the gateway "died"
+        Assert.False((await limiter.TryAcquireAsync(key, lease, default)).Allowed);
+        await Task.Delay(700);
+        Assert.True((await limiter.TryAcquireAsync(key, lease, default)).Allowed);
+    }
+
+    [Fact]
+    public async Task Zero_limits_mean_unlimited_and_touch_nothing()
+    {
+        var limiter = new KeyLimiter(new RedisKeyLimiter(_replicaA), new LocalKeyLimiter(TimeProvider.System), _replicaA,
+            Options.Create(new AccessOptions()), NullLogger<KeyLimiter>.Instance);
+        var key = Key(0, 0);
+        for (var i = 0; i < 50; i++) Assert.True((await limiter.TryAcquireAsync(key, default)).Allowed);
+        Assert.Null(await _replicaA.GetAsync(RedisKeyLimiter.RateKeyPrefix + key.Id));
+    }
+}
