@@ -21,7 +21,7 @@ public sealed partial class UpAndEdgeCommandTests
             var gateway = await WaitForLineAsync(up, "gateway: ", TimeSpan.FromMinutes(2));
 
             var (splitExit, splitJson, splitErr) = CliProcess.Run("edge", "embed", "--gateway", gateway, "--text", "Hello world", "--text", "Split it.",
-                "--force-split", "1", "--json", "--progress", "--cache", Path.Combine(root, "cache"));
+                "--force-split", "1", "--json", "--progress", "--backend", "cpu", "--cache", Path.Combine(root, "cache"));
             Assert.True(splitExit == 0, splitErr);
             // Progress goes to stderr only when asked (stderr is not a terminal here); stdout stays pure JSON (parsed below).
             Assert.Contains("downloading shards: 4/4", splitErr, StringComparison.Ordinal);
@@ -44,6 +44,7 @@ public sealed partial class UpAndEdgeCommandTests
             Assert.Equal(2 * 64, a.Length);
             Assert.True(a.Zip(b).Max(p => Math.Abs(p.First - p.Second)) <= 1e-4);
 
+            await The_tail_runs_on_webgpu_and_without_an_adapter_the_cloud_answers(gateway, Path.Combine(root, "cache"), b);
             await Two_processes_sharing_one_cache_download_each_shard_once(gateway, Path.Combine(root, "shared-cache"));
             await A_worker_that_dies_is_restarted_by_up(up, model, gateway, Path.Combine(root, "cache"));
 
@@ -77,6 +78,49 @@ public sealed partial class UpAndEdgeCommandTests
         Assert.Equal(5, shards.Length);  // 4 layers and the final norm
         Assert.Equal(shards.Sum(f => f.Length), downloaded);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(cache, ".partial")));
+    }
+
+    /// <summary>
+    /// `edge embed --backend webgpu` (the default) runs the tail on Dawn - lavapipe here, installed by the launcher - and equals
+    /// cloud-only; with no Vulkan adapter (VK_ICD_FILENAMES at nothing) the client sends no WebGPU headers, the gateway answers
+    /// from the cloud, and the JSON says why.
+    /// </summary>
+    private static async Task The_tail_runs_on_webgpu_and_without_an_adapter_the_cloud_answers(string gateway, string cache, float[] cloud)
+    {
+        string[] args = ["edge", "embed", "--gateway", gateway, "--text", "Hello world", "--text", "Split it.", "--force-split", "1", "--json", "--cache", cache];
+        var (exit, stdout, stderr) = await RunWithEnvironmentAsync(args, []);
+        Assert.True(exit == 0, stderr);
+        using (var gpu = JsonDocument.Parse(stdout))
+        {
+            Assert.True(gpu.RootElement.GetProperty("fallback").ValueKind == JsonValueKind.Null, stdout);
+            Assert.Equal(1, gpu.RootElement.GetProperty("split").GetInt32());
+            Assert.Equal("webgpu", gpu.RootElement.GetProperty("backend").GetString());
+            Assert.Contains("(vulkan)", gpu.RootElement.GetProperty("adapter").GetString(), StringComparison.Ordinal);
+            var values = gpu.RootElement.GetProperty("embeddings").EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetSingle())).ToArray();
+            Assert.True(values.Zip(cloud).Max(p => Math.Abs(p.First - p.Second)) <= 1e-4);
+        }
+
+        var (noExit, noOut, noErr) = await RunWithEnvironmentAsync(args, [new("VK_ICD_FILENAMES", "/nonexistent/icd.json"), new("VK_DRIVER_FILES", "/nonexistent/icd.json")]);
+        Assert.True(noExit == 0, noErr);
+        using var none = JsonDocument.Parse(noOut);
+        Assert.Equal(4, none.RootElement.GetProperty("split").GetInt32());  // cloud-only
+        Assert.StartsWith("none: NoWebGpuAdapterException", none.RootElement.GetProperty("adapter").GetString(), StringComparison.Ordinal);
+        var fromCloud = none.RootElement.GetProperty("embeddings").EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetSingle())).ToArray();
+        Assert.True(fromCloud.Zip(cloud).Max(p => Math.Abs(p.First - p.Second)) <= 1e-4);
+    }
+
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunWithEnvironmentAsync(string[] args, KeyValuePair<string, string>[] environment)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "splitcompute.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var (name, value) in environment) start.Environment[name] = value;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     /// <summary>SIGKILL the worker child (found by its command line, which names this test's model): `up` starts it again.</summary>

@@ -55,7 +55,8 @@ internal static class DemoCommand
 
         var cache = Path.Combine(Paths.Home, "demo-edge-cache");
         if (Directory.Exists(cache)) Directory.Delete(cache, recursive: true);  // start cold, so the first plan sees no cached shards
-        using var edge = EdgeCommand.Create(cluster.Gateway, model: null, cache);
+        // The tail runs on this machine's GPU through Dawn (lavapipe where there is no GPU); without an adapter the cloud answers.
+        using var edge = EdgeCommand.Create(cluster.Gateway, model: null, cache, backend: EdgeRuntime.Client.EdgeBackend.WebGpu);
 
         var cloud = await edge.EmbedTextsAsync(Texts, EdgeSplit.None, cancellationToken).ConfigureAwait(false);
         var n = cloud.N;

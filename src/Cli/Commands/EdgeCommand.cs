@@ -29,6 +29,8 @@ internal static class EdgeCommand
         var cache = new Option<DirectoryInfo?>("--cache") { Description = "shard cache directory (default: $SPLITCOMPUTE_HOME/edge-cache)" };
         var json = new Option<bool>("--json") { Description = "print {\"split\",\"layers\",\"embeddings\",\"timings\",...}" };
         var apiKey = new Option<string?>("--api-key") { Description = "API key for a gateway that requires one (default: $SPLITCOMPUTE_API_KEY)" };
+        var backend = new Option<string>("--backend") { Description = "where the tail layers run: webgpu (this machine's GPU through Dawn) or cpu", DefaultValueFactory = _ => "webgpu" };
+        backend.AcceptOnlyFromAmong("webgpu", "cpu");
         var manifestKey = new Option<FileInfo?>("--manifest-key") { Description = "PEM file of the gateway's manifest public key to pin (GET /v1/keys/manifest); frames whose manifest it does not sign are refused" };
         var cacheMax = new Option<long?>("--cache-max-bytes")
         {
@@ -48,7 +50,7 @@ internal static class EdgeCommand
         var progress = new Option<bool>("--progress") { Description = "always show shard download progress on stderr (default: only on a terminal, for downloads over 0.5 s)" };
         var embed = new Command("embed", "embed through the gateway, running the tail layers on this machine")
         {
-            gateway, text, ids, noSplit, forceSplit, model, cache, json, cacheMax, parallelism, progress, apiKey, manifestKey,
+            gateway, text, ids, noSplit, forceSplit, model, cache, json, cacheMax, parallelism, progress, apiKey, manifestKey, backend,
         };
         embed.Validators.Add(result =>
         {
@@ -63,7 +65,8 @@ internal static class EdgeCommand
             using var telemetry = EdgeTelemetryExport.FromEnvironment();
             using var bar = ProgressBar(result.GetValue(progress));
             using var client = Create(result.GetValue(gateway)!, result.GetValue(model), result.GetValue(cache)?.FullName,
-                result.GetValue(cacheMax), result.GetValue(parallelism), bar, key, pinned);
+                result.GetValue(cacheMax), result.GetValue(parallelism), bar, key, pinned,
+                result.GetValue(backend) == "cpu" ? EdgeBackend.Cpu : EdgeBackend.WebGpu);
             var outcome = result.GetValue(ids) is { } idText
                 ? await client.EmbedIdsAsync(IdsParser.Parse(idText), split, cancellationToken).ConfigureAwait(false)
                 : await client.EmbedTextsAsync(result.GetValue(text)!, split, cancellationToken).ConfigureAwait(false);
@@ -71,12 +74,12 @@ internal static class EdgeCommand
             else EdgeReportWriter.WriteText(outcome, Console.Out);
             return 0;
         });
-        return new Command("edge", "the client's edge runtime") { embed };
+        return new Command("edge", "the client's edge runtime") { embed, EdgeProbeCommand.Create() };
     }
 
     /// <summary>An edge client for this machine: its CPU's measured GFLOP/s goes into the capability headers.</summary>
     public static EdgeClient Create(Uri gateway, string? model, string? cache, long? cacheMaxBytes = null, int downloadParallelism = 4,
-        IProgress<ShardDownloadProgress>? progress = null, string? apiKey = null, string? manifestPublicKeyPem = null) =>
+        IProgress<ShardDownloadProgress>? progress = null, string? apiKey = null, string? manifestPublicKeyPem = null, EdgeBackend backend = EdgeBackend.Cpu) =>
         new(new EdgeOptions(gateway, cache ?? Paths.EdgeCache)
         {
             Model = model,
@@ -88,6 +91,8 @@ internal static class EdgeCommand
             DownloadProgress = progress,
             ApiKey = apiKey,
             ManifestPublicKeyPem = manifestPublicKeyPem,
+            Backend = backend,
+            ProbeCacheDirectory = Path.Combine(Paths.Home, "webgpu"),
         });
 
     /// <summary>A bar on stderr when it is a terminal (for downloads that take a while), or always when asked; else none.</summary>

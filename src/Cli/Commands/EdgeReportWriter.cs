@@ -15,6 +15,7 @@ internal static class EdgeReportWriter
         json.WriteNumber("layers", r.N);
         json.WriteString("worker", r.Worker);
         json.WriteString("backend", r.Backend);
+        json.WriteString("adapter", r.Adapter);
         json.WriteString("fallback", r.FallbackReason);
         json.WriteString("decision", r.Decision);
         json.WriteString("predicted", r.Predicted);
@@ -39,7 +40,7 @@ internal static class EdgeReportWriter
     public static void WriteText(EdgeResult r, TextWriter output)
     {
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"split k={r.K} of {r.N}: cloud ran [0,{r.K}) on {r.Worker ?? "?"}, {(r.K < r.N ? $"this machine ran [{r.K},{r.N}) on {r.Backend}" : "no edge layers")}"));
+            $"split k={r.K} of {r.N}: cloud ran [0,{r.K}) on {r.Worker ?? "?"}, {(r.K < r.N ? $"this machine ran [{r.K},{r.N}) on {r.Backend}" : "no edge layers")}; adapter: {r.Adapter ?? "n/a"}"));
         if (r.FallbackReason is not null) output.WriteLine($"fallback: {r.FallbackReason}");
         if (r.Predicted is not null) output.WriteLine($"predicted: {r.Predicted}");
         if (r.Feedback is not null) output.WriteLine($"feedback to the gateway: {r.Feedback}");

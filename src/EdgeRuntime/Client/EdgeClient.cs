@@ -25,7 +25,8 @@ public sealed class EdgeClient : IDisposable
     private readonly HttpClient _http;
     private readonly EdgeOptions _options;
     private readonly ShardCache _cache;
-    private readonly TailRunner _tail = new();
+    private readonly TailRunner _tail;
+    private readonly EdgeDeviceProbe? _probe;
     private readonly FeedbackReporter _feedback;
     private readonly Polly.ResiliencePipeline _retry;
     private readonly Lock _tailGate = new();
@@ -41,11 +42,18 @@ public sealed class EdgeClient : IDisposable
         ClientId = EdgeClientId.LoadOrCreate(options.CacheDirectory);
         _feedback = new FeedbackReporter(_http, ClientId, options.FeedbackTimeout);
         _retry = RequestRetry.Create(options);
+        _tail = new TailRunner(options.Backend == EdgeBackend.WebGpu ? TailBackends.WebGpu() : TailBackends.Cpu);
+        if (options.Backend == EdgeBackend.WebGpu) _probe = new EdgeDeviceProbe(options.ProbeCacheDirectory);
         if (options.ApiKey is { } key) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         if (options.ManifestPublicKeyPem is { } pem) _verifier = new ManifestVerifier(pem);
     }
 
-    public string Backend => "cpu";
+    public string Backend => _options.Backend == EdgeBackend.WebGpu ? "webgpu" : "cpu";
+
+    /// <summary>The adapter the tail runs on ("NVIDIA H100 80GB HBM3 (vulkan)", "llvmpipe ... (vulkan)", "16-core CPU"), or why none.</summary>
+    public string Adapter => _probe is null
+        ? $"{Environment.ProcessorCount}-core CPU"
+        : _probe.Result is { } probe ? $"{probe.Adapter.Device} ({probe.Adapter.Backend})" : $"none: {_probe.Problem}";
 
     /// <summary>This installation's id (X-SplitCompute-Client), kept in the cache directory; the gateway's measured profile is under it.</summary>
     public string ClientId { get; }
@@ -59,7 +67,7 @@ public sealed class EdgeClient : IDisposable
     private async Task<EdgeResult> EmbedAsync(object input, EdgeSplit split, CancellationToken cancellationToken)
     {
         using var activity = EdgeTelemetry.Source.StartActivity("splitcompute.edge.embed", ActivityKind.Client);
-        var result = await EmbedCoreAsync(input, split, cancellationToken).ConfigureAwait(false);
+        var result = await EmbedCoreAsync(input, split, cancellationToken).ConfigureAwait(false) with { Adapter = Adapter };
         EdgeTelemetry.Record(result);
         return result;
     }
@@ -95,8 +103,10 @@ public sealed class EdgeClient : IDisposable
             return Result(frame, response, embeddings, new EdgeTimings(requestMs, downloadMs, downloaded, edgeMs, total.Elapsed.TotalMilliseconds), null);
         }
         catch (Exception ex) when (ex is ShardIntegrityException or ManifestVerificationException or HttpRequestException or ModelFormatException or IOException
-                                       or OutOfMemoryException or InvalidOperationException or ArgumentException or DllNotFoundException)
+                                       or OutOfMemoryException or InvalidOperationException or ArgumentException or DllNotFoundException
+                                       or WebGpu.WebGpuException)
         {
+            if (ex is WebGpu.WebGpuException or OutOfMemoryException) _tail.Reset();  // a lost device is not reused
             var reason = $"edge failed ({ex.GetType().Name}: {ex.Message}); answered by the cloud";
             var (cloud, cloudResponse) = await RequestAsync(input, SplitPreference.None, cancellationToken).ConfigureAwait(false);
             return Result(cloud, cloudResponse, Rows(cloud), new EdgeTimings(requestMs, 0, 0, 0, total.Elapsed.TotalMilliseconds), reason);
@@ -174,7 +184,20 @@ public sealed class EdgeClient : IDisposable
     private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
         response.Headers.RetryAfter is { } after ? after.Delta ?? (after.Date - DateTimeOffset.UtcNow) : null;
 
-    private ClientCapabilities Capabilities(SplitPreference preference) => new()
+    private ClientCapabilities Capabilities(SplitPreference preference)
+    {
+        if (_probe is null) return CpuCapabilities(preference);
+        // WebGPU: what the probe measured; no adapter means no WebGPU headers, so the gateway answers from the cloud.
+        var probed = _probe.Result?.ToCapabilities() ?? new ClientCapabilities();
+        return probed with
+        {
+            Network = new NetworkMeasurements(_options.DownlinkMbps, _options.RttMs),
+            HeldShards = [.. _cache.HeldShards().Take(CapabilityBounds.MaxShards).Select(h => CapabilityHeaderWriter.ShardPrefix(h))],
+            Split = _probe.Result is null ? SplitPreference.None : preference,
+        };
+    }
+
+    private ClientCapabilities CpuCapabilities(SplitPreference preference) => new()
     {
         Adapter = new AdapterInfo(Vendor: "cpu", Architecture: System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant(),
             Device: $"{Environment.ProcessorCount}-core CPU", Backend: Backend),

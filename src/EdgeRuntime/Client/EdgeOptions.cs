@@ -18,6 +18,12 @@ public sealed record EdgeOptions(Uri Gateway, string CacheDirectory)
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>Where the tail runs. The library defaults to the CPU; `edge embed` and `demo` default to WebGPU.</summary>
+    public EdgeBackend Backend { get; init; } = EdgeBackend.Cpu;
+
+    /// <summary>Where the WebGPU probe caches its per-adapter result (null: $SPLITCOMPUTE_HOME/webgpu).</summary>
+    public string? ProbeCacheDirectory { get; init; }
+
     /// <summary>
     /// How often a request that failed in transit (connection refused or cut, a truncated answer, 502/503/504) is sent again.
     /// Embedding requests are idempotent, so a retry is always safe; with the default backoff the retries span ~10 s, enough

@@ -13,6 +13,9 @@ public sealed record EdgeResult(
 {
     public bool FellBack => FallbackReason is not null;
 
+    /// <summary>The adapter the edge runs its tail on (or why there is none), as the client's probe found it.</summary>
+    public string? Adapter { get; init; }
+
     /// <summary>What became of the timings reported to the gateway: "accepted", why not, or null when none were due (cloud-only).</summary>
     public string? Feedback { get; init; }
 }

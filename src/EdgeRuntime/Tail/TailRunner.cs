@@ -86,6 +86,12 @@ public sealed class TailRunner : IDisposable
         }
     }
 
+    /// <summary>Drops the loaded backend (after a lost device or any backend failure) so the next tail starts afresh.</summary>
+    public void Reset()
+    {
+        lock (_gate) Release();
+    }
+
     private void Release()
     {
         if (_loaded is not { } loaded) return;
