@@ -43,7 +43,7 @@ public sealed class WorkerTelemetry : IDisposable
         _meter.CreateObservableGauge("splitcompute.worker.in_flight", () => stats.InFlight, "{request}", "Requests being computed");
         _meter.CreateObservableGauge("splitcompute.worker.layer_token_ms", () => stats.MsPerLayerRow, "ms", "Measured time per layer per token (EWMA), as in the heartbeat");
         _meter.CreateObservableGauge("splitcompute.worker.device_memory_bytes", () => model.Backend is IDeviceMemoryReport report
-            ? report.DeviceMemoryBytes : Environment.WorkingSet, "By", "Device memory in use (CUDA: allocated by the backend; CPU: process working set)");
+            ? report.DeviceMemoryBytes : Environment.WorkingSet, "By", "Device memory in use (CUDA: in use on the GPU, cuMemGetInfo; CPU: the process working set)");
     }
 
     public void RequestDone(int k, int n, int sequences, double queueMs, double computeMs)

@@ -16,7 +16,7 @@ namespace SplitCompute.Cuda.Backend;
 /// crosses PCIe through pinned buffers. Calls are serialised on one stream (the GPU is the shared resource; batching is the
 /// way to use it better, see the worker's batcher).
 /// </summary>
-public sealed unsafe class CudaBackend : IMultiExitBackend
+public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
 {
     private readonly Lock _gate = new();
     private readonly CudaContext _context;
@@ -30,6 +30,16 @@ public sealed unsafe class CudaBackend : IMultiExitBackend
     private readonly LruCache<GraphKey, CudaGraph> _graphs;
     private readonly Dictionary<GraphKey, int> _rangeRequests = [];
     private bool _disposed;
+
+    /// <summary>Memory in use on the device now (cuMemGetInfo: total - free), for the worker's device-memory gauge.</summary>
+    public long DeviceMemoryBytes
+    {
+        get
+        {
+            var (free, total) = _context.MemoryInfo();
+            return total - free;
+        }
+    }
 
     private CudaBackend(CudaContext context, bool ownsContext, Gpt2Config config, CudaBackendOptions options, Func<Gpt2Kernels, CudaModelWeights> weights)
     {
