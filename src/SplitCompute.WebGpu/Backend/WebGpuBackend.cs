@@ -11,6 +11,9 @@ namespace SplitCompute.WebGpu.Backend;
 /// resident; <see cref="RunLayers"/> copies the hidden state up once, records every block of the range into one command buffer
 /// (8 dispatches per block), submits it once and reads the result back once. Legend: B batch, T tokens, C channels, H heads, R = B*T.
 /// The edge never embeds, so <see cref="Embed"/> is not supported. Calls are serialised on the device's gate (one queue).
+/// A lost device is never silent: <see cref="RunLayers"/> and <see cref="ApplyFinalNorm"/> throw <see cref="WebGpuDeviceLostException"/>
+/// (checked before anything is queued, after the submission and before the readback is copied), and the hidden state is then
+/// left as it was given; the backend is unusable after that and must be replaced by one on a new device.
 /// </summary>
 public sealed class WebGpuBackend : ILayerRangeBackend
 {
@@ -106,6 +109,7 @@ public sealed class WebGpuBackend : ILayerRangeBackend
         var rows = b * t;
         lock (_device.Gate)
         {
+            _device.ThrowIfLost($"layers [{from}, {to}) B={b} T={t}");
             var ws = Workspace(rows);
             ws.X.Write<float>(_device, hidden.Data);                                     // (R, C), once
             var mask = new uint[rows];
@@ -140,6 +144,7 @@ public sealed class WebGpuBackend : ILayerRangeBackend
         var c = Config.NEmbd;
         lock (_device.Gate)
         {
+            _device.ThrowIfLost($"final norm R={rows}");
             var ws = Workspace(rows);
             ws.X.Write<float>(_device, hidden.Data);
             LayerNormOp.WriteParams(_device, ws.LayerNormParams, rows, c, Config.LayerNormEpsilon);

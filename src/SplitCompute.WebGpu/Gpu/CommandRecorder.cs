@@ -53,6 +53,7 @@ internal sealed unsafe class CommandRecorder : IDisposable
             var raw = commands.Raw;
             Wgpu.QueueSubmit(_device.Queue.Raw, 1, &raw);
         });
+        _device.ThrowIfLost($"{Label}: after submitting");  // error scopes stay silent on a lost device
     }
 
     private void EndPass()

@@ -77,6 +77,16 @@ internal sealed unsafe class GpuBuffer : IDisposable
         var mapSize = (nuint)Round(bytes);
         var result = FutureWaiter.Run(device.Instance, $"mapping '{Label}' for reading", device.WaitTimeout,
             handle => Wgpu.BufferMapAsync(Handle.Raw, WGPUMapMode.Read, 0, mapSize, Callbacks.ForStatus(handle)));
+        try
+        {
+            // Before anything is copied out: a lost device's results are not results, and the destination must stay as it was.
+            device.ThrowIfLost($"reading back '{Label}'");
+        }
+        catch
+        {
+            if (result.Status == WGPUStatus.Success) Wgpu.BufferUnmap(Handle.Raw);
+            throw;
+        }
         if (result.Status != WGPUStatus.Success) throw new WebGpuException($"mapping '{Label}' for reading failed (status {result.Status}): {result.Message}");
         try
         {

@@ -8,15 +8,20 @@ namespace SplitCompute.WebGpu.Gpu;
 /// Refuses Dawn's Null backend and a missing adapter with <see cref="NoWebGpuAdapterException"/>. Creation calls go through
 /// <see cref="Checked{T}"/>, which wraps them in error scopes and turns Dawn's message into a <see cref="WebGpuException"/>.
 /// Dawn does not synchronise calls on one device from several threads, so everything that uses a device (the backends sharing it,
-/// the probe) holds <see cref="Gate"/> (re-entrant) while it does.
+/// the probe) holds <see cref="Gate"/> (re-entrant) while it does. A lost device (driver reset, GPU removed, <see cref="Destroy"/>)
+/// keeps "succeeding" in Dawn (creations and queue waits report no error), so users call <see cref="ThrowIfLost"/> around
+/// their work: it fails with <see cref="WebGpuDeviceLostException"/> once Dawn's device-lost callback has reported.
 /// </summary>
 public sealed unsafe class WebGpuDevice : IDisposable
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
 
-    private WebGpuDevice(InstanceHandle instance, AdapterHandle adapter, DeviceHandle device, QueueHandle queue,
+    private readonly DeviceLoss _loss;
+
+    private WebGpuDevice(InstanceHandle instance, AdapterHandle adapter, DeviceHandle device, QueueHandle queue, DeviceLoss loss,
         WebGpuAdapterDescription description, WGPULimits limits, IReadOnlyList<string> features, bool hasShaderF16)
     {
+        _loss = loss;
         Instance = instance;
         Adapter = adapter;
         Device = device;
@@ -63,6 +68,7 @@ public sealed unsafe class WebGpuDevice : IDisposable
     {
         DawnLibrary.EnsureLoaded();
         var instance = CreateInstance();
+        var loss = new DeviceLoss();
         try
         {
             var adapter = RequestAdapter(instance, backendType);
@@ -78,11 +84,11 @@ public sealed unsafe class WebGpuDevice : IDisposable
                 WGPULimits limits;
                 if (Wgpu.AdapterGetLimits(adapter.Raw, &limits) != WGPUStatus.Success) throw new WebGpuException($"wgpuAdapterGetLimits failed on {description}");
                 var hasF16 = Wgpu.AdapterHasFeature(adapter.Raw, WGPUFeatureName.ShaderF16) != 0;
-                var device = RequestDevice(instance, adapter, description, limits, hasF16);
+                var device = RequestDevice(instance, adapter, description, limits, hasF16, loss);
                 try
                 {
                     var queue = new QueueHandle(Wgpu.DeviceGetQueue(device.Raw));
-                    return new WebGpuDevice(instance, adapter, device, queue, description, limits, FeatureNames(adapter), hasF16);
+                    return new WebGpuDevice(instance, adapter, device, queue, loss, description, limits, FeatureNames(adapter), hasF16);
                 }
                 catch
                 {
@@ -99,8 +105,46 @@ public sealed unsafe class WebGpuDevice : IDisposable
         catch
         {
             instance.Dispose();
+            DeviceLostCallback.Unregister(loss);
             throw;
         }
+    }
+
+    /// <summary>True once Dawn reported this device lost (events are processed first, so a pending report is seen).</summary>
+    internal bool IsLost
+    {
+        get
+        {
+            using var _ = Gate.EnterScope();
+            Wgpu.InstanceProcessEvents(Instance.Raw);
+            return _loss.Lost is not null;
+        }
+    }
+
+    /// <summary>
+    /// Destroys the device as a driver reset or a GPU removal would lose it: Dawn reports it lost (reason "destroyed") and
+    /// every later use fails with <see cref="WebGpuDeviceLostException"/>. Tests use it to make a real loss on demand.
+    /// </summary>
+    internal void Destroy()
+    {
+        using var _ = Gate.EnterScope();
+        Wgpu.DeviceDestroy(Device.Raw);
+    }
+
+    /// <summary>
+    /// Lets Dawn deliver a pending device-lost report, then throws <see cref="WebGpuDeviceLostException"/> naming
+    /// <paramref name="what"/> was being done if the device is lost. Called before work is queued and after it was submitted
+    /// (before results are copied out), because Dawn itself fails almost nothing on a lost device.
+    /// </summary>
+    internal void ThrowIfLost(string what)
+    {
+        using var _ = Gate.EnterScope();
+        Wgpu.InstanceProcessEvents(Instance.Raw);
+        if (_loss.Lost is not { } lost) return;
+        var dawn = lost.Message.Length > 0 ? lost.Message : "no message";
+        throw new WebGpuDeviceLostException(
+            $"{what}: the WebGPU device was lost ({lost.ReasonName}; Dawn: {dawn}) on {Description}; a new device is needed",
+            lost.ReasonName, lost.Message);
     }
 
     /// <summary>
@@ -147,6 +191,7 @@ public sealed unsafe class WebGpuDevice : IDisposable
     internal void WaitForQueue(string what)
     {
         var result = FutureWaiter.Run(Instance, what, WaitTimeout, handle => Wgpu.QueueOnSubmittedWorkDone(Queue.Raw, Callbacks.ForStatus(handle)));
+        ThrowIfLost(what);  // Dawn reports a lost device's queue as done
         if (result.Status != WGPUStatus.Success) throw new WebGpuException($"{what}: queue work failed (status {result.Status}): {result.Message}");
     }
 
@@ -197,7 +242,8 @@ public sealed unsafe class WebGpuDevice : IDisposable
         return new AdapterHandle(result.Object);
     }
 
-    private static DeviceHandle RequestDevice(InstanceHandle instance, AdapterHandle adapter, WebGpuAdapterDescription description, WGPULimits limits, bool hasF16)
+    private static DeviceHandle RequestDevice(InstanceHandle instance, AdapterHandle adapter, WebGpuAdapterDescription description, WGPULimits limits, bool hasF16,
+        DeviceLoss loss)
     {
         var features = stackalloc uint[] { WGPUFeatureName.ShaderF16 };
         var descriptor = new WGPUDeviceDescriptor
@@ -205,7 +251,7 @@ public sealed unsafe class WebGpuDevice : IDisposable
             RequiredFeatureCount = hasF16 ? 1u : 0u,
             RequiredFeatures = features,
             RequiredLimits = &limits,  // everything the adapter allows (lavapipe: 128 MiB storage bindings instead of the default)
-            DeviceLostCallbackInfo = new WGPUCallbackInfo { Mode = WGPUCallbackMode.AllowProcessEvents },
+            DeviceLostCallbackInfo = DeviceLostCallback.Register(loss),  // AllowProcessEvents: delivered in ThrowIfLost, on our thread
         };
         var pDescriptor = &descriptor;
         var result = FutureWaiter.Run(instance, $"requesting a device on {description.Device}", RequestTimeout,
@@ -267,5 +313,6 @@ public sealed unsafe class WebGpuDevice : IDisposable
         Device.Dispose();
         Adapter.Dispose();
         Instance.Dispose();
+        DeviceLostCallback.Unregister(_loss);
     }
 }

@@ -55,6 +55,17 @@ internal static class WGPUCallbackMode
     public const uint WaitAnyOnly = 1, AllowProcessEvents = 2;
 }
 
+internal static class WGPUDeviceLostReason
+{
+    public const uint Unknown = 1, Destroyed = 2, CallbackCancelled = 3, FailedCreation = 4;
+
+    public static string Name(uint value) => value switch
+    {
+        Unknown => "unknown (driver reset, GPU removed)", Destroyed => "destroyed", CallbackCancelled => "callback cancelled",
+        FailedCreation => "failed creation", _ => $"reason#{value}",
+    };
+}
+
 internal static class WGPUStatus
 {
     public const uint Success = 1;
