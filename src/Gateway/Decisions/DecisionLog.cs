@@ -17,7 +17,7 @@ public sealed partial class DecisionLog(IRedisClient redis, GatewayTelemetry tel
 {
     public const string StreamKey = "splitcompute:decisions";
     private const int RecentCapacity = 256;
-    private const int MaxBatch = 128;
+    private const int MaxBatch = 1_024;
 
     private readonly Channel<SplitDecision> _pending = Channel.CreateBounded<SplitDecision>(
         new BoundedChannelOptions(4_096) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
@@ -44,13 +44,16 @@ public sealed partial class DecisionLog(IRedisClient redis, GatewayTelemetry tel
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Whatever has queued up is sent as one pipelined batch (one write, one round trip) rather than one XADD per round trip,
-        // so under load the log costs Redis and this process a fraction of the wake-ups.
+        // What queues up within the flush interval is sent as one pipelined batch (one write, one round trip) rather than one
+        // XADD per round trip, so under load the log costs Redis and this process a fraction of the wake-ups. The writes carry
+        // no cancellation token: the connection times them out itself, and a per-command token costs a timer registration.
+        var flush = TimeSpan.FromMilliseconds(options.Value.DecisionFlushMs);
         var batch = new List<Task>(MaxBatch);
         while (await _pending.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
         {
+            if (flush > TimeSpan.Zero) await Task.Delay(flush, stoppingToken).ConfigureAwait(false);
             while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var decision))
-                batch.Add(redis.StreamAddAsync(StreamKey, Fields(decision), options.Value.DecisionStreamLength, stoppingToken));
+                batch.Add(redis.StreamAddAsync(StreamKey, Fields(decision), options.Value.DecisionStreamLength, CancellationToken.None));
             foreach (var write in batch)
             {
                 try

@@ -79,7 +79,7 @@ internal sealed class EmbeddingsProxy(
             return;
         }
         var size = new PlanRequest(lengths.Length, lengths.Max(), lengths.Sum());
-        var wantsFrame = request.Headers.Accept.ToString().Contains(MediaTypes.HiddenState, StringComparison.OrdinalIgnoreCase);
+        var wantsFrame = Accepts(request.Headers.Accept, MediaTypes.HiddenState);
         var capabilities = capabilityCache.Read(request, wantsFrame);
         var clientId = ClientIdReader.Read(request, out var clientProblem);
         IReadOnlyList<string> warnings = clientProblem is null ? capabilities.Warnings : [.. capabilities.Warnings, clientProblem];
@@ -92,8 +92,12 @@ internal sealed class EmbeddingsProxy(
             var worker = selector.Select(registry.Current, model, tried);
             if (worker is null) break;
             var plan = Plan(registry.Current, worker, wantsFrame ? capabilities : null, clientProfile, size);
-            Activity.Current?.SetTag("splitcompute.k", plan.K).SetTag("splitcompute.n", plan.N).SetTag("splitcompute.worker", worker.WorkerId)
-                .SetTag("splitcompute.model", model).SetTag("splitcompute.predicted_ms", plan.Predicted.TotalMs).SetTag("splitcompute.attempt", attempt);
+            // Only a recorded activity is exported; ASP.NET Core also makes unrecorded ones just for log scopes.
+            if (Activity.Current is { Recorded: true } activity)
+            {
+                activity.SetTag("splitcompute.k", plan.K).SetTag("splitcompute.n", plan.N).SetTag("splitcompute.worker", worker.WorkerId)
+                    .SetTag("splitcompute.model", model).SetTag("splitcompute.predicted_ms", plan.Predicted.TotalMs).SetTag("splitcompute.attempt", attempt);
+            }
             request.Body = new MemoryStream(body, writable: false);
             request.ContentLength = body.Length;
             selector.Started(worker.WorkerId);
@@ -122,6 +126,15 @@ internal sealed class EmbeddingsProxy(
         await Unavailable(context, tried.Count == 0
             ? $"no worker serving '{model}' is available"
             : $"worker(s) {string.Join(", ", tried)} failed before answering").ConfigureAwait(false);
+    }
+
+    private static bool Accepts(Microsoft.Extensions.Primitives.StringValues accept, string mediaType)
+    {
+        foreach (var value in accept)
+        {
+            if (value is not null && value.Contains(mediaType, StringComparison.OrdinalIgnoreCase)) return true;
+        }
+        return false;
     }
 
     /// <summary>The figures to plan this client with: its measured profile (its own feedback) over what its headers report.</summary>

@@ -16,7 +16,7 @@ internal sealed class WorkerTransformer(string path, SplitPlan? plan, string wor
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
-        proxyRequest.RequestUri = new Uri(destinationPrefix.TrimEnd('/') + path);
+        proxyRequest.RequestUri = WorkerUris.For(destinationPrefix, path);
         proxyRequest.Headers.Remove(SplitKHeader);
         // The client's API key ends at the gateway: workers never need it, and must not be able to log or replay it.
         proxyRequest.Headers.Authorization = null;

@@ -45,4 +45,11 @@ public sealed class GatewayOptions
     /// <summary>Decisions kept in the capped Redis stream for dashboards.</summary>
     [Range(100, 10_000_000)]
     public long DecisionStreamLength { get; set; } = 10_000;
+
+    /// <summary>
+    /// How long decisions gather before they go to the stream as one pipelined write (0: as soon as one is there). Under load
+    /// this turns one Redis round trip and wake-up per request into one per interval; dashboards read seconds-old data anyway.
+    /// </summary>
+    [Range(0, 1_000)]
+    public int DecisionFlushMs { get; set; } = 10;
 }
