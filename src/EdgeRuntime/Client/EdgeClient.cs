@@ -5,6 +5,8 @@ using SplitCompute.EdgeRuntime.Integrity;
 using SplitCompute.EdgeRuntime.Shards;
 using SplitCompute.EdgeRuntime.Telemetry;
 using SplitCompute.EdgeRuntime.Tail;
+using SplitCompute.Model.Forward;
+using SplitCompute.Model.Gpt2;
 using SplitCompute.Model.SafeTensors;
 using SplitCompute.Protocol;
 using SplitCompute.Protocol.Capabilities;
@@ -34,6 +36,16 @@ public sealed class EdgeClient : IDisposable
     private readonly ManifestVerifier? _verifier;
 
     public EdgeClient(EdgeOptions options, HttpMessageHandler? handler = null)
+        : this(options, handler, createTail: null)
+    {
+    }
+
+    /// <param name="createTail">
+    /// Makes the tail backend in place of the one <see cref="EdgeOptions.Backend"/> names (null: that one). Internal, for tests
+    /// that run a real backend under a decorator (e.g. one that loses its WebGPU device mid-request); the probe and the
+    /// capability headers still follow <see cref="EdgeOptions.Backend"/>.
+    /// </param>
+    internal EdgeClient(EdgeOptions options, HttpMessageHandler? handler, Func<Gpt2Weights, ILayerRangeBackend>? createTail)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
@@ -42,7 +54,7 @@ public sealed class EdgeClient : IDisposable
         ClientId = EdgeClientId.LoadOrCreate(options.CacheDirectory);
         _feedback = new FeedbackReporter(_http, ClientId, options.FeedbackTimeout);
         _retry = RequestRetry.Create(options);
-        _tail = new TailRunner(options.Backend == EdgeBackend.WebGpu ? TailBackends.WebGpu() : TailBackends.Cpu);
+        _tail = new TailRunner(createTail ?? (options.Backend == EdgeBackend.WebGpu ? TailBackends.WebGpu() : TailBackends.Cpu));
         if (options.Backend == EdgeBackend.WebGpu) _probe = new EdgeDeviceProbe(options.ProbeCacheDirectory);
         if (options.ApiKey is { } key) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         if (options.ManifestPublicKeyPem is { } pem) _verifier = new ManifestVerifier(pem);
