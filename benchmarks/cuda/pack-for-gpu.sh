@@ -12,6 +12,9 @@ dotnet publish "$root/benchmarks/SplitCompute.Benchmarks" -c Release -o "$out/ap
 [[ -f "$out/dotnet-runtime.tar.xz" ]] || "$root/../shared/device/pack-dotnet-runtime.sh" "$out" > /dev/null
 [[ -f "$out/openblas.tar.xz" ]] || tar -cJf "$out/openblas.tar.xz" -C / -h usr/lib/x86_64-linux-gnu/libopenblas.so.0 \
   lib/x86_64-linux-gnu/libgfortran.so.5 lib/x86_64-linux-gnu/libquadmath.so.0
+# wrk and redis-server for the gateway benchmark (the GPU machine has neither): Debian's binaries and the libraries it lacks.
+[[ -f "$out/loadtools.tar.xz" ]] || tar -cJf "$out/loadtools.tar.xz" -C / -h usr/bin/wrk usr/bin/redis-server \
+  usr/lib/x86_64-linux-gnu/libluajit-5.1.so.2 usr/lib/x86_64-linux-gnu/liblzf.so.1 usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 for f in gpt2-tiny gpt2-mini; do [[ -d "$out/fixtures/$f" ]] || { cp -r "$root/../shared/fixtures/$f" "$out/fixtures/"; chmod -R u+w "$out/fixtures/$f"; }; done
 cp "$here/run-on-gpu.sh" "$here/worker-e2e.sh" "$out/"
 du -sh "$out"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On the GPU machine, from the repository root: unpack .NET and OpenBLAS carried in $D (made by pack-for-gpu.sh here), then
 # run the CUDA parity checks, the benchmarks and a worker end to end; everything is written to $OUT.
-# Usage: run-on-gpu.sh [all|parity|layer|batching|worker]
+# Usage: run-on-gpu.sh [all|parity|layer|batching|worker|gateway]   (gateway: CPU only, not part of all)
 set -uo pipefail
 D=${D:-.device-cuda}
 OUT=${OUT:-/tmp/out}
@@ -22,6 +22,12 @@ bench() {  # name, timeout, args...
 [[ $what == all || $what == parity ]] && bench cuda-parity 240 $D/fixtures
 [[ $what == all || $what == layer ]] && bench cuda-layer 240 ${REPS:-50} ${PRESETS:-gpt2 gpt2-xl}
 [[ $what == all || $what == batching ]] && bench cuda-batching 120 gpt2-xl 64 5
+if [[ $what == gateway ]]; then
+  mkdir -p /tmp/sys && tar -xJf $D/loadtools.tar.xz -C /tmp/sys
+  export PATH=/tmp/sys/usr/bin:$PATH LD_LIBRARY_PATH=/tmp/sys/usr/lib/x86_64-linux-gnu:$LD_LIBRARY_PATH
+  nproc | tee -a $OUT/machine.txt
+  bench gateway 560 ${SECONDS_PER_RUN:-15} 32 ${ROUNDS:-3} ${PLANNING_CALLS:-1000000}
+fi
 if [[ $what == all || $what == worker ]]; then
   bash $D/worker-e2e.sh "$D" > $OUT/worker-e2e.txt 2>&1 || rc=$?
   cat $OUT/worker-e2e.txt

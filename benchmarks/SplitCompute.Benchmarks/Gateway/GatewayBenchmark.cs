@@ -43,6 +43,7 @@ internal sealed class GatewayBenchmark : IBenchmark
         Console.WriteLine($"# load average before: {LoadAverage()}");
         Console.WriteLine($"# wrk -t{Threads} -c{connections} -d{seconds}s --latency, {WarmupSeconds} s warm-up per path, {rounds} measured round(s) alternating the paths");
         Console.WriteLine("# processes: redis-server; fast backend, plain YARP and our gateway each in a child process of this one (server GC); wrk");
+        Console.WriteLine($"# {CpuPinning.Describe()}");
         Console.WriteLine($"# body: {RequestBody}");
 
         await using var redis = await RedisServerProcess.StartAsync().ConfigureAwait(false);

@@ -25,13 +25,11 @@ internal sealed class RedisServerProcess : IAsyncDisposable
     public static async Task<RedisServerProcess> StartAsync()
     {
         var port = FreePort();
-        var start = new ProcessStartInfo("redis-server")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
-        };
+        var start = CpuPinning.Start("redis", "redis-server");
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
+        start.WorkingDirectory = Path.GetTempPath();
         foreach (var arg in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning" })
             start.ArgumentList.Add(arg);
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start redis-server (Debian package redis-server)");

@@ -57,13 +57,11 @@ internal sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartAsync(string role, IEnumerable<string> args)
     {
         var host = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
-        var start = new ProcessStartInfo(host)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = CpuPinning.Start(role == "backend" ? "backend" : "proxy", host);
+        start.RedirectStandardInput = true;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
         // Under `dotnet SplitCompute.Benchmarks.dll` the host is dotnet itself; under `dotnet run` it is the apphost.
         if (Path.GetFileNameWithoutExtension(host) == "dotnet") start.ArgumentList.Add(typeof(ServerProcess).Assembly.Location);
         foreach (var arg in (string[])["gateway", "--serve", role, "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", .. args])

@@ -44,12 +44,10 @@ internal static class Wrk
     /// <param name="timeoutSeconds">wrk counts a request slower than this as a timeout error (wrk's default is 2 s).</param>
     public static async Task<WrkResult> RunAsync(string path, string url, string scriptFile, int threads, int connections, int seconds, int timeoutSeconds = 2)
     {
-        var start = new ProcessStartInfo("wrk")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = CpuPinning.Start("wrk", "wrk");
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
         foreach (var arg in new[] { $"-t{threads}", $"-c{connections}", $"-d{seconds}s", $"--timeout={timeoutSeconds}s", "--latency", "-s", scriptFile, url })
             start.ArgumentList.Add(arg);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start wrk (Debian package wrk)");
