@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using SplitCompute.EdgeRuntime.Client;
+using SplitCompute.InferenceWorker.Execution;
 using SplitCompute.Telemetry;
 
 namespace SplitCompute.EndToEnd.Tests;
@@ -12,35 +14,16 @@ namespace SplitCompute.EndToEnd.Tests;
 /// </summary>
 public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCluster>, IDisposable
 {
-    private static readonly string[] OurMeters = [TelemetryNames.Gateway, TelemetryNames.Worker, TelemetryNames.Edge];
-
-    private readonly ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> _measurements = new();
+    private readonly MeasurementRecorder _recorder = new();
     private readonly ConcurrentQueue<Activity> _activities = new();
-    private readonly MeterListener _meters = new();
     private readonly ActivityListener _traces = new();
 
     private void Listen()
     {
-        _meters.InstrumentPublished = (instrument, listener) =>
-        {
-            if (OurMeters.Contains(instrument.Meter.Name)) listener.EnableMeasurementEvents(instrument);
-        };
-        _meters.SetMeasurementEventCallback<long>((i, v, tags, _) => Record(i, v, tags));
-        _meters.SetMeasurementEventCallback<int>((i, v, tags, _) => Record(i, v, tags));
-        _meters.SetMeasurementEventCallback<double>((i, v, tags, _) => Record(i, v, tags));
-        _meters.Start();
         _traces.ShouldListenTo = source => source.Name is TelemetryNames.Gateway or TelemetryNames.Worker or TelemetryNames.Edge or "Microsoft.AspNetCore" or "System.Net.Http";
         _traces.Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded;
         _traces.ActivityStopped = _activities.Enqueue;
         ActivitySource.AddActivityListener(_traces);
-    }
-
-    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-    {
-        var all = new Dictionary<string, object?>();
-        foreach (var tag in tags) all[tag.Key] = tag.Value;
-        foreach (var tag in instrument.Meter.Tags ?? []) all[tag.Key] = tag.Value;
-        _measurements.Enqueue((instrument.Name, value, all));
     }
 
     [Fact]
@@ -51,20 +34,26 @@ public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCl
         var result = await edge.EmbedTextsAsync(["Hello telemetry"], EdgeSplit.Force(1));
         Assert.Equal(1, result.K);
 
-        var decision = Assert.Single(_measurements, m => m.Instrument == "splitcompute.gateway.decisions");
+        var decision = Assert.Single(_recorder.All, m => m.Instrument == "splitcompute.gateway.decisions");
         Assert.Equal("split", decision.Tags["path"]);
         Assert.Equal(SplitCluster.Model, decision.Tags["model"]);
         Assert.Equal(SplitCluster.WorkerId, decision.Tags["worker"]);
-        Assert.Equal(1, Assert.Single(_measurements, m => m.Instrument == "splitcompute.gateway.split_k").Value);
-        Assert.Equal(3, Assert.Single(_measurements, m => m.Instrument == "splitcompute.gateway.layers_offloaded").Value);
-        Assert.Equal(4, Assert.Single(_measurements, m => m.Instrument == "splitcompute.gateway.layers_total").Value);
-        var stages = _measurements.Where(m => m.Instrument == "splitcompute.gateway.predicted_ms").Select(m => (string)m.Tags["stage"]!).ToHashSet();
+        Assert.Equal(1, Assert.Single(_recorder.All, m => m.Instrument == "splitcompute.gateway.split_k").Value);
+        Assert.Equal(3, Assert.Single(_recorder.All, m => m.Instrument == "splitcompute.gateway.layers_offloaded").Value);
+        Assert.Equal(4, Assert.Single(_recorder.All, m => m.Instrument == "splitcompute.gateway.layers_total").Value);
+        var saved = Assert.Single(_recorder.Of("splitcompute.gateway.gpu_saved_ms"));
+        Assert.True(saved.Value > 0, $"a split that offloads 3 layers saved {saved.Value} GPU-ms");
+        Assert.Equal(SplitCluster.Model, saved.Tag("model"));
+        var stages = _recorder.All.Where(m => m.Instrument == "splitcompute.gateway.predicted_ms").Select(m => (string)m.Tags["stage"]!).ToHashSet();
         Assert.Equal(["queue", "cloud", "transfer", "download", "edge", "total"], stages);
-        Assert.Contains(_measurements, m => m.Instrument == "splitcompute.worker.requests" && (string?)m.Tags["mode"] == "head"
-                                            && (string?)m.Tags["worker"] == SplitCluster.WorkerId);
+        // The worker's identity is on the measurement itself (not only the meter): Prometheus labels come from these tags.
+        var head = Assert.Single(_recorder.Of("splitcompute.worker.requests"), m => m.Tag("mode") == "head");
+        Assert.Equal(SplitCluster.WorkerId, head.Tag("worker"));
+        Assert.Equal(SplitCluster.Model, head.Tag("model"));
+        Assert.Equal("cpu", head.Tag("device"));
         // The tail's shards were fetched through the gateway and counted there and at the worker.
-        Assert.Contains(_measurements, m => m.Instrument == "splitcompute.gateway.shard_bytes" && m.Value > 0);
-        Assert.Contains(_measurements, m => m.Instrument == "splitcompute.worker.shard_bytes" && m.Value > 0);
+        Assert.Contains(_recorder.All, m => m.Instrument == "splitcompute.gateway.shard_bytes" && m.Value > 0);
+        Assert.Contains(_recorder.All, m => m.Instrument == "splitcompute.worker.shard_bytes" && m.Value > 0);
     }
 
     [Fact]
@@ -73,10 +62,73 @@ public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCl
         Listen();
         using var edge = cluster.NewEdgeClient();
         await edge.EmbedTextsAsync(["Hello cloud"], EdgeSplit.None);
-        var decision = Assert.Single(_measurements, m => m.Instrument == "splitcompute.gateway.decisions");
+        var decision = Assert.Single(_recorder.All, m => m.Instrument == "splitcompute.gateway.decisions");
         Assert.Equal("cloud", decision.Tags["path"]);
-        Assert.Equal(0, Assert.Single(_measurements, m => m.Instrument == "splitcompute.gateway.layers_offloaded").Value);
-        Assert.DoesNotContain(_measurements, m => m.Instrument == "splitcompute.gateway.gpu_saved_ms");
+        Assert.Equal(0, Assert.Single(_recorder.All, m => m.Instrument == "splitcompute.gateway.layers_offloaded").Value);
+        Assert.DoesNotContain(_recorder.All, m => m.Instrument == "splitcompute.gateway.gpu_saved_ms");
+    }
+
+    [Fact]
+    public async Task An_edge_that_falls_back_is_counted_under_outcome_fallback()
+    {
+        Listen();
+        using var edge = cluster.NewEdgeClient(handler: new ShardOutageHandler());
+        var result = await edge.EmbedTextsAsync(["Hello fallback"], EdgeSplit.Force(1));
+        Assert.True(result.FellBack, "the edge ran its tail without shards");
+        Assert.Equal("accepted", result.Feedback);
+
+        var report = Assert.Single(_recorder.Of("splitcompute.gateway.edge_reports"));
+        Assert.Equal("fallback", report.Tag("outcome"));
+        Assert.Equal(1, report.Value);
+        Assert.All(_recorder.Of("splitcompute.gateway.edge_stage_ms"), m => Assert.Equal("fallback", m.Tag("outcome")));
+    }
+
+    [Fact]
+    public async Task The_worker_load_instruments_report_values_tagged_with_the_worker_after_a_request()
+    {
+        Listen();
+        using var edge = cluster.NewEdgeClient();
+        await edge.EmbedTextsAsync(["Hello worker", "and a second sequence"], EdgeSplit.Force(2));
+        _recorder.ObserveGauges();
+
+        var batch = Assert.Single(_recorder.Of("splitcompute.worker.batch_size"));
+        Assert.Equal(2, batch.Value);
+        Assert.Equal(0, Worker("splitcompute.worker.queue_depth").Value);  // nothing waits once the request is answered
+        Assert.True(Worker("splitcompute.worker.layer_token_ms").Value > 0, "no measured time per layer-token");
+        Assert.True(Worker("splitcompute.worker.device_memory_bytes").Value > 0, "no device memory in use");
+        foreach (var m in _recorder.All.Where(m => m.Meter == TelemetryNames.Worker))
+        {
+            Assert.Equal(SplitCluster.WorkerId, m.Tag("worker"));
+            Assert.Equal("cpu", m.Tag("device"));
+            Assert.Equal(SplitCluster.Model, m.Tag("model"));
+        }
+    }
+
+    [Fact]
+    public async Task A_shard_revalidated_or_asked_with_HEAD_counts_no_bytes_at_the_worker()
+    {
+        var shard = cluster.Workers[0].Services.GetRequiredService<ModelHost>().Manifest.Shards[0];
+        using var http = new HttpClient { BaseAddress = new Uri(SplitCluster.Address(cluster.Workers[0])) };
+        Listen();
+
+        using (var revalidate = new HttpRequestMessage(HttpMethod.Get, shard.Url))
+        {
+            revalidate.Headers.TryAddWithoutValidation("If-None-Match", $"\"{shard.Sha256}\"");
+            using var notModified = await http.SendAsync(revalidate);
+            Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        }
+        using (var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, shard.Url)))
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.DoesNotContain(_recorder.All, m => m.Instrument == "splitcompute.worker.shard_bytes");
+        Assert.Equal(["not_modified", "head"], _recorder.Of("splitcompute.worker.shard_requests").Select(m => m.Tag("kind")));
+
+        using (var range = new HttpRequestMessage(HttpMethod.Get, shard.Url))
+        {
+            range.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(0, 99);
+            using var partial = await http.SendAsync(range);
+            Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+        }
+        Assert.Equal(100, Assert.Single(_recorder.Of("splitcompute.worker.shard_bytes")).Value);  // what a range sent, not the file
     }
 
     [Fact]
@@ -107,9 +159,9 @@ public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCl
         var result = await edge.EmbedTextsAsync(["Hello feedback"], EdgeSplit.Force(1));
         Assert.NotNull(result.Feedback);
 
-        var report = Assert.Single(_measurements, m => m.Instrument == "splitcompute.gateway.edge_reports");
+        var report = Assert.Single(_recorder.All, m => m.Instrument == "splitcompute.gateway.edge_reports");
         Assert.Equal("ok", report.Tags["outcome"]);
-        var stages = _measurements.Where(m => m.Instrument == "splitcompute.gateway.edge_stage_ms").ToDictionary(m => (string)m.Tags["stage"]!, m => m.Value);
+        var stages = _recorder.All.Where(m => m.Instrument == "splitcompute.gateway.edge_stage_ms").ToDictionary(m => (string)m.Tags["stage"]!, m => m.Value);
         Assert.Equal(["request", "download", "edge", "total"], stages.Keys);
         Assert.Equal(result.Timings.EdgeMs, stages["edge"], 3);
 
@@ -131,10 +183,10 @@ public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCl
         using var edge = cluster.NewEdgeClient();
         var result = await edge.EmbedTextsAsync(["Hello edge span"], EdgeSplit.Force(2));
 
-        var request = Assert.Single(_measurements, m => m.Instrument == "splitcompute.edge.requests");
+        var request = Assert.Single(_recorder.All, m => m.Instrument == "splitcompute.edge.requests");
         Assert.Equal("split", request.Tags["path"]);
-        Assert.Equal(result.Timings.EdgeMs, _measurements.Single(m => m.Instrument == "splitcompute.edge.stage_ms" && (string?)m.Tags["stage"] == "edge").Value, 3);
-        Assert.Contains(_measurements, m => m.Instrument == "splitcompute.edge.shard_bytes_downloaded" && m.Value > 0);
+        Assert.Equal(result.Timings.EdgeMs, _recorder.All.Single(m => m.Instrument == "splitcompute.edge.stage_ms" && (string?)m.Tags["stage"] == "edge").Value, 3);
+        Assert.Contains(_recorder.All, m => m.Instrument == "splitcompute.edge.shard_bytes_downloaded" && m.Value > 0);
 
         var activities = _activities.ToList();
         var edgeSpan = Assert.Single(activities, a => a.OperationName == "splitcompute.edge.embed");
@@ -143,9 +195,12 @@ public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCl
         Assert.Equal("split", edgeSpan.GetTagItem("splitcompute.path"));
     }
 
+    private MeasurementRecorder.Measurement Worker(string instrument) =>
+        Assert.Single(_recorder.Of(instrument), m => m.Tag("worker") == SplitCluster.WorkerId);
+
     public void Dispose()
     {
-        _meters.Dispose();
+        _recorder.Dispose();
         _traces.Dispose();
     }
 }

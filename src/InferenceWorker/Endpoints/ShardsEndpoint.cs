@@ -13,10 +13,13 @@ internal static class ShardsEndpoint
     public static IResult Handle(string sha256, HttpContext context, ModelHost model, WorkerTelemetry telemetry)
     {
         var path = model.Shards.TryResolve(sha256);
-        var kind = path is null ? "missing" : HttpMethods.IsHead(context.Request.Method) ? "head" : context.Request.Headers.Range.Count > 0 ? "range" : "full";
-        telemetry.ShardRequest(kind, kind == "full" ? new FileInfo(path!).Length : 0);
-        if (path is null) return Results.Problem(detail: $"no shard '{sha256}' here", statusCode: StatusCodes.Status404NotFound);
+        if (path is null)
+        {
+            telemetry.ShardRequest("missing", 0);
+            return Results.Problem(detail: $"no shard '{sha256}' here", statusCode: StatusCodes.Status404NotFound);
+        }
         context.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
-        return Results.File(path, "application/octet-stream", enableRangeProcessing: true, entityTag: new EntityTagHeaderValue($"\"{sha256}\""));
+        return new CountedShardResult(
+            Results.File(path, "application/octet-stream", enableRangeProcessing: true, entityTag: new EntityTagHeaderValue($"\"{sha256}\"")), telemetry);
     }
 }

@@ -10,6 +10,8 @@ namespace SplitCompute.InferenceWorker.Telemetry;
 /// <summary>
 /// The worker's instruments (meter <see cref="TelemetryNames.Worker"/>): requests and batch sizes, queue and in-flight gauges,
 /// the measured time per layer that the planner also reads from the heartbeat, device memory, and shard traffic.
+/// Every measurement carries <c>worker</c>, <c>device</c> and <c>model</c>: meter tags would reach OTLP only as scope attributes,
+/// which the collector's Prometheus exporter does not turn into labels, so per-worker panels could not group by them.
 /// </summary>
 public sealed class WorkerTelemetry : IDisposable
 {
@@ -18,6 +20,7 @@ public sealed class WorkerTelemetry : IDisposable
     private static readonly double[] MsBuckets = [0.1, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000];
 
     private readonly Meter _meter;
+    private readonly TagList _identity;  // worker, device, model: copied (a struct, no allocation) into every measurement
     private readonly Counter<long> _requests;
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _requestMs;
@@ -30,34 +33,44 @@ public sealed class WorkerTelemetry : IDisposable
         ArgumentNullException.ThrowIfNull(stats);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(identity);
-        _meter = meters.Create(TelemetryNames.Worker, version: null,
-            [new("worker", identity.WorkerId), new("device", model.Backend.Name), new("model", model.ModelId)]);
+        _identity = new TagList { { "worker", identity.WorkerId }, { "device", model.Backend.Name }, { "model", model.ModelId } };
+        _meter = meters.Create(TelemetryNames.Worker);
         _requests = _meter.CreateCounter<long>("splitcompute.worker.requests", "{request}", "Head requests run, by mode (head: k < n; full: k = n)");
         _batchSize = _meter.CreateHistogram("splitcompute.worker.batch_size", "{sequence}", "Sequences per executed batch",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128] });
         _requestMs = _meter.CreateHistogram("splitcompute.worker.request_ms", "ms", "Time per request, by stage (queue, compute)",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MsBuckets });
-        _shardBytes = _meter.CreateCounter<long>("splitcompute.worker.shard_bytes", "By", "Shard bytes served (whole-file GETs; ranges counted by request)");
-        _shardRequests = _meter.CreateCounter<long>("splitcompute.worker.shard_requests", "{request}", "Shard requests, by kind (full, range, head, missing)");
-        _meter.CreateObservableGauge("splitcompute.worker.queue_depth", () => stats.QueueDepth, "{request}", "Requests waiting for a compute slot");
-        _meter.CreateObservableGauge("splitcompute.worker.in_flight", () => stats.InFlight, "{request}", "Requests being computed");
-        _meter.CreateObservableGauge("splitcompute.worker.layer_token_ms", () => stats.MsPerLayerRow, "ms", "Measured time per layer per token (EWMA), as in the heartbeat");
-        _meter.CreateObservableGauge("splitcompute.worker.device_memory_bytes", () => model.Backend is IDeviceMemoryReport report
-            ? report.DeviceMemoryBytes : Environment.WorkingSet, "By", "Device memory in use (CUDA: in use on the GPU, cuMemGetInfo; CPU: the process working set)");
+        _shardBytes = _meter.CreateCounter<long>("splitcompute.worker.shard_bytes", "By", "Shard body bytes sent (200 and 206 GETs; a HEAD or a 304 sends none)");
+        _shardRequests = _meter.CreateCounter<long>("splitcompute.worker.shard_requests", "{request}", "Shard requests, by kind (full, range, not_modified, head, missing)");
+        _meter.CreateObservableGauge("splitcompute.worker.queue_depth", () => new Measurement<int>(stats.QueueDepth, _identity), "{request}",
+            "Requests waiting for a compute slot");
+        _meter.CreateObservableGauge("splitcompute.worker.in_flight", () => new Measurement<int>(stats.InFlight, _identity), "{request}", "Requests being computed");
+        _meter.CreateObservableGauge("splitcompute.worker.layer_token_ms", () => new Measurement<double>(stats.MsPerLayerRow, _identity), "ms",
+            "Measured time per layer per token (EWMA), as in the heartbeat");
+        _meter.CreateObservableGauge("splitcompute.worker.device_memory_bytes", () => new Measurement<long>(model.Backend is IDeviceMemoryReport report
+            ? report.DeviceMemoryBytes : Environment.WorkingSet, _identity), "By", "Device memory in use (CUDA: in use on the GPU, cuMemGetInfo; CPU: the process working set)");
     }
 
     public void RequestDone(int k, int n, int sequences, double queueMs, double computeMs)
     {
-        _requests.Add(1, new KeyValuePair<string, object?>("mode", k == n ? "full" : "head"));
-        _batchSize.Record(sequences);
-        _requestMs.Record(queueMs, new KeyValuePair<string, object?>("stage", "queue"));
-        _requestMs.Record(computeMs, new KeyValuePair<string, object?>("stage", "compute"));
+        _requests.Add(1, With("mode", k == n ? "full" : "head"));
+        _batchSize.Record(sequences, _identity);
+        _requestMs.Record(queueMs, With("stage", "queue"));
+        _requestMs.Record(computeMs, With("stage", "compute"));
     }
 
     public void ShardRequest(string kind, long bytes)
     {
-        _shardRequests.Add(1, new KeyValuePair<string, object?>("kind", kind));
-        if (bytes > 0) _shardBytes.Add(bytes);
+        _shardRequests.Add(1, With("kind", kind));
+        if (bytes > 0) _shardBytes.Add(bytes, _identity);
+    }
+
+    /// <summary>The identity tags plus one more.</summary>
+    private TagList With(string key, string value)
+    {
+        var tags = _identity;
+        tags.Add(key, value);
+        return tags;
     }
 
     public void Dispose() => _meter.Dispose();
