@@ -1,4 +1,5 @@
 using System.Globalization;
+using SplitCompute.EdgeRuntime.Telemetry;
 using SplitCompute.Protocol.Manifests;
 
 namespace SplitCompute.EdgeRuntime.Shards;
@@ -113,6 +114,7 @@ public sealed class ShardCache
                 if (await _verifier.IsIntactAsync(path, sha256, entry.Bytes, cancellationToken).ConfigureAwait(false))
                 {
                     File.SetLastAccessTimeUtc(path, DateTime.UtcNow);  // the LRU clock (ShardEviction)
+                    EdgeTelemetry.ShardResolved(hit: !deliveredHere);
                     if (counted && !deliveredHere)
                     {
                         progress.Advance(entry.Bytes);  // another process or request downloaded it while we waited

@@ -20,6 +20,14 @@ public static class EdgeTelemetry
     private static readonly Counter<long> Requests = Meter.CreateCounter<long>("splitcompute.edge.requests", "{request}", "Edge requests, by path (split, cloud, fallback) and backend");
     private static readonly Histogram<double> StageMs = Meter.CreateHistogram<double>("splitcompute.edge.stage_ms", "ms", "Time per stage (request, download, edge, total)");
     private static readonly Counter<long> ShardBytes = Meter.CreateCounter<long>("splitcompute.edge.shard_bytes_downloaded", "By", "Shard bytes fetched over the network (cache misses)");
+    private static readonly Counter<long> ShardCache = Meter.CreateCounter<long>("splitcompute.edge.shard_cache", "{shard}",
+        "Shards the cache resolved for a request, by outcome (hit: used without downloading; miss: downloaded)");
+    private static readonly KeyValuePair<string, object?> Hit = new("outcome", "hit");
+    private static readonly KeyValuePair<string, object?> Miss = new("outcome", "miss");
+
+    /// <summary>One shard resolved by the cache: a hit when this call used it without downloading (it was present and verified, or
+    /// another process sharing the cache fetched it meanwhile), a miss when this call downloaded it.</summary>
+    internal static void ShardResolved(bool hit) => ShardCache.Add(1, hit ? Hit : Miss);
 
     public static void Record(EdgeResult result)
     {
