@@ -2,7 +2,8 @@ namespace SplitCompute.Telemetry;
 
 /// <summary>
 /// Meter and activity-source names of the three services, and the framework ones we also collect. Dashboards query the
-/// instruments by name (deploy/grafana): renaming one breaks tests/SplitCompute.Telemetry.Tests on purpose.
+/// instruments by name (deploy/grafana): renaming one breaks, on purpose,
+/// DeploymentTests.Every_metric_a_dashboard_panel_queries_is_exported_by_the_services (tests/SplitCompute.EndToEnd.Tests).
 /// </summary>
 public static class TelemetryNames
 {
