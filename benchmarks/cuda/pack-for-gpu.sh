@@ -1,20 +1,38 @@
 #!/usr/bin/env bash
-# Here (no GPU): builds what run-on-gpu.sh needs into OUTDIR, an ignored folder of the checkout the device tool sends:
-# the benchmarks (they include the worker) published framework-dependent, the .NET runtime, OpenBLAS (for the CPU backend
-# the parity run compares with), the two fixtures and the scripts. Then: run "bash OUTDIR/run-on-gpu.sh" there with OUTDIR carried.
-# Usage: benchmarks/cuda/pack-for-gpu.sh OUTDIR   (from the repository root)
+# Here (no GPU): builds what run-on-gpu.sh needs into OUTDIR, an ignored folder of the checkout the device tool sends: the
+# benchmarks (they include the worker) published framework-dependent, the .NET runtime and OpenBLAS (the CPU backend the
+# parity and WebGPU runs compare with), plus what the chosen modes need: the two fixtures (parity, worker), wrk and
+# redis-server (gateway), Dawn and the Vulkan loader (webgpu). The device tool carries 64 MiB at most, so pack only the modes
+# one run will use. Then: run "bash OUTDIR/run-on-gpu.sh MODE" there with OUTDIR carried.
+# Usage: benchmarks/cuda/pack-for-gpu.sh OUTDIR [MODE ...]   (from the repository root; modes as run-on-gpu.sh, default all)
 set -euo pipefail
-out=${1:?usage: pack-for-gpu.sh OUTDIR}
+out=${1:?usage: pack-for-gpu.sh OUTDIR [all|parity|layer|batching|worker|gateway|webgpu ...]}
+shift
+modes=" ${*:-all} "
+wants() { for m in "$@"; do [[ $modes == *" $m "* ]] && return 0; done; return 1; }
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-rm -rf "$out/app" && mkdir -p "$out/fixtures"
+rm -rf "$out/app" "$out/fixtures" "$out/fixtures.tar.xz" "$out/loadtools.tar.xz" "$out/dawn.tar.xz" "$out/vulkan-debs" && mkdir -p "$out"
 dotnet publish "$root/benchmarks/SplitCompute.Benchmarks" -c Release -o "$out/app" --no-self-contained -v quiet
 [[ -f "$out/dotnet-runtime.tar.xz" ]] || "$root/../shared/device/pack-dotnet-runtime.sh" "$out" > /dev/null
 [[ -f "$out/openblas.tar.xz" ]] || tar -cJf "$out/openblas.tar.xz" -C / -h usr/lib/x86_64-linux-gnu/libopenblas.so.0 \
   lib/x86_64-linux-gnu/libgfortran.so.5 lib/x86_64-linux-gnu/libquadmath.so.0
-# wrk and redis-server for the gateway benchmark (the GPU machine has neither): Debian's binaries and the libraries it lacks.
-[[ -f "$out/loadtools.tar.xz" ]] || tar -cJf "$out/loadtools.tar.xz" -C / -h usr/bin/wrk usr/bin/redis-server \
-  usr/lib/x86_64-linux-gnu/libluajit-5.1.so.2 usr/lib/x86_64-linux-gnu/liblzf.so.1 usr/lib/x86_64-linux-gnu/libjemalloc.so.2
-for f in gpt2-tiny gpt2-mini; do [[ -d "$out/fixtures/$f" ]] || { cp -r "$root/../shared/fixtures/$f" "$out/fixtures/"; chmod -R u+w "$out/fixtures/$f"; }; done
+if wants all parity worker; then
+  tar -cJf "$out/fixtures.tar.xz" -C "$root/../shared/fixtures" gpt2-tiny gpt2-mini   # unpacked there by run-on-gpu.sh
+fi
+if wants gateway; then
+  # wrk and redis-server (the GPU machine has neither): Debian's binaries and the libraries that machine lacks.
+  tar -cJf "$out/loadtools.tar.xz" -C / -h usr/bin/wrk usr/bin/redis-server \
+    usr/lib/x86_64-linux-gnu/libluajit-5.1.so.2 usr/lib/x86_64-linux-gnu/liblzf.so.1 usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+fi
+if wants webgpu; then
+  # Dawn as the launcher provisioned it here, and the Vulkan loader with the GL/EGL libraries NVIDIA's ICD needs (the GPU
+  # machine has the ICD but no loader: ../shared/notes/WEBGPU.md).
+  dawn="${SPLITCOMPUTE_HOME:-$root/.splitcompute}/dawn"
+  [[ -f "$dawn/libwebgpu_wrapper.so" ]] || { echo "pack-for-gpu: no Dawn in $dawn (run ./splitcompute test or demo once)" >&2; exit 1; }
+  tar -cJf "$out/dawn.tar.xz" -C "$dawn" libwebgpu_wrapper.so .integrity
+  mkdir -p "$out/vulkan-debs"
+  (cd "$out/vulkan-debs" && apt-get download -q libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 2>/dev/null >/dev/null)
+fi
 cp "$here/run-on-gpu.sh" "$here/worker-e2e.sh" "$out/"
 du -sh "$out"

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # On the GPU machine, from the repository root: unpack .NET and OpenBLAS carried in $D (made by pack-for-gpu.sh here), then
 # run the CUDA parity checks, the benchmarks and a worker end to end; everything is written to $OUT.
-# Usage: run-on-gpu.sh [all|parity|layer|batching|worker|gateway]   (gateway: CPU only, not part of all)
+# Usage: run-on-gpu.sh [MODE ...]   modes: all (= parity layer batching worker), parity, layer, batching, worker, gateway, webgpu;
+# several may be given to one call (one device call, one machine start); they run in the order of this script.
 set -uo pipefail
 D=${D:-.device-cuda}
 OUT=${OUT:-/tmp/out}
 mkdir -p "$OUT" /tmp/dotnet /tmp/ob
 tar -xJf $D/dotnet-runtime.tar.xz -C /tmp/dotnet && tar -xJf $D/openblas.tar.xz -C /tmp/ob
+if [[ -f $D/fixtures.tar.xz && ! -d $D/fixtures ]]; then mkdir -p $D/fixtures && tar -xJf $D/fixtures.tar.xz -C $D/fixtures; fi
 export DOTNET_ROOT=/tmp/dotnet PATH=/tmp/dotnet:$PATH DOTNET_CLI_TELEMETRY_OPTOUT=1
 export LD_LIBRARY_PATH=/tmp/ob/usr/lib/x86_64-linux-gnu:/tmp/ob/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 nvidia-smi -L | tee $OUT/machine.txt
-what=${1:-all}
+modes=" ${*:-all} "
+wants() { for m in "$@"; do [[ $modes == *" $m "* ]] && return 0; done; return 1; }
 rc=0
 bench() {  # name, timeout, args...
   local name=$1 limit=$2; shift 2
@@ -19,16 +22,23 @@ bench() {  # name, timeout, args...
   local status=${PIPESTATUS[0]}
   [[ $status == 0 ]] || rc=$status
 }
-[[ $what == all || $what == parity ]] && bench cuda-parity 240 $D/fixtures
-[[ $what == all || $what == layer ]] && bench cuda-layer 240 ${REPS:-50} ${PRESETS:-gpt2 gpt2-xl}
-[[ $what == all || $what == batching ]] && bench cuda-batching 120 gpt2-xl 64 5
-if [[ $what == gateway ]]; then
+wants all parity && bench cuda-parity 240 $D/fixtures
+wants all layer && bench cuda-layer 240 ${REPS:-50} ${PRESETS:-gpt2 gpt2-xl}
+wants all batching && bench cuda-batching 120 gpt2-xl 64 5
+if wants gateway; then
   mkdir -p /tmp/sys && tar -xJf $D/loadtools.tar.xz -C /tmp/sys
   export PATH=/tmp/sys/usr/bin:$PATH LD_LIBRARY_PATH=/tmp/sys/usr/lib/x86_64-linux-gnu:$LD_LIBRARY_PATH
   nproc | tee -a $OUT/machine.txt
   bench gateway 560 ${SECONDS_PER_RUN:-15} 32 ${ROUNDS:-3} ${PLANNING_CALLS:-1000000}
 fi
-if [[ $what == all || $what == worker ]]; then
+if wants webgpu; then
+  # Dawn through NVIDIA's Vulkan driver: the loader from Debian's packages, the ICD the image already has.
+  for f in $D/vulkan-debs/*.deb; do dpkg -x $f /; done; ldconfig
+  export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
+  export SPLITCOMPUTE_HOME=/tmp/splitcompute-home && mkdir -p $SPLITCOMPUTE_HOME/dawn && tar -xJf $D/dawn.tar.xz -C $SPLITCOMPUTE_HOME/dawn
+  bench webgpu-layer 400 ${REPS:-10} ${PRESETS:-gpt2 gpt2-xl}
+fi
+if wants all worker; then
   bash $D/worker-e2e.sh "$D" > $OUT/worker-e2e.txt 2>&1 || rc=$?
   cat $OUT/worker-e2e.txt
 fi
