@@ -1,6 +1,14 @@
 // Polls the gateway's recent decisions and draws the split point k over time (k = n is cloud-only).
 "use strict";
 
+// Tick labels of the "seconds ago" axis with as many decimals as the visible range needs (a burst within one second would
+// otherwise read "6.1, 6.1, 6.1"). Chart.js calls this with the scale as `this`.
+function secondsAgo(value) {
+  const range = Math.abs(this.max - this.min);
+  const decimals = range < 1 ? 2 : range < 10 ? 1 : 0;
+  return (-value).toFixed(decimals);
+}
+
 const canvas = document.getElementById("chart");
 const chart = new Chart(canvas, {
   type: "line",
@@ -11,7 +19,7 @@ const chart = new Chart(canvas, {
   options: {
     animation: false, maintainAspectRatio: false, parsing: false,
     scales: {
-      x: { type: "linear", title: { display: true, text: "seconds ago" }, ticks: { callback: v => (-v).toFixed(Math.abs(v) < 10 ? 1 : 0) } },
+      x: { type: "linear", title: { display: true, text: "seconds ago" }, ticks: { callback: secondsAgo } },
       y: { beginAtZero: true, title: { display: true, text: "layers in the cloud" }, ticks: { precision: 0 } },
     },
   },
