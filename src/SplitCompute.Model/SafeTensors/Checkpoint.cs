@@ -174,26 +174,45 @@ public sealed unsafe class Checkpoint : IDisposable
                 case TensorDType.F32 when ((nuint)source & 3) == 0:
                     data = (float*)source;
                     break;
-                case TensorDType.F32:
-                    // Only a hand-made file would misalign data; copy rather than hand out unaligned floats.
-                    data = Allocate(count);
-                    Buffer.MemoryCopy(source, data, (long)count * 4, (long)count * 4);
-                    break;
-                case TensorDType.F16:
-                    data = Allocate(count);
-                    TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>(source, count), new Span<float>(data, count));
-                    break;
-                case TensorDType.BF16:
-                    data = Allocate(count);
-                    Bf16ToSingle(new ReadOnlySpan<ushort>(source, count), new Span<uint>(data, count));
+                case TensorDType.F32 or TensorDType.F16 or TensorDType.BF16:
+                    // Converted (or, for a misaligned F32 in a hand-made file, copied) on first use of the floats: a GPU
+                    // backend that uploads the stored bytes as they are never pays for a float copy it would not read.
+                    data = null;
                     break;
                 default:
                     throw new ModelFormatException(
                         $"{file.FilePath}: tensor '{info.Name}' is {info.DType.ToSafeTensorsName()}; expected a float tensor (F32, F16 or BF16)");
             }
-            var tensor = new WeightTensor(this, canonical, info.Shape, data, count);
+            var tensor = new WeightTensor(this, canonical, info.Shape, info.DType, source, data, count);
             _floats.Add(canonical, tensor);
             return tensor;
+        }
+    }
+
+    /// <summary>The float32 copy of a tensor stored as F16, BF16 or misaligned F32, made once under the lock and owned by this checkpoint.</summary>
+    internal float* Widen(WeightTensor tensor)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (tensor.Converted is var done && done != null) return done;
+            var count = tensor.Length;
+            var source = tensor.StoredPointer;
+            var data = Allocate(count);
+            switch (tensor.StoredDType)
+            {
+                case TensorDType.F32:
+                    Buffer.MemoryCopy(source, data, (long)count * 4, (long)count * 4);
+                    break;
+                case TensorDType.F16:
+                    TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>(source, count), new Span<float>(data, count));
+                    break;
+                default:
+                    Bf16ToSingle(new ReadOnlySpan<ushort>(source, count), new Span<uint>(data, count));
+                    break;
+            }
+            tensor.Converted = data;
+            return data;
         }
     }
 

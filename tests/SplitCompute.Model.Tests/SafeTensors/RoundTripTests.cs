@@ -44,6 +44,43 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public unsafe void F16IsWidenedOnlyWhenItsFloatsAreRead_AndItsStoredBytesStayAsWritten()
+    {
+        using var dir = TestPaths.NewTempDirectory();
+        var halves = Values.Select(v => (Half)v).ToArray();
+        var writer = new SafeTensorsWriter();
+        writer.Add("h.0.attn.c_proj.weight", TensorDType.F16, [4, 3], s => MemoryMarshal.AsBytes(halves.AsSpan()).CopyTo(s));
+        writer.Write(dir.File("model.safetensors"));
+
+        var checkpoint = Checkpoint.Open(dir.Path);
+        var w = checkpoint.ReadFloat32("h.0.attn.c_proj.weight", 4, 3);
+        Assert.Equal(TensorDType.F16, w.StoredDType);
+        Assert.Equal(halves.Length * 2, w.StoredByteLength);
+        Assert.True(w.Converted == null);  // a GPU backend uploading f16 as it is never pays for a float copy
+        Assert.Equal(MemoryMarshal.AsBytes(halves.AsSpan()).ToArray(), new ReadOnlySpan<byte>(w.StoredPointer, (int)w.StoredByteLength).ToArray());
+        Assert.Equal(Values, w.Span.ToArray());
+        Assert.True(w.Converted != null);
+        Assert.True(w.Pointer == w.Converted);  // widened once, then kept
+        checkpoint.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => (nint)w.StoredPointer);
+        Assert.Throws<ObjectDisposedException>(() => (nint)w.Pointer);
+    }
+
+    [Fact]
+    public unsafe void F32StaysAViewOfTheMapping()
+    {
+        using var dir = TestPaths.NewTempDirectory();
+        var writer = new SafeTensorsWriter();
+        writer.Add("ln_f.weight", TensorDType.F32, [Values.Length], s => MemoryMarshal.AsBytes(Values.AsSpan()).CopyTo(s));
+        writer.Write(dir.File("model.safetensors"));
+
+        using var checkpoint = Checkpoint.Open(dir.Path);
+        var w = checkpoint.ReadFloat32("ln_f.weight", Values.Length);
+        Assert.Equal(TensorDType.F32, w.StoredDType);
+        Assert.True(w.Pointer == (float*)w.StoredPointer);
+    }
+
+    [Fact]
     public void Bf16IsConvertedByShifting()
     {
         using var dir = TestPaths.NewTempDirectory();
