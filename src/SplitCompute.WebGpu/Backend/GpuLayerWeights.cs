@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using SplitCompute.Model.Gpt2;
 using SplitCompute.Model.SafeTensors;
 using SplitCompute.WebGpu.Gpu;
@@ -8,9 +7,9 @@ namespace SplitCompute.WebGpu.Backend;
 
 /// <summary>
 /// One block's parameters resident on the GPU (C = n_embd): the four matrices in the chosen precision, biases and LayerNorm in f32.
-/// Uploaded once from the (memory-mapped) checkpoint and kept until the backend is disposed.
+/// Uploaded once from the (memory-mapped) checkpoint through the device's staging ring and kept until the backend is disposed.
 /// </summary>
-internal sealed unsafe class GpuLayerWeights : IDisposable
+internal sealed class GpuLayerWeights : IDisposable
 {
     private GpuLayerWeights(GpuBuffer[] all) => All = all;
 
@@ -32,6 +31,7 @@ internal sealed unsafe class GpuLayerWeights : IDisposable
     /// <summary>Bytes held on the GPU.</summary>
     public long Bytes => All.Sum(b => (long)b.Size);
 
+    /// <summary>Queues the block's tensors on the staging ring; the caller flushes it once every layer is queued.</summary>
     public static GpuLayerWeights Upload(WebGpuDevice device, Gpt2LayerWeights w, WeightPrecision precision)
     {
         WeightTensor[] tensors =
@@ -45,7 +45,7 @@ internal sealed unsafe class GpuLayerWeights : IDisposable
             foreach (var tensor in tensors)
             {
                 var matrix = tensor.Shape.Length == 2;
-                buffers.Add(matrix && precision == WeightPrecision.F16 ? UploadHalf(device, tensor) : UploadFloat(device, tensor));
+                buffers.Add(TensorUpload.Upload(device, tensor, matrix ? precision : WeightPrecision.F32));
             }
             return new GpuLayerWeights([.. buffers]);
         }
@@ -54,23 +54,6 @@ internal sealed unsafe class GpuLayerWeights : IDisposable
             foreach (var buffer in buffers) buffer.Dispose();
             throw;
         }
-    }
-
-    public static GpuBuffer UploadFloat(WebGpuDevice device, WeightTensor tensor)
-    {
-        var bytes = (ulong)tensor.Length * sizeof(float);
-        var buffer = GpuBuffer.Create(device, $"{tensor.Name} f32", bytes, GpuBuffer.Storage);
-        buffer.Write(device, tensor.Pointer, bytes);  // straight from the file mapping
-        return buffer;
-    }
-
-    private static GpuBuffer UploadHalf(WebGpuDevice device, WeightTensor tensor)
-    {
-        var half = new Half[tensor.Length];  // (K, N), same layout, rounded to nearest
-        TensorPrimitives.ConvertToHalf(tensor.Span, half);
-        var buffer = GpuBuffer.Create(device, $"{tensor.Name} f16", (ulong)half.Length * 2, GpuBuffer.Storage);
-        buffer.Write<Half>(device, half);
-        return buffer;
     }
 
     public void Dispose()

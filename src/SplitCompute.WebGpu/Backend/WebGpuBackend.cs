@@ -40,7 +40,7 @@ public sealed class WebGpuBackend : ILayerRangeBackend
         Precision = (options ?? new WebGpuBackendOptions()).Precision;
         if (Precision == WeightPrecision.F16 && !device.HasShaderF16)
             throw new WebGpuException($"f16 weights need the shader-f16 feature, which {device.Description} does not offer; use f32");
-        _kernels = new KernelCache(device);
+        _kernels = device.Kernels;  // compiled once per device: a second backend on it (another k) compiles nothing
         _layers = new GpuLayerWeights?[weights.Config.NLayer];
         using var gate = device.Gate.EnterScope();
         try
@@ -51,9 +51,10 @@ public sealed class WebGpuBackend : ILayerRangeBackend
             }
             if (weights.FinalNormWeight is not null)
             {
-                _finalNormWeight = GpuLayerWeights.UploadFloat(device, weights.FinalNormWeight);
-                _finalNormBias = GpuLayerWeights.UploadFloat(device, weights.FinalNormBias!);
+                _finalNormWeight = TensorUpload.Upload(device, weights.FinalNormWeight, WeightPrecision.F32);
+                _finalNormBias = TensorUpload.Upload(device, weights.FinalNormBias!, WeightPrecision.F32);
             }
+            device.Staging.Flush("uploading weights");  // resident (and a failure seen) before the constructor returns
             // Compile every kernel now, so the first request does not pay for it and a shader problem shows at load.
             _ = MatmulOp.Kernel(_kernels, Precision);
             _ = LayerNormOp.Kernel(_kernels);
@@ -219,7 +220,6 @@ public sealed class WebGpuBackend : ILayerRangeBackend
         Array.Clear(_layers);
         _finalNormWeight?.Dispose();
         _finalNormBias?.Dispose();
-        _kernels.Dispose();
     }
 
     public void Dispose()

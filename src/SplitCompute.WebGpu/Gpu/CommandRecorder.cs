@@ -43,6 +43,13 @@ internal sealed unsafe class CommandRecorder : IDisposable
         Wgpu.CommandEncoderCopyBufferToBuffer(_encoder.Raw, source.Handle.Raw, 0, destination.Handle.Raw, 0, GpuBuffer.Round(bytes));
     }
 
+    /// <summary>A staging copy: offsets and size are whole 4-byte words (WebGPU's copy granularity).</summary>
+    public void Copy(BufferHandle source, ulong sourceOffset, GpuBuffer destination, ulong destinationOffset, ulong bytes)
+    {
+        EndPass();
+        Wgpu.CommandEncoderCopyBufferToBuffer(_encoder.Raw, source.Raw, sourceOffset, destination.Handle.Raw, destinationOffset, bytes);
+    }
+
     /// <summary>Finishes and submits everything recorded as one command buffer, inside error scopes.</summary>
     public void Submit()
     {

@@ -17,6 +17,8 @@ public sealed unsafe class WebGpuDevice : IDisposable
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
 
     private readonly DeviceLoss _loss;
+    private KernelCache? _kernels;
+    private StagingRing? _staging;
 
     private WebGpuDevice(InstanceHandle instance, AdapterHandle adapter, DeviceHandle device, QueueHandle queue, DeviceLoss loss,
         WebGpuAdapterDescription description, WGPULimits limits, IReadOnlyList<string> features, bool hasShaderF16)
@@ -59,6 +61,26 @@ public sealed unsafe class WebGpuDevice : IDisposable
     internal QueueHandle Queue { get; }
 
     internal WGPULimits RawLimits { get; }
+
+    /// <summary>Kernels compiled on this device, shared by every backend on it (a pipeline is a device object). Hold <see cref="Gate"/>.</summary>
+    internal KernelCache Kernels
+    {
+        get
+        {
+            using var _ = Gate.EnterScope();
+            return _kernels ??= new KernelCache(this);
+        }
+    }
+
+    /// <summary>The staging buffers weight uploads go through, allocated on first use and kept. Hold <see cref="Gate"/>.</summary>
+    internal StagingRing Staging
+    {
+        get
+        {
+            using var _ = Gate.EnterScope();
+            return _staging ??= new StagingRing(this);
+        }
+    }
 
     /// <summary>Opens the first Vulkan adapter Dawn offers. Throws <see cref="DawnLibraryNotFoundException"/> or <see cref="NoWebGpuAdapterException"/>.</summary>
     public static WebGpuDevice Open() => Open(WGPUBackendType.Vulkan);
@@ -309,6 +331,8 @@ public sealed unsafe class WebGpuDevice : IDisposable
     public void Dispose()
     {
         using var _ = Gate.EnterScope();
+        _staging?.Dispose();
+        _kernels?.Dispose();
         Queue.Dispose();
         Device.Dispose();
         Adapter.Dispose();

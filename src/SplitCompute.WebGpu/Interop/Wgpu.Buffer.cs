@@ -17,6 +17,9 @@ internal static unsafe partial class Wgpu
     [LibraryImport(Library, EntryPoint = "wgpuBufferGetConstMappedRange")]
     internal static partial void* BufferGetConstMappedRange(nint buffer, nuint offset, nuint size);
 
+    [LibraryImport(Library, EntryPoint = "wgpuBufferGetMappedRange")]
+    internal static partial void* BufferGetMappedRange(nint buffer, nuint offset, nuint size);
+
     [LibraryImport(Library, EntryPoint = "wgpuBufferUnmap")]
     internal static partial void BufferUnmap(nint buffer);
 

@@ -103,5 +103,5 @@ internal static class WGPUBufferUsage
 
 internal static class WGPUMapMode
 {
-    public const ulong Read = 0x1;
+    public const ulong Read = 0x1, Write = 0x2;
 }
