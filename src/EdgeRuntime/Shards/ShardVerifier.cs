@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace SplitCompute.EdgeRuntime.Shards;
 
 /// <summary>
@@ -22,11 +20,8 @@ internal sealed class ShardVerifier
             if (_verified.TryGetValue(sha256, out var known) && known == stamp) return true;
         }
         if (file.Length != expectedBytes) return false;
-        string actual;
-        await using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, useAsync: false))
-        {
-            actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
-        }
+        // On the thread pool: EnsureAsync checks its shards concurrently, so each hash gets a core of its own.
+        var actual = await Task.Run(() => ShardHash.OfFile(path, cancellationToken), cancellationToken).ConfigureAwait(false);
         if (actual != sha256) return false;
         Remember(path, sha256);
         return true;
