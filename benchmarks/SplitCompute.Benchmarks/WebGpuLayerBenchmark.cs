@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using SplitCompute.EdgeRuntime.Shards;
+using SplitCompute.EdgeRuntime.Tail;
 using SplitCompute.Model.Config;
 using SplitCompute.Model.Cpu;
 using SplitCompute.Model.Forward;
 using SplitCompute.Model.Gpt2;
 using SplitCompute.Model.Init;
-using SplitCompute.Model.SafeTensors;
 using SplitCompute.Model.Shards;
 using SplitCompute.WebGpu.Backend;
 using SplitCompute.WebGpu.Gpu;
@@ -17,7 +17,7 @@ namespace SplitCompute.Benchmarks;
 /// <summary>
 /// Time of one GPT-2 block on Dawn (WebGPU) for gpt2 and gpt2-xl shapes at B = 1, T = 128, with f32 and f16 weights, next to
 /// the CPU backend on the same weights; then shard load: a layer's shard file from local disk to GPU-resident weights (SHA-256
-/// of the file, bind, upload, wait for the GPU), in MB/s of shard bytes. Legend: B batch, T tokens, C channels.
+/// of the file while it is bound and uploaded, as the edge does; waited for on the GPU), in MB/s of shard bytes. Legend: B batch, T tokens, C channels.
 /// A block is 24 B T C^2 matrix FLOPs. Block time is the whole RunLayers call (upload of the hidden state, one submission, readback).
 /// </summary>
 internal sealed class WebGpuLayerBenchmark : IBenchmark
@@ -76,7 +76,7 @@ internal sealed class WebGpuLayerBenchmark : IBenchmark
         }
         Console.WriteLine();
         Console.WriteLine($"# kernels compile once per device (not part of a shard load): {CompileMs(device):F0} ms for the f32 set on a fresh cache");
-        Console.WriteLine("shard load (local file -> SHA-256 check -> bind -> GPU-resident, waited for):");
+        Console.WriteLine("shard load (local file -> GPU-resident, waited for, and SHA-256 checked; the hash runs while the file uploads, both timed from the start):");
         Console.WriteLine("model    shard gpu  MB      hash_ms  bind+upload_ms  total_ms  MB/s");
         foreach (var line in loads) Console.WriteLine(line);
         return 0;
@@ -95,20 +95,34 @@ internal sealed class WebGpuLayerBenchmark : IBenchmark
         return times.Order().ElementAt(repetitions / 2);
     }
 
+    /// <summary>
+    /// The edge's load of one cached shard: its SHA-256 on the thread pool while the same file is bound and uploaded
+    /// (<see cref="VerifiedLoad"/>), the backend handed out only once the hash matched. Both times run from the same start.
+    /// </summary>
     private static string ShardLoad(string preset, WebGpuDevice device, Gpt2Config config, string dtype, string path, string sha256, WeightPrecision precision)
     {
         var bytes = new FileInfo(path).Length;
+        var hashMs = 0.0;
+        var uploadMs = 0.0;
         var clock = Stopwatch.StartNew();
-        var actual = ShardHash.OfFile(path);  // what the edge's shard cache runs
-        if (actual != sha256) throw new InvalidOperationException($"{path}: SHA-256 {actual}, expected {sha256}");
-        var hashMs = clock.Elapsed.TotalMilliseconds;
-        using var weights = Gpt2Weights.Bind(Checkpoint.OpenFiles("benchmark shard", [path]), config, 0..1, embeddings: false, finalNorm: false);
-        using var backend = new WebGpuBackend(weights, device, new WebGpuBackendOptions { Precision = precision });
-        device.WaitForQueue("shard upload");
+        var verified = Task.Run(() =>
+        {
+            var matches = ShardHash.OfFile(path) == sha256;  // what the edge's shard cache runs
+            hashMs = clock.Elapsed.TotalMilliseconds;
+            return matches;
+        });
+        var loaded = VerifiedLoad.Load("benchmark shard", [path], config, 0..1, finalNorm: false, weights =>
+        {
+            var backend = new WebGpuBackend(weights, device, new WebGpuBackendOptions { Precision = precision });  // returns once resident
+            uploadMs = clock.Elapsed.TotalMilliseconds;
+            return backend;
+        }, verified) ?? throw new InvalidOperationException($"{path}: SHA-256 does not match {sha256}");
         var totalMs = clock.Elapsed.TotalMilliseconds;
+        loaded.Backend.Dispose();
+        loaded.Weights.Dispose();
         var mb = bytes / 1e6;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{preset,-8} {dtype,-5} {(precision == WeightPrecision.F16 ? "f16" : "f32"),-4} {mb,6:F1} {hashMs,8:F0} {totalMs - hashMs,15:F0} {totalMs,9:F0} {mb / (totalMs / 1000),6:F0}");
+            $"{preset,-8} {dtype,-5} {(precision == WeightPrecision.F16 ? "f16" : "f32"),-4} {mb,6:F1} {hashMs,8:F0} {uploadMs,15:F0} {totalMs,9:F0} {mb / (totalMs / 1000),6:F0}");
     }
 
     private static double CompileMs(WebGpuDevice device)

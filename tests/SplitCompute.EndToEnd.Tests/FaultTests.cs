@@ -344,6 +344,31 @@ public sealed class ShardCorruptionTests(SplitCluster cluster) : IClassFixture<S
     }
 
     [Fact]
+    public async Task A_cached_shard_that_rots_is_loaded_while_hashed_never_run_fetched_again_and_the_edge_answers()
+    {
+        using var edgeCloud = cluster.NewEdgeClient();
+        var cloud = await edgeCloud.EmbedTextsAsync(Faults.Texts, EdgeSplit.None);
+        var cache = cluster.NewCacheDirectory();
+        using (var warm = cluster.NewEdgeClient(cache: cache))
+        {
+            var first = await warm.EmbedTextsAsync(Faults.Texts, EdgeSplit.Force(2));
+            Assert.False(first.FellBack, first.FallbackReason);
+        }
+        var layer3 = Host.Manifest.Shards[3];
+        var cached = Directory.EnumerateFiles(cache).Single(f => Path.GetFileName(f).StartsWith(layer3.Sha256, StringComparison.Ordinal));
+        Corrupt(cached);  // same name, same length: only the hash can tell
+
+        var recorder = new RecordingHandler();
+        using var edge = cluster.NewEdgeClient(cache: cache, handler: recorder);  // a new process: hashes what it finds as it loads it
+        var result = await edge.EmbedTextsAsync(Faults.Texts, EdgeSplit.Force(2));
+        Assert.False(result.FellBack, result.FallbackReason);
+        Assert.Equal(2, result.K);
+        EmbeddingAssert.Close(cloud.Embeddings, result.Embeddings);  // the rotten weights never ran
+        Assert.Equal(1, recorder.Count(layer3.Url));
+        Assert.Equal(layer3.Sha256, Sha256Of(cached));
+    }
+
+    [Fact]
     public async Task A_cache_file_corrupted_on_disk_is_detected_and_downloaded_again()
     {
         var entries = Host.Manifest.Shards.Take(2).ToList();

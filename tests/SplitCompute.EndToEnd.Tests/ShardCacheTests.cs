@@ -100,6 +100,44 @@ public sealed class ShardCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Verifying_hands_out_a_cached_file_while_hashing_it_and_a_mismatch_is_false_then_fetched_again_by_the_strict_pass()
+    {
+        var blob = ShardServer.RandomBlob(200_000, seed: 31);
+        var entry = _server.Add(blob, 0);
+        using (var downloaded = await NewCache().EnsureVerifyingAsync(_http, _server.Uri, [entry]))
+        {
+            Assert.True(downloaded.Verified.IsCompletedSuccessfully);  // verified as it arrived
+            Assert.True(await downloaded.Verified);
+        }
+        string path;
+        using (var intact = await NewCache().EnsureVerifyingAsync(_http, _server.Uri, [entry]))  // a new process: hashed while handed out
+        {
+            Assert.Equal(0, intact.DownloadedBytes);
+            Assert.True(await intact.Verified);
+            path = intact.Paths[0];
+        }
+
+        await using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.Position = 100_000;
+            file.Write(new byte[16]);  // same length: only the hash can tell
+        }
+        var cache = NewCache();
+        using (var rotten = await cache.EnsureVerifyingAsync(_http, _server.Uri, [entry]))
+        {
+            Assert.Equal(0, rotten.DownloadedBytes);
+            Assert.False(await rotten.Verified);
+        }
+        Assert.Equal(1, _server.Gets(entry.Sha256));
+        using (var strict = await cache.EnsureAsync(_http, _server.Uri, [entry]))
+        {
+            Assert.Equal(blob.Length, strict.DownloadedBytes);
+            Assert.Equal(blob, await File.ReadAllBytesAsync(strict.Paths[0]));
+        }
+        Assert.Equal(2, _server.Gets(entry.Sha256));
+    }
+
+    [Fact]
     public async Task Missing_shards_download_in_parallel_up_to_the_bound()
     {
         _server.ChunkDelaySeconds = 0.05;

@@ -106,11 +106,28 @@ public sealed class EdgeClient : IDisposable
         {
             if (_verifier is not null) await _verifier.VerifyAsync(_http, frame.Manifest!, cancellationToken).ConfigureAwait(false);
             var entries = frame.Manifest!.Shards.Append(frame.Manifest.FinalNorm).ToList();
-            using var shards = await _cache.EnsureAsync(_http, _options.Gateway, entries, _options.DownloadProgress, cancellationToken).ConfigureAwait(false);
-            var downloaded = shards.DownloadedBytes;
-            var downloadMs = clock.Elapsed.TotalMilliseconds;
-            clock.Restart();
-            var embeddings = _tail.Run(frame, shards.Paths);
+            float[][]? embeddings;
+            long downloaded;
+            double downloadMs;
+            // Cached shards are hashed while the tail loads them; nothing runs unless every hash matched.
+            using (var shards = await _cache.EnsureVerifyingAsync(_http, _options.Gateway, entries, _options.DownloadProgress, cancellationToken).ConfigureAwait(false))
+            {
+                downloaded = shards.DownloadedBytes;
+                downloadMs = clock.Elapsed.TotalMilliseconds;
+                clock.Restart();
+                _tail.TryRun(frame, shards.Paths, shards.Verified, out embeddings);
+            }
+            if (embeddings is null)
+            {
+                // A cached file did not match its hash and nothing loaded from it ran: the strict pass deletes it, fetches it
+                // again and verifies everything before the tail loads.
+                clock.Restart();
+                using var shards = await _cache.EnsureAsync(_http, _options.Gateway, entries, _options.DownloadProgress, cancellationToken).ConfigureAwait(false);
+                downloaded += shards.DownloadedBytes;
+                downloadMs += clock.Elapsed.TotalMilliseconds;
+                clock.Restart();
+                embeddings = _tail.Run(frame, shards.Paths);
+            }
             var edgeMs = clock.Elapsed.TotalMilliseconds;
             return Result(frame, response, embeddings, new EdgeTimings(requestMs, downloadMs, downloaded, edgeMs, total.Elapsed.TotalMilliseconds), null);
         }

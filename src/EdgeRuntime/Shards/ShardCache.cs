@@ -45,8 +45,23 @@ public sealed class ShardCache
     /// Ensures every entry is cached and verified, downloading what is missing, and returns a lease on them (paths in entry
     /// order). Dispose the lease when the shards are no longer read.
     /// </summary>
-    public async Task<ShardLease> EnsureAsync(HttpClient http, Uri baseAddress, IReadOnlyList<ShardEntry> entries,
-        IProgress<ShardDownloadProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<ShardLease> EnsureAsync(HttpClient http, Uri baseAddress, IReadOnlyList<ShardEntry> entries,
+        IProgress<ShardDownloadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        EnsureCoreAsync(http, baseAddress, entries, progress, deferVerification: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="EnsureAsync"/>, but a cached file this process has not verified yet is handed out while it is still being
+    /// hashed: the lease's <see cref="ShardLease.Verified"/> completes once every such hash is done (downloads are verified as
+    /// they arrive). The caller may load the files meanwhile (the upload then overlaps the hash) but must run nothing loaded
+    /// from them unless Verified is true; when it is false, a cached file did not match its SHA-256, and
+    /// <see cref="EnsureAsync"/> deletes and fetches it again.
+    /// </summary>
+    public Task<ShardLease> EnsureVerifyingAsync(HttpClient http, Uri baseAddress, IReadOnlyList<ShardEntry> entries,
+        IProgress<ShardDownloadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        EnsureCoreAsync(http, baseAddress, entries, progress, deferVerification: true, cancellationToken);
+
+    private async Task<ShardLease> EnsureCoreAsync(HttpClient http, Uri baseAddress, IReadOnlyList<ShardEntry> entries,
+        IProgress<ShardDownloadProgress>? progress, bool deferVerification, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(entries);
@@ -65,6 +80,7 @@ public sealed class ShardCache
 
         var downloader = new ShardDownloader(http, _options.TransportAttempts);
         var held = new ShardFileLock?[distinct.Count];
+        var checks = new Task<bool>?[distinct.Count];
         var downloaded = 0L;
         using var slots = new SemaphoreSlim(_options.Parallelism);
         try
@@ -74,8 +90,10 @@ public sealed class ShardCache
                 await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    var (shared, bytes) = await EnsureOneAsync(downloader, new Uri(baseAddress, entry.Url), entry, counter, expected[i], cancellationToken).ConfigureAwait(false);
+                    var (shared, bytes, verified) = await EnsureOneAsync(downloader, new Uri(baseAddress, entry.Url), entry, counter, expected[i],
+                        deferVerification, cancellationToken).ConfigureAwait(false);
                     held[i] = shared;
+                    checks[i] = verified;
                     Interlocked.Add(ref downloaded, bytes);
                 }
                 finally
@@ -86,6 +104,7 @@ public sealed class ShardCache
         }
         catch
         {
+            await Quietly(checks).ConfigureAwait(false);  // no hash may still read a file once its lock is gone
             foreach (var shared in held) shared?.Dispose();
             throw;
         }
@@ -93,12 +112,37 @@ public sealed class ShardCache
         var keep = distinct.Select(e => e.Sha256).ToHashSet(StringComparer.Ordinal);
         var evicted = ShardEviction.Run(_layout, _options.MaxBytes, keep, _verifier);
         var paths = entries.Select(e => _layout.ShardPath(e.Sha256)).ToList();
-        return new ShardLease(paths, downloaded, evicted, [.. held.Select(h => h!)]);
+        return new ShardLease(paths, downloaded, evicted, [.. held.Select(h => h!)], AllTrue([.. checks.Select(c => c!)]));
     }
 
-    /// <summary>One shard: use it if intact, else (alone, under its exclusive lock) download it; returns its shared lock.</summary>
-    private async Task<(ShardFileLock Shared, long Downloaded)> EnsureOneAsync(ShardDownloader downloader, Uri url, ShardEntry entry,
-        DownloadProgressCounter progress, bool counted, CancellationToken cancellationToken)
+    private static async Task<bool> AllTrue(Task<bool>[] checks)
+    {
+        var results = await Task.WhenAll(checks).ConfigureAwait(false);
+        return results.All(ok => ok);
+    }
+
+    private static async Task Quietly(Task<bool>?[] checks)
+    {
+        foreach (var check in checks)
+        {
+            if (check is null) continue;
+            try
+            {
+                await check.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The request is failing already; its own exception is the one to report.
+            }
+        }
+    }
+
+    /// <summary>
+    /// One shard: use it if intact, else (alone, under its exclusive lock) download it; returns its shared lock and whether it is
+    /// verified (already true, or, with <paramref name="deferVerification"/>, a hash of a cached file still running).
+    /// </summary>
+    private async Task<(ShardFileLock Shared, long Downloaded, Task<bool> Verified)> EnsureOneAsync(ShardDownloader downloader, Uri url, ShardEntry entry,
+        DownloadProgressCounter progress, bool counted, bool deferVerification, CancellationToken cancellationToken)
     {
         var sha256 = entry.Sha256;
         var path = _layout.ShardPath(sha256);
@@ -111,16 +155,16 @@ public sealed class ShardCache
             var shared = await ShardFileLock.AcquireAsync(lockPath, exclusive: false, _options.LockTimeout, cancellationToken).ConfigureAwait(false);
             try
             {
+                if (deferVerification && !deliveredHere && _verifier.NeedsHash(path, sha256, entry.Bytes))
+                {
+                    File.SetLastAccessTimeUtc(path, DateTime.UtcNow);  // the LRU clock (ShardEviction)
+                    return (shared, downloaded, VerifyCachedAsync(path, entry, progress, counted, cancellationToken));
+                }
                 if (await _verifier.IsIntactAsync(path, sha256, entry.Bytes, cancellationToken).ConfigureAwait(false))
                 {
                     File.SetLastAccessTimeUtc(path, DateTime.UtcNow);  // the LRU clock (ShardEviction)
-                    EdgeTelemetry.ShardResolved(hit: !deliveredHere);
-                    if (counted && !deliveredHere)
-                    {
-                        progress.Advance(entry.Bytes);  // another process or request downloaded it while we waited
-                        progress.Finished();
-                    }
-                    return (shared, downloaded);
+                    Resolved(entry, progress, counted, hit: !deliveredHere);
+                    return (shared, downloaded, Verified);
                 }
             }
             catch
@@ -158,6 +202,26 @@ public sealed class ShardCache
             if (++refused == 2)
                 throw new ShardIntegrityException(
                     $"shard {url}: expected sha256 {sha256} ({entry.Bytes} bytes), received {outcome.Sha256} ({outcome.FileBytes} bytes) twice; it was not used");
+        }
+    }
+
+    private static readonly Task<bool> Verified = Task.FromResult(true);
+
+    /// <summary>The deferred hash of a cached file; a mismatch is reported as false (the strict pass deletes and re-fetches it).</summary>
+    private async Task<bool> VerifyCachedAsync(string path, ShardEntry entry, DownloadProgressCounter progress, bool counted, CancellationToken cancellationToken)
+    {
+        if (!await _verifier.IsIntactAsync(path, entry.Sha256, entry.Bytes, cancellationToken).ConfigureAwait(false)) return false;
+        Resolved(entry, progress, counted, hit: true);
+        return true;
+    }
+
+    private static void Resolved(ShardEntry entry, DownloadProgressCounter progress, bool counted, bool hit)
+    {
+        EdgeTelemetry.ShardResolved(hit);
+        if (counted && hit)
+        {
+            progress.Advance(entry.Bytes);  // another process or request downloaded it while we waited
+            progress.Finished();
         }
     }
 

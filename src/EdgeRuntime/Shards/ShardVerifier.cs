@@ -27,6 +27,20 @@ internal sealed class ShardVerifier
         return true;
     }
 
+    /// <summary>
+    /// True when <paramref name="path"/> is there with the expected length but this process has not verified it (as it is now):
+    /// <see cref="IsIntactAsync"/> would hash it. A missing or wrongly sized file is false (it is fetched, not hashed).
+    /// </summary>
+    public bool NeedsHash(string path, string sha256, long expectedBytes)
+    {
+        var file = new FileInfo(path);
+        if (!file.Exists || file.Length != expectedBytes) return false;
+        lock (_verified)
+        {
+            return !(_verified.TryGetValue(sha256, out var known) && known == (file.Length, file.LastWriteTimeUtc));
+        }
+    }
+
     /// <summary>Records a file this process has just verified itself (a download whose hash matched).</summary>
     public void Remember(string path, string sha256)
     {

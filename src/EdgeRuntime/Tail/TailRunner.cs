@@ -1,7 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using SplitCompute.Model.Config;
 using SplitCompute.Model.Forward;
 using SplitCompute.Model.Gpt2;
-using SplitCompute.Model.SafeTensors;
 using SplitCompute.Protocol.Frames;
 using SplitCompute.Protocol.Manifests;
 
@@ -37,15 +37,29 @@ public sealed class TailRunner : IDisposable
         }
     }
 
-    public float[][] Run(HiddenStateFrame frame, IReadOnlyList<string> shardPaths)
+    /// <summary>Runs the tail on verified shards.</summary>
+    public float[][] Run(HiddenStateFrame frame, IReadOnlyList<string> shardPaths) =>
+        TryRun(frame, shardPaths, Verified, out var embeddings) ? embeddings : throw new InvalidOperationException("verified shards were refused");
+
+    /// <summary>
+    /// Runs the tail on shards whose SHA-256 check may still be running (<see cref="Shards.ShardLease.Verified"/>): the weights
+    /// load meanwhile (<see cref="VerifiedLoad"/>), and the tail runs only once the check passed. False, with nothing run and
+    /// nothing kept (not even the backend already loaded for this revision and k, which may read those files), when it failed.
+    /// </summary>
+    public bool TryRun(HiddenStateFrame frame, IReadOnlyList<string> shardPaths, Task<bool> verified, [NotNullWhen(true)] out float[][]? embeddings)
     {
         ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(verified);
         var manifest = frame.Manifest ?? throw new ArgumentException("a hidden-state frame carries a manifest", nameof(frame));
         lock (_gate)  // one tail at a time: a request for another revision or k must not release weights in use
         {
-            return RunLocked(frame, Backend(manifest, frame.LayersDone, shardPaths));
+            var backend = Backend(manifest, frame.LayersDone, shardPaths, verified);
+            embeddings = backend is null ? null : RunLocked(frame, backend);
+            return embeddings is not null;
         }
     }
+
+    private static readonly Task<bool> Verified = Task.FromResult(true);
 
     private static float[][] RunLocked(HiddenStateFrame frame, ILayerRangeBackend backend)
     {
@@ -62,28 +76,21 @@ public sealed class TailRunner : IDisposable
         return Pooler.Pool(hidden, frame.Pooling == FramePooling.Last ? Pooling.Last : Pooling.Mean);
     }
 
-    private ILayerRangeBackend Backend(ShardManifest manifest, int k, IReadOnlyList<string> shardPaths)
+    private ILayerRangeBackend? Backend(ShardManifest manifest, int k, IReadOnlyList<string> shardPaths, Task<bool> verified)
     {
         var key = $"{manifest.Model}@{manifest.Revision}/{k}";
+        if (_loaded is { } loaded && loaded.Key == key)
         {
-            if (_loaded is { } loaded && loaded.Key == key) return loaded.Backend;
-            // The tail never embeds, so vocabulary size and positions do not matter; 1 keeps the config valid.
-            var config = new Gpt2Config(1, 1, manifest.NEmbd, manifest.NLayer, manifest.NHead, (float)manifest.LayerNormEpsilon, "gelu_new");
-            var weights = Gpt2Weights.Bind(Checkpoint.OpenFiles($"shard cache for {key}", shardPaths), config, k.., embeddings: false, finalNorm: true);
-            ILayerRangeBackend backend;
-            try
-            {
-                backend = _createBackend(weights);
-            }
-            catch
-            {
-                weights.Dispose();
-                throw;
-            }
+            if (verified.GetAwaiter().GetResult()) return loaded.Backend;
             Release();
-            _loaded = (key, weights, backend);
-            return backend;
+            return null;
         }
+        // The tail never embeds, so vocabulary size and positions do not matter; 1 keeps the config valid.
+        var config = new Gpt2Config(1, 1, manifest.NEmbd, manifest.NLayer, manifest.NHead, (float)manifest.LayerNormEpsilon, "gelu_new");
+        if (VerifiedLoad.Load($"shard cache for {key}", shardPaths, config, k.., finalNorm: true, _createBackend, verified) is not { } load) return null;
+        Release();
+        _loaded = (key, load.Weights, load.Backend);
+        return load.Backend;
     }
 
     /// <summary>Drops the loaded backend (after a lost device or any backend failure) so the next tail starts afresh.</summary>
