@@ -6,7 +6,8 @@ namespace SplitCompute.WebGpu.Gpu;
 
 /// <summary>
 /// A GPU buffer with its label and byte size. Sizes are rounded up to 4 bytes (a WebGPU copy granularity), at least 16.
-/// Writes go through queue.writeBuffer (ordered before the next submission); reads map a staging buffer.
+/// Small writes (activations, uniforms) go through queue.writeBuffer (ordered before the next submission); weights go through
+/// the device's <see cref="StagingRing"/>; reads map a staging buffer.
 /// </summary>
 internal sealed unsafe class GpuBuffer : IDisposable
 {
@@ -60,13 +61,6 @@ internal sealed unsafe class GpuBuffer : IDisposable
         {
             Wgpu.QueueWriteBuffer(device.Queue.Raw, Handle.Raw, offset, source, (nuint)bytes);
         }
-    }
-
-    /// <summary>Writes from native memory (e.g. a memory-mapped weight tensor) without a managed copy.</summary>
-    public void Write(WebGpuDevice device, void* source, ulong bytes, ulong offset = 0)
-    {
-        if (bytes % 4 != 0 || offset + bytes > Size) throw new ArgumentException($"writing {bytes} bytes at {offset} to '{Label}' ({Size} bytes): out of range or not whole words");
-        Wgpu.QueueWriteBuffer(device.Queue.Raw, Handle.Raw, offset, source, (nuint)bytes);
     }
 
     /// <summary>Maps this (MapRead) buffer after the GPU finished writing it and copies its first bytes into <paramref name="destination"/>.</summary>
