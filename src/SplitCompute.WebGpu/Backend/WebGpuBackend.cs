@@ -63,6 +63,7 @@ public sealed class WebGpuBackend : ILayerRangeBackend
         }
         catch
         {
+            device.DiscardStagedUploads();  // copies into the buffers released next must not ride along with the next upload
             ReleaseGpuMemory();
             throw;
         }

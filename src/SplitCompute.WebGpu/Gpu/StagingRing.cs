@@ -71,11 +71,16 @@ internal sealed unsafe class StagingRing : IDisposable
         }
         catch
         {
-            // Nothing of a failed upload may reach the GPU later (its destination is about to be disposed).
-            _slots[_current].Discard();
+            Discard();
             throw;
         }
     }
+
+    /// <summary>
+    /// Drops the copies queued but not yet submitted: an upload that failed (here or in its caller) disposes its destinations,
+    /// and nothing of it may reach the GPU with the next upload's submission.
+    /// </summary>
+    public void Discard() => _slots[_current].Discard();
 
     /// <summary>Submits what is queued and waits until every copy has finished on the GPU (every slot is mapped again).</summary>
     public void Flush(string what)

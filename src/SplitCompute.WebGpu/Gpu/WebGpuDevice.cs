@@ -72,6 +72,13 @@ public sealed unsafe class WebGpuDevice : IDisposable
         }
     }
 
+    /// <summary>Drops staged copies not yet submitted (a failed upload), without creating the ring when there is none.</summary>
+    internal void DiscardStagedUploads()
+    {
+        using var _ = Gate.EnterScope();
+        _staging?.Discard();
+    }
+
     /// <summary>The staging buffers weight uploads go through, allocated on first use and kept. Hold <see cref="Gate"/>.</summary>
     internal StagingRing Staging
     {
