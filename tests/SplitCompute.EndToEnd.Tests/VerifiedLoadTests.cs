@@ -104,31 +104,9 @@ public sealed class VerifiedLoadTests : IDisposable
         const int t = 3;
         var random = new Random(9);
         var data = Enumerable.Range(0, t * _config.NEmbd).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
-        var manifest = new ShardManifest
-        {
-            Model = "tiny",
-            Revision = _index.Revision,
-            NLayer = _config.NLayer,
-            NEmbd = _config.NEmbd,
-            NHead = _config.NHead,
-            DType = "f32",
-            LayerNormEpsilon = _config.LayerNormEpsilon,
-            Shards = [Entry(_index.Layer(K, "f32"))],
-            FinalNorm = Entry(_index.FinalNorm("f32")),
-        };
+        var manifest = InferenceWorker.Execution.ShardManifests.Build("tiny", _config, _index, "f32").Slice(K, _config.NLayer);
         return HiddenStateFrame.Hidden("tiny", _index.Revision, K, _config.NLayer, 1, t, _config.NEmbd, [t], data, manifest);
     }
-
-    private static Protocol.Manifests.ShardEntry Entry(Model.Shards.ShardEntry shard) => new()
-    {
-        Kind = shard.Kind,
-        Layer = shard.Layer,
-        Url = $"/v1/shards/{shard.Sha256}",
-        Sha256 = shard.Sha256,
-        Bytes = shard.Bytes,
-        DType = shard.DType,
-        Tensors = shard.Tensors,
-    };
 
     /// <summary>A backend that remembers being disposed.</summary>
     private sealed class Recording(ILayerRangeBackend inner) : ILayerRangeBackend

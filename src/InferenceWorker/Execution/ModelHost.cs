@@ -45,7 +45,7 @@ public sealed partial class ModelHost : IDisposable
         var index = ShardBuilder.EnsureShards(directory, o.ShardDirectory ?? Path.Combine(directory, "shards"));
         Shards = new ShardStore(o.ShardDirectory ?? Path.Combine(directory, "shards"));
         Revision = index.Revision;
-        Manifest = BuildManifest(index, "f32");
+        Manifest = ShardManifests.Build(ModelId, Config, index, "f32");
     }
 
     public string ModelId { get; }
@@ -63,30 +63,6 @@ public sealed partial class ModelHost : IDisposable
     public DeviceChoice Device { get; }
 
     public string DeviceName => Device.DeviceName;
-
-    private ShardManifest BuildManifest(ShardIndex index, string dtype) => new()
-    {
-        Model = ModelId,
-        Revision = index.Revision,
-        NLayer = Config.NLayer,
-        NEmbd = Config.NEmbd,
-        NHead = Config.NHead,
-        DType = dtype,
-        LayerNormEpsilon = Config.LayerNormEpsilon,
-        Shards = [.. Enumerable.Range(0, Config.NLayer).Select(l => ToEntry(index.Layer(l, dtype)))],
-        FinalNorm = ToEntry(index.FinalNorm(dtype)),
-    };
-
-    private static Protocol.Manifests.ShardEntry ToEntry(Model.Shards.ShardEntry shard) => new()
-    {
-        Kind = shard.Kind,
-        Layer = shard.Layer,
-        Url = $"/v1/shards/{shard.Sha256}",
-        Sha256 = shard.Sha256,
-        Bytes = shard.Bytes,
-        DType = shard.DType,
-        Tensors = shard.Tensors,
-    };
 
     private static bool HasVocabulary(string directory) =>
         (File.Exists(Path.Combine(directory, "vocab.json")) || File.Exists(Path.Combine(directory, "encoder.json")))
