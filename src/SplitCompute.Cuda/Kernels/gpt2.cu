@@ -235,6 +235,7 @@ extern "C" __global__ void attention(floatX* __restrict__ out, const floatX* __r
 #define MMA_Q 64
 #define MMA_K 64
 #define MMA_LD 72
+#define MMA_LOADS 4  // 16-byte global loads per thread issued together (4 warps: a whole Q or K/V tile in one round)
 
 __device__ __forceinline__ unsigned pack2(float lo, float hi)
 {
@@ -268,13 +269,24 @@ extern "C" __global__ void __launch_bounds__(128) attention_mma(floatX* __restri
     const float scale = 1.0f / sqrtf((float)MMA_D);
 
     // Q tile, 16 bytes (8 halves) per load: 64 rows x 8 chunks. Rows are 16-byte aligned: 3C and h D are multiples of 8.
-    for (int i = threadIdx.x; i < qTile * (MMA_D / 8); i += blockDim.x)
+    // MMA_LOADS chunks per thread are loaded into registers before any is stored, so their latencies overlap (a load then
+    // a store per chunk serialised one global round trip per chunk, most of this kernel's time at B = 1).
+    for (int i0 = threadIdx.x; i0 < qTile * (MMA_D / 8); i0 += MMA_LOADS * blockDim.x)
     {
-        const int r = i / (MMA_D / 8), w = i % (MMA_D / 8), t = q0 + r;
-        uint4 v;
-        v.x = v.y = v.z = v.w = 0u;
-        if (t < T) v = *(const uint4*)(base + (size_t)t * stride + 8 * w);
-        *(uint4*)(qs + r * MMA_LD + 8 * w) = v;
+        uint4 v[MMA_LOADS];
+#pragma unroll
+        for (int u = 0; u < MMA_LOADS; u++)
+        {
+            const int i = i0 + u * blockDim.x, r = i / (MMA_D / 8), w = i % (MMA_D / 8), t = q0 + r;
+            v[u].x = v[u].y = v[u].z = v[u].w = 0u;
+            if (i < qTile * (MMA_D / 8) && t < T) v[u] = *(const uint4*)(base + (size_t)t * stride + 8 * w);
+        }
+#pragma unroll
+        for (int u = 0; u < MMA_LOADS; u++)
+        {
+            const int i = i0 + u * blockDim.x, r = i / (MMA_D / 8), w = i % (MMA_D / 8);
+            if (i < qTile * (MMA_D / 8)) *(uint4*)(qs + r * MMA_LD + 8 * w) = v[u];
+        }
     }
     __syncthreads();
     const int row0 = warp * 16;  // this warp's first query within the tile
@@ -300,24 +312,34 @@ extern "C" __global__ void __launch_bounds__(128) attention_mma(floatX* __restri
     for (int k0 = 0; k0 <= lastQuery; k0 += MMA_K)
     {
         __syncthreads();  // previous tile consumed
-        for (int i = threadIdx.x; i < MMA_K * (MMA_D / 8); i += blockDim.x)
+        for (int i0 = threadIdx.x; i0 < MMA_K * (MMA_D / 8); i0 += MMA_LOADS * blockDim.x)
         {
-            const int j = i / (MMA_D / 8), w = i % (MMA_D / 8), t = k0 + j;
-            uint4 kv, vv;
-            kv.x = kv.y = kv.z = kv.w = 0u;
-            vv = kv;
-            if (t < T)
-            {
-                kv = *(const uint4*)(base + (size_t)t * stride + C + 8 * w);
-                vv = *(const uint4*)(base + (size_t)t * stride + 2 * C + 8 * w);
-            }
-            *(uint4*)(ks + j * MMA_LD + 8 * w) = kv;
-            const unsigned words[4] = {vv.x, vv.y, vv.z, vv.w};
+            uint4 kv[MMA_LOADS], vv[MMA_LOADS];  // all loads in flight before the first store, as for Q
 #pragma unroll
-            for (int e = 0; e < 4; e++)
+            for (int u = 0; u < MMA_LOADS; u++)
             {
-                vt[(8 * w + 2 * e) * MMA_LD + j] = (unsigned short)(words[e] & 0xffffu);
-                vt[(8 * w + 2 * e + 1) * MMA_LD + j] = (unsigned short)(words[e] >> 16);
+                const int i = i0 + u * blockDim.x, j = i / (MMA_D / 8), w = i % (MMA_D / 8), t = k0 + j;
+                kv[u].x = kv[u].y = kv[u].z = kv[u].w = 0u;
+                vv[u] = kv[u];
+                if (i < MMA_K * (MMA_D / 8) && t < T)
+                {
+                    kv[u] = *(const uint4*)(base + (size_t)t * stride + C + 8 * w);
+                    vv[u] = *(const uint4*)(base + (size_t)t * stride + 2 * C + 8 * w);
+                }
+            }
+#pragma unroll
+            for (int u = 0; u < MMA_LOADS; u++)
+            {
+                const int i = i0 + u * blockDim.x, j = i / (MMA_D / 8), w = i % (MMA_D / 8);
+                if (i >= MMA_K * (MMA_D / 8)) continue;
+                *(uint4*)(ks + j * MMA_LD + 8 * w) = kv[u];
+                const unsigned words[4] = {vv[u].x, vv[u].y, vv[u].z, vv[u].w};
+#pragma unroll
+                for (int e = 0; e < 4; e++)
+                {
+                    vt[(8 * w + 2 * e) * MMA_LD + j] = (unsigned short)(words[e] & 0xffffu);
+                    vt[(8 * w + 2 * e + 1) * MMA_LD + j] = (unsigned short)(words[e] >> 16);
+                }
             }
         }
         for (int j = threadIdx.x; j < MMA_K; j += blockDim.x) km[j] = (k0 + j < T && m[k0 + j] != 0) ? 1 : 0;
