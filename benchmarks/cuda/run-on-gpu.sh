@@ -36,6 +36,7 @@ if wants webgpu; then
   for f in $D/vulkan-debs/*.deb; do dpkg -x $f /; done; ldconfig
   export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
   export SPLITCOMPUTE_HOME=/tmp/splitcompute-home && mkdir -p $SPLITCOMPUTE_HOME/dawn && tar -xJf $D/dawn.tar.xz -C $SPLITCOMPUTE_HOME/dawn
+  bench webgpu-features 120
   bench webgpu-layer 400 ${REPS:-10} ${PRESETS:-gpt2 gpt2-xl}
 fi
 if wants all worker; then

@@ -26,6 +26,9 @@ internal static class StructSizes
         ("WGPUComputePassDescriptor", Unsafe.SizeOf<WGPUComputePassDescriptor>(), 32),
         ("WGPUFutureWaitInfo", Unsafe.SizeOf<WGPUFutureWaitInfo>(), 16),
         ("WGPUConstantEntry", Unsafe.SizeOf<WGPUConstantEntry>(), 32),
+        ("WGPUDawnTogglesDescriptor", Unsafe.SizeOf<WGPUDawnTogglesDescriptor>(), 48),
+        ("WGPUSubgroupMatrixConfig", Unsafe.SizeOf<WGPUSubgroupMatrixConfig>(), 20),
+        ("WGPUAdapterPropertiesSubgroupMatrixConfigs", Unsafe.SizeOf<WGPUAdapterPropertiesSubgroupMatrixConfigs>(), 32),
     ];
 
     /// <summary>Throws <see cref="WebGpuException"/> naming every struct whose size differs from the pinned build's.</summary>

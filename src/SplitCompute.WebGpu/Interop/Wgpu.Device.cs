@@ -17,6 +17,9 @@ internal static unsafe partial class Wgpu
     [LibraryImport(Library, EntryPoint = "wgpuDeviceGetLimits")]
     internal static partial uint DeviceGetLimits(nint device, WGPULimits* limits);
 
+    [LibraryImport(Library, EntryPoint = "wgpuDeviceGetFeatures")]
+    internal static partial void DeviceGetFeatures(nint device, WGPUSupportedFeatures* features);
+
     [LibraryImport(Library, EntryPoint = "wgpuDevicePushErrorScope")]
     internal static partial void DevicePushErrorScope(nint device, uint filter);
 

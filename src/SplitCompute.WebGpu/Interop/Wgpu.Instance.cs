@@ -44,6 +44,9 @@ internal static unsafe partial class Wgpu
     [LibraryImport(Library, EntryPoint = "wgpuSupportedFeaturesFreeMembers")]
     internal static partial void SupportedFeaturesFreeMembers(WGPUSupportedFeatures features);
 
+    [LibraryImport(Library, EntryPoint = "wgpuAdapterPropertiesSubgroupMatrixConfigsFreeMembers")]
+    internal static partial void AdapterPropertiesSubgroupMatrixConfigsFreeMembers(WGPUAdapterPropertiesSubgroupMatrixConfigs configs);
+
     [LibraryImport(Library, EntryPoint = "wgpuAdapterRequestDevice")]
     internal static partial ulong AdapterRequestDevice(nint adapter, WGPUDeviceDescriptor* descriptor, WGPUCallbackInfo callbackInfo);
 }

@@ -94,6 +94,19 @@ internal static class WGPUErrorType
 internal static class WGPUSType
 {
     public const uint ShaderSourceWGSL = 2;
+
+    // Dawn-specific chained structs (0x0005xxxx), used only by the diagnostics benchmark. Taken from Dawn's webgpu.h of 2025;
+    // the benchmark reports how Dawn reacts to them rather than trusting them.
+    public const uint DawnTogglesDescriptor = 0x0005000A;
+    public const uint AdapterPropertiesSubgroupMatrixConfigs = 0x0005003B;
+}
+
+internal static class WGPUSubgroupMatrixComponentType
+{
+    public static string Name(uint value) => value switch
+    {
+        1 => "f32", 2 => "f16", 3 => "u32", 4 => "i32", 5 => "u8", 6 => "i8", _ => $"component#{value}",
+    };
 }
 
 internal static class WGPUBufferUsage

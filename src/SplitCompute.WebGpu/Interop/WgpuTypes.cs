@@ -251,3 +251,41 @@ internal struct WGPUFutureWaitInfo
     public ulong Future;
     public uint Completed;  // WGPUBool
 }
+
+/// <summary>
+/// WGPUDawnTogglesDescriptor (Dawn-specific, sType <see cref="WGPUSType.DawnTogglesDescriptor"/>): toggles by name, chained onto
+/// WGPUInstanceDescriptor, WGPURequestAdapterOptions or WGPUDeviceDescriptor. 48 bytes. Only the diagnostics use it.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct WGPUDawnTogglesDescriptor
+{
+    public WGPUChainedStruct Chain;
+    public nuint EnabledToggleCount;
+    public byte** EnabledToggles;   // const char* const*
+    public nuint DisabledToggleCount;
+    public byte** DisabledToggles;  // const char* const*
+}
+
+/// <summary>WGPUSubgroupMatrixConfig: one shape the adapter multiplies (component types are WGPUSubgroupMatrixComponentType). 20 bytes.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct WGPUSubgroupMatrixConfig
+{
+    public uint ComponentType;
+    public uint ResultComponentType;
+    public uint M;
+    public uint N;
+    public uint K;
+}
+
+/// <summary>
+/// WGPUAdapterPropertiesSubgroupMatrixConfigs (Dawn-specific, sType <see cref="WGPUSType.AdapterPropertiesSubgroupMatrixConfigs"/>):
+/// chained into WGPUAdapterInfo, filled by wgpuAdapterGetInfo when the adapter has chromium-experimental-subgroup-matrix; freed with
+/// wgpuAdapterPropertiesSubgroupMatrixConfigsFreeMembers. 32 bytes. Only the diagnostics use it.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct WGPUAdapterPropertiesSubgroupMatrixConfigs
+{
+    public WGPUChainedStruct Chain;
+    public nuint ConfigCount;
+    public WGPUSubgroupMatrixConfig* Configs;
+}
