@@ -28,6 +28,10 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
 
     private readonly int _attentionWarps;
 
+    /// <summary>The kernels the constructor loads from gpt2.cu (attention_mma exists only in the fp16 build).</summary>
+    internal static IReadOnlyList<string> KernelNames { get; } =
+        ["embed", "layernorm_x", "layernorm_f", "attention", "attention_mma", "gelu", "fill_x", "fill_f"];
+
     /// <param name="attentionWarps">Warps per tensor-core attention block, 1 or 4 (16 queries each).</param>
     public Gpt2Kernels(CudaContext context, CudaPrecision precision, bool tensorCoreAttention, int attentionWarps, string? cacheDirectory)
     {
