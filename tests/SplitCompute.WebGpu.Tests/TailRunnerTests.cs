@@ -1,4 +1,5 @@
 using SplitCompute.EdgeRuntime.Tail;
+using SplitCompute.InferenceWorker.Execution;
 using SplitCompute.Model.Config;
 using SplitCompute.Model.Shards;
 using SplitCompute.Protocol.Frames;
@@ -23,7 +24,7 @@ public sealed class TailRunnerTests
             var index = ShardBuilder.Build(reference.ModelDirectory, shardDirectory);
             var store = new ShardStore(shardDirectory);
             const int k = 2;
-            var manifest = Manifest(index, config, dtype).Slice(k, config.NLayer);
+            var manifest = ShardManifests.Build("gpt2-mini", config, index, dtype).Slice(k, config.NLayer);  // as the worker publishes it
             var paths = manifest.Shards.Append(manifest.FinalNorm).Select(s => store.TryResolve(s.Sha256)!).ToArray();
             var batch = reference.Batch;
             var lengths = Enumerable.Range(0, batch.BatchSize).Select(batch.ValidCount).ToArray();
@@ -42,28 +43,4 @@ public sealed class TailRunnerTests
             Directory.Delete(shardDirectory, recursive: true);
         }
     }
-
-    private static ShardManifest Manifest(ShardIndex index, Gpt2Config config, string dtype) => new()
-    {
-        Model = "gpt2-mini",
-        Revision = index.Revision,
-        NLayer = config.NLayer,
-        NEmbd = config.NEmbd,
-        NHead = config.NHead,
-        DType = dtype,
-        LayerNormEpsilon = config.LayerNormEpsilon,
-        Shards = [.. Enumerable.Range(0, config.NLayer).Select(l => Entry(index.Layer(l, dtype)))],
-        FinalNorm = Entry(index.FinalNorm(dtype)),
-    };
-
-    private static Protocol.Manifests.ShardEntry Entry(Model.Shards.ShardEntry shard) => new()
-    {
-        Kind = shard.Kind,
-        Layer = shard.Layer,
-        Url = $"/v1/shards/{shard.Sha256}",
-        Sha256 = shard.Sha256,
-        Bytes = shard.Bytes,
-        DType = shard.DType,
-        Tensors = shard.Tensors,
-    };
 }
