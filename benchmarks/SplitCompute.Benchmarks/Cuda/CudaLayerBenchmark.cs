@@ -16,7 +16,7 @@ namespace SplitCompute.Benchmarks.Cuda;
 /// over its time, against the datasheet peak and against a measured device-to-device copy. Random weights, made on the GPU.
 /// Also: the host round trip (Embed + RunLayers through the public API, PCIe copies included), by stopwatch.
 /// Legend: B batch, T tokens, C channels, L layers. Matrix FLOPs per block: 24 B T C^2 (+ attention 4 B T^2 C / 2, causal).
-/// Usage: cuda-layer [repetitions] [preset ...]
+/// Usage: cuda-layer [repetitions] [preset ...] [--fp16] (--fp16: skip the fp32 runs, for quick iterations on one change)
 /// </summary>
 internal sealed class CudaLayerBenchmark : IBenchmark
 {
@@ -28,6 +28,8 @@ internal sealed class CudaLayerBenchmark : IBenchmark
 
     public int Run(string[] args)
     {
+        var fp16Only = args.Contains("--fp16");
+        args = [.. args.Where(a => a != "--fp16")];
         var repetitions = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50;
         var presets = args.Length > 1 ? args[1..] : ["gpt2", "gpt2-xl"];
         CudaContext context;
@@ -48,7 +50,7 @@ internal sealed class CudaLayerBenchmark : IBenchmark
             Console.WriteLine("model    dtype  B    T  layers  mode    ms        us/layer  TFLOP/s  weights_GB/s  share_of_peak  share_of_copy");
             foreach (var preset in presets)
             {
-                foreach (var precision in new[] { CudaPrecision.Float16, CudaPrecision.Float32 })
+                foreach (var precision in fp16Only ? [CudaPrecision.Float16] : new[] { CudaPrecision.Float16, CudaPrecision.Float32 })
                 {
                     Measure(context, Gpt2Config.Preset(preset), precision, repetitions, copy);
                 }
@@ -84,6 +86,9 @@ internal sealed class CudaLayerBenchmark : IBenchmark
             var total = steps.Sum(s => s.Ms);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"#   {name} {dtype} B={b} T={T} one block, eager, per step (us): {string.Join("; ", steps.Select(s => $"{s.Step} {s.Ms * 1e3:F1}"))}; sum {total * 1e3:F1}"));
+            var inGraph = backend.MeasureBlockStepsInGraph(b, T, Math.Min(repetitions, 20));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"#   {name} {dtype} B={b} T={T} per step in a graph (20 launches of the step alone with blocks 0..19's weights, us each): {string.Join("; ", inGraph.Select(s => $"{s.Step} {s.Ms * 1e3:F1}"))}; sum {inGraph.Sum(s => s.Ms) * 1e3:F1}"));
         }
         if (precision == CudaPrecision.Float16)
         {
@@ -94,6 +99,7 @@ internal sealed class CudaLayerBenchmark : IBenchmark
                 ("Conv1D weights (NN products)", new() { Precision = precision, TransposedWeights = false }),
                 ("CUDA-core attention", new() { Precision = precision, TensorCoreAttention = false }),
                 ("tensor-core attention, 1 warp (16 queries) per block", new() { Precision = precision, AttentionWarps = 1 }),
+                ("tensor-core attention, 2 warps (32 queries) per block", new() { Precision = precision, AttentionWarps = 2 }),
             ];
             foreach (var (label, options) in ablations)
             {

@@ -349,29 +349,92 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
     /// </summary>
     private void EnqueueLayers(CudaWorkspace ws, int from, int to, Action<int>? mark = null)
     {
-        var (c, h, eps) = (Config.NEmbd, Config.NHead, Config.LayerNormEpsilon);
-        var rows = ws.Shape.Rows;
         for (var layer = from; layer < to; layer++)
         {
             var w = _weights.Layer(layer);
-            // Attention: x += proj(attn(ln_1(x)))
-            mark?.Invoke(0);
-            _kernels.LayerNormX(ws.Normed.Pointer, ws.X.Pointer, w.Ln1Gamma.Pointer, w.Ln1Beta.Pointer, rows, c, eps);   // (R, C) -> (R, C) X
-            mark?.Invoke(1);
-            ws.QkvProduct.Run(ws.Normed.Pointer, w.QkvWeight.Pointer, w.QkvBias.Pointer, ws.Qkv.Pointer, 0f);           // (R, C) . (C, 3C) + b
-            mark?.Invoke(2);
-            _kernels.Attention(ws.Attention.Pointer, ws.Qkv.Pointer, ws.Mask.Pointer, ws.Shape.Batch, ws.Shape.Tokens, c, h); // (R, 3C) -> (R, C)
-            mark?.Invoke(3);
-            ws.ProjProduct.Run(ws.Attention.Pointer, w.ProjWeight.Pointer, w.ProjBias.Pointer, ws.X.Pointer, 1f);       // x += (R, C) . (C, C) + b
-            // MLP: x += proj(gelu(fc(ln_2(x))))
-            mark?.Invoke(4);
-            _kernels.LayerNormX(ws.Normed.Pointer, ws.X.Pointer, w.Ln2Gamma.Pointer, w.Ln2Beta.Pointer, rows, c, eps);
-            mark?.Invoke(5);
-            ws.FcProduct.Run(ws.Normed.Pointer, w.FcWeight.Pointer, w.FcBias.Pointer, ws.Mlp.Pointer, 0f);              // (R, C) . (C, 4C) + b, GELU
-            if (!_options.FuseGelu) _kernels.Gelu(ws.Mlp.Pointer, rows * 4L * c);
-            mark?.Invoke(6);
-            ws.FcProjProduct.Run(ws.Mlp.Pointer, w.FcProjWeight.Pointer, w.FcProjBias.Pointer, ws.X.Pointer, 1f);       // x += (R, 4C) . (4C, C) + b
-            mark?.Invoke(7);
+            for (var step = 0; step < BlockSteps.Count; step++)
+            {
+                mark?.Invoke(step);
+                EnqueueStep(ws, w, step);
+            }
+            mark?.Invoke(BlockSteps.Count);
+        }
+    }
+
+    /// <summary>One step of a block (<see cref="BlockSteps"/>): attention x += proj(attn(ln_1(x))), MLP x += proj(gelu(fc(ln_2(x)))).</summary>
+    private void EnqueueStep(CudaWorkspace ws, CudaLayerWeights w, int step)
+    {
+        var (c, h, eps) = (Config.NEmbd, Config.NHead, Config.LayerNormEpsilon);
+        var rows = ws.Shape.Rows;
+        switch (step)
+        {
+            case 0:
+                _kernels.LayerNormX(ws.Normed.Pointer, ws.X.Pointer, w.Ln1Gamma.Pointer, w.Ln1Beta.Pointer, rows, c, eps);   // (R, C) -> (R, C) X
+                break;
+            case 1:
+                ws.QkvProduct.Run(ws.Normed.Pointer, w.QkvWeight.Pointer, w.QkvBias.Pointer, ws.Qkv.Pointer, 0f);           // (R, C) . (C, 3C) + b
+                break;
+            case 2:
+                _kernels.Attention(ws.Attention.Pointer, ws.Qkv.Pointer, ws.Mask.Pointer, ws.Shape.Batch, ws.Shape.Tokens, c, h); // (R, 3C) -> (R, C)
+                break;
+            case 3:
+                ws.ProjProduct.Run(ws.Attention.Pointer, w.ProjWeight.Pointer, w.ProjBias.Pointer, ws.X.Pointer, 1f);       // x += (R, C) . (C, C) + b
+                break;
+            case 4:
+                _kernels.LayerNormX(ws.Normed.Pointer, ws.X.Pointer, w.Ln2Gamma.Pointer, w.Ln2Beta.Pointer, rows, c, eps);
+                break;
+            case 5:
+                ws.FcProduct.Run(ws.Normed.Pointer, w.FcWeight.Pointer, w.FcBias.Pointer, ws.Mlp.Pointer, 0f);              // (R, C) . (C, 4C) + b, GELU
+                if (!_options.FuseGelu) _kernels.Gelu(ws.Mlp.Pointer, rows * 4L * c);
+                break;
+            case 6:
+                ws.FcProjProduct.Run(ws.Mlp.Pointer, w.FcProjWeight.Pointer, w.FcProjBias.Pointer, ws.X.Pointer, 1f);       // x += (R, 4C) . (4C, C) + b
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(step), $"a block has {BlockSteps.Count} steps, not step {step}");
+        }
+    }
+
+    /// <summary>
+    /// GPU time of each step of a block inside a CUDA graph: per step, a graph of <paramref name="copies"/> launches of that
+    /// step alone, copy i with block i's weights (so they come from memory, as in a forward pass, not from L2), timed by events
+    /// (median of <paramref name="repetitions"/>) and divided by the copies. Unlike <see cref="MeasureBlockSteps"/> no event
+    /// sits between kernels, so these add up to about a graph block's time.
+    /// </summary>
+    public IReadOnlyList<(string Step, double Ms)> MeasureBlockStepsInGraph(int batch, int tokens, int repetitions, int copies = 20)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(repetitions);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(copies);
+        var probe = Probe(batch, tokens);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _context.MakeCurrent();
+            var ws = PrepareProbe(probe);
+            var layers = Enumerable.Range(0, Config.NLayer).Where(_weights.HasLayer).ToArray();
+            if (layers.Length == 0) throw new InvalidOperationException("this CUDA backend holds no block to time");
+            using var events = new CudaEventPair(_context);
+            var result = new List<(string, double)>();
+            for (var step = 0; step < BlockSteps.Count; step++)
+            {
+                var s = step;
+                using var graph = CudaGraph.Capture(_context, $"step {BlockSteps[s]} x {copies}", () =>
+                {
+                    for (var i = 0; i < copies; i++) EnqueueStep(ws, _weights.Layer(layers[i % layers.Length]), s);
+                });
+                var times = new double[repetitions];
+                for (var i = -3; i < repetitions; i++)
+                {
+                    EnqueueEmbed(ws);  // the residual products add into x: keep it bounded
+                    events.RecordStart();
+                    graph.Launch();
+                    events.RecordEnd();
+                    var ms = events.ElapsedMs();
+                    if (i >= 0) times[i] = ms / copies;
+                }
+                result.Add((BlockSteps[s], Median(times)));
+            }
+            return result;
         }
     }
 

@@ -21,22 +21,25 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
     private readonly CudaContext _context;
     private readonly CudaModule _module;
     private const int TensorCoreHeadDim = 64;  // MMA_D
-    private const int TensorCoreQueries = 64;  // MMA_Q: at most 4 warps x 16 rows
+    private const int TensorCoreMaxTokens = 1024;  // MMA_MAX_T
 
     private readonly nint _embed, _layerNormX, _layerNormF, _attention, _attentionMma, _gelu, _fillX, _fillF;
     private int _attentionSharedOptIn = DefaultSharedLimit;
 
     private readonly int _attentionWarps;
 
-    /// <summary>The kernels the constructor loads from gpt2.cu (attention_mma exists only in the fp16 build).</summary>
+    /// <summary>The kernels the constructor loads from gpt2.cu (those in <see cref="Float16KernelNames"/> only in the fp16 build).</summary>
     internal static IReadOnlyList<string> KernelNames { get; } =
         ["embed", "layernorm_x", "layernorm_f", "attention", "attention_mma", "gelu", "fill_x", "fill_f"];
 
-    /// <param name="attentionWarps">Warps per tensor-core attention block, 1 or 4 (16 queries each).</param>
+    /// <summary>Kernels on fp16 tensor cores, compiled only with SC_F16=1.</summary>
+    internal static IReadOnlyList<string> Float16KernelNames { get; } = ["attention_mma"];
+
+    /// <param name="attentionWarps">Warps per tensor-core attention block, 1, 2 or 4 (16 queries each).</param>
     public Gpt2Kernels(CudaContext context, CudaPrecision precision, bool tensorCoreAttention, int attentionWarps, string? cacheDirectory)
     {
         _context = context;
-        if (attentionWarps is not (1 or 4)) throw new ArgumentOutOfRangeException(nameof(attentionWarps), $"attention warps must be 1 or 4, not {attentionWarps}");
+        if (attentionWarps is not (1 or 2 or 4)) throw new ArgumentOutOfRangeException(nameof(attentionWarps), $"attention warps must be 1, 2 or 4, not {attentionWarps}");
         _attentionWarps = attentionWarps;
         var options = new List<string> { $"--gpu-architecture={context.Architecture}", "--std=c++17", $"-DSC_F16={(precision == CudaPrecision.Float16 ? 1 : 0)}" };
         var cubin = KernelCompiler.Compile(KernelSource.Read(SourceName), SourceName, options, cacheDirectory);
@@ -83,7 +86,8 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
     public void Attention(ulong output, ulong qkv, ulong mask, int b, int t, int c, int h)
     {
         var d = c / h;
-        if (_attentionMma != 0 && d == TensorCoreHeadDim)
+        // T above MMA_MAX_T (the key mask it holds in shared memory) takes the CUDA-core kernel; GPT-2's n_positions is 1024.
+        if (_attentionMma != 0 && d == TensorCoreHeadDim && t <= TensorCoreMaxTokens)
         {
             void** mmaArgs = stackalloc void*[6];
             mmaArgs[0] = &output; mmaArgs[1] = &qkv; mmaArgs[2] = &mask; mmaArgs[3] = &t; mmaArgs[4] = &c; mmaArgs[5] = &h;
