@@ -286,12 +286,8 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
     public double MeasureLayersMs(int batch, int tokens, int from, int to, int repetitions, bool useGraph)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(repetitions);
-        var probe = Probe(batch, tokens);
-        lock (_gate)
+        return OnProbe(batch, tokens, ws =>
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _context.MakeCurrent();
-            var ws = PrepareProbe(probe);
             var graph = useGraph ? Graph(ws, new GraphKey(ws.Shape, from, to)) : null;
             using var events = new CudaEventPair(_context);
             var warmUp = Math.Max(3, repetitions / 5);
@@ -306,7 +302,7 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
                 if (i >= warmUp) times[i - warmUp] = ms;
             }
             return Median(times);
-        }
+        });
     }
 
     /// <summary>The steps of one block, in the order <see cref="EnqueueLayers"/> marks them.</summary>
@@ -320,12 +316,8 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
     public IReadOnlyList<(string Step, double Ms)> MeasureBlockSteps(int batch, int tokens, int repetitions)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(repetitions);
-        var probe = Probe(batch, tokens);
-        lock (_gate)
+        return OnProbe<IReadOnlyList<(string Step, double Ms)>>(batch, tokens, ws =>
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _context.MakeCurrent();
-            var ws = PrepareProbe(probe);
             using var timeline = new CudaTimeline(_context, BlockSteps.Count + 1);
             var times = new double[BlockSteps.Count, repetitions];
             for (var i = -3; i < repetitions; i++)
@@ -340,7 +332,7 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
                 for (var step = 0; step < BlockSteps.Count; step++) times[step, i] = timeline.ElapsedMs(step, step + 1);
             }
             return [.. BlockSteps.Select((name, step) => (name, Median(Enumerable.Range(0, repetitions).Select(i => times[step, i]))))];
-        }
+        });
     }
 
     /// <summary>
@@ -405,12 +397,8 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(repetitions);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(copies);
-        var probe = Probe(batch, tokens);
-        lock (_gate)
+        return OnProbe<IReadOnlyList<(string Step, double Ms)>>(batch, tokens, ws =>
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _context.MakeCurrent();
-            var ws = PrepareProbe(probe);
             var layers = Enumerable.Range(0, Config.NLayer).Where(_weights.HasLayer).ToArray();
             if (layers.Length == 0) throw new InvalidOperationException("this CUDA backend holds no block to time");
             using var events = new CudaEventPair(_context);
@@ -435,7 +423,7 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
                 result.Add((BlockSteps[s], Median(times)));
             }
             return result;
-        }
+        });
     }
 
     /// <summary>A (batch, tokens) batch of valid tokens for timing.</summary>
@@ -444,6 +432,18 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
         var ids = new int[batch * tokens];
         for (var i = 0; i < ids.Length; i++) ids[i] = (int)((i * 7919L) % Config.VocabSize);
         return new TokenBatch(batch, tokens, ids, [.. Enumerable.Repeat((byte)1, ids.Length)]);
+    }
+
+    /// <summary>Runs <paramref name="measure"/> under the lock on the uploaded workspace of a (batch, tokens) timing probe.</summary>
+    private T OnProbe<T>(int batch, int tokens, Func<CudaWorkspace, T> measure)
+    {
+        var probe = Probe(batch, tokens);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _context.MakeCurrent();
+            return measure(PrepareProbe(probe));
+        }
     }
 
     /// <summary>Uploads the probe's ids and mask (under the lock) and returns its workspace.</summary>
