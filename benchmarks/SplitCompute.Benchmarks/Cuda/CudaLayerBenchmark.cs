@@ -89,6 +89,13 @@ internal sealed class CudaLayerBenchmark : IBenchmark
             var inGraph = backend.MeasureBlockStepsInGraph(b, T, Math.Min(repetitions, 20));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"#   {name} {dtype} B={b} T={T} per step in a graph (20 launches of the step alone with blocks 0..19's weights, us each): {string.Join("; ", inGraph.Select(s => $"{s.Step} {s.Ms * 1e3:F1}"))}; sum {inGraph.Sum(s => s.Ms) * 1e3:F1}"));
+            foreach (var product in backend.DescribeProducts(b, T)) Console.WriteLine($"#   {name} {dtype} B={b} T={T} {product}");
+            if (b == 1)
+            {
+                var hot = backend.MeasureBlockStepsInGraph(b, T, Math.Min(repetitions, 20), distinctLayers: 1);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"#   {name} {dtype} B={b} T={T} per step in a graph, block 0's weights in all 20 launches (L2-resident, us each): {string.Join("; ", hot.Select(s => $"{s.Step} {s.Ms * 1e3:F1}"))}; sum {hot.Sum(s => s.Ms) * 1e3:F1}"));
+            }
         }
         if (precision == CudaPrecision.Float16)
         {

@@ -305,6 +305,10 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
         });
     }
 
+    /// <summary>How cuBLASLt runs each of a block's four products at (<paramref name="batch"/>, <paramref name="tokens"/>), after tuning.</summary>
+    public IReadOnlyList<string> DescribeProducts(int batch, int tokens) =>
+        OnProbe<IReadOnlyList<string>>(batch, tokens, ws => [.. new[] { ws.QkvProduct, ws.ProjProduct, ws.FcProduct, ws.FcProjProduct }.Select(p => p.Describe())]);
+
     /// <summary>The steps of one block, in the order <see cref="EnqueueLayers"/> marks them.</summary>
     public static IReadOnlyList<string> BlockSteps { get; } =
         ["ln_1", "qkv product + bias", "attention", "attn.c_proj + bias + residual", "ln_2", "mlp.c_fc + bias + GELU", "mlp.c_proj + bias + residual"];
@@ -391,15 +395,17 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
     /// GPU time of each step of a block inside a CUDA graph: per step, a graph of <paramref name="copies"/> launches of that
     /// step alone, copy i with block i's weights (so they come from memory, as in a forward pass, not from L2), timed by events
     /// (median of <paramref name="repetitions"/>) and divided by the copies. Unlike <see cref="MeasureBlockSteps"/> no event
-    /// sits between kernels, so these add up to about a graph block's time.
+    /// sits between kernels, so these add up to about a graph block's time. <paramref name="distinctLayers"/> = 1 reuses block
+    /// 0's weights in every copy instead, so a product's weights stay in L2: what a product costs when it need not wait on HBM.
     /// </summary>
-    public IReadOnlyList<(string Step, double Ms)> MeasureBlockStepsInGraph(int batch, int tokens, int repetitions, int copies = 20)
+    public IReadOnlyList<(string Step, double Ms)> MeasureBlockStepsInGraph(int batch, int tokens, int repetitions, int copies = 20, int distinctLayers = int.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(repetitions);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(copies);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(distinctLayers);
         return OnProbe<IReadOnlyList<(string Step, double Ms)>>(batch, tokens, ws =>
         {
-            var layers = Enumerable.Range(0, Config.NLayer).Where(_weights.HasLayer).ToArray();
+            var layers = Enumerable.Range(0, Config.NLayer).Where(_weights.HasLayer).Take(distinctLayers).ToArray();
             if (layers.Length == 0) throw new InvalidOperationException("this CUDA backend holds no block to time");
             using var events = new CudaEventPair(_context);
             var result = new List<(string, double)>();

@@ -13,6 +13,7 @@ internal sealed unsafe class LtMatmul : IDisposable
     private readonly LtHandle _lt;
     private nint _desc, _a, _b, _c;
     private MatmulAlgo _algo;
+    private int _chosen;
     private nuint _workspaceBytes;
     private readonly MatmulHeuristicResult[] _candidates;
 
@@ -77,6 +78,13 @@ internal sealed unsafe class LtMatmul : IDisposable
             _lt.Workspace.Pointer, _workspaceBytes, _lt.Context.Stream), $"cublasLtMatmul {Label}");
     }
 
+    /// <summary>
+    /// The algorithm in use: its index among the heuristic's candidates, the heuristic's estimate of its GPU waves (below 1:
+    /// not every SM gets work) and its workspace.
+    /// </summary>
+    public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{Label}: candidate {_chosen} of {_candidates.Length}, waves {_candidates[_chosen].WavesCount:F2}, workspace {_workspaceBytes} B");
+
     /// <summary>How many algorithms the heuristic offered (the first is used unless <see cref="Tune"/> finds a faster one).</summary>
     public int CandidateCount => _candidates.Length;
 
@@ -112,7 +120,7 @@ internal sealed unsafe class LtMatmul : IDisposable
             Array.Sort(times);
             if (times[2] < bestMs) (best, bestMs) = (i, times[2]);
         }
-        (_algo, _workspaceBytes) = (candidates[best].Algo, candidates[best].WorkspaceSize);
+        (_algo, _workspaceBytes, _chosen) = (candidates[best].Algo, candidates[best].WorkspaceSize, best);
         return (best, bestMs);
     }
 
