@@ -13,6 +13,7 @@ typedef unsigned long size_t;
 struct __attribute__((aligned(16))) uint4 { unsigned x, y, z, w; };
 struct __attribute__((aligned(16))) float4 { float x, y, z, w; };
 struct __attribute__((aligned(8))) float2 { float x, y; };
+struct __attribute__((aligned(8))) uint2 { unsigned x, y; };
 __device__ float sqrtf(float);
 __device__ float expf(float);
 __device__ float tanhf(float);
