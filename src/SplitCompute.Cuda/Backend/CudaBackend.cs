@@ -27,6 +27,7 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
     private readonly CudaModelWeights _weights;
     private readonly Dictionary<ShapeBucket, CudaWorkspace> _workspaces = [];
     private const int MaxTrackedRanges = 4096;
+    private const int TuningLayers = 8;  // blocks whose weights the product tuning cycles over (gpt2-xl: 8 x 61 MB, far beyond L2)
     private readonly LruCache<GraphKey, CudaGraph> _graphs;
     private readonly Dictionary<GraphKey, int> _rangeRequests = [];
     private bool _disposed;
@@ -501,18 +502,19 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
         // Zero every activation: rows a request never uploads (padded sequences) must hold finite values.
         foreach (var buffer in new[] { ws.X, ws.Normed, ws.Qkv, ws.Attention, ws.Mlp, ws.Mask, ws.Ids })
             CuDriver.Check(CuDriver.MemsetD8Async(buffer.Pointer, 0, (nuint)buffer.Bytes, _context.Stream), $"zero {buffer.Label}");
-        var first = Enumerable.Range(0, Config.NLayer).FirstOrDefault(_weights.HasLayer, -1);
-        if (first >= 0)
+        var layers = Enumerable.Range(0, Config.NLayer).Where(_weights.HasLayer).Take(TuningLayers).Select(_weights.Layer).ToArray();
+        if (layers.Length > 0)
         {
-            var w = _weights.Layer(first);
             if (_options.TuneProducts)
             {
-                ws.QkvProduct.Tune(ws.Normed.Pointer, w.QkvWeight.Pointer, w.QkvBias.Pointer, ws.Qkv.Pointer, 0f);
-                ws.ProjProduct.Tune(ws.Attention.Pointer, w.ProjWeight.Pointer, w.ProjBias.Pointer, ws.X.Pointer, 1f);
-                ws.FcProduct.Tune(ws.Normed.Pointer, w.FcWeight.Pointer, w.FcBias.Pointer, ws.Mlp.Pointer, 0f);
-                ws.FcProjProduct.Tune(ws.Mlp.Pointer, w.FcProjWeight.Pointer, w.FcProjBias.Pointer, ws.X.Pointer, 1f);
+                // Over several blocks' weights, so that each candidate is timed reading them from HBM, as in a forward pass.
+                ws.QkvProduct.Tune([.. layers.Select(w => new LtOperands(ws.Normed.Pointer, w.QkvWeight.Pointer, w.QkvBias.Pointer, ws.Qkv.Pointer))], 0f);
+                ws.ProjProduct.Tune([.. layers.Select(w => new LtOperands(ws.Attention.Pointer, w.ProjWeight.Pointer, w.ProjBias.Pointer, ws.X.Pointer))], 1f);
+                ws.FcProduct.Tune([.. layers.Select(w => new LtOperands(ws.Normed.Pointer, w.FcWeight.Pointer, w.FcBias.Pointer, ws.Mlp.Pointer))], 0f);
+                ws.FcProjProduct.Tune([.. layers.Select(w => new LtOperands(ws.Mlp.Pointer, w.FcProjWeight.Pointer, w.FcProjBias.Pointer, ws.X.Pointer))], 1f);
                 CuDriver.Check(CuDriver.MemsetD8Async(ws.X.Pointer, 0, (nuint)ws.X.Bytes, _context.Stream), "zero x after tuning");
             }
+            var first = Enumerable.Range(0, Config.NLayer).First(_weights.HasLayer);
             EnqueueLayers(ws, first, first + 1);
         }
         if (_weights.FinalNormGamma is not null)

@@ -89,12 +89,16 @@ internal sealed unsafe class LtMatmul : IDisposable
     public int CandidateCount => _candidates.Length;
 
     /// <summary>
-    /// Times every candidate algorithm on these operands (median of 5 runs, CUDA events) and keeps the fastest: the heuristic's
-    /// first choice is not always the fastest for skinny products (R = 128 rows). Runs the product, so Y is overwritten.
-    /// Returns the chosen candidate's index and time.
+    /// Times every candidate algorithm as the forward pass runs it and keeps the fastest: a CUDA graph of
+    /// <paramref name="launches"/> products cycling over <paramref name="operands"/> (different blocks' weights, so that they
+    /// come from HBM rather than from L2), median of 5 replays per launch. The heuristic's first choice is often not the
+    /// fastest for skinny products (R = 128 rows), and timing eager launches one at a time measured the host's launch cost
+    /// more than the kernel. Runs the products, so the Y buffers are overwritten. Returns the chosen candidate's index and time.
     /// </summary>
-    public (int Index, double Ms) Tune(ulong x, ulong w, ulong bias, ulong y, float beta)
+    public (int Index, double Ms) Tune(IReadOnlyList<LtOperands> operands, float beta, int launches = 8)
     {
+        ArgumentOutOfRangeException.ThrowIfZero(operands.Count);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(launches);
         using var events = new Device.CudaEventPair(_lt.Context);
         var candidates = _candidates;
         var (best, bestMs) = (0, double.MaxValue);
@@ -104,13 +108,23 @@ internal sealed unsafe class LtMatmul : IDisposable
             (_algo, _workspaceBytes) = (candidates[i].Algo, candidates[i].WorkspaceSize);
             try
             {
-                Run(x, w, bias, y, beta);  // warm-up (loads the kernel)
+                var first = operands[0];
+                Run(first.X, first.W, first.Bias, first.Y, beta);  // loads the kernel (not allowed during capture); fails here if it cannot run
+                using var graph = Device.CudaGraph.Capture(_lt.Context, $"tuning {Label} candidate {i}", () =>
+                {
+                    for (var l = 0; l < launches; l++)
+                    {
+                        var o = operands[l % operands.Count];
+                        Run(o.X, o.W, o.Bias, o.Y, beta);
+                    }
+                });
+                graph.Launch();  // warm-up replay
                 for (var r = 0; r < times.Length; r++)
                 {
                     events.RecordStart();
-                    Run(x, w, bias, y, beta);
+                    graph.Launch();
                     events.RecordEnd();
-                    times[r] = events.ElapsedMs();
+                    times[r] = events.ElapsedMs() / launches;
                 }
             }
             catch (CudaException)
