@@ -502,9 +502,10 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
         // Zero every activation: rows a request never uploads (padded sequences) must hold finite values.
         foreach (var buffer in new[] { ws.X, ws.Normed, ws.Qkv, ws.Attention, ws.Mlp, ws.Mask, ws.Ids })
             CuDriver.Check(CuDriver.MemsetD8Async(buffer.Pointer, 0, (nuint)buffer.Bytes, _context.Stream), $"zero {buffer.Label}");
-        var layers = Enumerable.Range(0, Config.NLayer).Where(_weights.HasLayer).Take(TuningLayers).Select(_weights.Layer).ToArray();
-        if (layers.Length > 0)
+        var present = Enumerable.Range(0, Config.NLayer).Where(_weights.HasLayer).Take(TuningLayers).ToArray();
+        if (present.Length > 0)
         {
+            var layers = present.Select(_weights.Layer).ToArray();
             if (_options.TuneProducts)
             {
                 // Over several blocks' weights, so that each candidate is timed reading them from HBM, as in a forward pass.
@@ -514,8 +515,7 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
                 ws.FcProjProduct.Tune([.. layers.Select(w => new LtOperands(ws.Mlp.Pointer, w.FcProjWeight.Pointer, w.FcProjBias.Pointer, ws.X.Pointer))], 1f);
                 CuDriver.Check(CuDriver.MemsetD8Async(ws.X.Pointer, 0, (nuint)ws.X.Bytes, _context.Stream), "zero x after tuning");
             }
-            var first = Enumerable.Range(0, Config.NLayer).First(_weights.HasLayer);
-            EnqueueLayers(ws, first, first + 1);
+            EnqueueLayers(ws, present[0], present[0] + 1);
         }
         if (_weights.FinalNormGamma is not null)
             _kernels.LayerNormF(ws.X.Pointer, ws.X.Pointer, _weights.FinalNormGamma.Pointer, _weights.FinalNormBeta!.Pointer, ws.Shape.Rows, Config.NEmbd, Config.LayerNormEpsilon);

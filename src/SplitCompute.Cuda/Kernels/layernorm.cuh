@@ -15,108 +15,97 @@ __device__ __forceinline__ float blockSum(float v, float* scratch)
     return total;
 }
 
-// Stores 4 consecutive outputs (16-byte aligned for fp32, 8-byte for fp16).
-__device__ __forceinline__ void store4(float* y, float a, float b, float c, float d) { *(float4*)y = float4{a, b, c, d}; }
-__device__ __forceinline__ void store4(unsigned short* y, float a, float b, float c, float d) { *(uint2*)y = uint2{pack2(a, b), pack2(c, d)}; }
+// W consecutive values of a row: loaded as one float4 when W = 4 (C % 4 == 0, every GPT-2 size), one float otherwise, and
+// stored in the output type (fp16 pairs packed).
+template <int W> struct Chunk { float e[W]; };
 
-// C % 4 == 0 (every GPT-2 size): x, gamma and beta as float4, all three loaded up front so that their latencies overlap
-// (gamma and beta used to be read only after the two reductions: one more dependent round trip per row).
-template <typename TOut>
-__device__ __forceinline__ void layernormRow4(TOut* out, const float* in, const float* __restrict__ gamma,
-                                               const float* __restrict__ beta, int C, float eps)
+template <int W> __device__ __forceinline__ Chunk<W> loadChunk(const float* p)
 {
-    __shared__ float scratch[LN_THREADS / 32];
-    constexpr int Per = LN_PER / 4;  // float4s per thread
-    const size_t row = blockIdx.x;
-    const int C4 = C / 4;
-    const float4* x = (const float4*)(in + row * C);
-    float4 v[Per], g[Per], b[Per];
-    float sum = 0.f;
-#pragma unroll
-    for (int i = 0; i < Per; i++)
+    Chunk<W> r;
+    if constexpr (W == 4)
     {
-        const int c = threadIdx.x + i * LN_THREADS;
-        const bool ok = c < C4;
-        v[i] = ok ? x[c] : float4{0.f, 0.f, 0.f, 0.f};
-        g[i] = ok ? ((const float4*)gamma)[c] : float4{0.f, 0.f, 0.f, 0.f};
-        b[i] = ok ? ((const float4*)beta)[c] : float4{0.f, 0.f, 0.f, 0.f};
-        sum += (v[i].x + v[i].y) + (v[i].z + v[i].w);
+        const float4 q = *(const float4*)p;
+        r.e[0] = q.x; r.e[1] = q.y; r.e[2] = q.z; r.e[3] = q.w;
     }
-    const float mean = blockSum(sum, scratch) / C;
-    float sq = 0.f;
-#pragma unroll
-    for (int i = 0; i < Per; i++)
+    else
     {
-        if (threadIdx.x + i * LN_THREADS >= C4) continue;
-        const float dx = v[i].x - mean, dy = v[i].y - mean, dz = v[i].z - mean, dw = v[i].w - mean;
-        sq += (dx * dx + dy * dy) + (dz * dz + dw * dw);
+        r.e[0] = p[0];
     }
-    const float inv = 1.0f / sqrtf(blockSum(sq, scratch) / C + eps);
-    TOut* y = out + row * C;
-#pragma unroll
-    for (int i = 0; i < Per; i++)
-    {
-        const int c = threadIdx.x + i * LN_THREADS;
-        if (c >= C4) continue;
-        store4(y + 4 * c, (v[i].x - mean) * inv * g[i].x + b[i].x, (v[i].y - mean) * inv * g[i].y + b[i].y,
-               (v[i].z - mean) * inv * g[i].z + b[i].z, (v[i].w - mean) * inv * g[i].w + b[i].w);
-    }
+    return r;
 }
 
-// Any C <= 2048: one float per load.
-template <typename TOut, bool Half>
-__device__ __forceinline__ void layernormRow1(TOut* out, const float* in, const float* __restrict__ gamma,
+__device__ __forceinline__ void storeChunk(float* y, const Chunk<4>& r) { *(float4*)y = float4{r.e[0], r.e[1], r.e[2], r.e[3]}; }
+__device__ __forceinline__ void storeChunk(unsigned short* y, const Chunk<4>& r) { *(uint2*)y = uint2{pack2(r.e[0], r.e[1]), pack2(r.e[2], r.e[3])}; }
+__device__ __forceinline__ void storeChunk(float* y, const Chunk<1>& r) { *y = r.e[0]; }
+__device__ __forceinline__ void storeChunk(unsigned short* y, const Chunk<1>& r) { *y = fromF(r.e[0]); }
+
+// x, gamma and beta are all loaded up front, so that their latencies overlap (gamma and beta used to be read only after the
+// two reductions: one more dependent round trip per row).
+template <int W, typename TOut>
+__device__ __forceinline__ void layernormRowW(TOut* out, const float* in, const float* __restrict__ gamma,
                                                const float* __restrict__ beta, int C, float eps)
 {
     __shared__ float scratch[LN_THREADS / 32];
+    constexpr int Per = LN_PER / W;  // chunks per thread
     const size_t row = blockIdx.x;
+    const int chunks = C / W;
     const float* x = in + row * C;
-    float v[LN_PER];
+    Chunk<W> v[Per] = {}, g[Per] = {}, b[Per] = {};
     float sum = 0.f;
 #pragma unroll
-    for (int i = 0; i < LN_PER; i++)
+    for (int i = 0; i < Per; i++)
     {
         const int c = threadIdx.x + i * LN_THREADS;
-        v[i] = c < C ? x[c] : 0.f;
-        sum += v[i];
+        if (c >= chunks) continue;
+        v[i] = loadChunk<W>(x + W * c);
+        g[i] = loadChunk<W>(gamma + W * c);
+        b[i] = loadChunk<W>(beta + W * c);
+#pragma unroll
+        for (int k = 0; k < W; k++) sum += v[i].e[k];
     }
     const float mean = blockSum(sum, scratch) / C;
     float sq = 0.f;
 #pragma unroll
-    for (int i = 0; i < LN_PER; i++)
+    for (int i = 0; i < Per; i++)
     {
-        const int c = threadIdx.x + i * LN_THREADS;
-        const float d = c < C ? v[i] - mean : 0.f;
-        sq += d * d;
+        if (threadIdx.x + i * LN_THREADS >= chunks) continue;
+#pragma unroll
+        for (int k = 0; k < W; k++)
+        {
+            const float d = v[i].e[k] - mean;
+            sq += d * d;
+        }
     }
     const float inv = 1.0f / sqrtf(blockSum(sq, scratch) / C + eps);
     TOut* y = out + row * C;
 #pragma unroll
-    for (int i = 0; i < LN_PER; i++)
+    for (int i = 0; i < Per; i++)
     {
         const int c = threadIdx.x + i * LN_THREADS;
-        if (c >= C) continue;
-        const float r = (v[i] - mean) * inv * gamma[c] + beta[c];
-        if (Half) y[c] = (TOut)fromF(r); else y[c] = (TOut)r;
+        if (c >= chunks) continue;
+        Chunk<W> r;
+#pragma unroll
+        for (int k = 0; k < W; k++) r.e[k] = (v[i].e[k] - mean) * inv * g[i].e[k] + b[i].e[k];
+        storeChunk(y + W * c, r);
     }
 }
 
-template <typename TOut, bool Half>
+template <typename TOut>
 __device__ __forceinline__ void layernormRow(TOut* out, const float* in, const float* __restrict__ gamma,
                                               const float* __restrict__ beta, int C, float eps)
 {
-    if ((C & 3) == 0) layernormRow4<TOut>(out, in, gamma, beta, C, eps);  // uniform over the grid
-    else layernormRow1<TOut, Half>(out, in, gamma, beta, C, eps);
+    if ((C & 3) == 0) layernormRowW<4>(out, in, gamma, beta, C, eps);  // uniform over the grid
+    else layernormRowW<1>(out, in, gamma, beta, C, eps);
 }
 
 // grid (R), block 256: x (R, C) fp32 -> normed (R, C) floatX, the products' input.
 extern "C" __global__ void layernorm_x(floatX* out, const float* in, const float* gamma, const float* beta, int C, float eps)
 {
-    layernormRow<floatX, true>(out, in, gamma, beta, C, eps);
+    layernormRow<floatX>(out, in, gamma, beta, C, eps);
 }
 
 // grid (R), block 256: the final norm, fp32 in place.
 extern "C" __global__ void layernorm_f(float* out, const float* in, const float* gamma, const float* beta, int C, float eps)
 {
-    layernormRow<float, false>(out, in, gamma, beta, C, eps);
+    layernormRow<float>(out, in, gamma, beta, C, eps);
 }
