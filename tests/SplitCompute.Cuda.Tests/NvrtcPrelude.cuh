@@ -8,6 +8,7 @@
 #define __forceinline__ __inline__ __attribute__((always_inline))
 #define __launch_bounds__(...) __attribute__((launch_bounds(__VA_ARGS__)))
 #define __align__(n) __attribute__((aligned(n)))
+#define __cluster_dims__(...)  // sm_90 cluster shape: clang 14 has no such attribute, and PTX for sm_80 needs none
 #define __restrict__ __restrict
 typedef unsigned long size_t;
 struct __attribute__((aligned(16))) uint4 { unsigned x, y, z, w; };

@@ -103,6 +103,7 @@ internal sealed class CudaLayerBenchmark : IBenchmark
             (string Label, CudaBackendOptions Options)[] ablations =
             [
                 ("heuristic's first algorithms (no tuning)", new() { Precision = precision, TuneProducts = false }),
+                ("cuBLASLt products only (none of our own)", new() { Precision = precision, OwnProducts = false }),
                 ("Conv1D weights (NN products)", new() { Precision = precision, TransposedWeights = false }),
                 ("CUDA-core attention", new() { Precision = precision, TensorCoreAttention = false }),
                 ("tensor-core attention, 1 warp (16 queries) per block", new() { Precision = precision, AttentionWarps = 1 }),

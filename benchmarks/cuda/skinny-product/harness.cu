@@ -10,7 +10,7 @@
 #include <cuda_runtime.h>
 #include "../../../src/SplitCompute.Cuda/Kernels/common.cuh"
 #include "../../../src/SplitCompute.Cuda/Kernels/tensor_core.cuh"
-#include "skinny_product.cuh"
+#include "../../../src/SplitCompute.Cuda/Kernels/skinny_product.cuh"
 
 #define CK(x) do { cudaError_t e = (x); if (e != cudaSuccess) { printf("%s:%d %s: %s\n", __FILE__, __LINE__, #x, cudaGetErrorString(e)); exit(1); } } while (0)
 

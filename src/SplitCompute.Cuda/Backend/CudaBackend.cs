@@ -24,6 +24,7 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
     private readonly CudaBackendOptions _options;
     private readonly Gpt2Kernels _kernels;
     private readonly LtHandle _lt;
+    private readonly HopperProducts? _hopper;
     private readonly CudaModelWeights _weights;
     private readonly Dictionary<ShapeBucket, CudaWorkspace> _workspaces = [];
     private const int MaxTrackedRanges = 4096;
@@ -53,11 +54,14 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
         try
         {
             _lt = new LtHandle(context);
+            if (options.OwnProducts && options.TuneProducts && options.Precision == CudaPrecision.Float16 && HopperProducts.Supports(context))
+                _hopper = new HopperProducts(context, options.KernelCacheDirectory);
             _weights = weights(_kernels);
             _graphs = new LruCache<GraphKey, CudaGraph>(options.MaxGraphs);
         }
         catch
         {
+            _hopper?.Dispose();
             _lt?.Dispose();
             _kernels.Dispose();
             throw;
@@ -479,7 +483,7 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
     {
         var shape = ShapeBucket.For(batch.BatchSize, batch.SequenceLength, Config.NPositions);
         if (_workspaces.TryGetValue(shape, out var ws)) return ws;
-        ws = new CudaWorkspace(_lt, shape, Config.NEmbd, _options.Precision, _options.FuseGelu, _options.TransposedWeights);
+        ws = new CudaWorkspace(_lt, _hopper, shape, Config.NEmbd, _options.Precision, _options.FuseGelu, _options.TransposedWeights);
         try
         {
             WarmUp(ws);
@@ -547,6 +551,7 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
             _workspaces.Clear();
             _weights.Dispose();
             _lt.Dispose();
+            _hopper?.Dispose();
             _kernels.Dispose();
             if (_ownsContext) _context.Dispose();
         }

@@ -27,6 +27,12 @@ public sealed record CudaBackendOptions
     public bool TuneProducts { get; init; } = true;
 
     /// <summary>
+    /// On a Hopper GPU at fp16, also time our own split-K cluster product (kernels compiled at start-up for sm_90a) for each
+    /// product shape and run it wherever it is faster than cuBLASLt's best; needs <see cref="TuneProducts"/> to be chosen.
+    /// </summary>
+    public bool OwnProducts { get; init; } = true;
+
+    /// <summary>
     /// Executable graphs kept (least recently used ones are dropped beyond this): room for one graph per block and per common
     /// range at several shapes (gpt2-xl: 48 per shape).
     /// </summary>

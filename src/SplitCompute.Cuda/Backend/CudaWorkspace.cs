@@ -1,17 +1,19 @@
 using SplitCompute.Cuda.Blas;
 using SplitCompute.Cuda.Device;
 using SplitCompute.Cuda.Interop;
+using SplitCompute.Cuda.Kernels;
 
 namespace SplitCompute.Cuda.Backend;
 
 /// <summary>
 /// Everything one padded shape needs, allocated once and kept (graphs captured for this shape point into these buffers):
-/// activations on the GPU, pinned host staging for the hidden state, and the four planned products of a block at R rows.
+/// activations on the GPU, pinned host staging for the hidden state, and the four planned products of a block at R rows
+/// (cuBLASLt's, or on Hopper at fp16 our own where tuning finds it faster).
 /// Legend: B, T the bucket's batch and tokens, R = B * T, C channels; X = the product precision (fp16 or fp32).
 /// </summary>
 internal sealed class CudaWorkspace : IDisposable
 {
-    public CudaWorkspace(LtHandle lt, ShapeBucket shape, int c, CudaPrecision precision, bool fuseGelu, bool transposedWeights)
+    public CudaWorkspace(LtHandle lt, HopperProducts? hopper, ShapeBucket shape, int c, CudaPrecision precision, bool fuseGelu, bool transposedWeights)
     {
         Shape = shape;
         long r = shape.Rows;
@@ -29,10 +31,17 @@ internal sealed class CudaWorkspace : IDisposable
         HostMask = PinnedBuffer.Allocate(r, label + " host mask");
         HostIds = PinnedBuffer.Allocate(r * 4, label + " host ids");
         var rows = shape.Rows;
-        QkvProduct = new LtMatmul(lt, "qkv", rows, 3 * c, c, xType, xType, LtEpilogue.Bias, transposedWeights);                                  // (R, C) . (C, 3C)
-        ProjProduct = new LtMatmul(lt, "attn.c_proj", rows, c, c, xType, CublasLt.DataFloat32, LtEpilogue.Bias, transposedWeights);              // (R, C) . (C, C) + x
-        FcProduct = new LtMatmul(lt, "mlp.c_fc", rows, 4 * c, c, xType, xType, fuseGelu ? LtEpilogue.GeluBias : LtEpilogue.Bias, transposedWeights); // (R, C) . (C, 4C)
-        FcProjProduct = new LtMatmul(lt, "mlp.c_proj", rows, c, 4 * c, xType, CublasLt.DataFloat32, LtEpilogue.Bias, transposedWeights);         // (R, 4C) . (4C, C) + x
+        // Our kernels take fp16 operands with W stored (N, K): the transposed weights.
+        var own = precision == CudaPrecision.Float16 && transposedWeights ? hopper : null;
+        var fc = fuseGelu ? LtEpilogue.GeluBias : LtEpilogue.Bias;
+        QkvProduct = new BlockProduct(new LtMatmul(lt, "qkv", rows, 3 * c, c, xType, xType, LtEpilogue.Bias, transposedWeights),                      // (R, C) . (C, 3C)
+            own, SkinnyEpilogue.Bias, rows, 3 * c, c);
+        ProjProduct = new BlockProduct(new LtMatmul(lt, "attn.c_proj", rows, c, c, xType, CublasLt.DataFloat32, LtEpilogue.Bias, transposedWeights), // (R, C) . (C, C) + x
+            own, SkinnyEpilogue.Residual, rows, c, c);
+        FcProduct = new BlockProduct(new LtMatmul(lt, "mlp.c_fc", rows, 4 * c, c, xType, xType, fc, transposedWeights),                                // (R, C) . (C, 4C)
+            own, fuseGelu ? SkinnyEpilogue.GeluBias : SkinnyEpilogue.Bias, rows, 4 * c, c);
+        FcProjProduct = new BlockProduct(new LtMatmul(lt, "mlp.c_proj", rows, c, 4 * c, xType, CublasLt.DataFloat32, LtEpilogue.Bias, transposedWeights), // (R, 4C) . (4C, C) + x
+            own, SkinnyEpilogue.Residual, rows, c, 4 * c);
     }
 
     public ShapeBucket Shape { get; }
@@ -46,10 +55,10 @@ internal sealed class CudaWorkspace : IDisposable
     public PinnedBuffer HostX { get; }
     public PinnedBuffer HostMask { get; }
     public PinnedBuffer HostIds { get; }
-    public LtMatmul QkvProduct { get; }
-    public LtMatmul ProjProduct { get; }
-    public LtMatmul FcProduct { get; }
-    public LtMatmul FcProjProduct { get; }
+    public BlockProduct QkvProduct { get; }
+    public BlockProduct ProjProduct { get; }
+    public BlockProduct FcProduct { get; }
+    public BlockProduct FcProjProduct { get; }
 
     public void Dispose()
     {

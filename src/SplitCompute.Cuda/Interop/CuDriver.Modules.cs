@@ -6,6 +6,10 @@ internal static unsafe partial class CuDriver
 {
     public const int FunctionAttributeMaxDynamicSharedSizeBytes = 8;
 
+    /// <summary>CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION: the kernel may start before the previous one in the stream
+    /// ends (it must wait with griddepcontrol.wait before reading what that kernel writes).</summary>
+    public const int LaunchAttributeProgrammaticStreamSerialization = 6;
+
     [LibraryImport(CudaLibrary.DriverName, EntryPoint = "cuModuleLoadData")]
     public static partial int ModuleLoadData(nint* module, void* image);
 
@@ -17,6 +21,9 @@ internal static unsafe partial class CuDriver
 
     [LibraryImport(CudaLibrary.DriverName, EntryPoint = "cuFuncSetAttribute")]
     public static partial int FuncSetAttribute(nint function, int attribute, int value);
+
+    [LibraryImport(CudaLibrary.DriverName, EntryPoint = "cuLaunchKernelEx")]
+    public static partial int LaunchKernelEx(LaunchConfig* config, nint function, void** kernelParams, void** extra);
 
     [LibraryImport(CudaLibrary.DriverName, EntryPoint = "cuLaunchKernel")]
     public static partial int LaunchKernel(nint function, uint gridX, uint gridY, uint gridZ, uint blockX, uint blockY, uint blockZ,

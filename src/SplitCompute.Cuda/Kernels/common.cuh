@@ -34,3 +34,13 @@ __device__ __forceinline__ unsigned pack2(float lo, float hi)
     asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
     return r;
 }
+
+// Lets a kernel launched after this one with programmatic dependent launch (our Hopper products) start now and load its
+// weights meanwhile; it waits with griddepcontrol.wait before reading anything this kernel writes. No effect on a kernel
+// launched the ordinary way, and compiled out below sm_90.
+__device__ __forceinline__ void allowDependentLaunch()
+{
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}

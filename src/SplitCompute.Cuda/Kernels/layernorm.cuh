@@ -101,6 +101,7 @@ __device__ __forceinline__ void layernormRow(TOut* out, const float* in, const f
 // grid (R), block 256: x (R, C) fp32 -> normed (R, C) floatX, the products' input.
 extern "C" __global__ void layernorm_x(floatX* out, const float* in, const float* gamma, const float* beta, int C, float eps)
 {
+    allowDependentLaunch();  // the product after it may load its weights now
     layernormRow<floatX>(out, in, gamma, beta, C, eps);
 }
 

@@ -6,8 +6,9 @@
 // with both operands K-major in shared memory in the 128-byte swizzle layout (one 128-byte line per row of a 64-wide K
 // step), filled by cp.async in an SK_STAGES-deep pipeline. Needs tensor_core.cuh (sharedAddress) and common.cuh (floatX, pack2).
 // Legend: R rows (tokens), N output features, K inner dimension; K % 64 == 0 and N % 8 == 0 (the host checks).
-// Status: a benchmark (harness.cu, run.sh), not yet in the product: at gpt2-xl B = 1 it ties cuBLASLt on mlp.c_proj and
-// loses on the other three products (benchmarks/results/cuda-skinny-product-h200.txt). Variants are compile-time switches.
+// The backend times these kernels beside cuBLASLt's candidates for each product shape and keeps the faster
+// (HopperProducts, BlockProduct); benchmarks/cuda/skinny-product builds them alone with nvcc to compare variants, which are
+// the compile-time switches below (benchmarks/results/cuda-skinny-product-h200.txt).
 
 #define SK_FEATURES 128
 #define SK_TOKENS 128
@@ -199,7 +200,7 @@ __device__ __forceinline__ void skinnyProduct(void* __restrict__ out, const floa
     constexpr int ROWS = (SHARE + 7) / 8;
     const int f = lane * 4, gf = featureBase + f, t0 = slice * SHARE + warp;
     bool ok[ROWS];
-    float4 bias4 = make_float4(0.f, 0.f, 0.f, 0.f);
+    float4 bias4 = float4{0.f, 0.f, 0.f, 0.f};
     float4 y[EPILOGUE == SK_RESIDUAL ? ROWS : 1];
     if (gf < N)
     {
@@ -207,7 +208,7 @@ __device__ __forceinline__ void skinnyProduct(void* __restrict__ out, const floa
         else
         {
             const floatX* b = static_cast<const floatX*>(bias) + gf;
-            bias4 = make_float4(toF(b[0]), toF(b[1]), toF(b[2]), toF(b[3]));
+            bias4 = float4{toF(b[0]), toF(b[1]), toF(b[2]), toF(b[3])};
         }
     }
 #pragma unroll
@@ -248,7 +249,7 @@ __device__ __forceinline__ void skinnyProduct(void* __restrict__ out, const floa
         if (EPILOGUE == SK_RESIDUAL)
         {
             const float4 r = y[EPILOGUE == SK_RESIDUAL ? j : 0];
-            *reinterpret_cast<float4*>(static_cast<float*>(out) + o) = make_float4(r.x + v.x, r.y + v.y, r.z + v.z, r.w + v.w);
+            *reinterpret_cast<float4*>(static_cast<float*>(out) + o) = float4{r.x + v.x, r.y + v.y, r.z + v.z, r.w + v.w};
         }
         else
         {
@@ -274,15 +275,15 @@ __device__ __forceinline__ void skinnyProduct(void* __restrict__ out, const floa
     { skinnyProduct<split, SK_RESIDUAL>(out, x, w, bias, R, N, K); }
 
 // One slice: no cluster (a cluster launch costs scheduling the CTA needs nothing from).
-#define SK_KERNEL_ALONE(split)                                                                                                      \
-    extern "C" __global__ void __launch_bounds__(SK_THREADS, SK_MIN_BLOCKS)                                 \
-    skinny_bias_##split(void* out, const floatX* x, const floatX* w, const void* bias, int R, int N, int K)                   \
-    { skinnyProduct<split, SK_BIAS>(out, x, w, bias, R, N, K); }                                                             \
-    extern "C" __global__ void __launch_bounds__(SK_THREADS, SK_MIN_BLOCKS)                                 \
-    skinny_gelu_##split(void* out, const floatX* x, const floatX* w, const void* bias, int R, int N, int K)                   \
-    { skinnyProduct<split, SK_GELU_BIAS>(out, x, w, bias, R, N, K); }                                                        \
-    extern "C" __global__ void __launch_bounds__(SK_THREADS, SK_MIN_BLOCKS)                                 \
-    skinny_residual_##split(void* out, const floatX* x, const floatX* w, const void* bias, int R, int N, int K)               \
+#define SK_KERNEL_ALONE(split)                                                                                           \
+    extern "C" __global__ void __launch_bounds__(SK_THREADS, SK_MIN_BLOCKS)                                              \
+    skinny_bias_##split(void* out, const floatX* x, const floatX* w, const void* bias, int R, int N, int K)              \
+    { skinnyProduct<split, SK_BIAS>(out, x, w, bias, R, N, K); }                                                         \
+    extern "C" __global__ void __launch_bounds__(SK_THREADS, SK_MIN_BLOCKS)                                              \
+    skinny_gelu_##split(void* out, const floatX* x, const floatX* w, const void* bias, int R, int N, int K)              \
+    { skinnyProduct<split, SK_GELU_BIAS>(out, x, w, bias, R, N, K); }                                                    \
+    extern "C" __global__ void __launch_bounds__(SK_THREADS, SK_MIN_BLOCKS)                                              \
+    skinny_residual_##split(void* out, const floatX* x, const floatX* w, const void* bias, int R, int N, int K)          \
     { skinnyProduct<split, SK_RESIDUAL>(out, x, w, bias, R, N, K); }
 
 SK_KERNEL_ALONE(1)

@@ -1,0 +1,84 @@
+using System.Globalization;
+using SplitCompute.Cuda.Blas;
+using SplitCompute.Cuda.Interop;
+using SplitCompute.Cuda.Kernels;
+
+namespace SplitCompute.Cuda.Backend;
+
+/// <summary>
+/// One product of a block at one bucket's R rows: cuBLASLt's plan and, on Hopper at fp16, our split-K cluster product
+/// (<see cref="HopperProducts"/>) with each of its K splits as further candidates. <see cref="Tune"/> times them all the
+/// same way, in a graph over several blocks' weights, and keeps the fastest; without tuning cuBLASLt's first choice runs.
+/// </summary>
+internal sealed class BlockProduct : IDisposable
+{
+    private readonly LtMatmul _lt;
+    private readonly HopperProducts? _hopper;
+    private readonly SkinnyEpilogue _epilogue;
+    private readonly int _rows, _n, _k;
+    private int _split;  // 0: cuBLASLt
+    private double _ltMs = double.NaN, _ownMs = double.NaN;
+
+    /// <param name="hopper">Our kernels when this device and precision have them, else null (cuBLASLt only).</param>
+    public BlockProduct(LtMatmul lt, HopperProducts? hopper, SkinnyEpilogue epilogue, int rows, int n, int k)
+    {
+        _lt = lt;
+        _hopper = hopper is not null && HopperProducts.Fits(n, k) ? hopper : null;
+        _epilogue = epilogue;
+        (_rows, _n, _k) = (rows, n, k);
+    }
+
+    public string Label => _lt.Label;
+
+    /// <summary>Enqueues Y = epilogue(X W + bias) + beta Y (beta = 1 for the residual products, 0 otherwise).</summary>
+    public void Run(ulong x, ulong w, ulong bias, ulong y, float beta)
+    {
+        if (_split == 0) _lt.Run(x, w, bias, y, beta);
+        else _hopper!.Launch(_epilogue, _split, y, x, w, bias, _rows, _n, _k);
+    }
+
+    /// <summary>
+    /// Times cuBLASLt's candidates (<see cref="LtMatmul.Tune"/>) and then each K split of our kernel over the same operands
+    /// (different blocks' weights, so from HBM) and keeps the fastest. Overwrites the Y buffers.
+    /// </summary>
+    public void Tune(IReadOnlyList<LtOperands> operands, float beta, int launches = 8)
+    {
+        (_, _ltMs) = _lt.Tune(operands, beta, launches);
+        _split = 0;
+        if (_hopper is null) return;
+        var bestMs = _ltMs;
+        foreach (var split in HopperProducts.Splits)
+        {
+            double ms;
+            try
+            {
+                var first = operands[0];
+                _hopper.Launch(_epilogue, split, first.Y, first.X, first.W, first.Bias, _rows, _n, _k);  // fails here, not in capture, if it cannot run
+                ms = Device.GraphTiming.MsPerLaunch(_lt.Context, $"tuning {Label} split {split}", launches, l =>
+                {
+                    var o = operands[l % operands.Count];
+                    _hopper.Launch(_epilogue, split, o.Y, o.X, o.W, o.Bias, _rows, _n, _k);
+                });
+            }
+            catch (CudaException)
+            {
+                continue;  // e.g. a cluster this device cannot co-schedule: the other candidates remain
+            }
+            if (ms < bestMs) (bestMs, _split) = (ms, split);
+            if (double.IsNaN(_ownMs) || ms < _ownMs) _ownMs = ms;
+        }
+    }
+
+    /// <summary>Which kernel runs and, after tuning, how the two kinds compared.</summary>
+    public string Describe()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var timed = double.IsNaN(_ltMs) ? "" : string.Create(inv, $"; tuned: cuBLASLt {_ltMs * 1000:F1} us");
+        if (!double.IsNaN(_ownMs)) timed += string.Create(inv, $", ours {_ownMs * 1000:F1} us");
+        return _split == 0
+            ? _lt.Describe() + timed
+            : string.Create(inv, $"{Label}: our Hopper split-K product, {_split} K slices ({HopperProducts.Ctas(_rows, _n, _split)} CTAs)") + timed;
+    }
+
+    public void Dispose() => _lt.Dispose();
+}
