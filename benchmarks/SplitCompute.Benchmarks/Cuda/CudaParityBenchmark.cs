@@ -162,6 +162,7 @@ internal sealed class CudaParityBenchmark : IBenchmark
                 ("f16, CUDA-core attention", new() { Precision = CudaPrecision.Float16, TensorCoreAttention = false }),
                 ("f16, tensor-core attention, 1 warp per block", new() { Precision = CudaPrecision.Float16, AttentionWarps = 1 }),
                 ("f16, tensor-core attention, 2 warps per block", new() { Precision = CudaPrecision.Float16, AttentionWarps = 2 }),
+                .. OwnProductVariants(context),
             ];
             foreach (var (label, options) in variants)
             {
@@ -178,6 +179,15 @@ internal sealed class CudaParityBenchmark : IBenchmark
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    /// <summary>
+    /// On a Hopper GPU: every product on our split-K kernel, once per K split (the tuner picks only some of them), so each
+    /// variant and all three epilogues (bias, GELU + bias, residual) are checked, at one and several 128-row token tiles.
+    /// </summary>
+    private static IEnumerable<(string, CudaBackendOptions)> OwnProductVariants(CudaContext context) =>
+        context.ComputeCapability != (9, 0) ? [] :
+        from split in new[] { 1, 2, 3, 4, 5, 6, 8 }
+        select ($"f16, our Hopper products with {split} K slices", new CudaBackendOptions { Precision = CudaPrecision.Float16, OwnProductSplit = split });
 
     private static HiddenState Whole(ILayerRangeBackend backend, TokenBatch batch)
     {

@@ -16,16 +16,20 @@ internal sealed class BlockProduct : IDisposable
     private readonly HopperProducts? _hopper;
     private readonly SkinnyEpilogue _epilogue;
     private readonly int _rows, _n, _k;
+    private readonly int _forcedSplit;
     private int _split;  // 0: cuBLASLt
     private double _ltMs = double.NaN, _ownMs = double.NaN;
 
     /// <param name="hopper">Our kernels when this device and precision have them, else null (cuBLASLt only).</param>
-    public BlockProduct(LtMatmul lt, HopperProducts? hopper, SkinnyEpilogue epilogue, int rows, int n, int k)
+    /// <param name="forcedSplit">Non-zero: always our kernel with this many K slices where it fits (parity checks).</param>
+    public BlockProduct(LtMatmul lt, HopperProducts? hopper, SkinnyEpilogue epilogue, int rows, int n, int k, int forcedSplit = 0)
     {
         _lt = lt;
         _hopper = hopper is not null && HopperProducts.Fits(n, k) ? hopper : null;
         _epilogue = epilogue;
         (_rows, _n, _k) = (rows, n, k);
+        _forcedSplit = _hopper is null ? 0 : forcedSplit;
+        _split = _forcedSplit;
     }
 
     public string Label => _lt.Label;
@@ -44,8 +48,8 @@ internal sealed class BlockProduct : IDisposable
     public void Tune(IReadOnlyList<LtOperands> operands, float beta, int launches = 8)
     {
         (_, _ltMs) = _lt.Tune(operands, beta, launches);
-        _split = 0;
-        if (_hopper is null) return;
+        _split = _forcedSplit;
+        if (_hopper is null || _forcedSplit != 0) return;
         var bestMs = _ltMs;
         foreach (var split in HopperProducts.Splits)
         {

@@ -54,7 +54,10 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
         try
         {
             _lt = new LtHandle(context);
-            if (options.OwnProducts && options.TuneProducts && options.Precision == CudaPrecision.Float16 && HopperProducts.Supports(context))
+            if (options.OwnProductSplit != 0 && !HopperProducts.Splits.Contains(options.OwnProductSplit))
+                throw new ArgumentOutOfRangeException(nameof(options), $"OwnProductSplit must be 0 or one of {string.Join(", ", HopperProducts.Splits)}, not {options.OwnProductSplit}");
+            var ownChosen = options.TuneProducts || options.OwnProductSplit != 0;
+            if (options.OwnProducts && ownChosen && options.Precision == CudaPrecision.Float16 && HopperProducts.Supports(context))
                 _hopper = new HopperProducts(context, options.KernelCacheDirectory);
             _weights = weights(_kernels);
             _graphs = new LruCache<GraphKey, CudaGraph>(options.MaxGraphs);
@@ -483,7 +486,7 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
     {
         var shape = ShapeBucket.For(batch.BatchSize, batch.SequenceLength, Config.NPositions);
         if (_workspaces.TryGetValue(shape, out var ws)) return ws;
-        ws = new CudaWorkspace(_lt, _hopper, shape, Config.NEmbd, _options.Precision, _options.FuseGelu, _options.TransposedWeights);
+        ws = new CudaWorkspace(_lt, _hopper, _options.OwnProductSplit, shape, Config.NEmbd, _options.Precision, _options.FuseGelu, _options.TransposedWeights);
         try
         {
             WarmUp(ws);

@@ -33,6 +33,12 @@ public sealed record CudaBackendOptions
     public bool OwnProducts { get; init; } = true;
 
     /// <summary>
+    /// Runs our Hopper product with this many K slices (one of 1, 2, 3, 4, 5, 6, 8) for every product it fits, whatever
+    /// tuning finds: for parity checks of each variant. 0 (the default) lets <see cref="TuneProducts"/> choose.
+    /// </summary>
+    public int OwnProductSplit { get; init; }
+
+    /// <summary>
     /// Executable graphs kept (least recently used ones are dropped beyond this): room for one graph per block and per common
     /// range at several shapes (gpt2-xl: 48 per shape).
     /// </summary>

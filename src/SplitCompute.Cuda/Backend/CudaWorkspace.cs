@@ -13,7 +13,7 @@ namespace SplitCompute.Cuda.Backend;
 /// </summary>
 internal sealed class CudaWorkspace : IDisposable
 {
-    public CudaWorkspace(LtHandle lt, HopperProducts? hopper, ShapeBucket shape, int c, CudaPrecision precision, bool fuseGelu, bool transposedWeights)
+    public CudaWorkspace(LtHandle lt, HopperProducts? hopper, int forcedSplit, ShapeBucket shape, int c, CudaPrecision precision, bool fuseGelu, bool transposedWeights)
     {
         Shape = shape;
         long r = shape.Rows;
@@ -35,13 +35,13 @@ internal sealed class CudaWorkspace : IDisposable
         var own = precision == CudaPrecision.Float16 && transposedWeights ? hopper : null;
         var fc = fuseGelu ? LtEpilogue.GeluBias : LtEpilogue.Bias;
         QkvProduct = new BlockProduct(new LtMatmul(lt, "qkv", rows, 3 * c, c, xType, xType, LtEpilogue.Bias, transposedWeights),                      // (R, C) . (C, 3C)
-            own, SkinnyEpilogue.Bias, rows, 3 * c, c);
+            own, SkinnyEpilogue.Bias, rows, 3 * c, c, forcedSplit);
         ProjProduct = new BlockProduct(new LtMatmul(lt, "attn.c_proj", rows, c, c, xType, CublasLt.DataFloat32, LtEpilogue.Bias, transposedWeights), // (R, C) . (C, C) + x
-            own, SkinnyEpilogue.Residual, rows, c, c);
+            own, SkinnyEpilogue.Residual, rows, c, c, forcedSplit);
         FcProduct = new BlockProduct(new LtMatmul(lt, "mlp.c_fc", rows, 4 * c, c, xType, xType, fc, transposedWeights),                                // (R, C) . (C, 4C)
-            own, fuseGelu ? SkinnyEpilogue.GeluBias : SkinnyEpilogue.Bias, rows, 4 * c, c);
+            own, fuseGelu ? SkinnyEpilogue.GeluBias : SkinnyEpilogue.Bias, rows, 4 * c, c, forcedSplit);
         FcProjProduct = new BlockProduct(new LtMatmul(lt, "mlp.c_proj", rows, c, 4 * c, xType, CublasLt.DataFloat32, LtEpilogue.Bias, transposedWeights), // (R, 4C) . (4C, C) + x
-            own, SkinnyEpilogue.Residual, rows, c, 4 * c);
+            own, SkinnyEpilogue.Residual, rows, c, 4 * c, forcedSplit);
     }
 
     public ShapeBucket Shape { get; }
