@@ -28,6 +28,20 @@ public sealed class HeaderPropertyTests
         (6, Gen.Elements<JsonNode?>("F32", "F16", "BF16", "I64", "U8", "F64", "f32", "Q4_0", "", "F32 ")),
         (1, Wrong));
 
+    /// <summary>A case the property found: a zero-element tensor opens, placed at the start of the data region.</summary>
+    [Fact]
+    public void AnEmptyTensorOpensAtTheStartOfTheDataRegion()
+    {
+        using var dir = TestPaths.NewTempDirectory();
+        var bytes = RawFile.Build("""{"t0":{"dtype":"I64","shape":[16,0,4],"data_offsets":[0,0]}}""", DataBytes);
+        var path = RawFile.Write(dir, "empty.safetensors", bytes);
+        using var file = SafeTensorsFile.Open(path);
+        var tensor = file.Tensors["t0"];
+        Assert.Equal(0, tensor.ByteLength);
+        Assert.Equal(bytes.Length - DataBytes, tensor.DataOffset);
+        Assert.Equal(0, file.GetBytes(tensor).Length);
+    }
+
     [Fact]
     public async Task GeneratedHeadersOpenOnlyWhenConsistentElseModelFormatException()
     {
@@ -55,10 +69,13 @@ public sealed class HeaderPropertyTests
             try
             {
                 using var file = SafeTensorsFile.Open(path);
-                // Opened: every tensor must lie inside the data region with a byte length its shape and dtype explain.
+                // Opened: every tensor must lie inside the data region (TensorInfo.DataOffset is absolute in the file, the
+                // region its last DataBytes bytes) with a byte length its shape and dtype explain.
+                long dataStart = bytes.Length - DataBytes;
                 foreach (var tensor in file.Tensors.Values)
                 {
-                    Assert.InRange(tensor.DataOffset + tensor.ByteLength, 0L, DataBytes);
+                    Assert.InRange(tensor.DataOffset, dataStart, dataStart + DataBytes);
+                    Assert.InRange(tensor.DataOffset + tensor.ByteLength, dataStart, dataStart + DataBytes);
                     Assert.Equal(tensor.ByteLength, file.GetBytes(tensor).Length);
                 }
             }
