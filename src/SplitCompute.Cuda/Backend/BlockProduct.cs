@@ -37,8 +37,15 @@ internal sealed class BlockProduct : IDisposable
     /// <summary>Enqueues Y = epilogue(X W + bias) + beta Y (beta = 1 for the residual products, 0 otherwise).</summary>
     public void Run(ulong x, ulong w, ulong bias, ulong y, float beta)
     {
-        if (_split == 0) _lt.Run(x, w, bias, y, beta);
-        else _hopper!.Launch(_epilogue, _split, y, x, w, bias, _rows, _n, _k);
+        if (_split == 0)
+        {
+            _lt.Run(x, w, bias, y, beta);
+            return;
+        }
+        // Our epilogues fix beta: the residual one adds into Y, the others overwrite it.
+        if ((_epilogue == SkinnyEpilogue.Residual) != (beta == 1f))
+            throw new ArgumentException($"{Label}: our {_epilogue} product cannot run with beta = {beta}", nameof(beta));
+        _hopper!.Launch(_epilogue, _split, y, x, w, bias, _rows, _n, _k);
     }
 
     /// <summary>
