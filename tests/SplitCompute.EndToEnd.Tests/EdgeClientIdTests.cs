@@ -13,11 +13,21 @@ public sealed class EdgeClientIdTests : IDisposable
     [Fact]
     public async Task Concurrent_first_runs_agree_on_one_id_that_later_runs_keep()
     {
-        var ids = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => EdgeClientId.LoadOrCreate(_directory))));
-        Assert.Single(ids.Distinct());
-        Assert.True(ClientId.IsValid(ids[0]), ids[0]);
-        Assert.Equal(ids[0], EdgeClientId.LoadOrCreate(_directory));
-        Assert.Single(Directory.EnumerateFiles(_directory));  // no temporary files left behind
+        // Many rounds of 16 first runs released together: a check-then-create race shows within a few rounds.
+        for (var round = 0; round < 40; round++)
+        {
+            var directory = Path.Combine(_directory, $"round-{round}");
+            using var start = new Barrier(16);
+            var ids = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Factory.StartNew(() =>
+            {
+                start.SignalAndWait();
+                return EdgeClientId.LoadOrCreate(directory);
+            }, TaskCreationOptions.LongRunning)));
+            Assert.Single(ids.Distinct());
+            Assert.True(ClientId.IsValid(ids[0]), ids[0]);
+            Assert.Equal(ids[0], EdgeClientId.LoadOrCreate(directory));
+            Assert.Single(Directory.EnumerateFiles(directory));  // no temporary or lock files left behind
+        }
     }
 
     [Fact]

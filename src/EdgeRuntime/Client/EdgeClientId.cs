@@ -5,33 +5,49 @@ namespace SplitCompute.EdgeRuntime.Client;
 /// <summary>
 /// This installation's random client id (X-SplitCompute-Client), kept in the shard cache directory as "client-id" so that it
 /// survives restarts and is shared by the processes sharing that cache (they run on the same device, which is what the
-/// gateway's measured profile describes). Created atomically: concurrent first runs agree on one id.
+/// gateway's measured profile describes). Concurrent first runs agree on one id: whoever finds no valid id makes one under
+/// an exclusive lock file and re-checks there first, and the id file is only ever replaced whole (rename), never written
+/// in place, so a reader sees the old file or the new one.
 /// </summary>
 internal static class EdgeClientId
 {
     public const string FileName = "client-id";
+    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(10);
 
     public static string LoadOrCreate(string cacheDirectory)
     {
         Directory.CreateDirectory(cacheDirectory);
         var path = Path.Combine(cacheDirectory, FileName);
-        for (var attempt = 0; attempt < 3; attempt++)
+        if (TryRead(path) is { } existing) return existing;
+        using (Lock(Path.Combine(cacheDirectory, $".{FileName}.lock")))
         {
-            if (TryRead(path) is { } existing) return existing;
+            if (TryRead(path) is { } made) return made;  // made (or repaired) by whoever held the lock before
             var temporary = Path.Combine(cacheDirectory, $".{FileName}-{Guid.NewGuid():N}");
             File.WriteAllText(temporary, ClientId.New() + "\n");
-            try
-            {
-                // Without overwrite the first process to get here wins and everyone else reads its id; a file that is there
-                // but holds no valid id (checked above) is replaced.
-                File.Move(temporary, path, overwrite: File.Exists(path) && TryRead(path) is null);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                File.Delete(temporary);
-            }
+            File.Move(temporary, path, overwrite: true);  // also replaces a damaged file
         }
         return TryRead(path) ?? throw new IOException($"{path}: could not create a valid client id (expected {ClientId.MinLength} to {ClientId.MaxLength} lowercase hex characters)");
+    }
+
+    /// <summary>
+    /// An exclusive lock on <paramref name="path"/> (FileShare.None: an advisory lock other processes and threads respect),
+    /// deleted when released. Whoever took the lock on a file since deleted re-checks the id file first, which the holder
+    /// before it has finished writing, so a second holder changes nothing.
+    /// </summary>
+    private static FileStream Lock(string path)
+    {
+        var deadline = DateTime.UtcNow + LockWait;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(5);
+            }
+        }
     }
 
     private static string? TryRead(string path)
