@@ -27,6 +27,13 @@ __device__ __forceinline__ float warpMax(float v)
     return v;
 }
 
+// GELU, tanh form (HF "gelu_new", as cuBLASLt's GELU epilogue computes it).
+__device__ __forceinline__ float geluTanh(float v)
+{
+    const float k = 0.7978845608028654f;  // sqrt(2 / pi)
+    return 0.5f * v * (1.f + tanhf(k * (v + 0.044715f * v * v * v)));
+}
+
 // Two floats as one f16x2 word, lo in the low half (the element with the lower index).
 __device__ __forceinline__ unsigned pack2(float lo, float hi)
 {

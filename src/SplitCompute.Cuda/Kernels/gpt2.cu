@@ -30,9 +30,7 @@ extern "C" __global__ void gelu(floatX* x, long long n)
 {
     const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= n) return;
-    const float v = toF(x[i]);
-    const float k = 0.7978845608028654f;  // sqrt(2 / pi)
-    x[i] = fromF(0.5f * v * (1.f + tanhf(k * (v + 0.044715f * v * v * v))));
+    x[i] = fromF(geluTanh(toF(x[i])));
 }
 
 // Seeded uniform fill in [offset - scale, offset + scale): weights for benchmarks, made on the GPU instead of on the host.

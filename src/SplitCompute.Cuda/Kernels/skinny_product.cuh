@@ -4,7 +4,8 @@
 // CTAs of a thread-block cluster take SPLIT slices of K and add their partial tiles through distributed shared memory: all
 // 132 SMs stream weights, with neither atomics nor a second kernel. Products are wgmma.m64n128k16 (D = features x tokens)
 // with both operands K-major in shared memory in the 128-byte swizzle layout (one 128-byte line per row of a 64-wide K
-// step), filled by cp.async in an SK_STAGES-deep pipeline. Needs tensor_core.cuh (sharedAddress) and common.cuh (floatX, pack2).
+// step), filled by cp.async in an SK_STAGES-deep pipeline.
+// Needs tensor_core.cuh (sharedAddress, copyAsync16At) and common.cuh (floatX, pack2, geluTanh).
 // Legend: R rows (tokens), N output features, K inner dimension; K % 64 == 0 and N % 8 == 0 (the host checks).
 // The backend times these kernels beside cuBLASLt's candidates for each product shape and keeps the faster
 // (HopperProducts, BlockProduct); benchmarks/cuda/skinny-product builds them alone with nvcc to compare variants, which are
@@ -69,11 +70,6 @@ __device__ __forceinline__ void pinAccumulators(float* d)
     for (int i = 0; i < 64; i++) asm volatile("" : "+f"(d[i])::"memory");
 }
 
-__device__ __forceinline__ void copyAsync16At(unsigned shared, const void* global)
-{
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(shared), "l"(global) : "memory");
-}
-
 __device__ __forceinline__ void clusterSync()
 {
     asm volatile("barrier.cluster.arrive.release.aligned;\nbarrier.cluster.wait.acquire.aligned;" ::: "memory");
@@ -95,12 +91,6 @@ __device__ __forceinline__ float4 loadPeer(unsigned shared, unsigned rank)
     // No memory clobber: the loads of all peers issue back to back (clusterSync orders them after the partial tiles).
     asm volatile("ld.shared::cluster.v4.f32 {%0, %1, %2, %3}, [%4];" : "=f"(v.x), "=f"(v.y), "=f"(v.z), "=f"(v.w) : "r"(remote));
     return v;
-}
-
-__device__ __forceinline__ float geluTanh(float v)
-{
-    const float k = 0.7978845608028654f;  // sqrt(2 / pi)
-    return 0.5f * v * (1.f + tanhf(k * (v + 0.044715f * v * v * v)));
 }
 
 // grid (ceil(N / 128), SPLIT, ceil(R / 128)), cluster (1, SPLIT, 1), SK_THREADS threads, SK_SHARED bytes of shared memory.

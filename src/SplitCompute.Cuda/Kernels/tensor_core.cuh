@@ -22,6 +22,12 @@ __device__ __forceinline__ void copyAsync16(void* shared, const void* global, bo
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(sharedAddress(shared)), "l"(global), "r"(valid ? 16 : 0) : "memory");
 }
 
+// 16 bytes global -> shared at a shared-window address (as sharedAddress gives), always read.
+__device__ __forceinline__ void copyAsync16At(unsigned shared, const void* global)
+{
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(shared), "l"(global) : "memory");
+}
+
 __device__ __forceinline__ void copyAsyncCommit() { asm volatile("cp.async.commit_group;" ::: "memory"); }
 
 // Waits until at most N committed groups are still in flight.
