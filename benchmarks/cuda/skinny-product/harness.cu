@@ -8,6 +8,27 @@
 #include <algorithm>
 #include <cmath>
 #include <cuda_runtime.h>
+#ifndef SK_TRACE
+#define SK_TRACE 0  // 1: the kernel stamps %globaltimer at its phases (SK_MARK) and each product prints where a launch's time goes
+#endif
+#if SK_TRACE
+#define SK_PHASES 8
+__device__ unsigned long long* gTrace;  // [launch][cta][phase][globaltimer ns, clock64]
+__device__ unsigned* gLaunch;          // per CTA: how many launches it has seen (the launch a CTA belongs to)
+__device__ __forceinline__ void traceMark(int phase)
+{
+    __shared__ unsigned launch;
+    if (threadIdx.x != 0 || gTrace == nullptr) return;  // null while the plain timing runs
+    const unsigned cta = blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z), ctas = gridDim.x * gridDim.y * gridDim.z;
+    if (phase == 0) launch = atomicAdd(gLaunch + cta, 1u);
+    unsigned long long t, c;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+    asm volatile("mov.u64 %0, %%clock64;" : "=l"(c));
+    gTrace[(((size_t)launch * ctas + cta) * SK_PHASES + phase) * 2] = t;
+    gTrace[(((size_t)launch * ctas + cta) * SK_PHASES + phase) * 2 + 1] = c;
+}
+#define SK_MARK(phase) traceMark(phase)
+#endif
 #include "../../../src/SplitCompute.Cuda/Kernels/common.cuh"
 #include "../../../src/SplitCompute.Cuda/Kernels/tensor_core.cuh"
 #include "../../../src/SplitCompute.Cuda/Kernels/skinny_product.cuh"
@@ -46,6 +67,43 @@ __global__ void toFloat(float* dst, const floatX* src, long long n)
     long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
     if (i < n) dst[i] = toF(src[i]);
 }
+
+#if SK_TRACE
+static double median(std::vector<double> v) { std::sort(v.begin(), v.end()); return v.empty() ? 0 : v[v.size() / 2]; }
+// Where a launch's time goes, from one replay of the graph: launches 1 .. n-1 (the first has no kernel before it). Across
+// CTAs by %globaltimer (ns, coarse: ~0.26 us steps here), within a CTA by %clock64 (cycles, at the clock measured over
+// the replay).
+static void printTimeline(const std::vector<unsigned long long>& tr, int launches, int ctas)
+{
+    auto stamp = [&](int l, int c, int p, int k) {  // a phase the build does not stamp (1 without PDL) takes the one before
+        for (; p > 0 && tr[(((size_t)l * ctas + c) * SK_PHASES + p) * 2] == 0; p--) {}
+        return (double)tr[(((size_t)l * ctas + c) * SK_PHASES + p) * 2 + k];
+    };
+    auto ns = [&](int l, int c, int p) { return stamp(l, c, p, 0); };
+    auto cycles = [&](int l, int c, int p) { return stamp(l, c, p, 1); };
+    std::vector<double> gap, span, spread, rate, ph[SK_PHASES - 1];
+    for (int l = 1; l < launches; l++)
+    {
+        double lo = 1e30, hi = 0, prevHi = 0, lastStart = 0;
+        for (int c = 0; c < ctas; c++)
+        {
+            lo = std::min(lo, ns(l, c, 0)); lastStart = std::max(lastStart, ns(l, c, 0));
+            hi = std::max(hi, ns(l, c, SK_PHASES - 1)); prevHi = std::max(prevHi, ns(l - 1, c, SK_PHASES - 1));
+            const double dt = ns(l, c, SK_PHASES - 1) - ns(l, c, 0);
+            if (dt > 2000) rate.push_back((cycles(l, c, SK_PHASES - 1) - cycles(l, c, 0)) / dt);
+        }
+        gap.push_back(lo - prevHi); span.push_back(hi - lo); spread.push_back(lastStart - lo);
+        for (int c = 0; c < ctas; c++)
+            for (int p = 1; p < SK_PHASES; p++) ph[p - 1].push_back(cycles(l, c, p) - cycles(l, c, p - 1));
+    }
+    const double ghz = median(rate);
+    auto us = [&](int p) { return median(ph[p]) / ghz / 1e3; };
+    printf("    timeline: previous launch's last CTA end -> first CTA start %.2f us; first start -> last end %.2f; CTA starts "
+           "spread %.2f | per CTA (clock %.2f GHz, us): griddepcontrol.wait %.3f, first step lands %.3f, main loop %.3f, "
+           "partial tile %.3f, cluster barrier %.3f, sums + stores %.3f, final barrier %.3f\n",
+           median(gap) / 1e3, median(span) / 1e3, median(spread) / 1e3, ghz, us(0), us(1), us(2), us(3), us(4), us(5), us(6));
+}
+#endif
 
 typedef void (*Kernel)(void*, const floatX*, const floatX*, const void*, int, int, int);
 Kernel pick(int epi, int split)
@@ -142,6 +200,29 @@ int main(int argc, char** argv)
                 if (rep >= 0) t.push_back(ms * 1000.f / copies);
             }
             std::sort(t.begin(), t.end());
+#if SK_TRACE
+            {
+                const int ctas = grid.x * grid.y * grid.z;
+                unsigned long long* trace; unsigned* launched;
+                CK(cudaMalloc(&trace, (size_t)copies * ctas * SK_PHASES * 16));
+                CK(cudaMalloc(&launched, (size_t)ctas * 4));
+                CK(cudaMemset(trace, 0, (size_t)copies * ctas * SK_PHASES * 16));
+                CK(cudaMemset(launched, 0, (size_t)ctas * 4));
+                CK(cudaMemcpyToSymbol(gTrace, &trace, sizeof(trace)));
+                CK(cudaMemcpyToSymbol(gLaunch, &launched, sizeof(launched)));
+                CK(cudaDeviceSynchronize());
+                CK(cudaGraphLaunch(ge, stream));
+                CK(cudaStreamSynchronize(stream));
+                std::vector<unsigned long long> tr((size_t)copies * ctas * SK_PHASES * 2);
+                CK(cudaMemcpy(tr.data(), trace, tr.size() * 8, cudaMemcpyDeviceToHost));
+                cudaFree(trace); cudaFree(launched);
+                printTimeline(tr, copies, ctas);
+                trace = nullptr; launched = nullptr;
+                CK(cudaMemcpyToSymbol(gTrace, &trace, sizeof(trace)));
+                CK(cudaMemcpyToSymbol(gLaunch, &launched, sizeof(launched)));
+                CK(cudaDeviceSynchronize());
+            }
+#endif
             double bytes = (double)N * K * 2;
             printf("%-16s R=%3d N=%5d K=%5d split %d  grid %3d CTAs  max|err| %.3g (max|y| %.3g)  %7.2f us  (%.0f GB/s weights)\n",
                    sh.name, R, N, K, split, grid.x * grid.y * grid.z, maxErr, maxRef, t[t.size() / 2], bytes / (t[t.size() / 2] * 1e3));

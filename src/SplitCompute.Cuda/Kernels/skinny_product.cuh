@@ -34,6 +34,9 @@
 #ifndef SK_PDL
 #define SK_PDL 0  // 1: launched with programmatic stream serialization (weights load before the previous grid ends)
 #endif
+#ifndef SK_MARK
+#define SK_MARK(phase)  // the device harness's timeline (benchmarks/cuda/skinny-product) stamps phases here; nothing in the product
+#endif
 #ifndef SK_PROXY_FENCE
 #define SK_PROXY_FENCE 1  // fence.proxy.async between the cp.async writes and wgmma's reads (no measurable cost)
 #endif
@@ -70,9 +73,13 @@ __device__ __forceinline__ void pinAccumulators(float* d)
     for (int i = 0; i < 64; i++) asm volatile("" : "+f"(d[i])::"memory");
 }
 
+// Release: this thread's earlier memory accesses (the peer loads included) happen before the peers' wait returns.
+__device__ __forceinline__ void clusterArrive() { asm volatile("barrier.cluster.arrive.release.aligned;" ::: "memory"); }
+__device__ __forceinline__ void clusterWait() { asm volatile("barrier.cluster.wait.acquire.aligned;" ::: "memory"); }
 __device__ __forceinline__ void clusterSync()
 {
-    asm volatile("barrier.cluster.arrive.release.aligned;\nbarrier.cluster.wait.acquire.aligned;" ::: "memory");
+    clusterArrive();
+    clusterWait();
 }
 
 __device__ __forceinline__ unsigned clusterRank()
@@ -105,6 +112,7 @@ __device__ __forceinline__ void skinnyProduct(void* __restrict__ out, const floa
     const int steps = K / SK_KSTEP;
     const int first = slice * steps / SPLIT, count = (slice + 1) * steps / SPLIT - first;
     const unsigned base = (sharedAddress(skShared) + 1023u) & ~1023u;  // swizzle lines need 1024-byte alignment
+    SK_MARK(0);
 
     // Copy plan: per stage each thread moves 4 chunks of W and 4 of X. Warp unit u = 8i + warp covers rows 4u .. 4u + 3
     // (row 4u + lane / 8, whole 128-byte lines of global memory), chunk lane % 8, stored swizzled: the 8 lanes of a row hit
@@ -145,6 +153,7 @@ __device__ __forceinline__ void skinnyProduct(void* __restrict__ out, const floa
     for (int s = 0; s < AHEAD; s++)
         if (s < count) loadW(s);
     asm volatile("griddepcontrol.wait;" ::: "memory");
+    SK_MARK(1);
 #pragma unroll
     for (int s = 0; s < AHEAD; s++)
     {
@@ -166,6 +175,7 @@ __device__ __forceinline__ void skinnyProduct(void* __restrict__ out, const floa
         fenceAsyncShared();
 #endif
         __syncthreads();             // every thread's copies of `step` visible; every warpgroup done with step - 2's stage
+        if (step == 0) SK_MARK(2);
         if (step + AHEAD < count) load(step + AHEAD);
         copyAsyncCommit();
         const unsigned stage = base + (step % SK_STAGES) * SK_STAGE_BYTES;
@@ -180,6 +190,7 @@ __device__ __forceinline__ void skinnyProduct(void* __restrict__ out, const floa
     wgmmaWait<0>();
     pinAccumulators(d);
     copyAsyncWait<0>();
+    SK_MARK(3);
 #if SK_PDL
     asm volatile("griddepcontrol.launch_dependents;" ::: "memory");  // the next kernel may start its own weight loads
 #endif
@@ -220,21 +231,32 @@ __device__ __forceinline__ void skinnyProduct(void* __restrict__ out, const floa
         for (int e = 0; e < 4; e++)
             partial[(8 * i + 2 * (lane & 3) + (e & 1)) * SK_PITCH + feature0 + 8 * (e >> 1)] = d[4 * i + e];
     }
+    SK_MARK(4);
     if (SPLIT > 1) clusterSync(); else __syncthreads();  // every slice's partial is written
+    SK_MARK(5);
 
+    // Every slice's share of every row first, all loads in flight together (one distributed-shared-memory round trip
+    // instead of one per row), then the sums.
+    float4 q[ROWS][SPLIT];
 #pragma unroll
     for (int j = 0; j < ROWS; j++)
     {
         if (!ok[j]) continue;
         const int t = t0 + 8 * j;
         const unsigned at = base + (unsigned)(t * SK_PITCH + f) * 4;
-        float4 v = bias4;
 #pragma unroll
         for (int p = 0; p < SPLIT; p++)
-        {
-            const float4 q = SPLIT > 1 ? loadPeer(at, p) : *reinterpret_cast<const float4*>(skShared + (at - sharedAddress(skShared)));
-            v.x += q.x; v.y += q.y; v.z += q.z; v.w += q.w;
-        }
+            q[j][p] = SPLIT > 1 ? loadPeer(at, p) : *reinterpret_cast<const float4*>(skShared + (at - sharedAddress(skShared)));
+    }
+    if (SPLIT > 1) clusterArrive();  // done with the peers' partials: their wait below overlaps the stores
+#pragma unroll
+    for (int j = 0; j < ROWS; j++)
+    {
+        if (!ok[j]) continue;
+        const int t = t0 + 8 * j;
+        float4 v = bias4;
+#pragma unroll
+        for (int p = 0; p < SPLIT; p++) { v.x += q[j][p].x; v.y += q[j][p].y; v.z += q[j][p].z; v.w += q[j][p].w; }
         const size_t o = (size_t)(tokenBase + t) * N + gf;
         if (EPILOGUE == SK_RESIDUAL)
         {
@@ -250,7 +272,9 @@ __device__ __forceinline__ void skinnyProduct(void* __restrict__ out, const floa
             *reinterpret_cast<uint2*>(static_cast<floatX*>(out) + o) = packed;
         }
     }
-    if (SPLIT > 1) clusterSync();  // peers may still be reading this CTA's partial
+    SK_MARK(6);
+    if (SPLIT > 1) clusterWait();  // peers may still be reading this CTA's partial until they arrive
+    SK_MARK(7);
 }
 
 #define SK_KERNEL(split)                                                                                                      \
