@@ -108,6 +108,7 @@ internal sealed class CudaLayerBenchmark : IBenchmark
                 ("CUDA-core attention", new() { Precision = precision, TensorCoreAttention = false }),
                 ("tensor-core attention, 1 warp (16 queries) per block", new() { Precision = precision, AttentionWarps = 1 }),
                 ("tensor-core attention, 2 warps (32 queries) per block", new() { Precision = precision, AttentionWarps = 2 }),
+                ("tensor-core attention, one key set (each query's tiles in turn)", new() { Precision = precision, AttentionKeySplit = false }),
             ];
             foreach (var (label, options) in ablations)
             {

@@ -162,6 +162,7 @@ internal sealed class CudaParityBenchmark : IBenchmark
                 ("f16, CUDA-core attention", new() { Precision = CudaPrecision.Float16, TensorCoreAttention = false }),
                 ("f16, tensor-core attention, 1 warp per block", new() { Precision = CudaPrecision.Float16, AttentionWarps = 1 }),
                 ("f16, tensor-core attention, 2 warps per block", new() { Precision = CudaPrecision.Float16, AttentionWarps = 2 }),
+                ("f16, tensor-core attention, one key set", new() { Precision = CudaPrecision.Float16, AttentionKeySplit = false }),
                 .. OwnProductVariants(context),
             ];
             foreach (var (label, options) in variants)

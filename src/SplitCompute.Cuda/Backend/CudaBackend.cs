@@ -50,7 +50,7 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
         _options = options;
         Config = config;
         context.MakeCurrent();
-        _kernels = new Gpt2Kernels(context, options.Precision, options.TensorCoreAttention, options.AttentionWarps, options.KernelCacheDirectory);
+        _kernels = new Gpt2Kernels(context, options.Precision, options.TensorCoreAttention, options.AttentionWarps, options.AttentionKeySplit, options.KernelCacheDirectory);
         try
         {
             _lt = new LtHandle(context);

@@ -23,6 +23,13 @@ public sealed record CudaBackendOptions
     /// </summary>
     public int AttentionWarps { get; init; } = 4;
 
+    /// <summary>
+    /// Tensor-core attention with T of at most two 64-key tiles (T = 128 at B = 1 is the latency case) runs a second set of
+    /// warps on the second tile and merges the two softmax states, so the last queries' tiles run side by side; off, one set
+    /// takes both tiles in turn.
+    /// </summary>
+    public bool AttentionKeySplit { get; init; } = true;
+
     /// <summary>Time every algorithm cuBLASLt's heuristic offers for each product shape (once per bucket) and keep the fastest.</summary>
     public bool TuneProducts { get; init; } = true;
 

@@ -27,6 +27,8 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
     private int _attentionSharedOptIn = DefaultSharedLimit;
 
     private readonly int _attentionWarps;
+    private readonly bool _attentionKeySplit;
+    private const int TensorCoreKeyTile = 64;  // MMA_K
 
     /// <summary>The kernels the constructor loads from gpt2.cu (those in <see cref="Float16KernelNames"/> only in the fp16 build).</summary>
     internal static IReadOnlyList<string> KernelNames { get; } =
@@ -36,11 +38,13 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
     internal static IReadOnlyList<string> Float16KernelNames { get; } = ["attention_mma"];
 
     /// <param name="attentionWarps">Warps per tensor-core attention block, 1, 2 or 4 (16 queries each).</param>
-    public Gpt2Kernels(CudaContext context, CudaPrecision precision, bool tensorCoreAttention, int attentionWarps, string? cacheDirectory)
+    /// <param name="attentionKeySplit">For T up to two key tiles, a second set of warps takes the second tile of each query.</param>
+    public Gpt2Kernels(CudaContext context, CudaPrecision precision, bool tensorCoreAttention, int attentionWarps, bool attentionKeySplit, string? cacheDirectory)
     {
         _context = context;
         if (attentionWarps is not (1 or 2 or 4)) throw new ArgumentOutOfRangeException(nameof(attentionWarps), $"attention warps must be 1, 2 or 4, not {attentionWarps}");
         _attentionWarps = attentionWarps;
+        _attentionKeySplit = attentionKeySplit;
         var options = new List<string> { $"--gpu-architecture={context.Architecture}", "--std=c++17", $"-DSC_F16={(precision == CudaPrecision.Float16 ? 1 : 0)}" };
         var cubin = KernelCompiler.Compile(KernelSource.Read(SourceName), SourceName, options, cacheDirectory);
         _module = new CudaModule(context, cubin, $"{SourceName} ({precision}, {context.Architecture})");
@@ -93,7 +97,9 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
             mmaArgs[0] = &output; mmaArgs[1] = &qkv; mmaArgs[2] = &mask; mmaArgs[3] = &t; mmaArgs[4] = &c; mmaArgs[5] = &h;
             var warps = _attentionWarps;
             var queries = 16 * warps;
-            Launch(_attentionMma, "attention_mma", (uint)((t + queries - 1) / queries), (uint)h, (uint)b, (uint)(32 * warps), 0, mmaArgs);
+            // Two key sets only where every tile of the sequence arrives in one round (MMA_STAGES = 2 tiles in flight).
+            var keySets = _attentionKeySplit && t <= 2 * TensorCoreKeyTile ? 2u : 1u;
+            Launch(_attentionMma, "attention_mma", (uint)((t + queries - 1) / queries), (uint)h, (uint)b, (uint)(32 * warps), 0, mmaArgs, keySets);
             return;
         }
         if (d > MaxHeadDim || d % 4 != 0 || (AttentionQueries * 32) % d != 0)
@@ -126,11 +132,11 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
         Launch(asFloatX ? _fillX : _fillF, asFloatX ? "fill_x" : "fill_f", (uint)((count + 255) / 256), 1, 1, 256, 0, args);
     }
 
-    private void Launch(nint function, string name, uint gridX, uint gridY, uint gridZ, uint block, uint shared, void** args)
+    private void Launch(nint function, string name, uint gridX, uint gridY, uint gridZ, uint block, uint shared, void** args, uint blockY = 1)
     {
         if (gridX == 0 || gridY == 0 || gridZ == 0) return;  // nothing to do (empty range)
-        CuDriver.Check(CuDriver.LaunchKernel(function, gridX, gridY, gridZ, block, 1, 1, shared, _context.Stream, args, null),
-            $"launch {name} grid ({gridX}, {gridY}, {gridZ}) block {block}");
+        CuDriver.Check(CuDriver.LaunchKernel(function, gridX, gridY, gridZ, block, blockY, 1, shared, _context.Stream, args, null),
+            $"launch {name} grid ({gridX}, {gridY}, {gridZ}) block ({block}, {blockY})");
     }
 
     public void Dispose() => _module.Dispose();

@@ -1,7 +1,10 @@
 // Causal attention on tensor cores (fp16 inputs, fp32 accumulation), FlashAttention-2 style, for D = 64 (every GPT-2 size).
 // qkv (B, T, 3C) fp16 = q | k | v per token, head h in columns [h D, (h+1) D) of each third; out (B, T, C) fp16.
-// grid (ceil(T / Q), H, B), block 32 W threads = W warps (W = 1, 2 or 4; Q = 16 W); warp w owns queries q0 + 16 w .. + 15 as
-// one m16 tile, and the block's warps share each K/V tile of 64 keys. The tiles arrive by cp.async, MMA_STAGES in flight
+// grid (ceil(T / Q), H, B), block (32 W, S) threads = W warps (W = 1, 2 or 4; Q = 16 W) in each of S key sets (S = 1 or 2);
+// warp w of a set owns queries q0 + 16 w .. + 15 as one m16 tile, and all warps share each K/V tile of 64 keys. With S = 2
+// the two sets take alternate key tiles (set s: tiles s, s + 2, ...) and set 0 merges set 1's softmax state at the end:
+// the last queries' two tiles run side by side instead of one after the other (the backend uses it for T <= 128, where
+// both tiles arrive in one round trip; beyond, a round of two tiles would wait for its copies). The tiles arrive by cp.async, MMA_STAGES in flight
 // (T = 128: Q and every K/V tile in one round trip, the latency that dominated this kernel at B = 1). Per key tile:
 // S (16 x 64) = Q K^T with 32 mma.m16n8k16, masked (causal, padding, beyond T), online softmax per row in fp32 (base 2,
 // the scale folded in), then O (16 x 64) += P V with 32 more, P rounded to fp16 as the A operand. K and V stay as stored
@@ -15,7 +18,7 @@
 #define MMA_STAGES 2
 #define MMA_MAX_T 1024
 
-extern "C" __global__ void __launch_bounds__(128) attention_mma(floatX* __restrict__ out, const floatX* __restrict__ qkv,
+extern "C" __global__ void __launch_bounds__(256) attention_mma(floatX* __restrict__ out, const floatX* __restrict__ qkv,
                                                                 const unsigned char* __restrict__ mask, int T, int C, int H)
 {
     __shared__ __align__(16) unsigned short qs[MMA_Q * MMA_LD];              // (queries, dims)
@@ -27,6 +30,8 @@ extern "C" __global__ void __launch_bounds__(128) attention_mma(floatX* __restri
     const int qTile = 16 * (blockDim.x / 32);
     const int q0 = blockIdx.x * qTile;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int keySets = blockDim.y, set = threadIdx.y;  // warps w of every set share queries; set s takes tiles s mod keySets
+    const int tid = threadIdx.x + blockDim.x * threadIdx.y, threads = blockDim.x * blockDim.y;
     const int g = lane / 4, t4 = lane % 4;
     const size_t stride = 3 * (size_t)C;
     const floatX* base = qkv + (size_t)b * T * stride + (size_t)h * MMA_D;  // rows 16-byte aligned: 3C and h D are multiples of 8
@@ -34,7 +39,7 @@ extern "C" __global__ void __launch_bounds__(128) attention_mma(floatX* __restri
     const int lastQuery = min(q0 + qTile, T) - 1;
     const int tiles = lastQuery / MMA_K + 1;                                 // key tiles any query of this block attends
 
-    for (int i = threadIdx.x; i < qTile * (MMA_D / 8); i += blockDim.x)     // Q: rows x 8 chunks of 16 bytes
+    for (int i = tid; i < qTile * (MMA_D / 8); i += threads)                // Q: rows x 8 chunks of 16 bytes
     {
         const int r = i / (MMA_D / 8), c = i % (MMA_D / 8), t = q0 + r;
         copyAsync16(qs + r * MMA_LD + 8 * c, base + (size_t)(t < T ? t : 0) * stride + 8 * c, t < T);
@@ -42,7 +47,7 @@ extern "C" __global__ void __launch_bounds__(128) attention_mma(floatX* __restri
     copyAsyncCommit();
     auto issueTile = [&](int tile) {
         const int k0 = tile * MMA_K, stage = tile % MMA_STAGES;
-        for (int i = threadIdx.x; i < MMA_K * (MMA_D / 8); i += blockDim.x)
+        for (int i = tid; i < MMA_K * (MMA_D / 8); i += threads)
         {
             const int j = i / (MMA_D / 8), c = i % (MMA_D / 8), t = k0 + j;
             const floatX* row = base + (size_t)(t < T ? t : 0) * stride + 8 * c;
@@ -57,7 +62,7 @@ extern "C" __global__ void __launch_bounds__(128) attention_mma(floatX* __restri
         copyAsyncCommit();  // an empty group keeps the wait counts below uniform
     }
     const unsigned char* m = mask + (size_t)b * T;
-    for (int j = threadIdx.x; j < tiles * MMA_K; j += blockDim.x) km[j] = (j < T && m[j] != 0) ? 1 : 0;
+    for (int j = tid; j < tiles * MMA_K; j += threads) km[j] = (j < T && m[j] != 0) ? 1 : 0;
     copyAsyncWait<MMA_STAGES>();  // Q has landed
     __syncthreads();
 
@@ -73,14 +78,16 @@ extern "C" __global__ void __launch_bounds__(128) attention_mma(floatX* __restri
     const int qa0 = q0 + row0 + g, qa1 = qa0 + 8;          // absolute query positions of this thread's two rows
     const int warpLast = q0 + row0 + 15;
 
-    for (int tile = 0; tile < tiles; tile++)
+    for (int round = 0; round * keySets < tiles; round++)  // a round: one tile per key set, keySets <= MMA_STAGES
     {
-        copyAsyncWait<MMA_STAGES - 1>();  // this tile has landed (for this thread's copies)
-        __syncthreads();                  // ... and for everyone's
+        if (keySets == 1) copyAsyncWait<MMA_STAGES - 1>();  // this tile has landed (for this thread's copies)
+        else copyAsyncWait<0>();                            // every tile of the round has
+        __syncthreads();                                    // ... and for everyone's
+        const int tile = round * keySets + set;
         const int k0 = tile * MMA_K;
         const unsigned short* kt = ks[tile % MMA_STAGES];
         const unsigned short* vt = vs[tile % MMA_STAGES];
-        if (k0 <= warpLast)  // else the whole tile is in this warp's future; warp-uniform
+        if (tile < tiles && k0 <= warpLast)  // else no tile for this set, or it is in this warp's future; warp-uniform
         {
             float s[8][4];
 #pragma unroll
@@ -166,9 +173,40 @@ extern "C" __global__ void __launch_bounds__(128) attention_mma(floatX* __restri
                 }
             }
         }
-        __syncthreads();  // every warp is done with this stage before it is refilled
-        if (tile + MMA_STAGES < tiles) issueTile(tile + MMA_STAGES);
+        __syncthreads();  // every warp is done with this round's stages before they are refilled
+        for (int next = round * keySets + MMA_STAGES; next < (round + 1) * keySets + MMA_STAGES; next++)
+            if (next < tiles) issueTile(next);
         copyAsyncCommit();
+    }
+
+    if (keySets > 1)  // set 1 hands its state (row maxima, sums, unnormalised O) to set 0 through the K stages, now free
+    {
+        float* state = reinterpret_cast<float*>(&ks[0][0]) + (warp * 32 + lane) * 36;  // 4 warps x 32 lanes x 36 = 18 KB
+        if (set == 1)
+        {
+            state[0] = mx[0]; state[1] = mx[1]; state[2] = l[0]; state[3] = l[1];
+#pragma unroll
+            for (int n = 0; n < 8; n++)
+#pragma unroll
+                for (int e = 0; e < 4; e++) state[4 + 4 * n + e] = o[n][e];
+        }
+        __syncthreads();
+        if (set == 1) return;
+#pragma unroll
+        for (int r = 0; r < 2; r++)
+        {
+            const float other = state[r], newMax = fmaxf(mx[r], other);
+            const float mine = newMax == NEG_INF || mx[r] == NEG_INF ? 0.f : exp2Fast(mx[r] - newMax);
+            const float theirs = newMax == NEG_INF || other == NEG_INF ? 0.f : exp2Fast(other - newMax);
+            l[r] = l[r] * mine + state[2 + r] * theirs;
+#pragma unroll
+            for (int n = 0; n < 8; n++)
+            {
+                o[n][2 * r] = o[n][2 * r] * mine + state[4 + 4 * n + 2 * r] * theirs;
+                o[n][2 * r + 1] = o[n][2 * r + 1] * mine + state[4 + 4 * n + 2 * r + 1] * theirs;
+            }
+            mx[r] = newMax;
+        }
     }
 
     const float inv0 = l[0] > 0.f ? 1.0f / l[0] : 0.f, inv1 = l[1] > 0.f ? 1.0f / l[1] : 0.f;
