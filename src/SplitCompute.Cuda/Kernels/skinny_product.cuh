@@ -21,6 +21,7 @@
 #define SK_TILE_BYTES (128 * SK_KSTEP * 2)        // one operand's 128 rows x 64 k fp16 of a stage
 #define SK_STAGE_BYTES (2 * SK_TILE_BYTES)        // W tile, then X tile
 #define SK_PITCH (SK_FEATURES + 4)                // floats per token row of the partial tile (bank-conflict free)
+#define SK_PITCH_H (SK_FEATURES + 8)              // halves per token row of the fp16 partial tile (bank-conflict free)
 #define SK_SHARED (SK_STAGES * SK_STAGE_BYTES + 1024)  // dynamic shared memory per CTA, 1 KB to align the swizzle
                                                    // lines (the partial tile reuses the stages)
 
@@ -33,6 +34,9 @@
 #endif
 #ifndef SK_PDL
 #define SK_PDL 0  // 1: launched with programmatic stream serialization (weights load before the previous grid ends)
+#endif
+#ifndef SK_PARTIAL_F16
+#define SK_PARTIAL_F16 0  // 1: the K slices' partial tiles cross the cluster as fp16 (half the bytes), summed in fp32
 #endif
 #ifndef SK_MARK
 #define SK_MARK(phase)  // the device harness's timeline (benchmarks/cuda/skinny-product) stamps phases here; nothing in the product
@@ -98,6 +102,20 @@ __device__ __forceinline__ float4 loadPeer(unsigned shared, unsigned rank)
     // No memory clobber: the loads of all peers issue back to back (clusterSync orders them after the partial tiles).
     asm volatile("ld.shared::cluster.v4.f32 {%0, %1, %2, %3}, [%4];" : "=f"(v.x), "=f"(v.y), "=f"(v.z), "=f"(v.w) : "r"(remote));
     return v;
+}
+
+// Four fp16 at this CTA's shared address (cluster peer `rank`'s when `remote`), as floats.
+__device__ __forceinline__ float4 loadPeerHalves(unsigned shared, unsigned rank, bool remote)
+{
+    unsigned lo, hi;
+    if (remote)
+    {
+        unsigned peer;
+        asm("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(peer) : "r"(shared), "r"(rank));
+        asm volatile("ld.shared::cluster.v2.u32 {%0, %1}, [%2];" : "=r"(lo), "=r"(hi) : "r"(peer));
+    }
+    else asm volatile("ld.shared.v2.u32 {%0, %1}, [%2];" : "=r"(lo), "=r"(hi) : "r"(shared));
+    return float4{toF((floatX)(lo & 0xFFFF)), toF((floatX)(lo >> 16)), toF((floatX)(hi & 0xFFFF)), toF((floatX)(hi >> 16))};
 }
 
 // grid (ceil(N / 128), SPLIT, ceil(R / 128)), cluster (1, SPLIT, 1), SK_THREADS threads, SK_SHARED bytes of shared memory.
@@ -229,7 +247,11 @@ __device__ __forceinline__ void skinnyProduct(void* __restrict__ out, const floa
     {
 #pragma unroll
         for (int e = 0; e < 4; e++)
-            partial[(8 * i + 2 * (lane & 3) + (e & 1)) * SK_PITCH + feature0 + 8 * (e >> 1)] = d[4 * i + e];
+        {
+            const int row = 8 * i + 2 * (lane & 3) + (e & 1), column = feature0 + 8 * (e >> 1);
+            if (SK_PARTIAL_F16) reinterpret_cast<floatX*>(partial)[row * SK_PITCH_H + column] = fromF(d[4 * i + e]);
+            else partial[row * SK_PITCH + column] = d[4 * i + e];
+        }
     }
     SK_MARK(4);
     if (SPLIT > 1) clusterSync(); else __syncthreads();  // every slice's partial is written
@@ -243,10 +265,11 @@ __device__ __forceinline__ void skinnyProduct(void* __restrict__ out, const floa
     {
         if (!ok[j]) continue;
         const int t = t0 + 8 * j;
-        const unsigned at = base + (unsigned)(t * SK_PITCH + f) * 4;
+        const unsigned at = SK_PARTIAL_F16 ? base + (unsigned)(t * SK_PITCH_H + f) * 2 : base + (unsigned)(t * SK_PITCH + f) * 4;
 #pragma unroll
         for (int p = 0; p < SPLIT; p++)
-            q[j][p] = SPLIT > 1 ? loadPeer(at, p) : *reinterpret_cast<const float4*>(skShared + (at - sharedAddress(skShared)));
+            q[j][p] = SK_PARTIAL_F16 ? loadPeerHalves(at, p, SPLIT > 1)
+                    : SPLIT > 1 ? loadPeer(at, p) : *reinterpret_cast<const float4*>(skShared + (at - sharedAddress(skShared)));
     }
     if (SPLIT > 1) clusterArrive();  // done with the peers' partials: their wait below overlaps the stores
 #pragma unroll
