@@ -32,20 +32,35 @@ public sealed class ManifestSigningKey : IDisposable
         if (File.Exists(path)) return new ManifestSigningKey(Load(path), path, created: false);
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
-        using var fresh = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var temporary = System.IO.Path.Combine(directory, $".manifest-key-{Guid.NewGuid():N}.tmp");
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var writer = new StreamWriter(temporary, System.Text.Encoding.ASCII, options)) writer.Write(fresh.ExportPkcs8PrivateKeyPem());
-        try
+        // Replicas starting together: one creates the key under an exclusive lock file, the others wait and load it.
+        // (File.Move without overwrite is check-then-rename on Unix, so it cannot decide the race by itself.)
+        using (LockFile(System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.lock")))
         {
-            File.Move(temporary, path, overwrite: false);
+            if (File.Exists(path)) return new ManifestSigningKey(Load(path), path, created: false);
+            using var fresh = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var temporary = System.IO.Path.Combine(directory, $".manifest-key-{Guid.NewGuid():N}.tmp");
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using (var writer = new StreamWriter(temporary, System.Text.Encoding.ASCII, options)) writer.Write(fresh.ExportPkcs8PrivateKeyPem());
+            File.Move(temporary, path, overwrite: false);  // readers outside the lock see the whole file or none
             return new ManifestSigningKey(Load(path), path, created: true);
         }
-        catch (IOException) when (File.Exists(path))
+    }
+
+    /// <summary>An exclusive (FileShare.None) lock file, deleted when released; waits up to 10 s for another holder.</summary>
+    private static FileStream LockFile(string lockPath)
+    {
+        var giveUp = DateTime.UtcNow.AddSeconds(10);
+        for (;;)
         {
-            File.Delete(temporary);  // another replica saved its key first: use that one
-            return new ManifestSigningKey(Load(path), path, created: false);
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException) when (DateTime.UtcNow < giveUp)
+            {
+                Thread.Sleep(5);
+            }
         }
     }
 
