@@ -74,10 +74,11 @@ public sealed class RedisKeyLimiterTests(RedisServerFixture redis) : IClassFixtu
     {
         var limiter = new RedisKeyLimiter(_replicaA);
         var key = Key(0, 1);
-        var lease = TimeSpan.FromMilliseconds(600);
+        // Long enough that the second acquire lands inside it on a loaded CI machine (600 ms once did not).
+        var lease = TimeSpan.FromSeconds(3);
         Assert.True((await limiter.TryAcquireAsync(key, lease, default)).Allowed);  // never disposed: the gateway "died"
         Assert.False((await limiter.TryAcquireAsync(key, lease, default)).Allowed);
-        await Task.Delay(700);
+        await Task.Delay(lease + TimeSpan.FromMilliseconds(300));
         Assert.True((await limiter.TryAcquireAsync(key, lease, default)).Allowed);
     }
 
