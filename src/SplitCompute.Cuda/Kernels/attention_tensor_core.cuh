@@ -4,8 +4,9 @@
 // warp w of a set owns queries q0 + 16 w .. + 15 as one m16 tile, and all warps share each K/V tile of 64 keys. With S = 2
 // the two sets take alternate key tiles (set s: tiles s, s + 2, ...) and set 0 merges set 1's softmax state at the end:
 // the last queries' two tiles run side by side instead of one after the other (the backend uses it for T <= 128, where
-// both tiles arrive in one round trip; beyond, a round of two tiles would wait for its copies). The tiles arrive by cp.async, MMA_STAGES in flight
-// (T = 128: Q and every K/V tile in one round trip, the latency that dominated this kernel at B = 1). Per key tile:
+// both tiles arrive in one round trip; beyond, a round of two tiles would wait for its copies). The tiles arrive by
+// cp.async, MMA_STAGES in flight (T = 128: Q and every K/V tile in one round trip, the latency that dominated this kernel
+// at B = 1). Per key tile:
 // S (16 x 64) = Q K^T with 32 mma.m16n8k16, masked (causal, padding, beyond T), online softmax per row in fp32 (base 2,
 // the scale folded in), then O (16 x 64) += P V with 32 more, P rounded to fp16 as the A operand. K and V stay as stored
 // (key rows): ldmatrix gives K's rows as the B operand's columns, and ldmatrix.trans transposes V on the way. Rows are padded
