@@ -2,7 +2,8 @@
 //   Y (R, N) = epilogue(X (R, K) . W^T + bias),  X fp16 (R, K) row-major, W fp16 (N, K) row-major (K-major, nn.Linear).
 // One CTA computes 128 features (rows of W; two warpgroups of 64) x 128 tokens (rows of X) over one slice of K. The SPLIT
 // CTAs of a thread-block cluster take SPLIT slices of K and add their partial tiles (fp32, or fp16 with SK_PARTIAL_F16)
-// through distributed shared memory: all 132 SMs stream weights, with neither atomics nor a second kernel. Products are wgmma.m64n128k16 (D = features x tokens)
+// through distributed shared memory: all 132 SMs stream weights, with neither atomics nor a second kernel. Products are
+// wgmma.m64n128k16 (D = features x tokens)
 // with both operands K-major in shared memory in the 128-byte swizzle layout (one 128-byte line per row of a 64-wide K
 // step), filled by cp.async in an SK_STAGES-deep pipeline.
 // Needs tensor_core.cuh (sharedAddress, copyAsync16At) and common.cuh (floatX, pack2, geluTanh).
