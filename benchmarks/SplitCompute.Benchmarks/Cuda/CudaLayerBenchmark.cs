@@ -104,6 +104,8 @@ internal sealed class CudaLayerBenchmark : IBenchmark
             [
                 ("heuristic's first algorithms (no tuning)", new() { Precision = precision, TuneProducts = false }),
                 ("cuBLASLt products only (none of our own)", new() { Precision = precision, OwnProducts = false }),
+                ("products tuned alone (no switch after timing whole blocks)", new() { Precision = precision, TuneInBlock = false }),
+                ("LayerNorm and attention launched the ordinary way (no programmatic dependent launch)", new() { Precision = precision, DependentLaunch = false }),
                 ("Conv1D weights (NN products)", new() { Precision = precision, TransposedWeights = false }),
                 ("CUDA-core attention", new() { Precision = precision, TensorCoreAttention = false }),
                 ("tensor-core attention, 1 warp (16 queries) per block", new() { Precision = precision, AttentionWarps = 1 }),

@@ -18,7 +18,9 @@ internal sealed class BlockProduct : IDisposable
     private readonly int _rows, _n, _k;
     private readonly int _forcedSplit;
     private int _split;  // 0: cuBLASLt
+    private int _bestOwnSplit;  // after tuning: our fastest split, 0 if ours did not run
     private double _ltMs = double.NaN, _ownMs = double.NaN;
+    private string _inBlock = "";
 
     /// <param name="hopper">Our kernels when this device and precision have them, else null (cuBLASLt only).</param>
     /// <param name="forcedSplit">Non-zero: always our kernel with this many K slices where it fits (parity checks).</param>
@@ -76,9 +78,25 @@ internal sealed class BlockProduct : IDisposable
                 continue;  // e.g. a cluster this device cannot co-schedule: the other candidates remain
             }
             if (ms < bestMs) (bestMs, _split) = (ms, split);
-            if (double.IsNaN(_ownMs) || ms < _ownMs) _ownMs = ms;
+            if (double.IsNaN(_ownMs) || ms < _ownMs) (_ownMs, _bestOwnSplit) = (ms, split);
         }
     }
+
+    /// <summary>After <see cref="Tune"/>: both kinds ran, so the block tuning may switch between them.</summary>
+    public bool HasAlternative => _forcedSplit == 0 && _bestOwnSplit != 0;
+
+    /// <summary>Whether our kernel runs (else cuBLASLt's tuned algorithm).</summary>
+    public bool UsesOwn => _split != 0;
+
+    /// <summary>Runs the other kind from now on: cuBLASLt's tuned algorithm, or our fastest split.</summary>
+    public void Switch()
+    {
+        if (!HasAlternative) throw new InvalidOperationException($"{Label}: only one kind of product was tuned");
+        _split = _split == 0 ? _bestOwnSplit : 0;
+    }
+
+    /// <summary>Records what timing the whole block decided, for <see cref="Describe"/>.</summary>
+    public void NoteBlockTuning(string note) => _inBlock = note;
 
     /// <summary>Which kernel runs and, after tuning, how the two kinds compared.</summary>
     public string Describe()
@@ -86,6 +104,7 @@ internal sealed class BlockProduct : IDisposable
         var inv = CultureInfo.InvariantCulture;
         var timed = double.IsNaN(_ltMs) ? "" : string.Create(inv, $"; tuned: cuBLASLt {_ltMs * 1000:F1} us");
         if (!double.IsNaN(_ownMs)) timed += string.Create(inv, $", ours {_ownMs * 1000:F1} us");
+        if (_inBlock.Length > 0) timed += "; " + _inBlock;
         return _split == 0
             ? _lt.Describe() + timed
             : string.Create(inv, $"{Label}: our Hopper split-K product, {_split} K slices ({HopperProducts.Ctas(_rows, _n, _split)} CTAs)") + timed;

@@ -50,7 +50,8 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
         _options = options;
         Config = config;
         context.MakeCurrent();
-        _kernels = new Gpt2Kernels(context, options.Precision, options.TensorCoreAttention, options.AttentionWarps, options.AttentionKeySplit, options.KernelCacheDirectory);
+        _kernels = new Gpt2Kernels(context, options.Precision, options.TensorCoreAttention, options.AttentionWarps, options.AttentionKeySplit, options.KernelCacheDirectory,
+            options.DependentLaunch);
         try
         {
             _lt = new LtHandle(context);
@@ -501,6 +502,30 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
     }
 
     /// <summary>
+    /// Each product was tuned alone, launch after launch of itself; in a block it follows LayerNorm or attention, small kernels
+    /// beside which our product's CTAs can already be resident and loading weights (programmatic dependent launch), which no
+    /// cuBLASLt kernel does. So each product that has both kinds is switched to the other one in turn and kept switched
+    /// where whole blocks (a graph over the tuning blocks' weights) get faster by more than the timing's noise.
+    /// </summary>
+    private void TuneInBlock(CudaWorkspace ws, CudaLayerWeights[] layers)
+    {
+        const double margin = 0.003;  // a switch must win by 0.3 % of a block (medians of 9 replays vary by ~0.1 %)
+        var switchable = new[] { ws.QkvProduct, ws.ProjProduct, ws.FcProduct, ws.FcProjProduct }.Where(p => p.HasAlternative).ToArray();
+        double BlockMs() => GraphTiming.MsPerLaunch(_context, $"tuning blocks {ws.Shape}", layers.Length, i =>
+        {
+            for (var step = 0; step < BlockSteps.Count; step++) EnqueueStep(ws, layers[i], step);
+        }, replays: 9);
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        foreach (var o in GreedySwitching.Run(switchable.Length, i => switchable[i].Switch(), BlockMs, margin))
+        {
+            var product = switchable[o.Index];
+            var kind = product.UsesOwn == o.Kept ? "ours" : "cuBLASLt";  // the kind it was switched to
+            product.NoteBlockTuning(string.Create(inv,
+                $"in the block with {kind}: {o.SwitchedMs * 1000:F1} against {o.BestBeforeMs * 1000:F1} us per block, {(o.Kept ? "switched" : "kept")}"));
+        }
+    }
+
+    /// <summary>
     /// Runs one block eagerly on zeros before any capture: cuBLASLt and the driver load kernels lazily on first use, which is
     /// not allowed while a stream is being captured.
     /// </summary>
@@ -520,6 +545,7 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
                 ws.ProjProduct.Tune([.. layers.Select(w => new LtOperands(ws.Attention.Pointer, w.ProjWeight.Pointer, w.ProjBias.Pointer, ws.X.Pointer))], 1f);
                 ws.FcProduct.Tune([.. layers.Select(w => new LtOperands(ws.Normed.Pointer, w.FcWeight.Pointer, w.FcBias.Pointer, ws.Mlp.Pointer))], 0f);
                 ws.FcProjProduct.Tune([.. layers.Select(w => new LtOperands(ws.Mlp.Pointer, w.FcProjWeight.Pointer, w.FcProjBias.Pointer, ws.X.Pointer))], 1f);
+                if (_options.TuneInBlock) TuneInBlock(ws, layers);
                 CuDriver.Check(CuDriver.MemsetD8Async(ws.X.Pointer, 0, (nuint)ws.X.Bytes, _context.Stream), "zero x after tuning");
             }
             EnqueueLayers(ws, present[0], present[0] + 1);

@@ -30,6 +30,12 @@ public sealed record CudaBackendOptions
     /// </summary>
     public bool AttentionKeySplit { get; init; } = true;
 
+    /// <summary>
+    /// On sm_90 and later, LayerNorm and tensor-core attention are launched with programmatic dependent launch: resident while
+    /// the product before them finishes, waiting in the kernel rather than behind a launch boundary.
+    /// </summary>
+    public bool DependentLaunch { get; init; } = true;
+
     /// <summary>Time every algorithm cuBLASLt's heuristic offers for each product shape (once per bucket) and keep the fastest.</summary>
     public bool TuneProducts { get; init; } = true;
 
@@ -38,6 +44,13 @@ public sealed record CudaBackendOptions
     /// product shape and run it wherever it is faster than cuBLASLt's best; needs <see cref="TuneProducts"/> to be chosen.
     /// </summary>
     public bool OwnProducts { get; init; } = true;
+
+    /// <summary>
+    /// After <see cref="TuneProducts"/> has timed each product alone, switch each product that has both kinds (cuBLASLt, ours)
+    /// to the other one in turn and keep the switch where whole blocks run faster: in a block our product can load weights
+    /// while the LayerNorm or attention before it runs, which timing it alone does not show.
+    /// </summary>
+    public bool TuneInBlock { get; init; } = true;
 
     /// <summary>
     /// Runs our Hopper product with this many K slices (one of 1, 2, 3, 4, 5, 6, 8) for every product it fits, whatever

@@ -28,6 +28,7 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
 
     private readonly int _attentionWarps;
     private readonly bool _attentionKeySplit;
+    private readonly bool _dependentLaunch;
     private const int TensorCoreKeyTile = 64;  // MMA_K
 
     /// <summary>The kernels the constructor loads from gpt2.cu (those in <see cref="Float16KernelNames"/> only in the fp16 build).</summary>
@@ -39,12 +40,19 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
 
     /// <param name="attentionWarps">Warps per tensor-core attention block, 1, 2 or 4 (16 queries each).</param>
     /// <param name="attentionKeySplit">For T up to two key tiles, a second set of warps takes the second tile of each query.</param>
-    public Gpt2Kernels(CudaContext context, CudaPrecision precision, bool tensorCoreAttention, int attentionWarps, bool attentionKeySplit, string? cacheDirectory)
+    /// <param name="dependentLaunch">
+    /// On sm_90 and later, launch the products' input kernels (LayerNorm into floatX, tensor-core attention) with programmatic
+    /// dependent launch: they become resident while the product before them finishes and wait in the kernel
+    /// (griddepcontrol.wait) instead of behind the launch boundary.
+    /// </param>
+    public Gpt2Kernels(CudaContext context, CudaPrecision precision, bool tensorCoreAttention, int attentionWarps, bool attentionKeySplit,
+                       string? cacheDirectory, bool dependentLaunch = true)
     {
         _context = context;
         if (attentionWarps is not (1 or 2 or 4)) throw new ArgumentOutOfRangeException(nameof(attentionWarps), $"attention warps must be 1, 2 or 4, not {attentionWarps}");
         _attentionWarps = attentionWarps;
         _attentionKeySplit = attentionKeySplit;
+        _dependentLaunch = dependentLaunch && context.ComputeCapability.Major >= 9;
         var options = new List<string> { $"--gpu-architecture={context.Architecture}", "--std=c++17", $"-DSC_F16={(precision == CudaPrecision.Float16 ? 1 : 0)}" };
         var cubin = KernelCompiler.Compile(KernelSource.Read(SourceName), SourceName, options, cacheDirectory);
         _module = new CudaModule(context, cubin, $"{SourceName} ({precision}, {context.Architecture})");
@@ -83,7 +91,8 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
         if (c > MaxChannels) throw new NotSupportedException($"{name}: C = {c} exceeds the {MaxChannels} channels one block holds in registers");
         void** args = stackalloc void*[6];
         args[0] = &output; args[1] = &input; args[2] = &gamma; args[3] = &beta; args[4] = &c; args[5] = &eps;
-        Launch(function, name, (uint)rows, 1, 1, LayerNormThreads, 0, args);  // one block per row
+        // One block per row. Only layernorm_x waits for the kernel before it in the kernel (the final norm follows host work).
+        Launch(function, name, (uint)rows, 1, 1, LayerNormThreads, 0, args, dependent: function == _layerNormX);
     }
 
     /// <summary>att (B, T, C) floatX = softmax(q k^T / sqrt(D), causal + padding mask) v, from qkv (B, T, 3C) floatX.</summary>
@@ -99,7 +108,7 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
             var queries = 16 * warps;
             // Two key sets only where every tile of the sequence arrives in one round (MMA_STAGES = 2 tiles in flight).
             var keySets = _attentionKeySplit && t <= 2 * TensorCoreKeyTile ? 2u : 1u;
-            Launch(_attentionMma, "attention_mma", (uint)((t + queries - 1) / queries), (uint)h, (uint)b, (uint)(32 * warps), 0, mmaArgs, keySets);
+            Launch(_attentionMma, "attention_mma", (uint)((t + queries - 1) / queries), (uint)h, (uint)b, (uint)(32 * warps), 0, mmaArgs, keySets, dependent: true);
             return;
         }
         if (d > MaxHeadDim || d % 4 != 0 || (AttentionQueries * 32) % d != 0)
@@ -132,11 +141,28 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
         Launch(asFloatX ? _fillX : _fillF, asFloatX ? "fill_x" : "fill_f", (uint)((count + 255) / 256), 1, 1, 256, 0, args);
     }
 
-    private void Launch(nint function, string name, uint gridX, uint gridY, uint gridZ, uint block, uint shared, void** args, uint blockY = 1)
+    /// <param name="dependent">The kernel calls waitForPrevious() before reading its inputs, so it may be launched early.</param>
+    private void Launch(nint function, string name, uint gridX, uint gridY, uint gridZ, uint block, uint shared, void** args, uint blockY = 1,
+                        bool dependent = false)
     {
         if (gridX == 0 || gridY == 0 || gridZ == 0) return;  // nothing to do (empty range)
-        CuDriver.Check(CuDriver.LaunchKernel(function, gridX, gridY, gridZ, block, blockY, 1, shared, _context.Stream, args, null),
-            $"launch {name} grid ({gridX}, {gridY}, {gridZ}) block ({block}, {blockY})");
+        var what = $"launch {name} grid ({gridX}, {gridY}, {gridZ}) block ({block}, {blockY})";
+        if (!(dependent && _dependentLaunch))
+        {
+            CuDriver.Check(CuDriver.LaunchKernel(function, gridX, gridY, gridZ, block, blockY, 1, shared, _context.Stream, args, null), what);
+            return;
+        }
+        var attribute = new LaunchAttribute { Id = CuDriver.LaunchAttributeProgrammaticStreamSerialization, Value = 1 };
+        var config = new LaunchConfig
+        {
+            GridX = gridX, GridY = gridY, GridZ = gridZ,
+            BlockX = block, BlockY = blockY, BlockZ = 1,
+            SharedMemBytes = shared,
+            Stream = _context.Stream,
+            Attributes = &attribute,
+            AttributeCount = 1,
+        };
+        CuDriver.Check(CuDriver.LaunchKernelEx(&config, function, args, null), what + " (programmatic dependent launch)");
     }
 
     public void Dispose() => _module.Dispose();

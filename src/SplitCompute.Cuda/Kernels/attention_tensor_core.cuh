@@ -27,6 +27,7 @@ extern "C" __global__ void __launch_bounds__(256) attention_mma(floatX* __restri
     __shared__ __align__(16) unsigned short vs[MMA_STAGES][MMA_K * MMA_LD];  // (keys, dims)
     __shared__ unsigned char km[MMA_MAX_T];                                   // 1 = key may be attended (valid and < T)
     allowDependentLaunch();  // the projection after it may load its weights now
+    waitForPrevious();       // qkv is the previous kernel's output
     const int h = blockIdx.y, b = blockIdx.z;
     const int qTile = 16 * (blockDim.x / 32);
     const int q0 = blockIdx.x * qTile;

@@ -51,3 +51,13 @@ __device__ __forceinline__ void allowDependentLaunch()
     asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
 #endif
 }
+
+// The other half: a kernel launched with programmatic dependent launch (LayerNorm and attention, after a product that let
+// them start early) waits here until the kernel before it has completed and its writes are visible. Returns at once for a
+// kernel launched the ordinary way; compiled out below sm_90.
+__device__ __forceinline__ void waitForPrevious()
+{
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}

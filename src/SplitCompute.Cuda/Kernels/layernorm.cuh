@@ -102,6 +102,7 @@ __device__ __forceinline__ void layernormRow(TOut* out, const float* in, const f
 extern "C" __global__ void layernorm_x(floatX* out, const float* in, const float* gamma, const float* beta, int C, float eps)
 {
     allowDependentLaunch();  // the product after it may load its weights now
+    waitForPrevious();       // x is the previous kernel's output
     layernormRow<floatX>(out, in, gamma, beta, C, eps);
 }
 
