@@ -22,12 +22,25 @@ public class GreedySwitchingTests
     {
         var (outcomes, state, measures) = Run(margin: 0.001);
         Assert.Equal([true, false, false], state);
-        Assert.Equal([true, false, false], outcomes.Select(o => o.Kept));
+        Assert.Equal([true, false, false, false, false], outcomes.Select(o => o.Kept));
         Assert.Equal(22, outcomes[0].BestBeforeMs);
         Assert.Equal(20, outcomes[0].SwitchedMs);
         Assert.Equal(20, outcomes[2].BestBeforeMs);  // measured against the kept switch, not the start
         Assert.Equal(22, outcomes[2].SwitchedMs);
-        Assert.Equal(4, measures);  // the start, then one per choice
+        Assert.Equal(6, measures);  // the start, one per choice, then a second pass over the two not switched
+        Assert.Equal([0, 0, 0, 1, 1], outcomes.Select(o => o.Pass));
+    }
+
+    [Fact]
+    public void A_choice_that_only_pays_after_another_switched_wins_in_the_second_pass()
+    {
+        // Choice 0 on pays only once choice 1 is on (its cost depends on its neighbour, as a product's does on the kernel before it).
+        var state = new bool[2];
+        double Cost() => (state[0] ? (state[1] ? 3 : 12) : 10) + (state[1] ? 4 : 6);
+        var outcomes = GreedySwitching.Run(2, i => state[i] = !state[i], Cost, margin: 0.001);
+        Assert.Equal([true, true], state);
+        Assert.Equal([(0, 0, false), (0, 1, true), (1, 0, true)], outcomes.Select(o => (o.Pass, o.Index, o.Kept)));
+        Assert.Equal(7, outcomes[^1].SwitchedMs);
     }
 
     [Fact]

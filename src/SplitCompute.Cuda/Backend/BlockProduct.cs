@@ -95,8 +95,8 @@ internal sealed class BlockProduct : IDisposable
         _split = _split == 0 ? _bestOwnSplit : 0;
     }
 
-    /// <summary>Records what timing the whole block decided, for <see cref="Describe"/>.</summary>
-    public void NoteBlockTuning(string note) => _inBlock = note;
+    /// <summary>Records what timing the whole block decided (once per pass), for <see cref="Describe"/>.</summary>
+    public void NoteBlockTuning(string note) => _inBlock = _inBlock.Length == 0 ? note : _inBlock + "; " + note;
 
     /// <summary>Which kernel runs and, after tuning, how the two kinds compared.</summary>
     public string Describe()

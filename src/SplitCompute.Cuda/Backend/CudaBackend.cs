@@ -515,13 +515,14 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
         {
             for (var step = 0; step < BlockSteps.Count; step++) EnqueueStep(ws, layers[i], step);
         }, replays: 9);
+        var own = switchable.Select(p => p.UsesOwn).ToArray();  // each product's kind as the outcomes unfold
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         foreach (var o in GreedySwitching.Run(switchable.Length, i => switchable[i].Switch(), BlockMs, margin))
         {
-            var product = switchable[o.Index];
-            var kind = product.UsesOwn == o.Kept ? "ours" : "cuBLASLt";  // the kind it was switched to
-            product.NoteBlockTuning(string.Create(inv,
-                $"in the block with {kind}: {o.SwitchedMs * 1000:F1} against {o.BestBeforeMs * 1000:F1} us per block, {(o.Kept ? "switched" : "kept")}"));
+            var tried = own[o.Index] ? "cuBLASLt" : "ours";
+            if (o.Kept) own[o.Index] = !own[o.Index];
+            switchable[o.Index].NoteBlockTuning(string.Create(inv,
+                $"in the block (pass {o.Pass + 1}) with {tried}: {o.SwitchedMs * 1000:F1} against {o.BestBeforeMs * 1000:F1} us per block, {(o.Kept ? "switched" : "kept")}"));
         }
     }
 

@@ -40,7 +40,7 @@ __device__ __forceinline__ void storeChunk(float* y, const Chunk<1>& r) { *y = r
 __device__ __forceinline__ void storeChunk(unsigned short* y, const Chunk<1>& r) { *y = fromF(r.e[0]); }
 
 // x, gamma and beta are all loaded up front, so that their latencies overlap (gamma and beta used to be read only after the
-// two reductions: one more dependent round trip per row).
+// two reductions: one more dependent round trip per row); gamma and beta before waiting for the kernel that writes x.
 template <int W, typename TOut>
 __device__ __forceinline__ void layernormRowW(TOut* out, const float* in, const float* __restrict__ gamma,
                                                const float* __restrict__ beta, int C, float eps)
@@ -51,6 +51,15 @@ __device__ __forceinline__ void layernormRowW(TOut* out, const float* in, const 
     const int chunks = C / W;
     const float* x = in + row * C;
     Chunk<W> v[Per] = {}, g[Per] = {}, b[Per] = {};
+#pragma unroll
+    for (int i = 0; i < Per; i++)
+    {
+        const int c = threadIdx.x + i * LN_THREADS;
+        if (c >= chunks) continue;
+        g[i] = loadChunk<W>(gamma + W * c);
+        b[i] = loadChunk<W>(beta + W * c);
+    }
+    waitForPrevious();  // gamma and beta are weights; x is the previous kernel's output (no wait without dependent launch)
     float sum = 0.f;
 #pragma unroll
     for (int i = 0; i < Per; i++)
@@ -58,8 +67,6 @@ __device__ __forceinline__ void layernormRowW(TOut* out, const float* in, const 
         const int c = threadIdx.x + i * LN_THREADS;
         if (c >= chunks) continue;
         v[i] = loadChunk<W>(x + W * c);
-        g[i] = loadChunk<W>(gamma + W * c);
-        b[i] = loadChunk<W>(beta + W * c);
 #pragma unroll
         for (int k = 0; k < W; k++) sum += v[i].e[k];
     }
@@ -102,7 +109,6 @@ __device__ __forceinline__ void layernormRow(TOut* out, const float* in, const f
 extern "C" __global__ void layernorm_x(floatX* out, const float* in, const float* gamma, const float* beta, int C, float eps)
 {
     allowDependentLaunch();  // the product after it may load its weights now
-    waitForPrevious();       // x is the previous kernel's output
     layernormRow<floatX>(out, in, gamma, beta, C, eps);
 }
 
