@@ -10,17 +10,20 @@ namespace SplitCompute.Cuda.Backend;
 /// (<see cref="HopperProducts"/>) with each of its K splits as further candidates. <see cref="Tune"/> times them all the
 /// same way, in a graph over several blocks' weights, and keeps the fastest; without tuning cuBLASLt's first choice runs.
 /// </summary>
-internal sealed class BlockProduct : IDisposable
+internal sealed class BlockProduct : ITunableChoice, IDisposable
 {
+    /// <summary>Candidates within this factor of the fastest alone are tried in the block; slower ones never won there.</summary>
+    private const double BlockCandidateFactor = 1.25;
+
     private readonly LtMatmul _lt;
     private readonly HopperProducts? _hopper;
     private readonly SkinnyEpilogue _epilogue;
     private readonly int _rows, _n, _k;
     private readonly int _forcedSplit;
     private int _split;  // 0: cuBLASLt
-    private int _bestOwnSplit;  // after tuning: our fastest split, 0 if ours did not run
     private double _ltMs = double.NaN, _ownMs = double.NaN;
-    private string _inBlock = "";
+    private readonly List<(int Split, double Ms)> _timedAlone = [];  // after tuning: every candidate that ran, 0 = cuBLASLt
+    private int[] _blockCandidates = [];
 
     /// <param name="hopper">Our kernels when this device and precision have them, else null (cuBLASLt only).</param>
     /// <param name="forcedSplit">Non-zero: always our kernel with this many K slices where it fits (parity checks).</param>
@@ -58,7 +61,10 @@ internal sealed class BlockProduct : IDisposable
     {
         (_, _ltMs) = _lt.Tune(operands, beta, launches);
         _split = _forcedSplit;
+        _timedAlone.Clear();
+        _blockCandidates = [];
         if (_hopper is null || _forcedSplit != 0) return;
+        _timedAlone.Add((0, _ltMs));
         var bestMs = _ltMs;
         foreach (var split in HopperProducts.Splits)
         {
@@ -78,25 +84,29 @@ internal sealed class BlockProduct : IDisposable
                 continue;  // e.g. a cluster this device cannot co-schedule: the other candidates remain
             }
             if (ms < bestMs) (bestMs, _split) = (ms, split);
-            if (double.IsNaN(_ownMs) || ms < _ownMs) (_ownMs, _bestOwnSplit) = (ms, split);
+            if (double.IsNaN(_ownMs) || ms < _ownMs) _ownMs = ms;
+            _timedAlone.Add((split, ms));
+        }
+        // The block tuning's options: the fastest alone first (the current choice), then the others near it.
+        _blockCandidates = [.. _timedAlone.Where(c => c.Ms <= bestMs * BlockCandidateFactor).OrderBy(c => c.Ms).Select(c => c.Split)];
+    }
+
+    // ITunableChoice: after Tune, the block tuning picks among cuBLASLt and our splits that were near the fastest alone.
+    int ITunableChoice.Count => _blockCandidates.Length;
+
+    int ITunableChoice.Current
+    {
+        get => Math.Max(0, Array.IndexOf(_blockCandidates, _split));
+        set
+        {
+            if (value < 0 || value >= _blockCandidates.Length)
+                throw new ArgumentOutOfRangeException(nameof(value), $"{Label}: option {value} of {_blockCandidates.Length}");
+            _split = _blockCandidates[value];
         }
     }
 
-    /// <summary>After <see cref="Tune"/>: both kinds ran, so the block tuning may switch between them.</summary>
-    public bool HasAlternative => _forcedSplit == 0 && _bestOwnSplit != 0;
+    string ITunableChoice.OptionName(int option) => _blockCandidates[option] == 0 ? "cuBLASLt" : $"ours with {_blockCandidates[option]} K slices";
 
-    /// <summary>Whether our kernel runs (else cuBLASLt's tuned algorithm).</summary>
-    public bool UsesOwn => _split != 0;
-
-    /// <summary>Runs the other kind from now on: cuBLASLt's tuned algorithm, or our fastest split.</summary>
-    public void Switch()
-    {
-        if (!HasAlternative) throw new InvalidOperationException($"{Label}: only one kind of product was tuned");
-        _split = _split == 0 ? _bestOwnSplit : 0;
-    }
-
-    /// <summary>Records what timing the whole block decided (once per pass), for <see cref="Describe"/>.</summary>
-    public void NoteBlockTuning(string note) => _inBlock = _inBlock.Length == 0 ? note : _inBlock + "; " + note;
 
     /// <summary>Which kernel runs and, after tuning, how the two kinds compared.</summary>
     public string Describe()
@@ -104,7 +114,6 @@ internal sealed class BlockProduct : IDisposable
         var inv = CultureInfo.InvariantCulture;
         var timed = double.IsNaN(_ltMs) ? "" : string.Create(inv, $"; tuned: cuBLASLt {_ltMs * 1000:F1} us");
         if (!double.IsNaN(_ownMs)) timed += string.Create(inv, $", ours {_ownMs * 1000:F1} us");
-        if (_inBlock.Length > 0) timed += "; " + _inBlock;
         return _split == 0
             ? _lt.Describe() + timed
             : string.Create(inv, $"{Label}: our Hopper split-K product, {_split} K slices ({HopperProducts.Ctas(_rows, _n, _split)} CTAs)") + timed;

@@ -314,9 +314,16 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
         });
     }
 
-    /// <summary>How cuBLASLt runs each of a block's four products at (<paramref name="batch"/>, <paramref name="tokens"/>), after tuning.</summary>
+    /// <summary>
+    /// Which kernel runs each of a block's four products at (<paramref name="batch"/>, <paramref name="tokens"/>) after tuning, and
+    /// last, when it ran, what the block tuning tried and chose.
+    /// </summary>
     public IReadOnlyList<string> DescribeProducts(int batch, int tokens) =>
-        OnProbe<IReadOnlyList<string>>(batch, tokens, ws => [.. new[] { ws.QkvProduct, ws.ProjProduct, ws.FcProduct, ws.FcProjProduct }.Select(p => p.Describe())]);
+        OnProbe<IReadOnlyList<string>>(batch, tokens, ws =>
+        [
+            .. new[] { ws.QkvProduct, ws.ProjProduct, ws.FcProduct, ws.FcProjProduct }.Select(p => p.Describe()),
+            .. ws.BlockTuning.Length > 0 ? ["block tuning (us per block): " + ws.BlockTuning] : Array.Empty<string>(),
+        ]);
 
     /// <summary>The steps of one block, in the order <see cref="EnqueueLayers"/> marks them.</summary>
     public static IReadOnlyList<string> BlockSteps { get; } =
@@ -374,19 +381,19 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
         switch (step)
         {
             case 0:
-                _kernels.LayerNormX(ws.Normed.Pointer, ws.X.Pointer, w.Ln1Gamma.Pointer, w.Ln1Beta.Pointer, rows, c, eps);   // (R, C) -> (R, C) X
+                _kernels.LayerNormX(ws.Normed.Pointer, ws.X.Pointer, w.Ln1Gamma.Pointer, w.Ln1Beta.Pointer, rows, c, eps, ws.DependentLaunch); // (R, C) -> (R, C) X
                 break;
             case 1:
                 ws.QkvProduct.Run(ws.Normed.Pointer, w.QkvWeight.Pointer, w.QkvBias.Pointer, ws.Qkv.Pointer, 0f);           // (R, C) . (C, 3C) + b
                 break;
             case 2:
-                _kernels.Attention(ws.Attention.Pointer, ws.Qkv.Pointer, ws.Mask.Pointer, ws.Shape.Batch, ws.Shape.Tokens, c, h); // (R, 3C) -> (R, C)
+                _kernels.Attention(ws.Attention.Pointer, ws.Qkv.Pointer, ws.Mask.Pointer, ws.Shape.Batch, ws.Shape.Tokens, c, h, ws.DependentLaunch); // (R, 3C) -> (R, C)
                 break;
             case 3:
                 ws.ProjProduct.Run(ws.Attention.Pointer, w.ProjWeight.Pointer, w.ProjBias.Pointer, ws.X.Pointer, 1f);       // x += (R, C) . (C, C) + b
                 break;
             case 4:
-                _kernels.LayerNormX(ws.Normed.Pointer, ws.X.Pointer, w.Ln2Gamma.Pointer, w.Ln2Beta.Pointer, rows, c, eps);
+                _kernels.LayerNormX(ws.Normed.Pointer, ws.X.Pointer, w.Ln2Gamma.Pointer, w.Ln2Beta.Pointer, rows, c, eps, ws.DependentLaunch);
                 break;
             case 5:
                 ws.FcProduct.Run(ws.Normed.Pointer, w.FcWeight.Pointer, w.FcBias.Pointer, ws.Mlp.Pointer, 0f);              // (R, C) . (C, 4C) + b, GELU
@@ -487,7 +494,10 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
     {
         var shape = ShapeBucket.For(batch.BatchSize, batch.SequenceLength, Config.NPositions);
         if (_workspaces.TryGetValue(shape, out var ws)) return ws;
-        ws = new CudaWorkspace(_lt, _hopper, _options.OwnProductSplit, shape, Config.NEmbd, _options.Precision, _options.FuseGelu, _options.TransposedWeights);
+        ws = new CudaWorkspace(_lt, _hopper, _options.OwnProductSplit, shape, Config.NEmbd, _options.Precision, _options.FuseGelu, _options.TransposedWeights)
+        {
+            DependentLaunch = _kernels.DependentLaunchAvailable,
+        };
         try
         {
             WarmUp(ws);
@@ -504,26 +514,27 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
     /// <summary>
     /// Each product was tuned alone, launch after launch of itself; in a block it follows LayerNorm or attention, small kernels
     /// beside which our product's CTAs can already be resident and loading weights (programmatic dependent launch), which no
-    /// cuBLASLt kernel does. So each product that has both kinds is switched to the other one in turn and kept switched
-    /// where whole blocks (a graph over the tuning blocks' weights) get faster by more than the timing's noise.
+    /// cuBLASLt kernel does. So the block's settings, dependent launch of LayerNorm and attention and each product's kernel
+    /// among those near the fastest alone, are tuned one at a time on whole blocks (a graph over the tuning blocks'
+    /// weights); a change stays where it beats the timing's noise.
     /// </summary>
     private void TuneInBlock(CudaWorkspace ws, CudaLayerWeights[] layers)
     {
-        const double margin = 0.003;  // a switch must win by 0.3 % of a block (medians of 9 replays vary by ~0.1 %)
-        var switchable = new[] { ws.QkvProduct, ws.ProjProduct, ws.FcProduct, ws.FcProjProduct }.Where(p => p.HasAlternative).ToArray();
+        const double margin = 0.003;  // a change must win by 0.3 % of a block (medians of 9 replays vary by ~0.1 %)
+        ITunableChoice[] choices = [new DependentLaunchChoice(ws, _kernels.DependentLaunchAvailable), ws.QkvProduct, ws.ProjProduct, ws.FcProduct, ws.FcProjProduct];
         double BlockMs() => GraphTiming.MsPerLaunch(_context, $"tuning blocks {ws.Shape}", layers.Length, i =>
         {
             for (var step = 0; step < BlockSteps.Count; step++) EnqueueStep(ws, layers[i], step);
         }, replays: 9);
-        var own = switchable.Select(p => p.UsesOwn).ToArray();  // each product's kind as the outcomes unfold
         var inv = System.Globalization.CultureInfo.InvariantCulture;
-        foreach (var o in GreedySwitching.Run(switchable.Length, i => switchable[i].Switch(), BlockMs, margin))
+        var notes = new List<string>();
+        foreach (var o in CoordinateTuning.Run(choices, BlockMs, margin))
         {
-            var tried = own[o.Index] ? "cuBLASLt" : "ours";
-            if (o.Kept) own[o.Index] = !own[o.Index];
-            switchable[o.Index].NoteBlockTuning(string.Create(inv,
-                $"in the block (pass {o.Pass + 1}) with {tried}: {o.SwitchedMs * 1000:F1} against {o.BestBeforeMs * 1000:F1} us per block, {(o.Kept ? "switched" : "kept")}"));
+            var choice = choices[o.Choice];
+            notes.Add(string.Create(inv, $"pass {o.Pass + 1}, {choice.Label} {choice.OptionName(o.Option)}: {o.Ms * 1000:F1} against {o.BestBeforeMs * 1000:F1} us{(o.Kept ? ", kept" : "")}"));
         }
+        ws.BlockTuning = notes.Count == 0 ? "nothing to tune in the block"
+            : $"{string.Join("; ", notes)}; chosen: {string.Join(", ", choices.Where(c => c.Count > 0).Select(c => $"{c.Label} {c.OptionName(c.Current)}"))}";
     }
 
     /// <summary>

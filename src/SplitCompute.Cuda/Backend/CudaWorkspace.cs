@@ -55,6 +55,12 @@ internal sealed class CudaWorkspace : IDisposable
     public PinnedBuffer HostX { get; }
     public PinnedBuffer HostMask { get; }
     public PinnedBuffer HostIds { get; }
+    /// <summary>LayerNorm and attention in this shape's blocks launch with programmatic dependent launch (the block tuning may turn it off).</summary>
+    public bool DependentLaunch { get; set; }
+
+    /// <summary>What the block tuning tried and chose for this shape (empty before it ran).</summary>
+    public string BlockTuning { get; set; } = "";
+
     public BlockProduct QkvProduct { get; }
     public BlockProduct ProjProduct { get; }
     public BlockProduct FcProduct { get; }

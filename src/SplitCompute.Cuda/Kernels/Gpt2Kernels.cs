@@ -41,9 +41,9 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
     /// <param name="attentionWarps">Warps per tensor-core attention block, 1, 2 or 4 (16 queries each).</param>
     /// <param name="attentionKeySplit">For T up to two key tiles, a second set of warps takes the second tile of each query.</param>
     /// <param name="dependentLaunch">
-    /// On sm_90 and later, launch the products' input kernels (LayerNorm into floatX, tensor-core attention) with programmatic
-    /// dependent launch: they become resident while the product before them finishes and wait in the kernel
-    /// (griddepcontrol.wait) instead of behind the launch boundary.
+    /// Allows (on sm_90 and later) the products' input kernels, LayerNorm into floatX and tensor-core attention, to be launched
+    /// with programmatic dependent launch when a call asks: they become resident while the product before them finishes and
+    /// wait in the kernel (griddepcontrol.wait) instead of behind the launch boundary.
     /// </param>
     public Gpt2Kernels(CudaContext context, CudaPrecision precision, bool tensorCoreAttention, int attentionWarps, bool attentionKeySplit,
                        string? cacheDirectory, bool dependentLaunch = true)
@@ -70,6 +70,9 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
 
     public CudaPrecision Precision { get; }
 
+    /// <summary>LayerNormX and Attention may be asked for programmatic dependent launch (sm_90 and later, and allowed).</summary>
+    public bool DependentLaunchAvailable => _dependentLaunch;
+
     /// <summary>x (R, C) fp32 = wte[ids] + wpe[t].</summary>
     public void Embed(ulong x, ulong ids, ulong wte, ulong wpe, int rows, int t, int c)
     {
@@ -78,25 +81,27 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
         Launch(_embed, "embed", (uint)rows, 1, 1, 256, 0, args);
     }
 
-    /// <summary>normed (R, C) floatX = LayerNorm(x (R, C) fp32).</summary>
-    public void LayerNormX(ulong output, ulong input, ulong gamma, ulong beta, int rows, int c, float eps) =>
-        LayerNorm(_layerNormX, "layernorm_x", output, input, gamma, beta, rows, c, eps);
+    /// <summary>normed (R, C) floatX = LayerNorm(x (R, C) fp32); <paramref name="dependent"/>: with programmatic dependent launch where available.</summary>
+    public void LayerNormX(ulong output, ulong input, ulong gamma, ulong beta, int rows, int c, float eps, bool dependent = false) =>
+        LayerNorm(_layerNormX, "layernorm_x", output, input, gamma, beta, rows, c, eps, dependent);
 
     /// <summary>x (R, C) fp32 = LayerNorm(x) in place (the final norm).</summary>
     public void LayerNormF(ulong output, ulong input, ulong gamma, ulong beta, int rows, int c, float eps) =>
-        LayerNorm(_layerNormF, "layernorm_f", output, input, gamma, beta, rows, c, eps);
+        LayerNorm(_layerNormF, "layernorm_f", output, input, gamma, beta, rows, c, eps, dependent: false);
 
-    private void LayerNorm(nint function, string name, ulong output, ulong input, ulong gamma, ulong beta, int rows, int c, float eps)
+    private void LayerNorm(nint function, string name, ulong output, ulong input, ulong gamma, ulong beta, int rows, int c, float eps, bool dependent)
     {
         if (c > MaxChannels) throw new NotSupportedException($"{name}: C = {c} exceeds the {MaxChannels} channels one block holds in registers");
         void** args = stackalloc void*[6];
         args[0] = &output; args[1] = &input; args[2] = &gamma; args[3] = &beta; args[4] = &c; args[5] = &eps;
-        // One block per row. Only layernorm_x waits for the kernel before it in the kernel (the final norm follows host work).
-        Launch(function, name, (uint)rows, 1, 1, LayerNormThreads, 0, args, dependent: function == _layerNormX);
+        Launch(function, name, (uint)rows, 1, 1, LayerNormThreads, 0, args, dependent: dependent);  // one block per row
     }
 
-    /// <summary>att (B, T, C) floatX = softmax(q k^T / sqrt(D), causal + padding mask) v, from qkv (B, T, 3C) floatX.</summary>
-    public void Attention(ulong output, ulong qkv, ulong mask, int b, int t, int c, int h)
+    /// <summary>
+    /// att (B, T, C) floatX = softmax(q k^T / sqrt(D), causal + padding mask) v, from qkv (B, T, 3C) floatX; <paramref name="dependent"/>:
+    /// the tensor-core kernel with programmatic dependent launch where available.
+    /// </summary>
+    public void Attention(ulong output, ulong qkv, ulong mask, int b, int t, int c, int h, bool dependent = false)
     {
         var d = c / h;
         // T above MMA_MAX_T (the key mask it holds in shared memory) takes the CUDA-core kernel; GPT-2's n_positions is 1024.
@@ -108,7 +113,7 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
             var queries = 16 * warps;
             // Two key sets only where every tile of the sequence arrives in one round (MMA_STAGES = 2 tiles in flight).
             var keySets = _attentionKeySplit && t <= 2 * TensorCoreKeyTile ? 2u : 1u;
-            Launch(_attentionMma, "attention_mma", (uint)((t + queries - 1) / queries), (uint)h, (uint)b, (uint)(32 * warps), 0, mmaArgs, keySets, dependent: true);
+            Launch(_attentionMma, "attention_mma", (uint)((t + queries - 1) / queries), (uint)h, (uint)b, (uint)(32 * warps), 0, mmaArgs, keySets, dependent: dependent);
             return;
         }
         if (d > MaxHeadDim || d % 4 != 0 || (AttentionQueries * 32) % d != 0)
