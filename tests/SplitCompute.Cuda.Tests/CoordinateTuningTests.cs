@@ -9,7 +9,19 @@ public class CoordinateTuningTests
     {
         public string Label => label;
         public int Count => count;
-        public int Current { get; set; }
+        private int _current;
+        public int Sets { get; private set; }
+
+        public int Current
+        {
+            get => _current;
+            set
+            {
+                if (value < 0 || value >= count) throw new ArgumentOutOfRangeException(nameof(value));
+                (_current, Sets) = (value, Sets + 1);
+            }
+        }
+
         public string OptionName(int option) => $"{label}{option}";
     }
 
@@ -40,6 +52,18 @@ public class CoordinateTuningTests
         var outcomes = CoordinateTuning.Run(choices, Measure, margin: 0.001);
         Assert.Equal([1, 1], choices.Select(c => c.Current));
         Assert.Contains(outcomes, o => o is { Pass: 1, Choice: 0, Option: 1, Kept: true, Ms: 7 });
+    }
+
+    [Fact]
+    public void A_choice_without_options_is_left_alone()
+    {
+        // A product with no tuned candidates (our kernel unavailable) has no options: it must never be set.
+        var empty = new Choice("none", 0);
+        Choice[] choices = [empty, new("a", 2)];
+        var outcomes = CoordinateTuning.Run(choices, () => choices[1].Current == 1 ? 1 : 2, margin: 0.01);
+        Assert.Equal(1, choices[1].Current);
+        Assert.All(outcomes, o => Assert.Equal(1, o.Choice));
+        Assert.Equal(0, empty.Sets);
     }
 
     [Fact]

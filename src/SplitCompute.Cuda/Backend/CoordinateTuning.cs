@@ -37,6 +37,7 @@ internal static class CoordinateTuning
             for (var i = 0; i < choices.Count; i++)
             {
                 var choice = choices[i];
+                if (choice.Count < 2) continue;  // nothing to choose (and a choice without options has no option to set)
                 var start = choice.Current;
                 var keep = start;
                 for (var option = 0; option < choice.Count; option++)
