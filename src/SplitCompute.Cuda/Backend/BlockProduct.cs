@@ -9,6 +9,7 @@ namespace SplitCompute.Cuda.Backend;
 /// One product of a block at one bucket's R rows: cuBLASLt's plan and, on Hopper at fp16, our split-K cluster product
 /// (<see cref="HopperProducts"/>) with each of its K splits as further candidates. <see cref="Tune"/> times them all the
 /// same way, in a graph over several blocks' weights, and keeps the fastest; without tuning cuBLASLt's first choice runs.
+/// As an <see cref="ITunableChoice"/> it then offers the block tuning the candidates that came near the fastest alone.
 /// </summary>
 internal sealed class BlockProduct : ITunableChoice, IDisposable
 {

@@ -41,7 +41,8 @@ public sealed record CudaBackendOptions
 
     /// <summary>
     /// On a Hopper GPU at fp16, also time our own split-K cluster product (kernels compiled at start-up for sm_90a) for each
-    /// product shape and run it wherever it is faster than cuBLASLt's best; needs <see cref="TuneProducts"/> to be chosen.
+    /// product shape and run it wherever it is faster than cuBLASLt's best (alone, or in whole blocks with
+    /// <see cref="TuneInBlock"/>); needs <see cref="TuneProducts"/> to be chosen.
     /// </summary>
     public bool OwnProducts { get; init; } = true;
 

@@ -8,8 +8,8 @@
 // step), filled by cp.async in an SK_STAGES-deep pipeline.
 // Needs tensor_core.cuh (sharedAddress, copyAsync16At) and common.cuh (floatX, pack2, geluTanh).
 // Legend: R rows (tokens), N output features, K inner dimension; K % 64 == 0 and N % 8 == 0 (the host checks).
-// The backend times these kernels beside cuBLASLt's candidates for each product shape and keeps the faster
-// (HopperProducts, BlockProduct); benchmarks/cuda/skinny-product builds them alone with nvcc to compare variants, which are
+// The backend times these kernels beside cuBLASLt's candidates for each product shape, alone and then in whole blocks,
+// and keeps the faster (HopperProducts, BlockProduct, CoordinateTuning); benchmarks/cuda/skinny-product builds them alone with nvcc to compare variants, which are
 // the compile-time switches below (benchmarks/results/cuda-skinny-product-h200.txt).
 
 #define SK_FEATURES 128
