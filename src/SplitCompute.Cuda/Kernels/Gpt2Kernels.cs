@@ -157,17 +157,7 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
             CuDriver.Check(CuDriver.LaunchKernel(function, gridX, gridY, gridZ, block, blockY, 1, shared, _context.Stream, args, null), what);
             return;
         }
-        var attribute = new LaunchAttribute { Id = CuDriver.LaunchAttributeProgrammaticStreamSerialization, Value = 1 };
-        var config = new LaunchConfig
-        {
-            GridX = gridX, GridY = gridY, GridZ = gridZ,
-            BlockX = block, BlockY = blockY, BlockZ = 1,
-            SharedMemBytes = shared,
-            Stream = _context.Stream,
-            Attributes = &attribute,
-            AttributeCount = 1,
-        };
-        CuDriver.Check(CuDriver.LaunchKernelEx(&config, function, args, null), what + " (programmatic dependent launch)");
+        DependentLaunch.Launch(function, (gridX, gridY, gridZ), (block, blockY, 1), shared, _context.Stream, args, what + " (programmatic dependent launch)");
     }
 
     public void Dispose() => _module.Dispose();

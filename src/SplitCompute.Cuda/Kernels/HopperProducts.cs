@@ -84,22 +84,11 @@ internal sealed unsafe class HopperProducts : IDisposable
         if (!_functions.TryGetValue((epilogue, split), out var function))
             throw new ArgumentOutOfRangeException(nameof(split), $"no {epilogue} kernel with {split} K slices (compiled: {string.Join(", ", Splits)})");
         if (!Fits(n, k) || rows <= 0) throw new ArgumentException($"{KernelName(epilogue, split)}: ({rows} x {k}) . ({k} x {n}) needs K % {KStep} == 0 and N % 8 == 0");
-        var attribute = new LaunchAttribute { Id = CuDriver.LaunchAttributeProgrammaticStreamSerialization, Value = 1 };
-        var config = new LaunchConfig
-        {
-            GridX = (uint)((n + FeatureTile - 1) / FeatureTile),
-            GridY = (uint)split,
-            GridZ = (uint)((rows + TokenTile - 1) / TokenTile),
-            BlockX = Threads, BlockY = 1, BlockZ = 1,
-            SharedMemBytes = SharedBytes,
-            Stream = _context.Stream,
-            Attributes = &attribute,
-            AttributeCount = 1,
-        };
         void** args = stackalloc void*[7];
         args[0] = &y; args[1] = &x; args[2] = &w; args[3] = &bias; args[4] = &rows; args[5] = &n; args[6] = &k;
-        CuDriver.Check(CuDriver.LaunchKernelEx(&config, function, args, null),
-            $"launch {KernelName(epilogue, split)} grid ({config.GridX}, {config.GridY}, {config.GridZ}) for ({rows} x {k}) . ({k} x {n})");
+        var grid = ((uint)((n + FeatureTile - 1) / FeatureTile), (uint)split, (uint)((rows + TokenTile - 1) / TokenTile));
+        DependentLaunch.Launch(function, grid, ((uint)Threads, 1u, 1u), (uint)SharedBytes, _context.Stream, args,
+            $"launch {KernelName(epilogue, split)} grid {grid} for ({rows} x {k}) . ({k} x {n})");
     }
 
     private static string KernelName(SkinnyEpilogue epilogue, int split) => epilogue switch
