@@ -23,8 +23,7 @@ internal sealed class BlockProduct : ITunableChoice, IDisposable
     private readonly int _forcedSplit;
     private int _split;  // 0: cuBLASLt
     private double _ltMs = double.NaN, _ownMs = double.NaN;
-    private readonly List<(int Split, double Ms)> _timedAlone = [];  // after tuning: every candidate that ran, 0 = cuBLASLt
-    private int[] _blockCandidates = [];
+    private int[] _blockCandidates = [];  // after tuning: the splits the block tuning may pick (0 = cuBLASLt)
 
     /// <param name="hopper">Our kernels when this device and precision have them, else null (cuBLASLt only).</param>
     /// <param name="forcedSplit">Non-zero: always our kernel with this many K slices where it fits (parity checks).</param>
@@ -62,10 +61,9 @@ internal sealed class BlockProduct : ITunableChoice, IDisposable
     {
         (_, _ltMs) = _lt.Tune(operands, beta, launches);
         _split = _forcedSplit;
-        _timedAlone.Clear();
         _blockCandidates = [];
         if (_hopper is null || _forcedSplit != 0) return;
-        _timedAlone.Add((0, _ltMs));
+        var timedAlone = new List<(int Split, double Ms)> { (0, _ltMs) };  // every candidate that ran
         var bestMs = _ltMs;
         foreach (var split in HopperProducts.Splits)
         {
@@ -86,10 +84,10 @@ internal sealed class BlockProduct : ITunableChoice, IDisposable
             }
             if (ms < bestMs) (bestMs, _split) = (ms, split);
             if (double.IsNaN(_ownMs) || ms < _ownMs) _ownMs = ms;
-            _timedAlone.Add((split, ms));
+            timedAlone.Add((split, ms));
         }
         // The block tuning's options: the fastest alone first (the current choice), then the others near it.
-        _blockCandidates = [.. _timedAlone.Where(c => c.Ms <= bestMs * BlockCandidateFactor).OrderBy(c => c.Ms).Select(c => c.Split)];
+        _blockCandidates = [.. timedAlone.Where(c => c.Ms <= bestMs * BlockCandidateFactor).OrderBy(c => c.Ms).Select(c => c.Split)];
     }
 
     // ITunableChoice: after Tune, the block tuning picks among cuBLASLt and our splits that were near the fastest alone.
@@ -107,7 +105,6 @@ internal sealed class BlockProduct : ITunableChoice, IDisposable
     }
 
     string ITunableChoice.OptionName(int option) => _blockCandidates[option] == 0 ? "cuBLASLt" : $"ours with {_blockCandidates[option]} K slices";
-
 
     /// <summary>Which kernel runs and, after tuning, how the two kinds compared.</summary>
     public string Describe()

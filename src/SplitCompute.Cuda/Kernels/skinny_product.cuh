@@ -3,14 +3,13 @@
 // One CTA computes 128 features (rows of W; two warpgroups of 64) x 128 tokens (rows of X) over one slice of K. The SPLIT
 // CTAs of a thread-block cluster take SPLIT slices of K and add their partial tiles (fp32, or fp16 with SK_PARTIAL_F16)
 // through distributed shared memory: all 132 SMs stream weights, with neither atomics nor a second kernel. Products are
-// wgmma.m64n128k16 (D = features x tokens)
-// with both operands K-major in shared memory in the 128-byte swizzle layout (one 128-byte line per row of a 64-wide K
-// step), filled by cp.async in an SK_STAGES-deep pipeline.
+// wgmma.m64n128k16 (D = features x tokens) with both operands K-major in shared memory in the 128-byte swizzle layout (one
+// 128-byte line per row of a 64-wide K step), filled by cp.async in an SK_STAGES-deep pipeline.
 // Needs tensor_core.cuh (sharedAddress, copyAsync16At) and common.cuh (floatX, pack2, geluTanh).
 // Legend: R rows (tokens), N output features, K inner dimension; K % 64 == 0 and N % 8 == 0 (the host checks).
 // The backend times these kernels beside cuBLASLt's candidates for each product shape, alone and then in whole blocks,
-// and keeps the faster (HopperProducts, BlockProduct, CoordinateTuning); benchmarks/cuda/skinny-product builds them alone with nvcc to compare variants, which are
-// the compile-time switches below (benchmarks/results/cuda-skinny-product-h200.txt).
+// and keeps the faster (HopperProducts, BlockProduct, CoordinateTuning); benchmarks/cuda/skinny-product builds them alone
+// with nvcc to compare variants, which are the compile-time switches below (benchmarks/results/cuda-skinny-product-h200.txt).
 
 #define SK_FEATURES 128
 #define SK_TOKENS 128
