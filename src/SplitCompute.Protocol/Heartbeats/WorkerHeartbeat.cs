@@ -29,6 +29,7 @@ public sealed record WorkerHeartbeat
     [JsonPropertyName("ms_per_layer_token")] public double MsPerLayerToken { get; init; }
     [JsonPropertyName("embed_ms_per_token")] public double EmbedMsPerToken { get; init; }
     [JsonPropertyName("backlog_ms")] public double BacklogMs { get; init; }
+    [JsonPropertyName("busy_fraction")] public double BusyFraction { get; init; }
     [JsonPropertyName("unix_ms")] public long UnixMs { get; init; }
 
     private static readonly JsonSerializerOptions Options = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
