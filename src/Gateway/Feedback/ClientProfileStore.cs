@@ -5,17 +5,32 @@ using SplitCompute.Protocol.Feedback;
 namespace SplitCompute.Gateway.Feedback;
 
 /// <summary>
-/// Measured profiles of edge clients, by client id (X-SplitCompute-Client), bounded (least recently used dropped). Each
-/// accepted feedback updates its client's averages; nothing here is ever read for another client's plan.
+/// Measured profiles of edge clients, by client id (X-SplitCompute-Client), bounded (least recently used dropped). Each accepted
+/// feedback refits its client's edge model (docs/split-planner.md, "A client model that learns"); nothing here is ever read for
+/// another client's plan.
 /// </summary>
 public sealed class ClientProfileStore(IOptions<FeedbackOptions> options, TimeProvider time)
 {
+    private const double MinComputeVarianceMs2 = 50.0 * 50.0;   // prior spread of the fixed compute term: tens of ms
+    private const double MinLoadVarianceMs2 = 20.0 * 20.0;
     private readonly FeedbackOptions _options = options.Value;
     private readonly BoundedLru<string, MeasuredClientProfile> _profiles = new(options.Value.MaxClients);
 
     public int Count => _profiles.Count;
 
     public MeasuredClientProfile? Find(string clientId) => _profiles.TryGet(clientId, out var profile) ? profile : null;
+
+    /// <summary>Counts one request of <paramref name="clientId"/> and returns its profile as it was before.</summary>
+    public MeasuredClientProfile? Seen(string clientId)
+    {
+        MeasuredClientProfile? before = null;
+        _profiles.AddOrUpdate(clientId, (old, found) =>
+        {
+            before = found ? old : null;
+            return (found ? old! : MeasuredClientProfile.Empty(time.GetUtcNow()) with { UpdatedAt = DateTimeOffset.MinValue }) with { Requests = (found ? old!.Requests : 0) + 1 };
+        });
+        return before;
+    }
 
     /// <summary>Folds one feedback, read against the gateway's own record of the decision, into its client's profile.</summary>
     public MeasuredClientProfile Record(IssuedDecision decision, EdgeFeedback feedback)
@@ -31,21 +46,45 @@ public sealed class ClientProfileStore(IOptions<FeedbackOptions> options, TimePr
         if (feedback.FellBack)
             return profile with { Samples = profile.Samples + 1, Fallbacks = profile.Fallbacks + 1, LastFallbackAt = now, UpdatedAt = now };
 
-        var gflops = profile.EdgeGflops;
-        var msPerLayer = profile.EdgeMsPerLayer;
-        // A run that loaded the tail's weights timed the loading (disk, GPU upload), not the layers: it says nothing of speed.
-        if (feedback.EdgeMs > 0 && !feedback.WeightsLoaded)
+        var prior = decision.Edge;
+        var layers = decision.N - decision.K;
+        var gflop = layers * LayerCost.Flops(decision.Channels, decision.Request) / 1e9;
+        var (gflops, msPerLayer, compute, load) = (profile.EdgeGflops, profile.EdgeMsPerLayer, profile.Compute, profile.Load);
+        // An old client says only that weights were loaded, not how long that took: its edge_ms then times loading, not compute.
+        var loadUnknown = feedback.WeightsLoaded && feedback.LoadMs <= 0;
+        var computeMs = feedback.EdgeMs - Math.Min(feedback.LoadMs, feedback.EdgeMs);
+        if (computeMs > 0 && !loadUnknown)
         {
-            var layers = decision.N - decision.K;
-            var flops = layers * LayerCost.Flops(decision.Channels, decision.Request);
-            gflops = Average(gflops, flops / (feedback.EdgeMs * 1e6));
-            msPerLayer = Average(msPerLayer, feedback.EdgeMs / layers);
+            compute = (compute ?? RecursiveLeastSquares.Prior(prior.ComputeFixedMs, prior.ComputeMsPerGflop, MinComputeVarianceMs2, Square(prior.ComputeMsPerGflop)))
+                .Update(gflop, computeMs, _options.Forgetting, MinComputeVarianceMs2, Square(prior.ComputeMsPerGflop));
+            gflops = Average(gflops, gflop / computeMs * 1_000);
+            msPerLayer = Average(msPerLayer, computeMs / layers);
+        }
+        if (feedback.LoadedBytes > 0 && feedback.LoadMs > 0)
+        {
+            load = (load ?? RecursiveLeastSquares.Prior(prior.LoadFixedMs, prior.LoadMsPerMb, MinLoadVarianceMs2, Square(prior.LoadMsPerMb)))
+                .Update(feedback.LoadedBytes / 1e6, feedback.LoadMs, _options.Forgetting, MinLoadVarianceMs2, Square(prior.LoadMsPerMb));
         }
         var downlink = profile.DownlinkMbps;
         if (feedback.DownloadedBytes >= _options.MinDownloadBytesForDownlink && feedback.DownloadMs > 0)
             downlink = Average(downlink, feedback.DownloadedBytes * 8.0 / (feedback.DownloadMs * 1000.0));  // bytes per ms -> Mbit/s
-        return profile with { Samples = profile.Samples + 1, EdgeGflops = gflops, EdgeMsPerLayer = msPerLayer, DownlinkMbps = downlink, UpdatedAt = now };
+        // What the client spent beyond the stages it timed: parsing, checking cached shards, a new process's own start-up.
+        var overhead = Average(profile.OverheadMs, Math.Max(0, feedback.TotalMs - feedback.RequestMs - feedback.DownloadMs - feedback.EdgeMs));
+        var rtt = profile.RttMs;
+        if (decision.WorkerTotalMs is { } workerMs && (downlink ?? decision.PlannedDownlinkMbps) is > 0 and var mbps)
+        {
+            // The request's time beyond the worker's own is gateway + network: round trip plus the hidden state on the downlink.
+            var hiddenBytes = (double)decision.Request.Rows * decision.Channels * 4;
+            rtt = Average(rtt, Math.Max(0, feedback.RequestMs - workerMs - (hiddenBytes / (mbps * 125.0))));
+        }
+        return profile with
+        {
+            Samples = profile.Samples + 1, EdgeGflops = gflops, EdgeMsPerLayer = msPerLayer, DownlinkMbps = downlink, UpdatedAt = now,
+            Compute = compute, Load = load, OverheadMs = overhead, RttMs = rtt,
+        };
     }
+
+    private static double Square(double x) => x * x;
 
     private double Average(double? previous, double sample) =>
         previous is { } p ? p + (_options.EwmaWeight * (sample - p)) : sample;

@@ -23,6 +23,10 @@ public sealed class FeedbackOptions
     [Range(0.01, 1.0)]
     public double EwmaWeight { get; set; } = 0.3;
 
+    /// <summary>Forgetting factor of the fitted edge models: each older sample counts this much less (0.9: about the last 10).</summary>
+    [Range(0.5, 1.0)]
+    public double Forgetting { get; set; } = 0.9;
+
     /// <summary>
     /// A profile without new feedback for this long is set aside and the client is planned by its headers again. Without it, a
     /// client measured slow would be kept in the cloud and never split again, so it could never show that it got faster.

@@ -21,7 +21,7 @@ namespace SplitCompute.Gateway.Forwarding;
 internal sealed class EmbeddingsProxy(
     WorkerRegistry registry, WorkerSelector selector, SplitPlanner planner, IHttpForwarder forwarder, ForwarderClient client,
     DecisionLog decisions, Gpt2Tokenizer tokenizer, CapabilityProfileCache capabilityCache, IOptions<GatewayOptions> options, TimeProvider time,
-    OutstandingDecisions outstanding, ClientProfileStore profiles, IOptions<FeedbackOptions> feedbackOptions)
+    OutstandingDecisions outstanding, ClientProfileStore profiles, IOptions<FeedbackOptions> feedbackOptions, OwnRequestLedger ledger)
 {
     private const int MaxAttempts = 2;
     private readonly GatewayOptions _options = options.Value;
@@ -91,7 +91,8 @@ internal sealed class EmbeddingsProxy(
         {
             var worker = selector.Select(registry.Current, model, tried);
             if (worker is null) break;
-            var plan = Plan(registry.Current, worker, wantsFrame ? capabilities : null, clientProfile, size);
+            var current = registry.Current;
+            var plan = Plan(current, worker, current.ToLoad(worker, ledger.PredictQueueMs(worker)), wantsFrame ? capabilities : null, clientProfile, size);
             // Only a recorded activity is exported; ASP.NET Core also makes unrecorded ones just for log scopes.
             if (Activity.Current is { Recorded: true } activity)
             {
@@ -100,24 +101,30 @@ internal sealed class EmbeddingsProxy(
             }
             request.Body = new MemoryStream(body, writable: false);
             request.ContentLength = body.Length;
-            selector.Started(worker.WorkerId);
+            var ticket = ledger.Started(worker.WorkerId, plan.Predicted.QueueMs, plan.Predicted.CloudMs);
+            var transformer = new WorkerTransformer("/v1/embeddings", plan, worker.WorkerId, warnings, decisionId);
             ForwarderError error;
             try
             {
-                error = await forwarder.SendAsync(context, worker.Address, client.Invoker, _forwarderConfig,
-                    new WorkerTransformer("/v1/embeddings", plan, worker.WorkerId, warnings, decisionId)).ConfigureAwait(false);
+                error = await forwarder.SendAsync(context, worker.Address, client.Invoker, _forwarderConfig, transformer).ConfigureAwait(false);
             }
             finally
             {
-                selector.Finished(worker.WorkerId);
+                ledger.Finished(ticket);
             }
             if (error == ForwarderError.None || context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
             {
                 decisions.Record(new SplitDecision(time.GetUtcNow(), context.TraceIdentifier, model, worker.WorkerId, size.Sequences, size.Tokens,
-                    plan, context.Response.StatusCode, clock.Elapsed.TotalMilliseconds, decisionId));
+                    plan, context.Response.StatusCode, clock.Elapsed.TotalMilliseconds, decisionId) { WorkerTiming = transformer.Timing });
                 // An identified client's split is awaited for feedback: the only way its measurements can reach its plans.
-                if (clientId is not null && wantsFrame && !plan.IsCloudOnly && context.Response.StatusCode == StatusCodes.Status200OK)
-                    outstanding.Add(decisionId, new IssuedDecision(clientId, model, plan.K, plan.N, worker.NEmbd, size, time.GetUtcNow(), Activity.Current?.Context ?? default));
+                if (clientId is not null && clientProfile is not null && wantsFrame && !plan.IsCloudOnly && context.Response.StatusCode == StatusCodes.Status200OK)
+                {
+                    outstanding.Add(decisionId, new IssuedDecision(clientId, model, plan.K, plan.N, worker.NEmbd, size, time.GetUtcNow(), Activity.Current?.Context ?? default)
+                    {
+                        Edge = clientProfile.Edge, Predicted = plan.Predicted, PlannedDownlinkMbps = clientProfile.DownlinkMbps,
+                        WorkerTotalMs = transformer.Timing?.TotalMs, WorkerQueueMs = transformer.Timing?.QueueMs,
+                    });
+                }
                 return;
             }
             tried.Add(worker.WorkerId);
@@ -141,12 +148,11 @@ internal sealed class EmbeddingsProxy(
     private ClientProfile? ClientFor(string? clientId, ClientProfile? reported)
     {
         if (reported is null || clientId is null) return reported;
-        return PlanningProfile.Resolve(reported, profiles.Find(clientId), time.GetUtcNow(), _fallbackCooldown, _profileTtl);
+        return PlanningProfile.Resolve(reported, profiles.Seen(clientId), time.GetUtcNow(), _fallbackCooldown, _profileTtl);
     }
 
-    private SplitPlan Plan(WorkerSnapshot snapshot, WorkerHeartbeat worker, ClientCapabilityProfile? capabilities, ClientProfile? client, PlanRequest size)
+    private SplitPlan Plan(WorkerSnapshot snapshot, WorkerHeartbeat worker, WorkerLoad load, ClientCapabilityProfile? capabilities, ClientProfile? client, PlanRequest size)
     {
-        var load = WorkerSnapshot.ToLoad(worker);
         var profile = snapshot.Models.GetValueOrDefault(worker.Model);
         if (profile is null || profile.Revision != worker.Revision || !snapshot.RedisHealthy)
         {

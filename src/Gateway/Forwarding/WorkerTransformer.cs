@@ -1,6 +1,7 @@
 using System.Globalization;
 using SplitCompute.Gateway.Planning;
 using SplitCompute.Protocol;
+using SplitCompute.Protocol.Workers;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace SplitCompute.Gateway.Forwarding;
@@ -12,6 +13,9 @@ namespace SplitCompute.Gateway.Forwarding;
 internal sealed class WorkerTransformer(string path, SplitPlan? plan, string workerId, IReadOnlyList<string> warnings, string decisionId = "") : HttpTransformer
 {
     public const string SplitKHeader = "X-SplitCompute-K";
+
+    /// <summary>What the worker said the request cost it (X-SplitCompute-Worker-Ms), once its answer arrived; null if it did not say.</summary>
+    public WorkerTiming? Timing { get; private set; }
 
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
@@ -28,6 +32,8 @@ internal sealed class WorkerTransformer(string path, SplitPlan? plan, string wor
     {
         var result = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
         var headers = httpContext.Response.Headers;
+        if (proxyResponse is not null && proxyResponse.Headers.TryGetValues(HeaderNames.WorkerMs, out var timing)
+            && WorkerTiming.TryParse(timing.FirstOrDefault(), out var parsed)) Timing = parsed;
         if (plan is not null)
         {
             headers[HeaderNames.Decision] = DecisionHeaders.Decision(plan, workerId, decisionId);

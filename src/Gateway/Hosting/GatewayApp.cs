@@ -38,6 +38,7 @@ public static class GatewayApp
         services.AddSingleton<DecisionLog>();
         services.AddHostedService(sp => sp.GetRequiredService<DecisionLog>());
         services.AddSingleton<WorkerSelector>();
+        services.AddSingleton<OwnRequestLedger>();
         services.AddSingleton<SplitPlanner>();
         services.AddSingleton<ForwarderClient>();
         services.AddSingleton(_ => Gpt2Tokenizer.CreateDefault());

@@ -7,7 +7,7 @@ public sealed class PlannerOptions
 {
     public const string Section = "Planner";
 
-    /// <summary>A split may be this fraction slower than cloud-only (0.25 = 25%).</summary>
+    /// <summary>A split may be this fraction slower than cloud-only (0.25 = 25%) ...</summary>
     [Range(0.0, 10.0)]
     public double SlackFraction { get; set; } = 0.25;
 
@@ -15,9 +15,21 @@ public sealed class PlannerOptions
     [Range(0.0, 10_000.0)]
     public double SlackMs { get; set; } = 5;
 
-    /// <summary>No split whose predicted latency exceeds this is chosen.</summary>
-    [Range(1.0, 600_000.0)]
-    public double MaxLatencyMs { get; set; } = 2_000;
+    /// <summary>Latency milliseconds one GPU millisecond is worth when the workers idle (the weight then grows as u / (1 - u)).</summary>
+    [Range(0.0, 100.0)]
+    public double IdleGpuWeight { get; set; } = 0.1;
+
+    /// <summary>Utilisation beyond which the GPU weight stops growing (0.95 caps it at idle weight + 19).</summary>
+    [Range(0.0, 0.999)]
+    public double MaxUtilisation { get; set; } = 0.95;
+
+    /// <summary>Latency milliseconds one millisecond of edge work costs a client on battery (or one that asked to save energy on mains).</summary>
+    [Range(0.0, 100.0)]
+    public double BatteryEdgeWeight { get; set; } = 0.5;
+
+    /// <summary>Most requests a shard download is spread over: a client that made n requests is expected to make about n more.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxExpectedReuse { get; set; } = 1_000;
 
     /// <summary>Bytes per hidden-state element on the wire (4 = f32, which keeps split results within 1e-4 of cloud-only).</summary>
     [Range(2, 4)]

@@ -20,6 +20,8 @@ public sealed class GatewayTelemetry : IDisposable
     /// <summary>Histogram buckets for the split point: one per layer up to GPT-2 XL's 48.</summary>
     private static readonly int[] LayerBuckets = [.. Enumerable.Range(0, 49)];
 
+    private static readonly double[] RatioBuckets = [0.25, 0.5, 0.7, 0.8, 0.9, 1.1, 1.25, 1.5, 2, 4, 8];
+
     private static readonly double[] MsBuckets = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000];
 
     private readonly Meter _meter;
@@ -28,6 +30,9 @@ public sealed class GatewayTelemetry : IDisposable
     private readonly Counter<long> _layersOffloaded;
     private readonly Counter<long> _layersTotal;
     private readonly Counter<double> _gpuMsSaved;
+    private readonly Counter<double> _gpuMsRealised;
+    private readonly Counter<double> _workerBusyMs;
+    private readonly Histogram<double> _predictionRatio;
     private readonly Histogram<double> _predictedMs;
     private readonly Histogram<double> _observedMs;
     private readonly Counter<long> _shardBytes;
@@ -46,6 +51,11 @@ public sealed class GatewayTelemetry : IDisposable
         _layersOffloaded = _meter.CreateCounter<long>("splitcompute.gateway.layers_offloaded", "{layer}", "Layers left to the edge (n - k), summed over decisions");
         _layersTotal = _meter.CreateCounter<long>("splitcompute.gateway.layers_total", "{layer}", "Layers of the model (n), summed over decisions");
         _gpuMsSaved = _meter.CreateCounter<double>("splitcompute.gateway.gpu_saved_ms", "ms", "Cloud GPU time the offloaded layers would have taken");
+        _gpuMsRealised = _meter.CreateCounter<double>("splitcompute.gateway.gpu_saved_realised_ms", "ms",
+            "Cloud GPU time really saved: the worker's cloud-only estimate minus its measured busy time, per request");
+        _workerBusyMs = _meter.CreateCounter<double>("splitcompute.gateway.worker_busy_ms", "ms", "Worker device time attributed to requests, as the workers measured it");
+        _predictionRatio = _meter.CreateHistogram("splitcompute.gateway.prediction_ratio", "1", "Observed / predicted milliseconds per stage of split requests (1 = exact)",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = RatioBuckets });
         _predictedMs = _meter.CreateHistogram("splitcompute.gateway.predicted_ms", "ms", "Planner's predicted time per stage of the chosen plan",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MsBuckets });
         _observedMs = _meter.CreateHistogram("splitcompute.gateway.observed_ms", "ms", "Time the gateway spent on a request, by path",
@@ -75,6 +85,8 @@ public sealed class GatewayTelemetry : IDisposable
         _layersOffloaded.Add(plan.N - plan.K, model);
         _layersTotal.Add(plan.N, model);
         if (plan.GpuMsSaved > 0) _gpuMsSaved.Add(plan.GpuMsSaved, model);
+        if (decision.RealisedGpuMsSaved is { } realised && realised > 0) _gpuMsRealised.Add(realised, model);
+        if (decision.WorkerTiming is { } timing) _workerBusyMs.Add(timing.BusyMs, model, pathTag);
         var p = plan.Predicted;
         Stage(_predictedMs, "queue", p.QueueMs, pathTag);
         Stage(_predictedMs, "cloud", p.CloudMs, pathTag);
@@ -105,6 +117,15 @@ public sealed class GatewayTelemetry : IDisposable
         Stage(_edgeStageMs, "download", feedback.DownloadMs, outcome);
         Stage(_edgeStageMs, "edge", feedback.EdgeMs, outcome);
         Stage(_edgeStageMs, "total", feedback.TotalMs, outcome);
+        if (!feedback.FellBack)
+        {
+            var p = decision.Predicted;
+            Ratio("total", feedback.TotalMs, p.TotalMs);
+            Ratio("edge", feedback.EdgeMs, p.EdgeMs + p.LoadMs);
+            Ratio("download", feedback.DownloadMs, p.DownloadMs);
+            Ratio("request", feedback.RequestMs, p.QueueMs + p.CloudMs + p.TransferMs);
+            if (decision.WorkerQueueMs is { } queue) Ratio("queue", queue, p.QueueMs);
+        }
         if (decision.Trace == default) return;
         var start = decision.IssuedAt;
         using var edge = Source.StartActivity("splitcompute.edge", ActivityKind.Client, decision.Trace, startTime: start);
@@ -117,6 +138,13 @@ public sealed class GatewayTelemetry : IDisposable
             stage?.SetEndTime((offset = offset.AddMilliseconds(ms)).UtcDateTime);
         }
         edge.SetEndTime(start.AddMilliseconds(feedback.TotalMs).UtcDateTime);
+    }
+
+    /// <summary>Observed over predicted, for stages where both are large enough to compare (a 0.2 ms stage says nothing).</summary>
+    private void Ratio(string stage, double observed, double predicted)
+    {
+        if (observed < 1 && predicted < 1) return;
+        _predictionRatio.Record(observed / Math.Max(predicted, 1e-3), new KeyValuePair<string, object?>("stage", stage));
     }
 
     private static void Stage(Histogram<double> histogram, string stage, double ms, KeyValuePair<string, object?> tag) =>

@@ -3,22 +3,20 @@ using SplitCompute.Protocol.Heartbeats;
 namespace SplitCompute.Gateway.Workers;
 
 /// <summary>
-/// Picks the worker with the least predicted wait among those serving the model, skipping any already tried for this request.
-/// The gateway's own in-flight count per worker is added to the heartbeat's backlog, so a burst between two heartbeats spreads out.
+/// Picks the worker with the least predicted queue (<see cref="OwnRequestLedger"/>: its reported schedule, drained since its
+/// heartbeat, plus this gateway's own requests in flight) among those serving the model, skipping any already tried.
 /// </summary>
-public sealed class WorkerSelector
+public sealed class WorkerSelector(OwnRequestLedger ledger)
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _inFlight = new(StringComparer.Ordinal);
-
     public WorkerHeartbeat? Select(WorkerSnapshot snapshot, string model, IReadOnlyCollection<string> exclude)
     {
+        ArgumentNullException.ThrowIfNull(snapshot);
         WorkerHeartbeat? best = null;
         var bestWait = double.MaxValue;
         foreach (var worker in snapshot.Workers)
         {
             if (worker.Model != model || exclude.Contains(worker.WorkerId)) continue;
-            var local = _inFlight.GetValueOrDefault(worker.WorkerId);
-            var wait = worker.BacklogMs + (local * Math.Max(worker.MsPerLayerToken * worker.NLayer * 64, 0.1) / worker.Capacity);
+            var wait = ledger.PredictQueueMs(worker);
             if (wait < bestWait)
             {
                 best = worker;
@@ -27,8 +25,4 @@ public sealed class WorkerSelector
         }
         return best;
     }
-
-    public void Started(string workerId) => _inFlight.AddOrUpdate(workerId, 1, (_, n) => n + 1);
-
-    public void Finished(string workerId) => _inFlight.AddOrUpdate(workerId, 0, (_, n) => Math.Max(0, n - 1));
 }

@@ -25,6 +25,24 @@ public sealed record WorkerSnapshot(IReadOnlyList<WorkerHeartbeat> Workers, IRea
         return [.. (holders.Count > 0 ? holders : Workers).OrderBy(w => w.BacklogMs)];
     }
 
-    public static WorkerLoad ToLoad(WorkerHeartbeat w) =>
-        new(w.WorkerId, w.Address, w.Device, w.BacklogMs, w.MsPerLayerToken, w.EmbedMsPerToken, w.InFlight, w.QueueDepth, w.Capacity);
+    /// <summary>The planner's view of worker <paramref name="w"/>: the queue the gateway predicts for it, and the model's utilisation.</summary>
+    public WorkerLoad ToLoad(WorkerHeartbeat w, double queueMs) =>
+        new(w.WorkerId, w.Address, w.Device, queueMs, w.MsPerLayerToken, w.EmbedMsPerToken, w.InFlight, w.QueueDepth, w.Capacity)
+        {
+            Utilisation = Utilisation(w.Model),
+        };
+
+    /// <summary>How busy the devices serving <paramref name="model"/> have been lately: the mean of their heartbeats' busy fraction.</summary>
+    public double Utilisation(string model)
+    {
+        double sum = 0;
+        var count = 0;
+        foreach (var w in Workers)
+        {
+            if (w.Model != model) continue;
+            sum += double.IsFinite(w.BusyFraction) ? Math.Clamp(w.BusyFraction, 0, 1) : 0;
+            count++;
+        }
+        return count == 0 ? 0 : sum / count;
+    }
 }
