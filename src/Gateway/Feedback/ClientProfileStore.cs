@@ -11,8 +11,9 @@ namespace SplitCompute.Gateway.Feedback;
 /// </summary>
 public sealed class ClientProfileStore(IOptions<FeedbackOptions> options, TimeProvider time)
 {
-    private const double MinComputeVarianceMs2 = 50.0 * 50.0;   // prior spread of the fixed compute term: tens of ms
-    private const double MinLoadVarianceMs2 = 20.0 * 20.0;
+    private const double ComputeFixedVarianceMs2 = 50.0 * 50.0;   // prior spread of the fixed compute term: tens of ms
+    private const double LoadFixedVarianceMs2 = 20.0 * 20.0;
+    private const double PriorSpread = 4;  // reported speeds are often several-fold off: let the first samples move the slopes that far
     private readonly FeedbackOptions _options = options.Value;
     private readonly BoundedLru<string, MeasuredClientProfile> _profiles = new(options.Value.MaxClients);
 
@@ -55,15 +56,15 @@ public sealed class ClientProfileStore(IOptions<FeedbackOptions> options, TimePr
         var computeMs = feedback.EdgeMs - Math.Min(feedback.LoadMs, feedback.EdgeMs);
         if (computeMs > 0 && !loadUnknown)
         {
-            compute = (compute ?? RecursiveLeastSquares.Prior(prior.ComputeFixedMs, prior.ComputeMsPerGflop, MinComputeVarianceMs2, Square(prior.ComputeMsPerGflop)))
-                .Update(gflop, computeMs, _options.Forgetting, MinComputeVarianceMs2, Square(prior.ComputeMsPerGflop));
+            compute = (compute ?? OnlineLineFit.Prior(prior.ComputeFixedMs, prior.ComputeMsPerGflop, ComputeFixedVarianceMs2, Square(PriorSpread * prior.ComputeMsPerGflop)))
+                .Update(gflop, computeMs, _options.Forgetting);
             gflops = Average(gflops, gflop / computeMs * 1_000);
             msPerLayer = Average(msPerLayer, computeMs / layers);
         }
         if (feedback.LoadedBytes > 0 && feedback.LoadMs > 0)
         {
-            load = (load ?? RecursiveLeastSquares.Prior(prior.LoadFixedMs, prior.LoadMsPerMb, MinLoadVarianceMs2, Square(prior.LoadMsPerMb)))
-                .Update(feedback.LoadedBytes / 1e6, feedback.LoadMs, _options.Forgetting, MinLoadVarianceMs2, Square(prior.LoadMsPerMb));
+            load = (load ?? OnlineLineFit.Prior(prior.LoadFixedMs, prior.LoadMsPerMb, LoadFixedVarianceMs2, Square(PriorSpread * prior.LoadMsPerMb)))
+                .Update(feedback.LoadedBytes / 1e6, feedback.LoadMs, _options.Forgetting);
         }
         var downlink = profile.DownlinkMbps;
         if (feedback.DownloadedBytes >= _options.MinDownloadBytesForDownlink && feedback.DownloadMs > 0)

@@ -18,9 +18,9 @@ public sealed record MeasuredClientProfile(
     DateTimeOffset? LastFallbackAt,
     DateTimeOffset UpdatedAt)
 {
-    public RecursiveLeastSquares? Compute { get; init; }
+    public OnlineLineFit? Compute { get; init; }
 
-    public RecursiveLeastSquares? Load { get; init; }
+    public OnlineLineFit? Load { get; init; }
 
     public double? OverheadMs { get; init; }
 

@@ -52,6 +52,63 @@ public sealed class ClientProfileStoreTests
     }
 
     [Fact]
+    public void The_edge_model_converges_to_a_clients_fixed_and_per_GFLOP_cost_whatever_k_was()
+    {
+        // The client really costs 25 ms + 4 ms per GFLOP; its headers claimed 1,000 GFLOP/s (1 ms per GFLOP, no fixed cost).
+        var store = Store();
+        var prior = EdgeCostModel.FromReported(1_000, 1, 0);
+        MeasuredClientProfile profile = null!;
+        foreach (var k in new[] { 8, 2, 10, 5, 0, 11, 6 })
+        {
+            var gflop = (12 - k) * LayerCost.Flops(768, Request) / 1e9;
+            var edgeMs = 25 + (4 * gflop);
+            profile = store.Record(Decision("c1", k) with { Edge = prior }, Feedback(edgeMs, k: k));
+        }
+        var model = profile.EdgeModel(prior);
+        Assert.InRange(model.ComputeFixedMs, 23, 27);
+        Assert.InRange(model.ComputeMsPerGflop, 3.8, 4.2);
+    }
+
+    [Fact]
+    public void Loading_is_fitted_apart_from_compute_so_every_feedback_teaches_something()
+    {
+        // A one-shot process loads its weights every time: 2 ms per MB on top of 30 ms of compute.
+        var store = Store();
+        var prior = EdgeCostModel.FromReported(1_000, 1, 0);
+        MeasuredClientProfile profile = null!;
+        foreach (var mb in new[] { 100.0, 20, 60, 10, 80 })
+        {
+            var loadMs = 2 * mb;
+            profile = store.Record(Decision("c1") with { Edge = prior },
+                Feedback(edgeMs: 30 + loadMs) with { WeightsLoaded = true, LoadMs = loadMs, LoadedBytes = (long)(mb * 1e6) });
+        }
+        Assert.InRange(profile.Load!.Value.B, 1.9, 2.1);
+        Assert.NotNull(profile.Compute);
+        Assert.InRange(profile.EdgeModel(prior).ComputeMs((12 - 8) * LayerCost.Flops(768, Request) / 1e9), 29, 31);
+    }
+
+    [Fact]
+    public void Overhead_and_round_trip_are_measured_from_what_the_stages_do_not_explain()
+    {
+        var store = Store(weight: 1);
+        var decision = Decision("c1") with { WorkerTotalMs = 6, PlannedDownlinkMbps = 1_000 };
+        // request 10 ms of which the worker took 6 and the hidden state (2 x 64 x 768 x 4 B at 1 Gbit/s) ~3.1 ms: ~0.9 ms of round trip.
+        var profile = store.Record(decision, Feedback(edgeMs: 40) with { TotalMs = 10 + 40 + 15 });
+        Assert.Equal(15, profile.OverheadMs!.Value, 9);
+        Assert.Equal(10 - 6 - (2.0 * 64 * 768 * 4 / 125_000), profile.RttMs!.Value, 6);
+    }
+
+    [Fact]
+    public void Requests_are_counted_without_feedback_and_the_profile_before_is_returned()
+    {
+        var store = Store();
+        Assert.Null(store.Seen("c1"));
+        Assert.Equal(1, store.Seen("c1")!.Requests);
+        Assert.Equal(2, store.Find("c1")!.Requests);
+        Assert.Equal(0, store.Find("c1")!.Samples);
+    }
+
+    [Fact]
     public void A_run_that_loaded_the_weights_says_nothing_about_speed()
     {
         var store = Store();

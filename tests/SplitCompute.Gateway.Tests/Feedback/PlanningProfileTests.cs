@@ -12,16 +12,24 @@ public sealed class PlanningProfileTests
         new string('z', 64), 6_144);
 
     private static readonly PlanRequest Request = new(Sequences: 1, PaddedLength: 128, Tokens: 128);
-    private static readonly WorkerLoad Worker = new("w1", "http://127.0.0.1:1", "cpu", 0, 0.01, 0.001, 0, 0, 1);
+    private static readonly WorkerLoad Worker = new("w1", "http://127.0.0.1:1", "cpu", 0, 0.01, 0.001, 0, 0, 1) { Utilisation = 0.5 };
     private static readonly DateTimeOffset Now = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Cooldown = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(10);
 
     private static readonly ClientProfile Reported =
-        new(2_000, 10, 1_000, 20, Model.LayerShardHashes.Append(Model.FinalNormHash).ToHashSet());
+        new(2_000, 10, 1_000, 2, Model.LayerShardHashes.Append(Model.FinalNormHash).ToHashSet())
+        {
+            ResidentShards = Model.LayerShardHashes.Append(Model.FinalNormHash).ToHashSet(),
+            Edge = EdgeCostModel.FromReported(2_000, 10, 0),
+        };
 
+    /// <summary>Three samples; a fitted compute model of <paramref name="gflops"/> (no fixed term) when given.</summary>
     private static MeasuredClientProfile Measured(double? gflops = null, double? mbps = null, DateTimeOffset? fallbackAt = null) =>
-        new(3, gflops, gflops is null ? null : 1, mbps, fallbackAt is null ? 0 : 1, fallbackAt, Now);
+        new(3, gflops, gflops is null ? null : 1, mbps, fallbackAt is null ? 0 : 1, fallbackAt, Now)
+        {
+            Compute = gflops is { } g ? OnlineLineFit.Prior(0, 1_000 / g, 1, 1) : null,
+        };
 
     private static SplitPlanner Planner() => new(Options.Create(new PlannerOptions()));
 
@@ -30,6 +38,7 @@ public sealed class PlanningProfileTests
     {
         Assert.Same(Reported, PlanningProfile.Resolve(Reported, null, Now, Cooldown, Ttl));
         Assert.Equal("reported", PlanningProfile.Resolve(Reported, MeasuredClientProfile.Empty(Now), Now, Cooldown, Ttl).Source);
+        Assert.Equal(7, PlanningProfile.Resolve(Reported, MeasuredClientProfile.Empty(Now) with { Requests = 7 }, Now, Cooldown, Ttl).RequestsSeen);
     }
 
     [Fact]
@@ -37,6 +46,8 @@ public sealed class PlanningProfileTests
     {
         var onlyEdge = PlanningProfile.Resolve(Reported, Measured(gflops: 5), Now, Cooldown, Ttl);
         Assert.Equal(5, onlyEdge.Gflops);
+        Assert.Equal(200, onlyEdge.Edge.ComputeMsPerGflop, 9);
+        Assert.Equal(Reported.Edge.LoadMsPerMb, onlyEdge.Edge.LoadMsPerMb);
         Assert.Equal(Reported.DownlinkMbps, onlyEdge.DownlinkMbps);
         Assert.StartsWith("measured (3 feedback samples", onlyEdge.Source, StringComparison.Ordinal);
 
@@ -75,7 +86,7 @@ public sealed class PlanningProfileTests
     public void A_profile_without_fresh_feedback_expires_so_a_client_kept_in_the_cloud_gets_another_chance()
     {
         var stale = Measured(gflops: 2) with { UpdatedAt = Now - Ttl - TimeSpan.FromSeconds(1) };
-        Assert.Same(Reported, PlanningProfile.Resolve(Reported, stale, Now, Cooldown, Ttl));
+        Assert.Equal("reported", PlanningProfile.Resolve(Reported, stale, Now, Cooldown, Ttl).Source);
         Assert.Equal(2, PlanningProfile.Resolve(Reported, stale with { UpdatedAt = Now - Ttl }, Now, Cooldown, Ttl).Gflops);
     }
 }

@@ -1,0 +1,65 @@
+using SplitCompute.Gateway.Workers;
+using SplitCompute.Protocol.Heartbeats;
+
+namespace SplitCompute.Gateway.Tests.Workers;
+
+/// <summary>The queue the gateway predicts is the worker's schedule: drained since the heartbeat, with our own requests counted once.</summary>
+public sealed class OwnRequestLedgerTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 12, 7, 9, 0, 0, TimeSpan.Zero);
+
+    private static WorkerHeartbeat Heartbeat(double backlogMs, DateTimeOffset at, int capacity = 1) => new()
+    {
+        WorkerId = "w1", Address = "http://127.0.0.1:1", Model = "gpt2", Revision = "r", NLayer = 12, NEmbd = 768, NPositions = 1024,
+        Device = "cpu", DeviceName = "cpu", Capacity = capacity, BacklogMs = backlogMs, UnixMs = at.ToUnixTimeMilliseconds(),
+    };
+
+    [Fact]
+    public void A_clients_own_finished_request_is_no_phantom_queue()
+    {
+        // The heartbeat was taken while our request (150 ms of work) ran; it has finished since: nothing is ahead.
+        var time = new ManualTime(Start);
+        var ledger = new OwnRequestLedger(time);
+        var ticket = ledger.Started("w1", queueMs: 0, workMs: 150);
+        time.Advance(TimeSpan.FromMilliseconds(10));
+        var heartbeat = Heartbeat(140, time.Now);
+        time.Advance(TimeSpan.FromMilliseconds(5));
+        Assert.Equal(135, ledger.PredictQueueMs(heartbeat), 6);  // still running: what is left of it
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        ledger.Finished(ticket);
+        Assert.Equal(0, ledger.PredictQueueMs(heartbeat), 6);
+    }
+
+    [Fact]
+    public void Other_gateways_work_drains_at_one_millisecond_per_millisecond()
+    {
+        var time = new ManualTime(Start);
+        var ledger = new OwnRequestLedger(time);
+        var heartbeat = Heartbeat(300, time.Now);  // none of it ours
+        time.Advance(TimeSpan.FromMilliseconds(120));
+        Assert.Equal(180, ledger.PredictQueueMs(heartbeat), 6);
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(0, ledger.PredictQueueMs(heartbeat), 6);
+    }
+
+    [Fact]
+    public void Requests_sent_since_the_heartbeat_are_counted_spread_over_the_workers_slots()
+    {
+        var time = new ManualTime(Start);
+        var ledger = new OwnRequestLedger(time);
+        var heartbeat = Heartbeat(0, time.Now, capacity: 2);
+        ledger.Started("w1", 0, 40);
+        ledger.Started("w1", 0, 60);
+        Assert.Equal(50, ledger.PredictQueueMs(heartbeat), 6);
+        time.Advance(TimeSpan.FromMilliseconds(30));  // 10 + 30 left
+        Assert.Equal(20, ledger.PredictQueueMs(heartbeat), 6);
+    }
+
+    [Fact]
+    public void Queue_prediction_never_goes_negative()
+    {
+        Assert.Equal(0, QueuePrediction.Others(10, 50, 0));
+        Assert.Equal(0, QueuePrediction.Others(10, 0, 20));
+        Assert.Equal(10, QueuePrediction.Others(10, 0, -5));  // a worker clock ahead of ours is no time elapsed
+    }
+}
