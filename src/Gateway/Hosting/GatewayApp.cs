@@ -41,6 +41,8 @@ public static class GatewayApp
         services.AddSingleton<OwnRequestLedger>();
         services.AddSingleton<SplitPlanner>();
         services.AddSingleton<ForwarderClient>();
+        services.AddSingleton<GatewayWarmup>();
+        services.AddHostedService(sp => sp.GetRequiredService<GatewayWarmup>());
         services.AddSingleton(_ => Gpt2Tokenizer.CreateDefault());
         services.AddSingleton<CapabilityProfileCache>();
         services.AddSingleton<EmbeddingsProxy>();
@@ -57,11 +59,11 @@ public static class GatewayApp
         var app = builder.Build();
         app.UseGatewayAccess();
         app.MapGet("/alive", () => Results.Text("alive"));
-        app.MapGet("/health", (WorkerRegistry registry) =>
+        app.MapGet("/health", (WorkerRegistry registry, GatewayWarmup warmup) =>
         {
             var snapshot = registry.Current;
-            return Results.Json(new { redis = snapshot.RedisHealthy, workers = snapshot.Workers.Select(w => new { w.WorkerId, w.Model, w.Address, w.BacklogMs }) },
-                statusCode: snapshot.Workers.Count > 0 ? 200 : 503);
+            return Results.Json(new { redis = snapshot.RedisHealthy, warm = warmup.HotPathReady, workers = snapshot.Workers.Select(w => new { w.WorkerId, w.Model, w.Address, w.BacklogMs }) },
+                statusCode: snapshot.Workers.Count > 0 && warmup.HotPathReady ? 200 : 503);
         });
         app.MapPost("/v1/embeddings", (HttpContext context, EmbeddingsProxy proxy) => proxy.HandleAsync(context));
         app.MapMethods("/v1/shards/{sha256}", ["GET", "HEAD"], (HttpContext context, string sha256, ShardsProxy proxy) => proxy.HandleAsync(context, sha256));

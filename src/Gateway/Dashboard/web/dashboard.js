@@ -43,6 +43,8 @@ function render(decisions) {
   document.getElementById("splits").textContent = splits.length;
   document.getElementById("offloaded").textContent = layers ? `${Math.round(100 * offloaded / layers)}%` : "0%";
   document.getElementById("saved").textContent = ms(ordered.reduce((s, d) => s + d.plan.gpuMsSaved, 0));
+  // Realised: what the workers measured (their cloud-only estimate minus their busy time), for the decisions they timed.
+  document.getElementById("realised").textContent = ms(ordered.reduce((s, d) => s + (d.realisedGpuMsSaved ?? 0), 0));
 
   const body = document.getElementById("decisions");
   body.replaceChildren(...ordered.slice(-50).reverse().map(d => {
@@ -52,7 +54,9 @@ function render(decisions) {
     const split = d.plan.k < d.plan.n;
     tr.append(cell(new Date(d.time).toLocaleTimeString()), cell(d.requestId), cell(d.model), cell(d.worker),
       cell(split ? "split" : "cloud", split ? "split" : "cloud"), cell(`${d.plan.k} / ${d.plan.n}`), cell(d.tokens),
-      cell(ms(d.plan.predicted.totalMs)), cell(ms(d.plan.cloudOnly.totalMs)), cell(ms(d.observedMs)), cell(d.status),
+      cell(ms(d.plan.predicted.totalMs)), cell(ms(d.plan.cloudOnly.totalMs)), cell(ms(d.observedMs)),
+      cell(`${ms(d.plan.gpuMsSaved)} / ${d.realisedGpuMsSaved == null ? "-" : ms(d.realisedGpuMsSaved)}`),
+      cell(`${ms(d.plan.predicted.queueMs)} / ${d.workerTiming == null ? "-" : ms(d.workerTiming.queueMs)}`), cell(d.status),
       cell(d.plan.reason, "reason"));
     return tr;
   }));
