@@ -17,6 +17,12 @@ public static class HeaderNames
     public const string Perf = Prefix + "Perf";
     public const string Network = Prefix + "Network";
     public const string Shards = Prefix + "Shards";
+
+    /// <summary>Shards whose weights are loaded in the edge's device memory now (a tail made only of them costs no loading).</summary>
+    public const string Resident = Prefix + "Resident";
+
+    /// <summary>On battery or mains, and whether the user asked to spare the battery (<see cref="Capabilities.PowerState"/>).</summary>
+    public const string Power = Prefix + "Power";
     public const string Split = Prefix + "Split";
 
     /// <summary>
@@ -38,5 +44,5 @@ public static class HeaderNames
     public const string WorkerMs = Prefix + "Worker-Ms";
 
     /// <summary>The capability headers, in the order writers emit them.</summary>
-    public static IReadOnlyList<string> CapabilityHeaders { get; } = [Version, Adapter, Limits, Features, Perf, Network, Shards, Split];
+    public static IReadOnlyList<string> CapabilityHeaders { get; } = [Version, Adapter, Limits, Features, Perf, Network, Shards, Resident, Power, Split];
 }

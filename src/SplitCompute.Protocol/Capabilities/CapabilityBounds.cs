@@ -12,7 +12,7 @@ public static class CapabilityBounds
     /// <summary>Max length of any capability header value, except <see cref="MaxShardsHeaderLength"/>.</summary>
     public const int MaxHeaderLength = 1024;
 
-    /// <summary>Max length of X-SplitCompute-Shards (256 16-char prefixes need about 4.6 KiB).</summary>
+    /// <summary>Max length of X-SplitCompute-Shards and X-SplitCompute-Resident (256 16-char prefixes need about 4.6 KiB).</summary>
     public const int MaxShardsHeaderLength = 16 * 1024;
 
     public const int MaxKeyLength = 32;

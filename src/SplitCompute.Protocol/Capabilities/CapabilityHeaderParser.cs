@@ -66,7 +66,9 @@ public static class CapabilityHeaderParser
             Features = Value(HeaderNames.Features) is { } features ? ParseFeatures(features, warnings) : [],
             Perf = Value(HeaderNames.Perf) is { } perf ? ParsePerf(perf, warnings) : null,
             Network = Value(HeaderNames.Network) is { } network ? ParseNetwork(network, warnings) : null,
-            HeldShards = Value(HeaderNames.Shards, CapabilityBounds.MaxShardsHeaderLength) is { } shards ? ParseShards(shards, warnings) : [],
+            HeldShards = Value(HeaderNames.Shards, CapabilityBounds.MaxShardsHeaderLength) is { } shards ? ParseShards(HeaderNames.Shards, shards, warnings) : [],
+            ResidentShards = Value(HeaderNames.Resident, CapabilityBounds.MaxShardsHeaderLength) is { } resident ? ParseShards(HeaderNames.Resident, resident, warnings) : [],
+            Power = Value(HeaderNames.Power) is { } power ? ParsePower(power, warnings) : null,
             Split = Value(HeaderNames.Split) is { } split ? ParseSplit(split, warnings) : SplitPreference.Auto,
         };
         return new CapabilityParseResult(caps, warnings.ToList());
@@ -179,20 +181,42 @@ public static class CapabilityHeaderParser
         return result;
     }
 
-    private static IReadOnlyList<string> ParseShards(string value, WarningList warnings)
+    /// <summary>X-SplitCompute-Shards and X-SplitCompute-Resident: the same list of hash prefixes, the same limits.</summary>
+    private static IReadOnlyList<string> ParseShards(string header, string value, WarningList warnings)
     {
         var result = new List<string>();
         var set = new HashSet<string>(StringComparer.Ordinal);
         var overflow = 0;
-        foreach (var item in HeaderSyntax.ParseList(value, HeaderNames.Shards, warnings))
+        foreach (var item in HeaderSyntax.ParseList(value, header, warnings))
         {
-            if (!IsShardPrefix(item)) warnings.Add($"{HeaderNames.Shards}: {HeaderSyntax.Show(item)} is not {CapabilityBounds.MinShardPrefixLength}..64 lowercase hex chars; ignored");
-            else if (!set.Add(item)) warnings.Add($"{HeaderNames.Shards}: {item} is listed twice; ignored");
+            if (!IsShardPrefix(item)) warnings.Add($"{header}: {HeaderSyntax.Show(item)} is not {CapabilityBounds.MinShardPrefixLength}..64 lowercase hex chars; ignored");
+            else if (!set.Add(item)) warnings.Add($"{header}: {item} is listed twice; ignored");
             else if (result.Count == CapabilityBounds.MaxShards) overflow++;
             else result.Add(item);
         }
-        if (overflow > 0) warnings.Add($"{HeaderNames.Shards}: more than {CapabilityBounds.MaxShards} hashes; {overflow} ignored");
+        if (overflow > 0) warnings.Add($"{header}: more than {CapabilityBounds.MaxShards} hashes; {overflow} ignored");
         return result;
+    }
+
+    /// <summary>source=battery|mains, prefer=energy|latency (bare tokens); an absent member means mains / latency.</summary>
+    private static PowerState? ParsePower(string value, WarningList warnings)
+    {
+        bool onBattery = false, saveEnergy = false;
+        var any = ForEachMember(HeaderNames.Power, value, warnings, ["source", "prefer"], m =>
+        {
+            if (m.Key == "source")
+            {
+                if (m.Quoted || m.Value is not ("battery" or "mains")) return "is not battery or mains";
+                onBattery = m.Value == "battery";
+            }
+            else
+            {
+                if (m.Quoted || m.Value is not ("energy" or "latency")) return "is not energy or latency";
+                saveEnergy = m.Value == "energy";
+            }
+            return null;
+        });
+        return any ? new PowerState(onBattery, saveEnergy) : null;
     }
 
     private static SplitPreference ParseSplit(string value, WarningList warnings)

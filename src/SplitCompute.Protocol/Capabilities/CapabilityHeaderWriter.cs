@@ -58,16 +58,10 @@ public static class CapabilityHeaderWriter
             AddNumber(members, "rtt-ms", n.RttMs, exclusiveMin: false, CapabilityBounds.MaxRttMs);
             Add(headers, HeaderNames.Network, string.Join(", ", members));
         }
-        if (capabilities.HeldShards.Count > 0)
-        {
-            if (capabilities.HeldShards.Count > CapabilityBounds.MaxShards) throw Bad($"more than {CapabilityBounds.MaxShards} held shards");
-            foreach (var s in capabilities.HeldShards)
-            {
-                if (!CapabilityHeaderParser.IsShardPrefix(s)) throw Bad($"held shard {PrintableAscii.Quote(s)} is not {CapabilityBounds.MinShardPrefixLength}..64 lowercase hex chars");
-            }
-            if (capabilities.HeldShards.Distinct().Count() != capabilities.HeldShards.Count) throw Bad("a held shard is listed twice");
-            Add(headers, HeaderNames.Shards, string.Join(",", capabilities.HeldShards), CapabilityBounds.MaxShardsHeaderLength);
-        }
+        AddShards(headers, HeaderNames.Shards, "held", capabilities.HeldShards);
+        AddShards(headers, HeaderNames.Resident, "resident", capabilities.ResidentShards);
+        if (capabilities.Power is { } power)
+            headers.Add(new(HeaderNames.Power, $"source={(power.OnBattery ? "battery" : "mains")}, prefer={(power.SaveEnergy ? "energy" : "latency")}"));
         var split = capabilities.Split ?? SplitPreference.Auto;
         switch (split.Mode)
         {
@@ -95,6 +89,18 @@ public static class CapabilityHeaderWriter
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, 64);
         if (!Manifests.ShardManifest.IsSha256(sha256)) throw new ArgumentException("expected 64 lowercase hex chars", nameof(sha256));
         return sha256[..length];
+    }
+
+    private static void AddShards(List<KeyValuePair<string, string>> headers, string name, string what, IReadOnlyList<string> shards)
+    {
+        if (shards.Count == 0) return;
+        if (shards.Count > CapabilityBounds.MaxShards) throw Bad($"more than {CapabilityBounds.MaxShards} {what} shards");
+        foreach (var s in shards)
+        {
+            if (!CapabilityHeaderParser.IsShardPrefix(s)) throw Bad($"{what} shard {PrintableAscii.Quote(s)} is not {CapabilityBounds.MinShardPrefixLength}..64 lowercase hex chars");
+        }
+        if (shards.Distinct().Count() != shards.Count) throw Bad($"a {what} shard is listed twice");
+        Add(headers, name, string.Join(",", shards), CapabilityBounds.MaxShardsHeaderLength);
     }
 
     private static void Add(List<KeyValuePair<string, string>> headers, string name, string value, int max = CapabilityBounds.MaxHeaderLength)

@@ -22,6 +22,15 @@ public sealed record ClientCapabilities
     /// <summary>Lowercase hex SHA-256 hashes or prefixes (>= 16 chars) of shards the client has cached.</summary>
     public IReadOnlyList<string> HeldShards { get; init; } = [];
 
+    /// <summary>
+    /// Lowercase hex SHA-256 prefixes (>= 16 chars) of shards whose weights are loaded in the edge's device memory right now:
+    /// a tail made only of them costs no loading; a tail needing any other shard is (re)loaded whole.
+    /// </summary>
+    public IReadOnlyList<string> ResidentShards { get; init; } = [];
+
+    /// <summary>On battery or mains and the user's energy preference; null when the client did not say.</summary>
+    public PowerState? Power { get; init; }
+
     public SplitPreference Split { get; init; } = SplitPreference.Auto;
 
     /// <summary>The client has a WebGPU adapter to run layers on (it sent X-SplitCompute-Adapter).</summary>
@@ -36,12 +45,17 @@ public sealed record ClientCapabilities
     public bool HasFeature(string feature) => Features.Contains(feature, StringComparer.Ordinal);
 
     /// <summary>Whether the client holds the shard with this full lowercase hex hash (matched by the prefixes it sent).</summary>
-    public bool HoldsShard(string sha256)
+    public bool HoldsShard(string sha256) => Matches(HeldShards, sha256);
+
+    /// <summary>Whether this shard's weights are loaded in the client's device memory now (matched by the prefixes it sent).</summary>
+    public bool HasResident(string sha256) => Matches(ResidentShards, sha256);
+
+    private static bool Matches(IReadOnlyList<string> prefixes, string sha256)
     {
         ArgumentNullException.ThrowIfNull(sha256);
-        foreach (var held in HeldShards)
+        foreach (var prefix in prefixes)
         {
-            if (sha256.StartsWith(held, StringComparison.Ordinal)) return true;
+            if (sha256.StartsWith(prefix, StringComparison.Ordinal)) return true;
         }
         return false;
     }
@@ -50,7 +64,9 @@ public sealed record ClientCapabilities
     public bool Equals(ClientCapabilities? other) =>
         other is not null && Version == other.Version && Equals(Adapter, other.Adapter) && Equals(Limits, other.Limits)
         && Features.SequenceEqual(other.Features) && Equals(Perf, other.Perf) && Equals(Network, other.Network)
-        && HeldShards.SequenceEqual(other.HeldShards) && Equals(Split, other.Split);
+        && HeldShards.SequenceEqual(other.HeldShards) && ResidentShards.SequenceEqual(other.ResidentShards) && Equals(Power, other.Power)
+        && Equals(Split, other.Split);
 
-    public override int GetHashCode() => HashCode.Combine(Version, Adapter, Limits, Features.Count, Perf, Network, HeldShards.Count, Split);
+    public override int GetHashCode() =>
+        HashCode.Combine(HashCode.Combine(Version, Adapter, Limits, Features.Count, Perf, Network), HeldShards.Count, ResidentShards.Count, Power, Split);
 }

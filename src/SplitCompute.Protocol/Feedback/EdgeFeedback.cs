@@ -15,6 +15,6 @@ public sealed record EdgeFeedback(
     double EdgeMs,          // layers [K, N), final norm and pooling on this device
     double TotalMs,
     bool FellBack,          // the edge failed and the cloud answered instead (EdgeMs is then meaningless)
-    bool WeightsLoaded = false,   // EdgeMs includes loading the tail's weights (first run of this revision and k): not compute speed
-    double LoadMs = 0,            // the part of EdgeMs spent reading, verifying and binding the tail's weights
-    long LoadedBytes = 0);        // weight bytes loaded for this tail (0 when all were resident)
+    bool WeightsLoaded = false,   // some tail weights were not resident and had to be loaded (true iff LoadedBytes > 0)
+    double LoadMs = 0,            // of EdgeMs: reading, verifying, binding/uploading tail weights; 0 <= LoadMs <= EdgeMs
+    long LoadedBytes = 0);        // weight bytes loaded for this tail; 0 when all were resident in device memory

@@ -30,6 +30,8 @@ public static class EdgeFeedbackCodec
             json.WriteNumber("total_ms", Math.Round(feedback.TotalMs, 3));
             json.WriteBoolean("fell_back", feedback.FellBack);
             json.WriteBoolean("weights_loaded", feedback.WeightsLoaded);
+            json.WriteNumber("load_ms", Math.Round(feedback.LoadMs, 3));
+            json.WriteNumber("loaded_bytes", feedback.LoadedBytes);
             json.WriteEndObject();
         }
         return buffer.ToArray();
@@ -70,11 +72,11 @@ public static class EdgeFeedbackCodec
             case "decision" or "model":
                 if (reader.TokenType != JsonTokenType.String) throw new ProtocolException($"expected a string, found {Describe(reader.TokenType)}", name);
                 return reader.GetString()!;
-            case "k" or "n" or "downloaded_bytes":
+            case "k" or "n" or "downloaded_bytes" or "loaded_bytes":
                 if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var integer))
                     throw new ProtocolException($"expected an integer, found {Describe(reader.TokenType)}{(reader.TokenType == JsonTokenType.Number ? " " + Encoding.UTF8.GetString(reader.ValueSpan) : "")}", name);
                 return integer;
-            case "request_ms" or "download_ms" or "edge_ms" or "total_ms":
+            case "request_ms" or "download_ms" or "edge_ms" or "total_ms" or "load_ms":
                 if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out var number) || !double.IsFinite(number))
                     throw new ProtocolException($"expected a finite number of milliseconds, found {Describe(reader.TokenType)}", name);
                 return number;
@@ -104,10 +106,20 @@ public static class EdgeFeedbackCodec
         var bytes = Required<long>("downloaded_bytes");
         if (bytes is < 0 or > EdgeFeedbackLimits.MaxDownloadedBytes)
             throw new ProtocolException($"expected 0..{EdgeFeedbackLimits.MaxDownloadedBytes}, found {bytes}", "downloaded_bytes");
+        var edgeMs = Milliseconds(fields, "edge_ms");
+        // Optional, added within version 1: absent means 0 (an older client).
+        var loadMs = fields.ContainsKey("load_ms") ? Milliseconds(fields, "load_ms") : 0;
+        if (loadMs > edgeMs) throw new ProtocolException($"expected 0 <= load_ms <= edge_ms = {edgeMs}, found {loadMs}", "load_ms");
+        var loadedBytes = fields.TryGetValue("loaded_bytes", out var loadedValue) ? (long)loadedValue : 0;
+        if (loadedBytes is < 0 or > EdgeFeedbackLimits.MaxDownloadedBytes)
+            throw new ProtocolException($"expected 0..{EdgeFeedbackLimits.MaxDownloadedBytes}, found {loadedBytes}", "loaded_bytes");
+        var weightsLoaded = fields.TryGetValue("weights_loaded", out var loaded) && (bool)loaded;
+        // weights_loaded is true iff loaded_bytes > 0; true with loaded_bytes absent is an older client's, and accepted.
+        if (loadedBytes > 0 && !weightsLoaded)
+            throw new ProtocolException($"loaded_bytes = {loadedBytes} says weights were loaded, but weights_loaded is false", "weights_loaded");
         return new EdgeFeedback(decision, model, (int)k, (int)n,
-            Milliseconds(fields, "request_ms"), Milliseconds(fields, "download_ms"), bytes, Milliseconds(fields, "edge_ms"), Milliseconds(fields, "total_ms"),
-            Required<bool>("fell_back"),
-            fields.TryGetValue("weights_loaded", out var loaded) && (bool)loaded);  // optional: added within version 1
+            Milliseconds(fields, "request_ms"), Milliseconds(fields, "download_ms"), bytes, edgeMs, Milliseconds(fields, "total_ms"),
+            Required<bool>("fell_back"), weightsLoaded, loadMs, loadedBytes);
     }
 
     private static double Milliseconds(Dictionary<string, object> fields, string name)

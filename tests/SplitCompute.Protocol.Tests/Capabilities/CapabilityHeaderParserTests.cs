@@ -13,6 +13,8 @@ public sealed class CapabilityHeaderParserTests
         [HeaderNames.Perf] = "gflops=123.4, upload-gbps=1.2",
         [HeaderNames.Network] = "downlink-mbps=50, rtt-ms=20",
         [HeaderNames.Shards] = "0123456789abcdef, " + new string('a', 64),
+        [HeaderNames.Resident] = "0123456789abcdef",
+        [HeaderNames.Power] = "source=battery, prefer=energy",
         [HeaderNames.Split] = "k=6",
     };
 
@@ -38,12 +40,16 @@ public sealed class CapabilityHeaderParserTests
         Assert.Equal(new PerfMeasurements(123.4, 1.2), caps.Perf);
         Assert.Equal(new NetworkMeasurements(50, 20), caps.Network);
         Assert.Equal(["0123456789abcdef", new string('a', 64)], caps.HeldShards);
+        Assert.Equal(["0123456789abcdef"], caps.ResidentShards);
+        Assert.Equal(new PowerState(OnBattery: true, SaveEnergy: true), caps.Power);
         Assert.Equal(SplitPreference.Force(6), caps.Split);
         Assert.True(caps.HasWebGpu);
         Assert.True(caps.CanPlan);
         Assert.True(caps.HasFeature("shader-f16"));
         Assert.True(caps.HoldsShard("0123456789abcdef" + new string('0', 48)));
         Assert.False(caps.HoldsShard("0123456789abcdee" + new string('0', 48)));
+        Assert.True(caps.HasResident("0123456789abcdef" + new string('0', 48)));
+        Assert.False(caps.HasResident(new string('a', 64)));
     }
 
     [Fact]
@@ -202,6 +208,72 @@ public sealed class CapabilityHeaderParserTests
         var (caps, warnings) = ParseWith(HeaderNames.Shards, $"{hash}, fedcba9876543210");
         Assert.Equal([$"X-SplitCompute-Shards: \"{hash}\" is not 16..64 lowercase hex chars; ignored"], warnings);
         Assert.Equal(["fedcba9876543210"], caps!.HeldShards);
+    }
+
+    [Theory]
+    [InlineData("0123456789ABCDEF")]
+    [InlineData("0123456789abcde")]
+    [InlineData("0123456789abcdeg")]
+    public void BadResidentHashesAreIgnored(string hash)
+    {
+        var (caps, warnings) = ParseWith(HeaderNames.Resident, $"{hash}, fedcba9876543210, fedcba9876543210");
+        Assert.Equal(
+        [
+            $"X-SplitCompute-Resident: \"{hash}\" is not 16..64 lowercase hex chars; ignored",
+            "X-SplitCompute-Resident: fedcba9876543210 is listed twice; ignored",
+        ], warnings);
+        Assert.Equal(["fedcba9876543210"], caps!.ResidentShards);
+        Assert.Equal(["0123456789abcdef", new string('a', 64)], caps.HeldShards);
+    }
+
+    [Fact]
+    public void ResidentHasTheShardsLimits()
+    {
+        var shards = Enumerable.Range(0, 300).Select(i => i.ToString("x16", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var (caps, warnings) = ParseWith(HeaderNames.Resident, string.Join(", ", shards));
+        Assert.Equal(["X-SplitCompute-Resident: more than 256 hashes; 44 ignored"], warnings);
+        Assert.Equal(shards[..256], caps!.ResidentShards);
+
+        var full = string.Join(",", Enumerable.Range(0, 300).Select(i => i.ToString("x64", System.Globalization.CultureInfo.InvariantCulture)));
+        (caps, warnings) = ParseWith(HeaderNames.Resident, full);
+        Assert.Equal([$"X-SplitCompute-Resident: {full.Length} chars is over the 16384-char limit; header ignored"], warnings);
+        Assert.Empty(caps!.ResidentShards);
+    }
+
+    [Theory]
+    [InlineData("source=battery, prefer=energy", true, true)]
+    [InlineData("source=mains; prefer=latency", false, false)]
+    [InlineData("prefer=energy", false, true)]
+    [InlineData("source=battery", true, false)]
+    public void PowerParses(string value, bool onBattery, bool saveEnergy)
+    {
+        var (caps, warnings) = ParseWith(HeaderNames.Power, value);
+        Assert.Empty(warnings);
+        Assert.Equal(new PowerState(onBattery, saveEnergy), caps!.Power);
+    }
+
+    [Theory]
+    [InlineData("source=solar, prefer=energy", "X-SplitCompute-Power: source=\"solar\" is not battery or mains; ignored", false, true)]
+    [InlineData("source=\"battery\", prefer=energy", "X-SplitCompute-Power: source=\"battery\" is not battery or mains; ignored", false, true)]
+    [InlineData("source=battery, prefer=Energy", "X-SplitCompute-Power: prefer=\"Energy\" is not energy or latency; ignored", true, false)]
+    [InlineData("source=battery, level=40", "X-SplitCompute-Power: unknown key level; ignored", true, false)]
+    [InlineData("source=battery, source=mains", "X-SplitCompute-Power: duplicate key source; the first value is used", true, false)]
+    public void BadPowerMembersAreIgnoredWithAWarning(string value, string warning, bool onBattery, bool saveEnergy)
+    {
+        var (caps, warnings) = ParseWith(HeaderNames.Power, value);
+        Assert.Equal([warning], warnings);
+        Assert.Equal(new PowerState(onBattery, saveEnergy), caps!.Power);
+    }
+
+    [Theory]
+    [InlineData("source=1", "X-SplitCompute-Power: source=\"1\" is not battery or mains; ignored")]
+    [InlineData("battery", "X-SplitCompute-Power: member 1 is malformed (expected '=' after battery); ignored")]
+    public void PowerWithNoGoodMemberIsAbsent(string value, string warning)
+    {
+        var (caps, warnings) = ParseWith(HeaderNames.Power, value);
+        Assert.Equal([warning], warnings);
+        Assert.Null(caps!.Power);
+        Assert.NotNull(caps.Adapter);
     }
 
     [Theory]

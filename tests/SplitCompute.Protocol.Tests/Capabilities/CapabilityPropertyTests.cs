@@ -89,8 +89,10 @@ public sealed class CapabilityPropertyTests
             from p in Gen.Frequency((1, Gen.Constant<PerfMeasurements?>(null)), (3, perf.Where(x => x != new PerfMeasurements()).Select(x => (PerfMeasurements?)x)))
             from n in Gen.Frequency((1, Gen.Constant<NetworkMeasurements?>(null)), (3, network.Where(x => x != new NetworkMeasurements()).Select(x => (NetworkMeasurements?)x)))
             from s in shards
+            from r in shards
+            from pw in Gen.Frequency((1, Gen.Constant<PowerState?>(null)), (3, from b in Gen.Elements(true, false) from e in Gen.Elements(true, false) select (PowerState?)new PowerState(b, e)))
             from sp in split
-            select new ClientCapabilities { Adapter = a, Limits = l, Features = f, Perf = p, Network = n, HeldShards = s, Split = sp };
+            select new ClientCapabilities { Adapter = a, Limits = l, Features = f, Perf = p, Network = n, HeldShards = s, ResidentShards = r, Power = pw, Split = sp };
 
         Prop.ForAll(caps.ToArbitrary(), original =>
         {
@@ -114,6 +116,8 @@ public sealed class CapabilityPropertyTests
         Assert.Throws<ArgumentException>(() => CapabilityHeaderWriter.Write(new ClientCapabilities { Features = ["Shader-F16"] }));
         Assert.Throws<ArgumentException>(() => CapabilityHeaderWriter.Write(new ClientCapabilities { HeldShards = ["abc"] }));
         Assert.Throws<ArgumentException>(() => CapabilityHeaderWriter.Write(new ClientCapabilities { HeldShards = ["0123456789abcdef", "0123456789abcdef"] }));
+        Assert.Throws<ArgumentException>(() => CapabilityHeaderWriter.Write(new ClientCapabilities { ResidentShards = ["abc"] }));
+        Assert.Throws<ArgumentException>(() => CapabilityHeaderWriter.Write(new ClientCapabilities { ResidentShards = ["0123456789abcdef", "0123456789abcdef"] }));
         Assert.Throws<ArgumentException>(() => CapabilityHeaderWriter.Write(new ClientCapabilities { Split = SplitPreference.Force(1025) }));
         Assert.Throws<ArgumentException>(() => CapabilityHeaderWriter.Write(new ClientCapabilities { Version = 2 }));
     }
@@ -129,6 +133,8 @@ public sealed class CapabilityPropertyTests
             Perf = new PerfMeasurements(123.4, 1.2),
             Network = new NetworkMeasurements(50, 20),
             HeldShards = [CapabilityHeaderWriter.ShardPrefix(Fixtures.Hash("layer1"))],
+            ResidentShards = [CapabilityHeaderWriter.ShardPrefix(Fixtures.Hash("layer1"))],
+            Power = new PowerState(OnBattery: true, SaveEnergy: false),
             Split = SplitPreference.Force(6),
         });
         Assert.Equal(
@@ -140,6 +146,8 @@ public sealed class CapabilityPropertyTests
             new(HeaderNames.Perf, "gflops=123.4, upload-gbps=1.2"),
             new(HeaderNames.Network, "downlink-mbps=50, rtt-ms=20"),
             new(HeaderNames.Shards, Fixtures.Hash("layer1")[..16]),
+            new(HeaderNames.Resident, Fixtures.Hash("layer1")[..16]),
+            new(HeaderNames.Power, "source=battery, prefer=latency"),
             new(HeaderNames.Split, "k=6"),
         ], headers);
     }

@@ -27,6 +27,32 @@ public sealed class EdgeFeedbackCodecTests
     }
 
     [Fact]
+    public void Load_ms_and_loaded_bytes_round_trip_and_default_to_zero_when_absent()
+    {
+        var loaded = Sample with { WeightsLoaded = true, LoadMs = 30.5, LoadedBytes = 85_000_000 };
+        Assert.Equal(loaded, EdgeFeedbackCodec.Parse(EdgeFeedbackCodec.ToJson(loaded)));
+        var json = Encoding.UTF8.GetString(EdgeFeedbackCodec.ToJson(loaded));
+        Assert.Contains(",\"load_ms\":30.5,\"loaded_bytes\":85000000}", json, StringComparison.Ordinal);
+        var older = json.Replace(",\"load_ms\":30.5,\"loaded_bytes\":85000000", "", StringComparison.Ordinal);
+        Assert.Equal(loaded with { LoadMs = 0, LoadedBytes = 0 }, EdgeFeedbackCodec.Parse(Encoding.UTF8.GetBytes(older)));
+    }
+
+    [Theory]
+    [InlineData(",\"load_ms\":41.2", "load_ms")]            // more than edge_ms = 41.125
+    [InlineData(",\"load_ms\":-1", "load_ms")]
+    [InlineData(",\"load_ms\":\"1\"", "load_ms")]
+    [InlineData(",\"loaded_bytes\":-1", "loaded_bytes")]
+    [InlineData(",\"loaded_bytes\":1099511627777", "loaded_bytes")]
+    [InlineData(",\"loaded_bytes\":1.5", "loaded_bytes")]
+    [InlineData(",\"loaded_bytes\":1000", "weights_loaded")]  // weights_loaded is false in Sample
+    public void A_bad_load_field_is_refused_naming_it(string member, string field)
+    {
+        var json = Encoding.UTF8.GetString(EdgeFeedbackCodec.ToJson(Sample))
+            .Replace(",\"load_ms\":0,\"loaded_bytes\":0", "", StringComparison.Ordinal).TrimEnd('}') + member + "}";
+        Assert.Equal(field, Assert.Throws<ProtocolException>(() => EdgeFeedbackCodec.Parse(Encoding.UTF8.GetBytes(json))).Field);
+    }
+
+    [Fact]
     public void Unknown_fields_are_skipped_for_forward_compatibility()
     {
         var json = Encoding.UTF8.GetString(EdgeFeedbackCodec.ToJson(Sample)).TrimEnd('}') + ",\"gpu\":{\"name\":\"x\",\"list\":[1,2]}}";
