@@ -31,6 +31,22 @@ public sealed class CapabilityProfileCacheTests
     }
 
     [Fact]
+    public void Resident_shards_and_power_reach_the_planner_and_are_part_of_the_cache_key()
+    {
+        var cache = new CapabilityProfileCache();
+        var plain = cache.Read(Request("gflops=850"), acceptsFrame: true);
+        var request = Request("gflops=850");
+        request.Headers[HeaderNames.Resident] = "0123456789abcdef";
+        request.Headers[HeaderNames.Power] = "source=battery; prefer=energy";
+        var resident = cache.Read(request, acceptsFrame: true);
+        Assert.Empty(plain.Client!.ResidentShards);
+        Assert.Null(plain.Client.Energy);
+        Assert.Contains("0123456789abcdef", resident.Client!.ResidentShards);
+        Assert.Equal(new Planning.ClientEnergy(OnBattery: true, SaveEnergy: true), resident.Client.Energy);
+        Assert.Equal(2, cache.Count);
+    }
+
+    [Fact]
     public void Any_changed_header_value_is_parsed_afresh()
     {
         var cache = new CapabilityProfileCache();

@@ -18,6 +18,8 @@ internal sealed record ClientCapabilityProfile(ClientProfile? Client, Planning.S
 /// <summary>Turns a request's capability headers into planner input. Never throws: bad values become warnings.</summary>
 internal static class CapabilityReader
 {
+    private static readonly IReadOnlySet<string> EmptyShards = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>
     /// Capability headers matter only to a client that accepts the hidden-state frame; for any other the answer is cloud-only
     /// whatever they say, so they are not parsed (only noticed, to warn that they were ignored).
@@ -50,7 +52,11 @@ internal static class CapabilityReader
                 (caps.Perf.UploadGbps ?? 8.0) / 8,  // the header is Gbit/s, the planner works in GB/s; unknown: assume 1 GB/s
                 caps.Network!.DownlinkMbps!.Value,
                 caps.Network.RttMs!.Value,
-                caps.HeldShards.ToHashSet(StringComparer.Ordinal));
+                caps.HeldShards.ToHashSet(StringComparer.Ordinal))
+            {
+                ResidentShards = caps.ResidentShards.Count == 0 ? EmptyShards : caps.ResidentShards.ToHashSet(StringComparer.Ordinal),
+                Energy = caps.Power is { } power ? new ClientEnergy(power.OnBattery, power.SaveEnergy) : null,
+            };
         }
         return new ClientCapabilityProfile(client, preference, caps?.Split.K ?? -1, result.Warnings);
     }
