@@ -87,6 +87,7 @@ public sealed class ClientProfileStore(IOptions<FeedbackOptions> options, TimePr
 
     private static double Square(double x) => x * x;
 
-    private double Average(double? previous, double sample) =>
-        previous is { } p ? p + (_options.EwmaWeight * (sample - p)) : sample;
+    /// <summary>An exponentially weighted average; a non-finite sample (a 5e-324 ms report divides to infinity) is ignored.</summary>
+    private double? Average(double? previous, double sample) =>
+        !double.IsFinite(sample) ? previous : previous is { } p ? p + (_options.EwmaWeight * (sample - p)) : sample;
 }

@@ -99,6 +99,17 @@ public sealed class ClientProfileStoreTests
     }
 
     [Fact]
+    public void Denormal_milliseconds_never_make_a_figure_non_finite()
+    {
+        var store = Store();
+        store.Record(Decision("c1"), Feedback(edgeMs: 40));
+        var profile = store.Record(Decision("c1"), Feedback(edgeMs: 5e-324, downloadedBytes: 25_000_000, downloadMs: 5e-324));
+        Assert.True(double.IsFinite(profile.EdgeGflops!.Value) && double.IsFinite(profile.EdgeMsPerLayer!.Value) && double.IsFinite(profile.DownlinkMbps ?? 0), $"{profile}");
+        var model = profile.EdgeModel(EdgeCostModel.FromReported(100, 1, 0));
+        Assert.True(double.IsFinite(model.ComputeFixedMs) && double.IsFinite(model.ComputeMsPerGflop), $"{model}");
+    }
+
+    [Fact]
     public void Requests_are_counted_without_feedback_and_the_profile_before_is_returned()
     {
         var store = Store();
