@@ -178,7 +178,7 @@ public sealed class EdgeClient : IDisposable
                 downloaded = shards.DownloadedBytes;
                 downloadMs = clock.Elapsed.TotalMilliseconds;
                 clock.Restart();
-                _tail.TryRun(frame, shards.Paths, shards.Verified, out run);
+                _tail.TryRunMeasured(frame, shards.Paths, shards.Verified, out run);
             }
             if (run is null)
             {

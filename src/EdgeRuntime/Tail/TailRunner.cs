@@ -59,7 +59,7 @@ public sealed class TailRunner : IDisposable
 
     /// <summary>Runs the tail on verified shards, and says what it loaded.</summary>
     public TailRun RunMeasured(HiddenStateFrame frame, IReadOnlyList<string> shardPaths) =>
-        TryRun(frame, shardPaths, Verified, out TailRun? run) ? run : throw new InvalidOperationException("verified shards were refused");
+        TryRunMeasured(frame, shardPaths, Verified, out var run) ? run : throw new InvalidOperationException("verified shards were refused");
 
     /// <summary>
     /// Runs the tail on shards whose SHA-256 check may still be running (<see cref="Shards.ShardLease.Verified"/>): the weights
@@ -68,13 +68,13 @@ public sealed class TailRunner : IDisposable
     /// </summary>
     public bool TryRun(HiddenStateFrame frame, IReadOnlyList<string> shardPaths, Task<bool> verified, [NotNullWhen(true)] out float[][]? embeddings)
     {
-        var ran = TryRun(frame, shardPaths, verified, out TailRun? run);
+        var ran = TryRunMeasured(frame, shardPaths, verified, out var run);
         embeddings = run?.Embeddings;
         return ran;
     }
 
     /// <summary>As the other overload, with what the run loaded and how long loading and compute took, each measured apart.</summary>
-    public bool TryRun(HiddenStateFrame frame, IReadOnlyList<string> shardPaths, Task<bool> verified, [NotNullWhen(true)] out TailRun? run)
+    public bool TryRunMeasured(HiddenStateFrame frame, IReadOnlyList<string> shardPaths, Task<bool> verified, [NotNullWhen(true)] out TailRun? run)
     {
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentNullException.ThrowIfNull(verified);
