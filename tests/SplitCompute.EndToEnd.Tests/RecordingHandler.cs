@@ -10,6 +10,9 @@ internal sealed class RecordingHandler() : DelegatingHandler(new SocketsHttpHand
 {
     public ConcurrentQueue<string> Paths { get; } = new();
 
+    /// <summary>Every request's path and headers (repeated lines joined with ",").</summary>
+    public ConcurrentQueue<(string Path, Dictionary<string, string> Headers)> Requests { get; } = new();
+
     public byte[]? LastEmbeddingsBody { get; private set; }
 
     public int Count(string path) => Paths.Count(p => p == path);
@@ -17,6 +20,7 @@ internal sealed class RecordingHandler() : DelegatingHandler(new SocketsHttpHand
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         Paths.Enqueue(request.RequestUri!.AbsolutePath);
+        Requests.Enqueue((request.RequestUri.AbsolutePath, request.Headers.ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.OrdinalIgnoreCase)));
         var response = await base.SendAsync(request, cancellationToken);
         if (request.RequestUri.AbsolutePath != "/v1/embeddings") return response;
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);

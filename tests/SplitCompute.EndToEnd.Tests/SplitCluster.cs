@@ -120,6 +120,7 @@ public class SplitCluster : IAsyncLifetime
             DownlinkMbps = downlinkMbps,
             RttMs = 1,
             SendFeedback = sendFeedback,
+            Prefetch = false,  // tests that want the background prefetch ask for it; others count their own downloads
         }, handler);
 
     public HttpClient NewHttpClient() => new() { BaseAddress = GatewayUri };

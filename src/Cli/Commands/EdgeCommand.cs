@@ -48,9 +48,14 @@ internal static class EdgeCommand
             if (r.GetValue(parallelism) is < 1 or > 64) r.AddError($"--download-parallelism: {r.GetValue(parallelism)} is not in 1..64");
         });
         var progress = new Option<bool>("--progress") { Description = "always show shard download progress on stderr (default: only on a terminal, for downloads over 0.5 s)" };
+        var prefetch = new Option<bool>("--prefetch") { Description = "after a split, download the shards of the layers below k and wait for them before exiting (default off for a one-shot process)" };
+        var power = new Option<string?>("--power") { Description = "battery or mains, sent as X-SplitCompute-Power (default: the OS's state where readable, Linux /sys/class/power_supply)" };
+        power.AcceptOnlyFromAmong("battery", "mains");
+        var prefer = new Option<string?>("--prefer") { Description = "energy (spare this device's battery) or latency, sent as X-SplitCompute-Power" };
+        prefer.AcceptOnlyFromAmong("energy", "latency");
         var embed = new Command("embed", "embed through the gateway, running the tail layers on this machine")
         {
-            gateway, text, ids, noSplit, forceSplit, model, cache, json, cacheMax, parallelism, progress, apiKey, manifestKey, backend,
+            gateway, text, ids, noSplit, forceSplit, model, cache, json, cacheMax, parallelism, progress, apiKey, manifestKey, backend, prefetch, power, prefer,
         };
         embed.Validators.Add(result =>
         {
@@ -64,12 +69,20 @@ internal static class EdgeCommand
             var pinned = result.GetValue(manifestKey) is { } file ? await File.ReadAllTextAsync(file.FullName, cancellationToken).ConfigureAwait(false) : null;
             using var telemetry = EdgeTelemetryExport.FromEnvironment();
             using var bar = ProgressBar(result.GetValue(progress));
+            var powerState = PowerSupply.Resolve(result.GetValue(power) is { } p ? p == "battery" : null, result.GetValue(prefer) is { } e ? e == "energy" : null);
             using var client = Create(result.GetValue(gateway)!, result.GetValue(model), result.GetValue(cache)?.FullName,
                 result.GetValue(cacheMax), result.GetValue(parallelism), bar, key, pinned,
-                result.GetValue(backend) == "cpu" ? EdgeBackend.Cpu : EdgeBackend.WebGpu);
+                result.GetValue(backend) == "cpu" ? EdgeBackend.Cpu : EdgeBackend.WebGpu,
+                split.Preference.Mode == Protocol.Capabilities.SplitMode.None, result.GetValue(prefetch), powerState, oneShot: true);
             var outcome = result.GetValue(ids) is { } idText
                 ? await client.EmbedIdsAsync(IdsParser.Parse(idText), split, cancellationToken).ConfigureAwait(false)
                 : await client.EmbedTextsAsync(result.GetValue(text)!, split, cancellationToken).ConfigureAwait(false);
+            if (result.GetValue(prefetch))
+            {
+                await client.PrefetchCompletion.WaitAsync(cancellationToken).ConfigureAwait(false);
+                var (fetched, problem) = client.PrefetchState;
+                await Console.Error.WriteLineAsync($"prefetch: {fetched} shard(s) downloaded{(problem is null ? "" : $"; {problem}")}").ConfigureAwait(false);
+            }
             if (result.GetValue(json)) EdgeReportWriter.WriteJson(outcome, Console.OpenStandardOutput());
             else EdgeReportWriter.WriteText(outcome, Console.Out);
             return 0;
@@ -77,15 +90,21 @@ internal static class EdgeCommand
         return new Command("edge", "the client's edge runtime") { embed, EdgeProbeCommand.Create() };
     }
 
-    /// <summary>An edge client for this machine: its CPU's measured GFLOP/s goes into the capability headers.</summary>
+    /// <summary>
+    /// An edge client for this machine: its CPU's measured GFLOP/s (not for a cloud-only request, which sends no figures) goes
+    /// into the capability headers, and the link is measured (<see cref="EdgeRuntime.Link.LinkEstimator"/>). With <paramref name="oneShot"/> the process's
+    /// start-up counts as the first request's warm-up (<see cref="EdgeResult.WarmupMs"/>).
+    /// </summary>
     public static EdgeClient Create(Uri gateway, string? model, string? cache, long? cacheMaxBytes = null, int downloadParallelism = 4,
-        IProgress<ShardDownloadProgress>? progress = null, string? apiKey = null, string? manifestPublicKeyPem = null, EdgeBackend backend = EdgeBackend.Cpu) =>
+        IProgress<ShardDownloadProgress>? progress = null, string? apiKey = null, string? manifestPublicKeyPem = null, EdgeBackend backend = EdgeBackend.Cpu,
+        bool cloudOnly = false, bool prefetch = false, Protocol.Capabilities.PowerState? power = null, bool oneShot = false) =>
         new(new EdgeOptions(gateway, cache ?? Paths.EdgeCache)
         {
             Model = model,
-            Gflops = CpuCalibration.MeasureGflops(),
-            RttMs = 1,
-            DownlinkMbps = 10_000,
+            Gflops = cloudOnly ? 10 : CpuCalibration.MeasureGflops(),
+            Prefetch = prefetch,
+            Power = power,
+            WarmupSince = oneShot ? ProcessStartTimestamp() : null,
             CacheMaxBytes = cacheMaxBytes ?? ShardCacheOptions.DefaultMaxBytes,
             DownloadParallelism = downloadParallelism,
             DownloadProgress = progress,
@@ -94,6 +113,14 @@ internal static class EdgeCommand
             Backend = backend,
             ProbeCacheDirectory = Path.Combine(Paths.Home, "webgpu"),
         });
+
+    /// <summary>The process's start as a Stopwatch timestamp: runtime start-up and JIT are the first request's warm-up.</summary>
+    private static long ProcessStartTimestamp()
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        var sinceStart = DateTime.Now - self.StartTime;
+        return System.Diagnostics.Stopwatch.GetTimestamp() - (long)(sinceStart.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+    }
 
     /// <summary>A bar on stderr when it is a terminal (for downloads that take a while), or always when asked; else none.</summary>
     private static DownloadProgressBar? ProgressBar(bool asked)

@@ -30,6 +30,10 @@ internal static class EdgeReportWriter
         json.WriteNumber("downloaded_bytes", r.Timings.DownloadedBytes);
         json.WriteNumber("edge_ms", Math.Round(r.Timings.EdgeMs, 3));
         json.WriteNumber("total_ms", Math.Round(r.Timings.TotalMs, 3));
+        json.WriteNumber("load_ms", Math.Round(r.Timings.LoadMs, 3));
+        json.WriteNumber("loaded_bytes", r.Timings.LoadedBytes);
+        json.WriteNumber("warmup_ms", Math.Round(r.WarmupMs, 3));
+        json.WriteNumber("probe_wait_ms", Math.Round(r.ProbeWaitMs, 3));
         json.WriteEndObject();
         json.WriteEndObject();
         json.Flush();
@@ -47,7 +51,7 @@ internal static class EdgeReportWriter
         foreach (var warning in r.Warnings) output.WriteLine($"warning: {warning}");
         var t = r.Timings;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"observed: request {t.RequestMs:F2} ms, shard download {t.DownloadMs:F2} ms ({t.DownloadedBytes / 1e6:F2} MB), edge {t.EdgeMs:F2} ms, total {t.TotalMs:F2} ms"));
+            $"observed: request {t.RequestMs:F2} ms, shard download {t.DownloadMs:F2} ms ({t.DownloadedBytes / 1e6:F2} MB), edge {t.EdgeMs:F2} ms (loading weights {t.LoadMs:F2} ms, {t.LoadedBytes / 1e6:F2} MB{(t.LoadedBytes == 0 && r.K < r.N && !r.FellBack ? ": all resident" : "")}), total {t.TotalMs:F2} ms (one-time warm-up {r.WarmupMs:F2} ms{(r.ProbeWaitMs > 0 ? $", of it waiting for the first WebGPU probe on this machine {r.ProbeWaitMs:F2} ms" : "")})"));
         for (var i = 0; i < r.Embeddings.Length; i++)
         {
             var e = r.Embeddings[i];

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using SplitCompute.EdgeRuntime.Integrity;
+using SplitCompute.EdgeRuntime.Link;
+using SplitCompute.EdgeRuntime.Prefetch;
 using SplitCompute.EdgeRuntime.Shards;
 using SplitCompute.EdgeRuntime.Telemetry;
 using SplitCompute.EdgeRuntime.Tail;
@@ -14,6 +16,8 @@ using SplitCompute.Protocol.Decisions;
 using SplitCompute.Protocol.Embeddings;
 using SplitCompute.Protocol.Feedback;
 using SplitCompute.Protocol.Frames;
+using SplitCompute.Protocol.Manifests;
+using SplitCompute.Protocol.Workers;
 
 namespace SplitCompute.EdgeRuntime.Client;
 
@@ -31,9 +35,11 @@ public sealed class EdgeClient : IDisposable
     private readonly EdgeDeviceProbe? _probe;
     private readonly FeedbackReporter _feedback;
     private readonly Polly.ResiliencePipeline _retry;
-    private readonly Lock _tailGate = new();
-    private string? _lastTail;
     private readonly ManifestVerifier? _verifier;
+    private readonly LinkEstimator _link;
+    private readonly RequestDownloads _requestDownloads = new();
+    private readonly ShardPrefetcher? _prefetch;
+    private double _warmupBeforeFirstCallMs;  // taken (set to -1) by the first request
 
     public EdgeClient(EdgeOptions options, HttpMessageHandler? handler = null)
         : this(options, handler, createTail: null)
@@ -48,6 +54,7 @@ public sealed class EdgeClient : IDisposable
     internal EdgeClient(EdgeOptions options, HttpMessageHandler? handler, Func<Gpt2Weights, ILayerRangeBackend>? createTail)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var constructed = options.WarmupSince ?? Stopwatch.GetTimestamp();
         _options = options;
         _http = new HttpClient(handler ?? new SocketsHttpHandler(), disposeHandler: true) { BaseAddress = options.Gateway, Timeout = options.Timeout };
         _cache = new ShardCache(new ShardCacheOptions(options.CacheDirectory) { MaxBytes = options.CacheMaxBytes, Parallelism = options.DownloadParallelism });
@@ -55,14 +62,27 @@ public sealed class EdgeClient : IDisposable
         _feedback = new FeedbackReporter(_http, ClientId, options.FeedbackTimeout);
         _retry = RequestRetry.Create(options);
         _tail = new TailRunner(createTail ?? (options.Backend == EdgeBackend.WebGpu ? TailBackends.WebGpu() : TailBackends.Cpu));
-        if (options.Backend == EdgeBackend.WebGpu) _probe = new EdgeDeviceProbe(options.ProbeCacheDirectory);
+        if (options.Backend == EdgeBackend.WebGpu) _probe = new EdgeDeviceProbe(options.ProbeCacheDirectory, options.ProbeMaxAge);
         if (options.ApiKey is { } key) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         if (options.ManifestPublicKeyPem is { } pem) _verifier = new ManifestVerifier(pem);
+        _link = new LinkEstimator(options.CacheDirectory);
+        if (options.Prefetch) _prefetch = new ShardPrefetcher(_http, options.Gateway, _cache, _requestDownloads, _verifier, _link);
+        _warmupBeforeFirstCallMs = Stopwatch.GetElapsedTime(constructed).TotalMilliseconds;
     }
+
+    /// <summary>The link as measured so far (shared by the processes using this cache directory).</summary>
+    public LinkProfile Link => _link.Profile;
+
+    /// <summary>The background prefetch started by the last split (completed when none); it never throws.</summary>
+    public Task PrefetchCompletion => _prefetch?.Current ?? Task.CompletedTask;
+
+    /// <summary>Shards the background prefetch downloaded so far, and its last problem (null when none).</summary>
+    public (int Fetched, string? Problem) PrefetchState => _prefetch is null ? (0, null) : (_prefetch.Fetched, _prefetch.LastProblem);
 
     public string Backend => _options.Backend == EdgeBackend.WebGpu ? "webgpu" : "cpu";
 
     /// <summary>The adapter the tail runs on ("NVIDIA H100 80GB HBM3 (vulkan)", "llvmpipe ... (vulkan)", "16-core CPU"), or why none.</summary>
+    /// <remarks>Never waits for a probe: before the first split request on a machine with no cached probe it says "not probed yet".</remarks>
     public string Adapter => _probe is null
         ? $"{Environment.ProcessorCount}-core CPU"
         : _probe.Result is { } probe ? $"{probe.Adapter.Device} ({probe.Adapter.Backend})" : $"none: {_probe.Problem}";
@@ -87,49 +107,95 @@ public sealed class EdgeClient : IDisposable
     private async Task<EdgeResult> EmbedCoreAsync(object input, EdgeSplit split, CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
-        var (frame, response) = await RequestAsync(input, split.Preference, cancellationToken).ConfigureAwait(false);
-        var requestMs = total.Elapsed.TotalMilliseconds;
+        var before = Interlocked.Exchange(ref _warmupBeforeFirstCallMs, -1);
+        var first = before >= 0;
+        var (capabilities, probeWaitMs) = await PrepareAsync(split.Preference, cancellationToken).ConfigureAwait(false);
+        // The first request's one-time cost: what came before the call, and everything this call did before the request left.
+        var warmupMs = first ? before + total.Elapsed.TotalMilliseconds : 0;
+        var preSendMs = total.Elapsed.TotalMilliseconds;
+        var (frame, response) = await RequestAsync(input, capabilities, cancellationToken).ConfigureAwait(false);
+        var requestMs = total.Elapsed.TotalMilliseconds - preSendMs;
+        var beforeCallMs = first ? before : 0;
+        EdgeResult result;
         if (frame.Kind == FrameKind.Embeddings)
-            return Result(frame, response, Rows(frame), new EdgeTimings(requestMs, 0, 0, 0, total.Elapsed.TotalMilliseconds), null);
+        {
+            result = Result(frame, response, Rows(frame), new EdgeTimings(requestMs, 0, 0, 0, beforeCallMs + total.Elapsed.TotalMilliseconds), null);
+        }
+        else
+        {
+            var decision = DecisionHeader.TryParse(Header(response, HeaderNames.Decision));  // read before the response is disposed
+            result = await RunTailAsync(input, frame, response, requestMs, total, beforeCallMs, cancellationToken).ConfigureAwait(false);
+            if (!result.FellBack) _prefetch?.After(frame.Manifest!, frame.LayersDone);
+            if (_options.SendFeedback) result = result with { Feedback = await ReportAsync(frame, decision, result, cancellationToken).ConfigureAwait(false) };
+        }
+        return result with { WarmupMs = warmupMs, ProbeWaitMs = probeWaitMs };
+    }
 
-        var decision = DecisionHeader.TryParse(Header(response, HeaderNames.Decision));  // read before the response is disposed
-        var result = await RunTailAsync(input, frame, response, requestMs, total, cancellationToken).ConfigureAwait(false);
-        return _options.SendFeedback ? result with { Feedback = await ReportAsync(frame, decision, result, cancellationToken).ConfigureAwait(false) } : result;
+    /// <summary>
+    /// The capability headers of a request. A split request may wait for the WebGPU probe only when this machine has none cached;
+    /// a cloud-only request never probes. With nothing measured about the link yet, one cheap request (GET /alive) measures RTT.
+    /// </summary>
+    private async Task<(ClientCapabilities Capabilities, double ProbeWaitMs)> PrepareAsync(SplitPreference preference, CancellationToken cancellationToken)
+    {
+        if (preference.Mode == SplitMode.None) return (new ClientCapabilities { Split = SplitPreference.None }, 0);
+        var probeWaitMs = 0.0;
+        var probed = _probe?.ForRequest(out probeWaitMs);
+        if (_options.RttMs is null && !_link.HasRtt) await MeasureRttAsync(cancellationToken).ConfigureAwait(false);
+        return (Capabilities(preference, probed), probeWaitMs);
+    }
+
+    /// <summary>A timed GET /alive: network and gateway only, nothing queued or computed (it also opens the connection).</summary>
+    private async Task MeasureRttAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using (await _http.GetAsync("/alive", cancellationToken).ConfigureAwait(false)) { }  // connection set-up is not a round trip
+            var clock = Stopwatch.StartNew();
+            using var response = await _http.GetAsync("/alive", HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode) _link.ObserveRtt(clock.Elapsed.TotalMilliseconds);
+        }
+        catch (HttpRequestException)
+        {
+            // The embeddings request will meet the same problem and report it; the link stays unmeasured.
+        }
     }
 
     /// <summary>Shards, then layers [k, N) here; on any edge failure the cloud answers instead (and the result says why).</summary>
     private async Task<EdgeResult> RunTailAsync(object input, HiddenStateFrame frame, HttpResponseMessage response, double requestMs, Stopwatch total,
-        CancellationToken cancellationToken)
+        double beforeCallMs, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         try
         {
             if (_verifier is not null) await _verifier.VerifyAsync(_http, frame.Manifest!, cancellationToken).ConfigureAwait(false);
             var entries = frame.Manifest!.Shards.Append(frame.Manifest.FinalNorm).ToList();
-            float[][]? embeddings;
+            TailRun? run;
             long downloaded;
-            double downloadMs;
+            double downloadMs, strictDownloadMs = 0;
             // Cached shards are hashed while the tail loads them; nothing runs unless every hash matched.
-            using (var shards = await _cache.EnsureVerifyingAsync(_http, _options.Gateway, entries, _options.DownloadProgress, cancellationToken).ConfigureAwait(false))
+            using (var shards = await EnsureShardsAsync(entries, verifying: true, cancellationToken).ConfigureAwait(false))
             {
                 downloaded = shards.DownloadedBytes;
                 downloadMs = clock.Elapsed.TotalMilliseconds;
                 clock.Restart();
-                _tail.TryRun(frame, shards.Paths, shards.Verified, out embeddings);
+                _tail.TryRunMeasured(frame, shards.Paths, shards.Verified, out run);
             }
-            if (embeddings is null)
+            if (run is null)
             {
                 // A cached file did not match its hash and nothing loaded from it ran: the strict pass deletes it, fetches it
-                // again and verifies everything before the tail loads.
-                clock.Restart();
-                using var shards = await _cache.EnsureAsync(_http, _options.Gateway, entries, _options.DownloadProgress, cancellationToken).ConfigureAwait(false);
+                // again and verifies everything before the tail loads. All of the tail but its compute was loading.
+                var strict = Stopwatch.StartNew();
+                using var shards = await EnsureShardsAsync(entries, verifying: false, cancellationToken).ConfigureAwait(false);
                 downloaded += shards.DownloadedBytes;
-                downloadMs += clock.Elapsed.TotalMilliseconds;
-                clock.Restart();
-                embeddings = _tail.Run(frame, shards.Paths);
+                strictDownloadMs = strict.Elapsed.TotalMilliseconds;
+                run = _tail.RunMeasured(frame, shards.Paths);
             }
-            var edgeMs = clock.Elapsed.TotalMilliseconds;
-            return Result(frame, response, embeddings, new EdgeTimings(requestMs, downloadMs, downloaded, edgeMs, total.Elapsed.TotalMilliseconds), null);
+            if (downloaded > 0) _link.ObserveTransfer(downloaded, downloadMs + strictDownloadMs);
+            var edgeMs = clock.Elapsed.TotalMilliseconds - strictDownloadMs;  // the tail: loading (if any) and compute
+            var loadMs = strictDownloadMs > 0 ? Math.Max(0, edgeMs - run.ComputeMs) : Math.Min(run.LoadMs, edgeMs);
+            var timings = new EdgeTimings(requestMs, downloadMs + strictDownloadMs, downloaded, edgeMs, beforeCallMs + total.Elapsed.TotalMilliseconds,
+                run.WeightsLoaded ? loadMs : 0, run.LoadedBytes);
+            return Result(frame, response, run.Embeddings, timings, null);
         }
         catch (Exception ex) when (ex is ShardIntegrityException or ManifestVerificationException or HttpRequestException or ModelFormatException or IOException
                                        or OutOfMemoryException or InvalidOperationException or ArgumentException or DllNotFoundException
@@ -137,9 +203,18 @@ public sealed class EdgeClient : IDisposable
         {
             if (ex is WebGpu.WebGpuException or OutOfMemoryException) _tail.Reset();  // a lost device is not reused
             var reason = $"edge failed ({ex.GetType().Name}: {ex.Message}); answered by the cloud";
-            var (cloud, cloudResponse) = await RequestAsync(input, SplitPreference.None, cancellationToken).ConfigureAwait(false);
-            return Result(cloud, cloudResponse, Rows(cloud), new EdgeTimings(requestMs, 0, 0, 0, total.Elapsed.TotalMilliseconds), reason);
+            var (cloud, cloudResponse) = await RequestAsync(input, new ClientCapabilities { Split = SplitPreference.None }, cancellationToken).ConfigureAwait(false);
+            return Result(cloud, cloudResponse, Rows(cloud), new EdgeTimings(requestMs, 0, 0, 0, beforeCallMs + total.Elapsed.TotalMilliseconds), reason);
         }
+    }
+
+    /// <summary>A request's own shards; marked while they download so the background prefetch keeps off the link.</summary>
+    private async Task<ShardLease> EnsureShardsAsync(IReadOnlyList<ShardEntry> entries, bool verifying, CancellationToken cancellationToken)
+    {
+        using var downloading = _requestDownloads.Begin();
+        return verifying
+            ? await _cache.EnsureVerifyingAsync(_http, _options.Gateway, entries, _options.DownloadProgress, cancellationToken).ConfigureAwait(false)
+            : await _cache.EnsureAsync(_http, _options.Gateway, entries, _options.DownloadProgress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Tells the gateway what this split really cost, so it plans this device's next requests by it.</summary>
@@ -147,32 +222,21 @@ public sealed class EdgeClient : IDisposable
     {
         if (decision?.Id is not { } id) return "not sent: the gateway's decision header carries no id";
         var t = result.Timings;
+        // What was really done: weights loaded (LoadedBytes > 0, LoadMs of EdgeMs) or resident (both 0).
         var feedback = new EdgeFeedback(id, frame.Model, frame.LayersDone, frame.LayerCount, t.RequestMs, t.DownloadMs, t.DownloadedBytes, t.EdgeMs, t.TotalMs,
-            result.FellBack, WeightsLoaded: LoadedWeights(frame, ranTail: !result.FellBack));
+            result.FellBack, WeightsLoaded: t.LoadedBytes > 0, LoadMs: t.LoadMs, LoadedBytes: t.LoadedBytes);
         return await _feedback.SendAsync(feedback, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Whether this tail ran on other weights than the previous one: the tail backend binds (CPU) or uploads (GPU) the weights
-    /// of one revision and k at a time, so such a run timed loading them, and the gateway must not read it as compute speed.
-    /// (A backend that keeps more resident only makes this conservative: a warm run flagged costs one sample.)
-    /// </summary>
-    private bool LoadedWeights(HiddenStateFrame frame, bool ranTail)
-    {
-        var key = $"{frame.Model}@{frame.Revision}/{frame.LayersDone.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
-        lock (_tailGate)
-        {
-            var loaded = key != _lastTail;
-            if (ranTail) _lastTail = key;
-            return loaded;
-        }
-    }
-
     /// <summary>One embeddings request, sent again on transient failures (<see cref="RequestRetry"/>).</summary>
-    private async Task<(HiddenStateFrame Frame, HttpResponseMessage Response)> RequestAsync(object input, SplitPreference preference, CancellationToken cancellationToken) =>
-        await _retry.ExecuteAsync(async token => await SendOnceAsync(input, preference, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+    private async Task<(HiddenStateFrame Frame, HttpResponseMessage Response)> RequestAsync(object input, ClientCapabilities capabilities, CancellationToken cancellationToken) =>
+        await _retry.ExecuteAsync(async token => await SendOnceAsync(input, capabilities, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
-    private async Task<(HiddenStateFrame Frame, HttpResponseMessage Response)> SendOnceAsync(object input, SplitPreference preference, CancellationToken cancellationToken)
+    /// <summary>
+    /// One request. Its time to response headers less the worker's own time (X-SplitCompute-Worker-Ms total) is a round trip,
+    /// and a large answer's body time a downlink sample (<see cref="LinkEstimator"/>).
+    /// </summary>
+    private async Task<(HiddenStateFrame Frame, HttpResponseMessage Response)> SendOnceAsync(object input, ClientCapabilities capabilities, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/embeddings")
         {
@@ -182,14 +246,21 @@ public sealed class EdgeClient : IDisposable
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(MediaTypes.HiddenState));
-        foreach (var (name, value) in CapabilityHeaderWriter.Write(Capabilities(preference))) request.Headers.TryAddWithoutValidation(name, value);
+        foreach (var (name, value) in CapabilityHeaderWriter.Write(capabilities)) request.Headers.TryAddWithoutValidation(name, value);
         request.Headers.TryAddWithoutValidation(HeaderNames.Client, ClientId);
 
-        var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var clock = Stopwatch.StartNew();
+        var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        var headersMs = clock.Elapsed.TotalMilliseconds;
         byte[] body;
         try
         {
             body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
+            {
+                _link.ObserveRequest(headersMs, WorkerTiming.TryParse(Header(response, HeaderNames.WorkerMs), out var worker) ? worker.TotalMs : null);
+                _link.ObserveTransfer(body.LongLength, clock.Elapsed.TotalMilliseconds - headersMs);
+            }
         }
         catch
         {
@@ -213,27 +284,38 @@ public sealed class EdgeClient : IDisposable
     private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
         response.Headers.RetryAfter is { } after ? after.Delta ?? (after.Date - DateTimeOffset.UtcNow) : null;
 
-    private ClientCapabilities Capabilities(SplitPreference preference)
+    private ClientCapabilities Capabilities(SplitPreference preference, WebGpu.Probe.WebGpuProbeResult? probed)
     {
-        if (_probe is null) return CpuCapabilities(preference);
-        // WebGPU: what the probe measured; no adapter means no WebGPU headers, so the gateway answers from the cloud.
-        var probed = _probe.Result?.ToCapabilities() ?? new ClientCapabilities();
-        return probed with
+        var device = _probe is null
+            ? CpuCapabilities()
+            // WebGPU: what the probe measured; no adapter means no WebGPU headers, so the gateway answers from the cloud.
+            : probed?.ToCapabilities() ?? new ClientCapabilities();
+        return device with
         {
-            Network = new NetworkMeasurements(_options.DownlinkMbps, _options.RttMs),
-            HeldShards = [.. _cache.HeldShards().Take(CapabilityBounds.MaxShards).Select(h => CapabilityHeaderWriter.ShardPrefix(h))],
-            Split = _probe.Result is null ? SplitPreference.None : preference,
+            Network = Network(),
+            HeldShards = Prefixes(_cache.HeldShards()),
+            ResidentShards = Prefixes(_tail.ResidentShards),
+            Power = _options.Power,
+            Split = _probe is not null && probed is null ? SplitPreference.None : preference,
         };
     }
 
-    private ClientCapabilities CpuCapabilities(SplitPreference preference) => new()
+    /// <summary>The measured link (or the figures the options impose, for simulated profiles and tests).</summary>
+    private NetworkMeasurements? Network()
+    {
+        var measured = _link.Advertised();
+        if (_options.DownlinkMbps is null && _options.RttMs is null) return measured;
+        return new NetworkMeasurements(_options.DownlinkMbps ?? measured?.DownlinkMbps, _options.RttMs ?? measured?.RttMs);
+    }
+
+    private static IReadOnlyList<string> Prefixes(IEnumerable<string> hashes) =>
+        [.. hashes.Take(CapabilityBounds.MaxShards).Select(h => CapabilityHeaderWriter.ShardPrefix(h))];
+
+    private ClientCapabilities CpuCapabilities() => new()
     {
         Adapter = new AdapterInfo(Vendor: "cpu", Architecture: System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant(),
             Device: $"{Environment.ProcessorCount}-core CPU", Backend: Backend),
         Perf = new PerfMeasurements(_options.Gflops, _options.UploadGBps * 8),  // the header carries Gbit/s
-        Network = new NetworkMeasurements(_options.DownlinkMbps, _options.RttMs),
-        HeldShards = [.. _cache.HeldShards().Take(CapabilityBounds.MaxShards).Select(h => CapabilityHeaderWriter.ShardPrefix(h))],
-        Split = preference,
     };
 
     private EdgeResult Result(HiddenStateFrame frame, HttpResponseMessage response, float[][] embeddings, EdgeTimings timings, string? fallback)
@@ -269,6 +351,8 @@ public sealed class EdgeClient : IDisposable
 
     public void Dispose()
     {
+        _prefetch?.Dispose();  // before the HttpClient its downloads use
+        _probe?.Dispose();
         _http.Dispose();
         _tail.Dispose();
         _verifier?.Dispose();

@@ -12,9 +12,34 @@ public sealed record EdgeOptions(Uri Gateway, string CacheDirectory)
     /// <summary>Host-to-device copy rate (GB/s); for the CPU backend, memory bandwidth.</summary>
     public double UploadGBps { get; init; } = 5;
 
-    public double DownlinkMbps { get; init; } = 1_000;
+    /// <summary>
+    /// Advertised in place of the measured downlink (Mbit/s) when set: simulated client profiles and tests. Null (the default):
+    /// the link is measured (<see cref="Link.LinkEstimator"/>).
+    /// </summary>
+    public double? DownlinkMbps { get; init; }
 
-    public double RttMs { get; init; } = 1;
+    /// <summary>Advertised in place of the measured round-trip time (ms) when set; null (the default): measured.</summary>
+    public double? RttMs { get; init; }
+
+    /// <summary>
+    /// After each split, download in the background the shards of the layers just below k (nearest first, within
+    /// <see cref="CacheMaxBytes"/>), one at a time and never beside a request's own downloads. On by default: a long-lived
+    /// client is what benefits; a one-shot process turns it off or waits for it (<see cref="EdgeClient.PrefetchCompletion"/>).
+    /// </summary>
+    public bool Prefetch { get; init; } = true;
+
+    /// <summary>Sent as X-SplitCompute-Power when set (<see cref="PowerSupply.Resolve"/> reads the OS's state); null: not sent.</summary>
+    public Protocol.Capabilities.PowerState? Power { get; init; }
+
+    /// <summary>A WebGPU probe older than this is re-run in the background (requests go on with the old one meanwhile).</summary>
+    public TimeSpan ProbeMaxAge { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// When this client's one-time warm-up began, as a <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> value (e.g. the
+    /// process start, for a one-shot CLI); null: when the constructor began. The first request's
+    /// <see cref="EdgeResult.WarmupMs"/> and total count from there.
+    /// </summary>
+    public long? WarmupSince { get; init; }
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(2);
 

@@ -1,7 +1,12 @@
 namespace SplitCompute.EdgeRuntime.Client;
 
-/// <summary>Milliseconds of each stage as the edge client saw them, and the shard bytes it had to download.</summary>
-public sealed record EdgeTimings(double RequestMs, double DownloadMs, long DownloadedBytes, double EdgeMs, double TotalMs);
+/// <summary>
+/// Milliseconds of each stage as the edge client saw them, and the shard bytes it had to download. <see cref="LoadMs"/> is the
+/// part of <see cref="EdgeMs"/> spent reading, verifying and binding/uploading tail weights that were not resident, and
+/// <see cref="LoadedBytes"/> their size (0 when the tail ran on resident weights).
+/// </summary>
+public sealed record EdgeTimings(double RequestMs, double DownloadMs, long DownloadedBytes, double EdgeMs, double TotalMs,
+    double LoadMs = 0, long LoadedBytes = 0);
 
 /// <summary>
 /// Embeddings and how they were made: split point k of n, which worker, the backend that ran the tail, and whether the edge
@@ -18,4 +23,14 @@ public sealed record EdgeResult(
 
     /// <summary>What became of the timings reported to the gateway: "accepted", why not, or null when none were due (cloud-only).</summary>
     public string? Feedback { get; init; }
+
+    /// <summary>
+    /// One-time cost this request paid before it was sent, included in <see cref="EdgeTimings.TotalMs"/>: on a client's first
+    /// request, the warm-up from <see cref="EdgeOptions.WarmupSince"/> (runtime start-up, client set-up) and everything before the
+    /// request left (the WebGPU probe when the machine had none cached, the first RTT measurement); 0 on later requests.
+    /// </summary>
+    public double WarmupMs { get; init; }
+
+    /// <summary>How long this request waited for the WebGPU probe: only the first on a machine with no cached probe; else 0.</summary>
+    public double ProbeWaitMs { get; init; }
 }

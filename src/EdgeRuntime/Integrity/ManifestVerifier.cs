@@ -64,6 +64,10 @@ public sealed class ManifestVerifier : IDisposable
             throw new ManifestVerificationException($"{where}: final norm shard {frameManifest.FinalNorm.Sha256} is not the signed one");
     }
 
+    /// <summary>The revision's whole manifest, signature checked against the pinned key (fetched once per revision).</summary>
+    public Task<ShardManifest> FullManifestAsync(HttpClient http, string model, string revision, CancellationToken cancellationToken) =>
+        SignedAsync(http, model, revision, cancellationToken);
+
     private async Task<ShardManifest> SignedAsync(HttpClient http, string model, string revision, CancellationToken cancellationToken)
     {
         var key = $"{model}@{revision}";

@@ -9,13 +9,15 @@ namespace SplitCompute.EdgeRuntime.Tail;
 
 /// <summary>
 /// Runs layers [k, N), the final norm and pooling for a hidden-state frame on this machine, on the backend the factory makes
-/// (<see cref="TailBackends"/>: the CPU by default, or Dawn/WebGPU). Weights are bound once per (revision, k) and kept.
+/// (<see cref="TailBackends"/>: the CPU by default, or Dawn/WebGPU). The bound weights of [k_loaded, N) stay resident: a later
+/// tail of the same revision at k &gt;= k_loaded runs on them without rebinding; a tail at k &lt; k_loaded or of another revision
+/// rebinds [k, N) whole (what X-SplitCompute-Resident tells the planner).
 /// </summary>
 public sealed class TailRunner : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Func<Gpt2Weights, ILayerRangeBackend> _createBackend;
-    private (string Key, Gpt2Weights Weights, ILayerRangeBackend Backend)? _loaded;
+    private (TailResidency Residency, Gpt2Weights Weights, ILayerRangeBackend Backend)? _loaded;
 
     public TailRunner() : this(TailBackends.Cpu)
     {
@@ -37,9 +39,27 @@ public sealed class TailRunner : IDisposable
         }
     }
 
+    /// <summary>SHA-256 hashes of the shards whose weights are bound now (layers [k_loaded, N) and the final norm); empty before the first run.</summary>
+    public IReadOnlyList<string> ResidentShards
+    {
+        get
+        {
+            lock (_gate) return _loaded?.Residency.Shards ?? [];
+        }
+    }
+
+    /// <summary>The first layer of the bound weights of this model revision, or null when none are bound.</summary>
+    public int? ResidentFrom(string model, string revision)
+    {
+        lock (_gate) return _loaded is { } l && l.Residency.Model == model && l.Residency.Revision == revision ? l.Residency.FirstLayer : null;
+    }
+
     /// <summary>Runs the tail on verified shards.</summary>
-    public float[][] Run(HiddenStateFrame frame, IReadOnlyList<string> shardPaths) =>
-        TryRun(frame, shardPaths, Verified, out var embeddings) ? embeddings : throw new InvalidOperationException("verified shards were refused");
+    public float[][] Run(HiddenStateFrame frame, IReadOnlyList<string> shardPaths) => RunMeasured(frame, shardPaths).Embeddings;
+
+    /// <summary>Runs the tail on verified shards, and says what it loaded.</summary>
+    public TailRun RunMeasured(HiddenStateFrame frame, IReadOnlyList<string> shardPaths) =>
+        TryRunMeasured(frame, shardPaths, Verified, out var run) ? run : throw new InvalidOperationException("verified shards were refused");
 
     /// <summary>
     /// Runs the tail on shards whose SHA-256 check may still be running (<see cref="Shards.ShardLease.Verified"/>): the weights
@@ -48,14 +68,31 @@ public sealed class TailRunner : IDisposable
     /// </summary>
     public bool TryRun(HiddenStateFrame frame, IReadOnlyList<string> shardPaths, Task<bool> verified, [NotNullWhen(true)] out float[][]? embeddings)
     {
+        var ran = TryRunMeasured(frame, shardPaths, verified, out var run);
+        embeddings = run?.Embeddings;
+        return ran;
+    }
+
+    /// <summary>As the other overload, with what the run loaded and how long loading and compute took, each measured apart.</summary>
+    public bool TryRunMeasured(HiddenStateFrame frame, IReadOnlyList<string> shardPaths, Task<bool> verified, [NotNullWhen(true)] out TailRun? run)
+    {
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentNullException.ThrowIfNull(verified);
         var manifest = frame.Manifest ?? throw new ArgumentException("a hidden-state frame carries a manifest", nameof(frame));
         lock (_gate)  // one tail at a time: a request for another revision or k must not release weights in use
         {
-            var backend = Backend(manifest, frame.LayersDone, shardPaths, verified);
-            embeddings = backend is null ? null : RunLocked(frame, backend);
-            return embeddings is not null;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var (backend, loadedBytes) = Backend(manifest, frame.LayersDone, shardPaths, verified);
+            var loadMs = clock.Elapsed.TotalMilliseconds;
+            if (backend is null)
+            {
+                run = null;
+                return false;
+            }
+            clock.Restart();
+            var embeddings = RunLocked(frame, backend);
+            run = new TailRun(embeddings, loadedBytes > 0 ? loadMs : 0, loadedBytes, clock.Elapsed.TotalMilliseconds);
+            return true;
         }
     }
 
@@ -76,21 +113,24 @@ public sealed class TailRunner : IDisposable
         return Pooler.Pool(hidden, frame.Pooling == FramePooling.Last ? Pooling.Last : Pooling.Mean);
     }
 
-    private ILayerRangeBackend? Backend(ShardManifest manifest, int k, IReadOnlyList<string> shardPaths, Task<bool> verified)
+    /// <summary>The backend to run [k, N) on, and the weight bytes bound for it (0 when it was resident); null when a hash failed.</summary>
+    private (ILayerRangeBackend? Backend, long LoadedBytes) Backend(ShardManifest manifest, int k, IReadOnlyList<string> shardPaths, Task<bool> verified)
     {
-        var key = $"{manifest.Model}@{manifest.Revision}/{k}";
-        if (_loaded is { } loaded && loaded.Key == key)
+        if (_loaded is { } loaded && loaded.Residency.Covers(manifest, k))
         {
-            if (verified.GetAwaiter().GetResult()) return loaded.Backend;
+            if (verified.GetAwaiter().GetResult()) return (loaded.Backend, 0);
             Release();
-            return null;
+            return (null, 0);
         }
+        var residency = TailResidency.Of(manifest, k);
         // The tail never embeds, so vocabulary size and positions do not matter; 1 keeps the config valid.
         var config = new Gpt2Config(1, 1, manifest.NEmbd, manifest.NLayer, manifest.NHead, (float)manifest.LayerNormEpsilon, "gelu_new");
-        if (VerifiedLoad.Load($"shard cache for {key}", shardPaths, config, k.., finalNorm: true, _createBackend, verified) is not { } load) return null;
+        // Free the old weights first: two tails' weights at once may not fit the device.
         Release();
-        _loaded = (key, load.Weights, load.Backend);
-        return load.Backend;
+        if (VerifiedLoad.Load($"shard cache for {residency.Label(manifest.NLayer)}", shardPaths, config, k.., finalNorm: true, _createBackend, verified) is not { } load)
+            return (null, 0);
+        _loaded = (residency, load.Weights, load.Backend);
+        return (load.Backend, manifest.Shards.Sum(s => s.Bytes) + manifest.FinalNorm.Bytes);
     }
 
     /// <summary>Drops the loaded backend (after a lost device or any backend failure) so the next tail starts afresh.</summary>

@@ -106,6 +106,29 @@ public static class WebGpuProbe
         return buffer;
     }
 
+    /// <summary>
+    /// The result for this device's adapter: <paramref name="known"/> or its cache file when younger than <paramref name="maxAge"/>,
+    /// else a fresh probe, saved. For callers that keep a result and refresh it in the background.
+    /// </summary>
+    public static WebGpuProbeResult RunIfStale(WebGpuDevice device, string cacheDirectory, WebGpuProbeResult? known, TimeSpan maxAge, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (known is not null && known.Adapter == device.Description && now - known.MeasuredAt < maxAge) return known;
+        var path = CachePath(device.Description, cacheDirectory);
+        if (TryRead(path) is { } cached && now - cached.MeasuredAt < maxAge) return cached;
+        var result = Run(device);
+        Save(path, result);
+        return result;
+    }
+
+    /// <summary>The most recent cached result of any adapter in <paramref name="cacheDirectory"/>, or null; reads no device.</summary>
+    public static WebGpuProbeResult? Latest(string cacheDirectory)
+    {
+        if (!Directory.Exists(cacheDirectory)) return null;
+        return Directory.EnumerateFiles(cacheDirectory, "probe-*.json").Select(TryRead).OfType<WebGpuProbeResult>()
+            .MaxBy(r => r.MeasuredAt);
+    }
+
     private static WebGpuProbeResult? TryRead(string path)
     {
         try
