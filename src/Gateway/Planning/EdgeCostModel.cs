@@ -9,8 +9,12 @@ namespace SplitCompute.Gateway.Planning;
 /// </summary>
 public readonly record struct EdgeCostModel(double ComputeFixedMs, double ComputeMsPerGflop, double LoadFixedMs, double LoadMsPerMb, double OverheadMs)
 {
-    /// <summary>Edge overhead assumed for a client the gateway has never heard from: its first split pays shader and pipeline creation.</summary>
-    public const double UnknownClientOverheadMs = 30;
+    /// <summary>
+    /// Edge overhead assumed for a client the gateway has not heard from yet. Kept small on purpose: a new client's first split
+    /// already pays loading its weights (nothing is resident), and a large guess would keep it from ever splitting, so it could
+    /// never report its real overhead.
+    /// </summary>
+    public const double UnknownClientOverheadMs = 5;
 
     /// <summary>From reported figures: compute at the reported GFLOP/s, loading at the reported host-to-GPU rate, no fixed terms.</summary>
     public static EdgeCostModel FromReported(double gflops, double uploadGBps, double overheadMs) =>
