@@ -47,11 +47,11 @@ public sealed class EdgeClient : IDisposable
     }
 
     /// <param name="createTail">
-    /// Makes the tail backend in place of the one <see cref="EdgeOptions.Backend"/> names (null: that one). Internal, for tests
-    /// that run a real backend under a decorator (e.g. one that loses its WebGPU device mid-request); the probe and the
-    /// capability headers still follow <see cref="EdgeOptions.Backend"/>.
+    /// Makes the tail backend in place of the one <see cref="EdgeOptions.Backend"/> names (null: that one): a real backend under a
+    /// decorator, e.g. one that loses its WebGPU device mid-request (tests) or one that emulates a slower device (the fleet
+    /// benchmark); the probe and the capability headers still follow <see cref="EdgeOptions.Backend"/>.
     /// </param>
-    internal EdgeClient(EdgeOptions options, HttpMessageHandler? handler, Func<Gpt2Weights, ILayerRangeBackend>? createTail)
+    public EdgeClient(EdgeOptions options, HttpMessageHandler? handler, Func<Gpt2Weights, ILayerRangeBackend>? createTail)
     {
         ArgumentNullException.ThrowIfNull(options);
         var constructed = options.WarmupSince ?? Stopwatch.GetTimestamp();
@@ -326,7 +326,10 @@ public sealed class EdgeClient : IDisposable
             var decision = Header(response, HeaderNames.Decision);
             var worker = DecisionHeader.TryParse(decision)?.Worker;
             return new EdgeResult(embeddings, frame.LayersDone, frame.LayerCount, worker, frame.Kind == FrameKind.Embeddings ? "cloud" : Backend,
-                timings, decision, Header(response, HeaderNames.Predicted), warnings, fallback);
+                timings, decision, Header(response, HeaderNames.Predicted), warnings, fallback)
+            {
+                WorkerTiming = WorkerTiming.TryParse(Header(response, HeaderNames.WorkerMs), out var timing) ? timing : null,
+            };
         }
     }
 

@@ -31,6 +31,9 @@ public sealed record EdgeResult(
     /// </summary>
     public double WarmupMs { get; init; }
 
+    /// <summary>What the worker said the request cost it (X-SplitCompute-Worker-Ms): busy and cloud-only milliseconds, its queue.</summary>
+    public Protocol.Workers.WorkerTiming? WorkerTiming { get; init; }
+
     /// <summary>How long this request waited for the WebGPU probe: only the first on a machine with no cached probe; else 0.</summary>
     public double ProbeWaitMs { get; init; }
 }

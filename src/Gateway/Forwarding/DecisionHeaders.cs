@@ -16,7 +16,7 @@ public static class DecisionHeaders
         var p = plan.Predicted;
         return string.Create(CultureInfo.InvariantCulture,
             $"queue-ms={Ms(p.QueueMs)}, cloud-ms={Ms(p.CloudMs)}, transfer-ms={Ms(p.TransferMs)}, download-ms={Ms(p.DownloadMs)}, " +
-            $"edge-ms={Ms(p.EdgeMs)}, total-ms={Ms(p.TotalMs)}, cloud-only-ms={Ms(plan.CloudOnly.TotalMs)}, gpu-ms-saved={Ms(plan.GpuMsSaved)}");
+            $"load-ms={Ms(p.LoadMs)}, edge-ms={Ms(p.EdgeMs)}, overhead-ms={Ms(p.OverheadMs)}, total-ms={Ms(p.TotalMs)}, cloud-only-ms={Ms(plan.CloudOnly.TotalMs)}, gpu-ms-saved={Ms(plan.GpuMsSaved)}");
     }
 
     /// <summary>
