@@ -26,7 +26,7 @@ internal static class PlanningLatency
         var manifest = FakeWorkerHeartbeat.Manifest("gpt2-xl", "bench-xl", 48, 1600, 25);
         var model = new ModelProfile(manifest.Model, manifest.Revision, manifest.NLayer, manifest.NEmbd,
             [.. manifest.Shards.Select(s => s.Sha256)], [.. manifest.Shards.Select(s => s.Bytes)], manifest.FinalNorm.Sha256, manifest.FinalNorm.Bytes);
-        var worker = new WorkerLoad("w1", "http://10.0.0.5:8080", "cuda", BacklogMs: 12.5, MsPerLayerToken: 0.004, EmbedMsPerToken: 0.001,
+        var worker = new WorkerLoad("w1", "http://10.0.0.5:8080", "cuda", QueueMs: 12.5, MsPerLayerToken: 0.004, EmbedMsPerToken: 0.001,
             InFlight: 3, QueueDepth: 2, Capacity: 8);
         var capabilities = ClientCapabilitiesFor(manifest, heldFrom: 24);
         var headers = CapabilityHeaderWriter.Write(capabilities).ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase);
