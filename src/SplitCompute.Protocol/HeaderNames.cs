@@ -31,6 +31,12 @@ public static class HeaderNames
     public const string Decision = Prefix + "Decision";
     public const string Predicted = Prefix + "Predicted";
 
+    /// <summary>
+    /// The worker's measured time for one request (<see cref="Workers.WorkerTiming"/>):
+    /// <c>busy=1.250; full=4.800; queue=0.310; total=2.004</c>, on every successful worker answer to /v1/embeddings.
+    /// </summary>
+    public const string WorkerMs = Prefix + "Worker-Ms";
+
     /// <summary>The capability headers, in the order writers emit them.</summary>
     public static IReadOnlyList<string> CapabilityHeaders { get; } = [Version, Adapter, Limits, Features, Perf, Network, Shards, Split];
 }

@@ -28,7 +28,18 @@ public sealed record WorkerHeartbeat
     [JsonPropertyName("capacity")] public int Capacity { get; init; }
     [JsonPropertyName("ms_per_layer_token")] public double MsPerLayerToken { get; init; }
     [JsonPropertyName("embed_ms_per_token")] public double EmbedMsPerToken { get; init; }
+
+    /// <summary>
+    /// Milliseconds of device work ahead of a request arriving at <see cref="UnixMs"/>: the predicted cost of every queued request
+    /// (embeddings by tokens + k x rows x ms per layer-row, from the measured EWMAs) plus what remains of the passes running now,
+    /// divided by the passes that can run at once (1 with batching).
+    /// </summary>
     [JsonPropertyName("backlog_ms")] public double BacklogMs { get; init; }
+
+    /// <summary>Fraction (0..1) of wall time the device was busy running passes over the last 5 s, measured. Absent: 0 (older workers).</summary>
+    [JsonPropertyName("busy_fraction")] public double BusyFraction { get; init; }
+
+    /// <summary>When this heartbeat's figures were taken (Unix milliseconds).</summary>
     [JsonPropertyName("unix_ms")] public long UnixMs { get; init; }
 
     private static readonly JsonSerializerOptions Options = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
