@@ -67,7 +67,7 @@ internal static class EmbeddingsEndpoint
             activity?.SetTag("splitcompute.k", k).SetTag("splitcompute.n", n).SetTag("splitcompute.sequences", batch.BatchSize).SetTag("splitcompute.tokens", batch.SequenceLength);
             result = await executor.RunAsync(batch, k, pooling, cancellationToken).ConfigureAwait(false);
         }
-        context.RequestServices.GetRequiredService<WorkerTelemetry>().RequestDone(k, n, batch.BatchSize, result);
+        if (!WorkerWarmUp.IsWarmUp(context)) context.RequestServices.GetRequiredService<WorkerTelemetry>().RequestDone(k, n, batch.BatchSize, result);
         var response = context.Response;
         response.OnStarting(() =>
         {

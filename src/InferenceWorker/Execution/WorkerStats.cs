@@ -12,7 +12,7 @@ public sealed class WorkerStats
     private static readonly TimeSpan BusyWindow = TimeSpan.FromSeconds(5);
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
-    private readonly BusyClock _busy;
+    private BusyClock _busy;
     private readonly Dictionary<long, (double PredictedMs, long Started)> _passes = [];
     private long _nextPass;
     private int _queued;
@@ -113,12 +113,16 @@ public sealed class WorkerStats
         }
     }
 
-    /// <summary>Replaces the averages with a calibration measurement (at start-up, before any request).</summary>
+    /// <summary>
+    /// Replaces the averages with a calibration measurement (at start-up, before any request) and forgets the busy time so far
+    /// (the warm-up's and calibration's passes are not load).
+    /// </summary>
     public void Calibrated(double msPerLayerRow, double embedMsPerToken)
     {
         lock (_gate)
         {
             (_msPerLayerRow, _embedMsPerToken) = (msPerLayerRow, embedMsPerToken);
+            if (_passes.Count == 0) _busy = new BusyClock(_time, BusyWindow);
         }
     }
 
