@@ -87,6 +87,36 @@ public sealed class CudaBackendGpuTests(GpuFixture gpu) : IClassFixture<GpuFixtu
         Assert.Throws<ArgumentException>(() => cuda.RunToExits(batch, [new(1, 0, 2), new(2, 1, 1)]));  // sequence 1 claimed twice
     }
 
+    [SkippableFact]
+    public void Mixed_k_exits_ordered_deepest_first_match_each_request_run_alone()
+    {
+        var context = Context;
+        using var weights = Gpt2Weights.Load(GpuFixture.Fixture("gpt2-mini"));
+        using var cuda = CudaBackend.Create(context, weights, new CudaBackendOptions { Precision = CudaPrecision.Float32, TuneProducts = false });
+        var n = weights.Config.NLayer;
+        int[][] sequences = [[.. Enumerable.Range(1, 40)], [.. Enumerable.Range(60, 9)], [.. Enumerable.Range(7, 22)], [.. Enumerable.Range(90, 3)], [.. Enumerable.Range(200, 30)]];
+        var batch = TokenBatch.FromSequences(sequences);
+        // Bucket 8 x 64; after k = 0 four sequences run on (bucket 4), after k = 3 one (bucket 1).
+        LayerExit[] exits = [new(n, 0, 1), new(3, 1, 2), new(1, 3, 1), new(0, 4, 1)];
+
+        var rows = cuda.RunToExits(batch, exits);
+
+        var c = weights.Config.NEmbd;
+        foreach (var (exit, i) in exits.Select((e, i) => (e, i)))
+        {
+            for (var s = 0; s < exit.SequenceCount; s++)
+            {
+                var single = TokenBatch.FromSequences([sequences[exit.FirstSequence + s]]);
+                var alone = cuda.Embed(single);
+                cuda.RunLayers(alone, 0, exit.K);
+                if (exit.K == n) cuda.ApplyFinalNorm(alone);
+                var got = rows[i].AsSpan(s * batch.SequenceLength * c, single.SequenceLength * c).ToArray();
+                var max = got.Zip(alone.Data).Max(p => Math.Abs(p.First - p.Second));
+                Assert.True(max <= 1e-5, $"exit {i} (k = {exit.K}) sequence {s}: max |difference| from running alone {max:E3}");
+            }
+        }
+    }
+
     private static HiddenState Whole(ILayerRangeBackend backend, TokenBatch batch)
     {
         var hidden = backend.Embed(batch);

@@ -84,11 +84,10 @@ public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<Spli
         await slow.EmbedTextsAsync(Texts, EdgeSplit.Force(0));  // cache every shard, so only compute and load decide
         var idle = await slow.EmbedTextsAsync(Texts, EdgeSplit.Auto);
 
-        // The worker reports 20 queued requests of ~500 ms each: the same numbers a real backlog would produce.
+        // The worker reports 20 queued requests of ~500 ms of blocks each: the same numbers a real backlog would produce.
         var stats = cluster.Workers[0].Services.GetRequiredService<WorkerStats>();
-        var (perRow, perToken) = (stats.MsPerLayerRow, stats.EmbedMsPerToken);
-        stats.Calibrated(perRow, perToken, requestMs: 500);
-        for (var i = 0; i < 20; i++) stats.Enqueued();
+        var queued = new RequestWork(Tokens: 0, Rows: (long)Math.Ceiling(500 / stats.MsPerLayerRow), K: 1);
+        for (var i = 0; i < 20; i++) stats.Enqueued(queued);
         try
         {
             EdgeResult loaded = idle;
@@ -102,8 +101,7 @@ public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<Spli
         }
         finally
         {
-            for (var i = 0; i < 20; i++) stats.Abandoned();
-            stats.Calibrated(perRow, perToken, requestMs: 1);
+            for (var i = 0; i < 20; i++) stats.Abandoned(queued);
         }
     }
 

@@ -19,7 +19,7 @@ public sealed class BatchRunnerTests
             new(TokenBatch.FromSequences([[.. Enumerable.Range(300, 12)]]), 2, Pooling.Mean),
         ];
 
-        var (results, _, _) = BatchRunner.Run(model, items, new double[items.Length]);
+        var results = BatchRunner.Run(model, items, new double[items.Length]).Results;
 
         Assert.Equal(1, model.Embeds);
         for (var i = 0; i < items.Length; i++)
@@ -53,7 +53,7 @@ public sealed class BatchRunnerTests
             new(TokenBatch.FromSequences([[.. Enumerable.Range(1, 30)]]), 3, Pooling.Last),
         ];
 
-        var (results, _, _) = BatchRunner.Run(device, items, new double[items.Length]);
+        var results = BatchRunner.Run(device, items, new double[items.Length]).Results;
 
         Assert.Equal(1, device.Calls);
         for (var i = 0; i < items.Length; i++)

@@ -11,6 +11,9 @@ internal sealed class ExitingModel(TinyModel model) : IMultiExitBackend
 {
     public int Calls { get; private set; }
 
+    /// <summary>The exits of the last call, as the batch runner ordered them.</summary>
+    public IReadOnlyList<LayerExit> LastExits { get; private set; } = [];
+
     public string Name => "exits";
 
     public Gpt2Config Config => model.Config;
@@ -24,6 +27,7 @@ internal sealed class ExitingModel(TinyModel model) : IMultiExitBackend
     public float[][] RunToExits(TokenBatch batch, IReadOnlyList<LayerExit> exits)
     {
         Calls++;
+        LastExits = [.. exits];
         var hidden = model.Embed(batch);
         var results = new float[exits.Count][];
         var c = model.Config.NEmbd;

@@ -129,4 +129,31 @@ public sealed class RequestBatcherTests
         // Refused synchronously, before anything is queued.
         Assert.Throws<ArgumentOutOfRangeException>(void () => _ = batcher.SubmitAsync(Tokens(1, 3), model.Config.NLayer + 1, Pooling.Mean, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task Each_answer_carries_its_busy_time_and_what_all_layers_would_have_cost()
+    {
+        using var tiny = new TinyModel();
+        var n = tiny.Config.NLayer;
+        var time = new ManualTime();
+        var stats = new WorkerStats(time);
+        using var batcher = new RequestBatcher(new MeteredModel(tiny, time), stats, TimeSpan.Zero, maxTokens: 4096, time);
+        var shallow = batcher.SubmitAsync(Tokens(1, 30), 0, Pooling.Mean, CancellationToken.None);
+        var deep = batcher.SubmitAsync(Tokens(7, 9), n, Pooling.Mean, CancellationToken.None);
+        Assert.Equal((30 * 0.001) + (9 * 0.001) + (n * 9 * 0.01), stats.BacklogMs(1), 9);  // priced with the start-up averages
+
+        batcher.Start();
+        var results = await Task.WhenAll(shallow, deep).WaitAsync(Patience);
+
+        // Embedding 2 x 30 x 0.5 = 30 ms by tokens 30 : 9; blocks 1 x 9 x N ms, all the deep request's. The pass measured
+        // 1 ms per layer-row, blended into the EWMA (0.2 x 1 + 0.8 x 0.01), which prices "full".
+        var perRow = (0.2 * 1) + (0.8 * 0.01);
+        Assert.Equal(perRow, stats.MsPerLayerRow, 9);
+        Assert.Equal(30.0 * 30 / 39, results[0].BusyMs, 9);
+        Assert.Equal((30.0 * 9 / 39) + (9 * n), results[1].BusyMs, 9);
+        Assert.Equal((30.0 * 30 / 39) + (n * 30 * perRow), results[0].FullMs, 9);
+        Assert.Equal((30.0 * 9 / 39) + (n * 9 * perRow), results[1].FullMs, 9);
+        Assert.Equal(0, stats.BacklogMs(1));
+        Assert.Equal((0, 0), (stats.QueueDepth, stats.InFlight));
+    }
 }

@@ -118,6 +118,21 @@ internal sealed class CudaParityBenchmark : IBenchmark
         }
         report.Check($"{name} f32 one pass with exits at k = {n} and {n / 2} vs separate runs", exitWorst, 1e-5);
 
+        // As the worker's batcher orders a batch (deepest k first), each later stage runs on the active prefix in a smaller bucket.
+        LayerExit[] mixed = [.. Enumerable.Range(0, batch.BatchSize).Select(b => new LayerExit(Math.Max(0, n - (b * Math.Max(1, n / batch.BatchSize))), b, 1))];
+        var mixedRows = f32.RunToExits(batch, mixed);
+        var mixedWorst = 0.0;
+        for (var b = 0; b < batch.BatchSize; b++)
+        {
+            var single = TokenBatch.FromSequences([batch.SequenceIds(b)[..batch.ValidCount(b)].ToArray()]);
+            var own = f32.Embed(single);
+            f32.RunLayers(own, 0, mixed[b].K);
+            if (mixed[b].K == n) f32.ApplyFinalNorm(own);
+            var rowLength = single.SequenceLength * weights.Config.NEmbd;
+            mixedWorst = Math.Max(mixedWorst, ParityReport.MaxDifference(mixedRows[b].AsSpan(0, rowLength), own.Data, single));
+        }
+        report.Check($"{name} f32 one pass with exits at k = {string.Join(", ", mixed.Select(e => e.K))} (deepest first) vs each sequence alone", mixedWorst, 1e-5);
+
         using var eager = CudaBackend.Create(context, weights, new CudaBackendOptions { Precision = CudaPrecision.Float32, UseGraphs = false, TuneProducts = false });
         report.Check($"{name} f32 graph replay vs eager launches", ParityReport.MaxDifference(Whole(eager, batch).Data, whole.Data, batch), 1e-6);
 

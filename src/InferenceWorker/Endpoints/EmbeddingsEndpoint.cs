@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -8,6 +9,7 @@ using SplitCompute.Model.Forward;
 using SplitCompute.Protocol;
 using SplitCompute.Protocol.Embeddings;
 using SplitCompute.Protocol.Frames;
+using SplitCompute.Protocol.Workers;
 
 namespace SplitCompute.InferenceWorker.Endpoints;
 
@@ -20,6 +22,7 @@ internal static class EmbeddingsEndpoint
     public static async Task<IResult> HandleAsync(HttpContext context, ModelHost model, HeadExecutor executor,
         IOptions<WorkerOptions> options, CancellationToken cancellationToken)
     {
+        var received = Stopwatch.GetTimestamp();  // "total" in X-SplitCompute-Worker-Ms runs from here to the response headers
         var request = context.Request;
         if (request.ContentLength > options.Value.MaxRequestBytes)
             return Problem(StatusCodes.Status413PayloadTooLarge, $"the body is {request.ContentLength} bytes; the limit is {options.Value.MaxRequestBytes}");
@@ -64,8 +67,15 @@ internal static class EmbeddingsEndpoint
             activity?.SetTag("splitcompute.k", k).SetTag("splitcompute.n", n).SetTag("splitcompute.sequences", batch.BatchSize).SetTag("splitcompute.tokens", batch.SequenceLength);
             result = await executor.RunAsync(batch, k, pooling, cancellationToken).ConfigureAwait(false);
         }
-        context.RequestServices.GetRequiredService<WorkerTelemetry>().RequestDone(k, n, batch.BatchSize, result.QueueMs, result.ComputeMs);
+        if (!WorkerWarmUp.IsWarmUp(context)) context.RequestServices.GetRequiredService<WorkerTelemetry>().RequestDone(k, n, batch.BatchSize, result);
         var response = context.Response;
+        response.OnStarting(() =>
+        {
+            // Only successful answers carry it (the 406 below does not).
+            if (response.StatusCode == StatusCodes.Status200OK)
+                response.Headers[HeaderNames.WorkerMs] = new WorkerTiming(result.BusyMs, result.FullMs, result.QueueMs, Stopwatch.GetElapsedTime(received).TotalMilliseconds).Format();
+            return Task.CompletedTask;
+        });
         response.Headers[WorkerHeaders.Worker] = context.RequestServices.GetRequiredService<WorkerIdentity>().WorkerId;
         response.Headers[WorkerHeaders.WorkerTiming] = string.Create(CultureInfo.InvariantCulture, $"queue-ms={result.QueueMs:F3}, compute-ms={result.ComputeMs:F3}");
         var lengths = sequences.Select(s => s.Length).ToArray();

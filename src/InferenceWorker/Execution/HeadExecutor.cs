@@ -39,22 +39,25 @@ public sealed class HeadExecutor : IDisposable
     {
         if (_batcher is not null) return await _batcher.SubmitAsync(batch, k, pooling, cancellationToken).ConfigureAwait(false);
         var n = model.Config.NLayer;
+        var work = RequestWork.Of(batch, k);
         var queueClock = Stopwatch.StartNew();
-        stats.Enqueued();
+        stats.Enqueued(work);
         try
         {
             await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            stats.Abandoned();
+            stats.Abandoned(work);
             throw;
         }
-        stats.Started();
+        stats.Started(work);
         var queueMs = queueClock.Elapsed.TotalMilliseconds;
+        var pass = stats.PassStarted(stats.PredictMs(work));
+        PassMeasure? measure = null;
         try
         {
-            var result = await Task.Run(() =>
+            return await Task.Run(() =>
             {
                 var clock = Stopwatch.StartNew();
                 var hidden = model.Backend.Embed(batch);
@@ -68,19 +71,18 @@ public sealed class HeadExecutor : IDisposable
                     embeddings = Pooler.Pool(hidden, pooling);
                 }
                 var totalMs = clock.Elapsed.TotalMilliseconds;
-                var tokens = Enumerable.Range(0, batch.BatchSize).Sum(batch.ValidCount);
-                stats.Finished(tokens, batch.BatchSize * batch.SequenceLength, k, embedMs, layersMs, totalMs);
-                return new HeadResult(hidden, embeddings, queueMs, totalMs);
+                measure = new PassMeasure(embedMs, work.Tokens, layersMs, work.LayerRows);
+                // Alone in its pass: all of the pass is this request's.
+                return new HeadResult(hidden, embeddings, queueMs, totalMs)
+                {
+                    BusyMs = totalMs, EmbedMs = embedMs, FullMs = stats.FullMs(embedMs, work.Rows, n),
+                };
             }, cancellationToken).ConfigureAwait(false);
-            return result;
-        }
-        catch
-        {
-            stats.Failed();
-            throw;
         }
         finally
         {
+            stats.PassEnded(pass, measure);
+            stats.Finished();
             _slots.Release();
         }
     }
@@ -104,7 +106,7 @@ public sealed class HeadExecutor : IDisposable
             model.Backend.RunLayers(hidden, 0, n);
             layersMs = Math.Min(layersMs, clock.Elapsed.TotalMilliseconds);
         }
-        stats.Calibrated(layersMs / (n * (double)t), embedMs / t, embedMs + layersMs);
+        stats.Calibrated(layersMs / (n * (double)t), embedMs / t);
     }
 
     public void Dispose()

@@ -54,7 +54,9 @@ internal sealed partial class HeartbeatPublisher(
         Capacity = _options.Capacity,
         MsPerLayerToken = stats.MsPerLayerRow,
         EmbedMsPerToken = stats.EmbedMsPerToken,
-        BacklogMs = stats.BacklogMs(_options.Capacity),
+        // With batching one pass runs at a time whatever Capacity says; without, Capacity passes share the device.
+        BacklogMs = stats.BacklogMs(_options.Batching ? 1 : _options.Capacity),
+        BusyFraction = stats.BusyFraction,
         UnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
     };
 

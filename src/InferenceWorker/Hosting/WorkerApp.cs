@@ -35,6 +35,7 @@ public static class WorkerApp
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<ModelHost>();  // load the model (and make shards) before accepting requests
+        WorkerWarmUp.Run(app.Services);  // before Kestrel listens: /alive, /health and the first heartbeat come after it
         app.Services.GetRequiredService<HeadExecutor>().Calibrate();
         _ = app.Services.GetRequiredService<WorkerTelemetry>();  // its gauges exist from the start, not from the first request
         app.MapGet("/alive", () => Results.Text("alive"));

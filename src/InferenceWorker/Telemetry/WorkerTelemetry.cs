@@ -24,6 +24,8 @@ public sealed class WorkerTelemetry : IDisposable
     private readonly Counter<long> _requests;
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _requestMs;
+    private readonly Counter<double> _busyMs;
+    private readonly Counter<double> _fullMs;
     private readonly Counter<long> _shardBytes;
     private readonly Counter<long> _shardRequests;
 
@@ -40,6 +42,10 @@ public sealed class WorkerTelemetry : IDisposable
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128] });
         _requestMs = _meter.CreateHistogram("splitcompute.worker.request_ms", "ms", "Time per request, by stage (queue, compute)",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MsBuckets });
+        _busyMs = _meter.CreateCounter<double>("splitcompute.worker.busy_ms", "ms",
+            "Device time attributed to requests (their share of each pass), by mode; realised savings = full_ms - busy_ms");
+        _fullMs = _meter.CreateCounter<double>("splitcompute.worker.full_ms", "ms",
+            "What the same requests would have cost through all N layers (the worker's estimate from its measured ms per layer-row), by mode");
         _shardBytes = _meter.CreateCounter<long>("splitcompute.worker.shard_bytes", "By", "Shard body bytes sent (200 and 206 GETs; a HEAD or a 304 sends none)");
         _shardRequests = _meter.CreateCounter<long>("splitcompute.worker.shard_requests", "{request}", "Shard requests, by kind (full, range, not_modified, head, missing)");
         _meter.CreateObservableGauge("splitcompute.worker.queue_depth", () => new Measurement<int>(stats.QueueDepth, _identity), "{request}",
@@ -51,12 +57,16 @@ public sealed class WorkerTelemetry : IDisposable
             ? report.DeviceMemoryBytes : Environment.WorkingSet, _identity), "By", "Device memory in use (CUDA: in use on the GPU, cuMemGetInfo; CPU: the process working set)");
     }
 
-    public void RequestDone(int k, int n, int sequences, double queueMs, double computeMs)
+    public void RequestDone(int k, int n, int sequences, HeadResult result)
     {
-        _requests.Add(1, With("mode", k == n ? "full" : "head"));
+        ArgumentNullException.ThrowIfNull(result);
+        var mode = With("mode", k == n ? "full" : "head");
+        _requests.Add(1, mode);
+        _busyMs.Add(result.BusyMs, mode);
+        _fullMs.Add(result.FullMs, mode);
         _batchSize.Record(sequences, _identity);
-        _requestMs.Record(queueMs, With("stage", "queue"));
-        _requestMs.Record(computeMs, With("stage", "compute"));
+        _requestMs.Record(result.QueueMs, With("stage", "queue"));
+        _requestMs.Record(result.ComputeMs, With("stage", "compute"));
     }
 
     public void ShardRequest(string kind, long bytes)

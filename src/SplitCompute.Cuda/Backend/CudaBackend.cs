@@ -16,7 +16,7 @@ namespace SplitCompute.Cuda.Backend;
 /// crosses PCIe through pinned buffers. Calls are serialised on one stream (the GPU is the shared resource; batching is the
 /// way to use it better, see the worker's batcher).
 /// </summary>
-public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
+public sealed unsafe partial class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
 {
     private readonly Lock _gate = new();
     private readonly CudaContext _context;
@@ -187,86 +187,6 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
 
     private CudaGraph Graph(CudaWorkspace ws, GraphKey key) =>
         _graphs.GetOrAdd(key, k => CudaGraph.Capture(_context, $"gpt2 {k}", () => EnqueueLayers(ws, k.From, k.To)));
-
-    /// <summary>
-    /// One batch, several depths: ids up once, blocks up to the deepest exit as graphs, and after each exit's block only its
-    /// own rows back to the host (the copies are queued on the stream between the blocks, so nothing waits until the end).
-    /// </summary>
-    public float[][] RunToExits(TokenBatch batch, IReadOnlyList<LayerExit> exits)
-    {
-        LayerRange.ValidateBatch(Config, batch);
-        ArgumentNullException.ThrowIfNull(exits);
-        ValidateExits(batch, exits);
-        var wte = _weights.TokenEmbedding ?? throw new InvalidOperationException("this CUDA backend was loaded without embeddings");
-        var c = Config.NEmbd;
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _context.MakeCurrent();
-            var ws = Workspace(batch);
-            var tb = ws.Shape.Tokens;
-            Staging.Ids(batch, ws);
-            Staging.Mask(batch, ws);
-            Upload(ws.Ids, ws.HostIds, ws.Shape.Rows * 4L);
-            Upload(ws.Mask, ws.HostMask, ws.Shape.Rows);
-            _kernels.Embed(ws.X.Pointer, ws.Ids.Pointer, wte.Pointer, _weights.PositionEmbedding!.Pointer, ws.Shape.Rows, tb, c);
-            var done = 0;
-            var normed = false;
-            foreach (var i in Enumerable.Range(0, exits.Count).OrderBy(i => exits[i].K))
-            {
-                var exit = exits[i];
-                if (exit.K > done)
-                {
-                    // Several exits: their stages are ranges that rarely repeat, so replay per-block graphs (48 launches for
-                    // gpt2-xl cost ~0.15 ms) instead of capturing a graph for every new (k_i, k_j). One exit: the range policy.
-                    if (!_options.UseGraphs) EnqueueLayers(ws, done, exit.K);
-                    else if (exits.Count == 1) LaunchGraphs(ws, done, exit.K);
-                    else for (var layer = done; layer < exit.K; layer++) Graph(ws, new GraphKey(ws.Shape, layer, layer + 1)).Launch();
-                    done = exit.K;
-                }
-                if (exit.K == Config.NLayer && !normed)
-                {
-                    _kernels.LayerNormF(ws.X.Pointer, ws.X.Pointer, _weights.FinalNormGamma!.Pointer, _weights.FinalNormBeta!.Pointer, ws.Shape.Rows, c, Config.LayerNormEpsilon);
-                    normed = true;
-                }
-                var offset = (long)exit.FirstSequence * tb * c * 4;  // (B, T_bucket, C) fp32: the exit's sequences are contiguous
-                var bytes = (long)exit.SequenceCount * tb * c * 4;
-                CuDriver.Check(CuDriver.MemcpyDtoHAsync((byte*)ws.HostX.Pointer + offset, ws.X.Pointer + (ulong)offset, (nuint)bytes, _context.Stream),
-                    $"download of exit k = {exit.K}");
-            }
-            _context.Synchronize($"batch of {exits.Count} exits");
-            var host = ws.HostX.AsSpan<float>();
-            var t = batch.SequenceLength;
-            var results = new float[exits.Count][];
-            for (var i = 0; i < exits.Count; i++)
-            {
-                var (first, count) = (exits[i].FirstSequence, exits[i].SequenceCount);
-                var data = new float[(long)count * t * c];
-                for (var s = 0; s < count; s++) host.Slice((first + s) * tb * c, t * c).CopyTo(data.AsSpan(s * t * c));  // (T_bucket) -> (T)
-                results[i] = data;
-            }
-            return results;
-        }
-    }
-
-    private void ValidateExits(TokenBatch batch, IReadOnlyList<LayerExit> exits)
-    {
-        var owner = new int[batch.BatchSize];
-        for (var i = 0; i < exits.Count; i++)
-        {
-            var (k, first, count) = (exits[i].K, exits[i].FirstSequence, exits[i].SequenceCount);
-            if (k < 0 || k > Config.NLayer) throw new ArgumentOutOfRangeException(nameof(exits), $"exit {i}: k = {k} is outside [0, {Config.NLayer}]");
-            if (count <= 0 || first < 0 || first + count > batch.BatchSize)
-                throw new ArgumentOutOfRangeException(nameof(exits), $"exit {i}: sequences [{first}, {first + count}) are outside the batch of {batch.BatchSize}");
-            for (var s = first; s < first + count; s++)
-            {
-                if (owner[s] != 0) throw new ArgumentException($"exits {owner[s] - 1} and {i} both claim sequence {s}", nameof(exits));
-                owner[s] = i + 1;
-            }
-            for (var layer = 0; layer < k; layer++) _ = _weights.Layer(layer);
-            if (k == Config.NLayer && _weights.FinalNormGamma is null) throw new InvalidOperationException("this CUDA backend was loaded without the final norm");
-        }
-    }
 
     /// <summary>Final LayerNorm on the GPU, in place on every position.</summary>
     public void ApplyFinalNorm(HiddenState hidden)
@@ -490,9 +410,10 @@ public sealed unsafe class CudaBackend : IMultiExitBackend, IDeviceMemoryReport
         return sorted[sorted.Length / 2];
     }
 
-    private CudaWorkspace Workspace(TokenBatch batch)
+    private CudaWorkspace Workspace(TokenBatch batch) => Workspace(ShapeBucket.For(batch.BatchSize, batch.SequenceLength, Config.NPositions));
+
+    private CudaWorkspace Workspace(ShapeBucket shape)
     {
-        var shape = ShapeBucket.For(batch.BatchSize, batch.SequenceLength, Config.NPositions);
         if (_workspaces.TryGetValue(shape, out var ws)) return ws;
         ws = new CudaWorkspace(_lt, _hopper, _options.OwnProductSplit, shape, Config.NEmbd, _options.Precision, _options.FuseGelu, _options.TransposedWeights)
         {

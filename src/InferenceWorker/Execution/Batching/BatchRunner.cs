@@ -1,64 +1,76 @@
-using System.Diagnostics;
 using SplitCompute.Model.Forward;
 
 namespace SplitCompute.InferenceWorker.Execution.Batching;
 
 /// <summary>
-/// Runs several requests as one forward pass and hands each its own answer. Their sequences are stacked (right-padded to the
-/// longest, which changes no real position's result: padded keys are masked and everything else is row-wise), embedded once,
-/// and run through the layers in stages: up to the smallest k, where the requests with that k take their rows, then on to
-/// the next k, and so on; requests with k = N get the final norm and their pooled embeddings.
+/// Runs several requests as one forward pass and hands each its own answer. Their sequences are stacked deepest k first
+/// (right-padded to the longest, which changes no real position's result: padded keys are masked and everything else is
+/// row-wise), embedded once, and run through the layers in stages: up to the smallest k, where the requests with that k take
+/// their rows and leave, then on to the next k with only the rows still active (a prefix, thanks to the order), and so on;
+/// requests with k = N get the final norm and their pooled embeddings. So no row pays for a layer it does not need.
+/// Each request is charged the device time it used (<see cref="HeadResult.BusyMs"/>): the embedding by its share of real
+/// tokens, each stage by its share of the stage's rows.
 /// Legend: B sequences, T tokens, C channels.
 /// </summary>
 public static class BatchRunner
 {
-    /// <summary>Per-request results in input order, and the pass's embed time and layer time (ms) for the worker's statistics.</summary>
-    public static (HeadResult[] Results, double EmbedMs, double LayersMs) Run(ILayerRangeBackend backend, IReadOnlyList<BatchItem> items, double[] queueMs)
+    /// <summary>Per-request results in input order, and what the pass measured for the worker's statistics.</summary>
+    public static PassResult Run(ILayerRangeBackend backend, IReadOnlyList<BatchItem> items, double[] queueMs, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(items);
-        var n = backend.Config.NLayer;
-        var merged = Merge(items, out var offsets);
-        if (backend is IMultiExitBackend exiting) return RunOnDevice(exiting, items, merged, offsets, queueMs);
-        var clock = Stopwatch.StartNew();
-        var hidden = backend.Embed(merged);                                  // (B_total, T_max, C)
-        var embedMs = clock.Elapsed.TotalMilliseconds;
+        ArgumentNullException.ThrowIfNull(queueMs);
+        time ??= TimeProvider.System;
+        // Deepest first (stable): after each exit the rows still running are a prefix, so dropping the others is a truncation.
+        var order = Enumerable.Range(0, items.Count).OrderByDescending(i => items[i].K).ToArray();
+        var ordered = order.Select(i => items[i]).ToArray();
+        var orderedQueueMs = order.Select(i => queueMs[i]).ToArray();
+        var merged = Merge(ordered, out var offsets);
+        var pass = backend is IMultiExitBackend exiting
+            ? DeviceBatch.Run(exiting, ordered, merged, offsets, orderedQueueMs, time)
+            : RunStaged(backend, ordered, merged, offsets, orderedQueueMs, time);
         var results = new HeadResult[items.Count];
-        foreach (var k in items.Select(i => i.K).Distinct().Order())
-        {
-            backend.RunLayers(hidden, hidden.LayersDone, k);
-            if (k == n) backend.ApplyFinalNorm(hidden);
-            for (var i = 0; i < items.Count; i++)
-            {
-                if (items[i].K != k) continue;
-                var own = Slice(hidden, offsets[i], items[i].Batch);          // (B_i, T_i, C)
-                var embeddings = k == n ? Pooler.Pool(own, items[i].Pooling) : null;
-                results[i] = new HeadResult(own, embeddings, queueMs[i], clock.Elapsed.TotalMilliseconds);
-            }
-        }
-        return (results, embedMs, clock.Elapsed.TotalMilliseconds - embedMs);
+        for (var j = 0; j < order.Length; j++) results[order[j]] = pass.Results[j];
+        return pass with { Results = results };
     }
 
-    /// <summary>One pass with the hidden state kept on the device: each request's rows come back once, at its own k.</summary>
-    private static (HeadResult[] Results, double EmbedMs, double LayersMs) RunOnDevice(
-        IMultiExitBackend backend, IReadOnlyList<BatchItem> items, TokenBatch merged, int[] offsets, double[] queueMs)
+    /// <summary>Host-memory backends: embed once, then one RunLayers per distinct k on the rows still active.</summary>
+    private static PassResult RunStaged(ILayerRangeBackend backend, BatchItem[] items, TokenBatch merged, int[] offsets, double[] queueMs, TimeProvider time)
     {
         var n = backend.Config.NLayer;
-        var clock = Stopwatch.StartNew();
-        var rows = backend.RunToExits(merged, [.. items.Select((item, i) => new LayerExit(item.K, offsets[i], item.Batch.BatchSize))]);
-        var ms = clock.Elapsed.TotalMilliseconds;
-        var c = backend.Config.NEmbd;
-        var results = new HeadResult[items.Count];
-        for (var i = 0; i < items.Count; i++)
+        var tokens = items.Select(i => RequestWork.Of(i.Batch, i.K).Tokens).ToArray();
+        var rows = items.Select(i => (long)i.Batch.BatchSize * i.Batch.SequenceLength).ToArray();
+        var start = time.GetTimestamp();
+        var hidden = backend.Embed(merged);                                   // (B_total, T_max, C)
+        var embedMs = time.GetElapsedTime(start).TotalMilliseconds;
+        var busy = new double[items.Length];
+        BusyShares.Add(busy, tokens, items.Length, embedMs);
+        var embedShare = (double[])busy.Clone();
+        var results = new HeadResult[items.Length];
+        long layerRows = 0;
+        for (var end = items.Length; end > 0;)
         {
-            var own = items[i].Batch;
-            var data = new float[(long)own.BatchSize * own.SequenceLength * c];                 // (B_i, T_i, C) from (B_i, T_max, C)
-            for (var b = 0; b < own.BatchSize; b++)
-                rows[i].AsSpan(b * merged.SequenceLength * c, own.SequenceLength * c).CopyTo(data.AsSpan(b * own.SequenceLength * c));
-            var hidden = new HiddenState(own, c, data, items[i].K);
-            results[i] = new HeadResult(hidden, items[i].K == n ? Pooler.Pool(hidden, items[i].Pooling) : null, queueMs[i], ms);
+            var k = items[end - 1].K;                                         // the smallest k still running
+            var first = end;
+            while (first > 0 && items[first - 1].K == k) first--;             // items [first, end) leave at k
+            hidden = ActiveRows.Keep(hidden, offsets[end - 1] + items[end - 1].Batch.BatchSize, items.Take(end).Max(i => i.Batch.SequenceLength));
+            var stageStart = time.GetTimestamp();
+            var from = hidden.LayersDone;
+            backend.RunLayers(hidden, from, k);                               // (B_active, T_active, C)
+            if (k == n) backend.ApplyFinalNorm(hidden);
+            layerRows += (long)hidden.Batch.BatchSize * hidden.Batch.SequenceLength * (k - from);
+            BusyShares.Add(busy, rows, end, time.GetElapsedTime(stageStart).TotalMilliseconds);
+            var doneMs = time.GetElapsedTime(start).TotalMilliseconds;
+            for (var i = first; i < end; i++)
+            {
+                var own = Slice(hidden, offsets[i], items[i].Batch);           // (B_i, T_i, C)
+                var embeddings = k == n ? Pooler.Pool(own, items[i].Pooling) : null;
+                results[i] = new HeadResult(own, embeddings, queueMs[i], doneMs) { BusyMs = busy[i], EmbedMs = embedShare[i] };
+            }
+            end = first;
         }
-        return (results, 0, ms);  // the embedding is inside the pass and negligible next to the blocks
+        var layersMs = time.GetElapsedTime(start).TotalMilliseconds - embedMs;
+        return new PassResult(results, new PassMeasure(embedMs, tokens.Sum(), layersMs, layerRows));
     }
 
     /// <summary>

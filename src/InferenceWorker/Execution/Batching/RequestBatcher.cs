@@ -47,15 +47,15 @@ public sealed class RequestBatcher : IDisposable
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(k, _backend.Config.NLayer);
-        var pending = new Pending(new BatchItem(batch, k, pooling), _time.GetTimestamp());
+        var pending = new Pending(new BatchItem(batch, k, pooling), RequestWork.Of(batch, k), _time.GetTimestamp());
         if (cancellationToken.CanBeCanceled)
         {
             pending.Registration = cancellationToken.Register(() => pending.Completion.TrySetCanceled(cancellationToken));
         }
-        _stats.Enqueued();
+        _stats.Enqueued(pending.Work);
         if (!_queue.Writer.TryWrite(pending))
         {
-            _stats.Abandoned();
+            _stats.Abandoned(pending.Work);
             pending.Completion.TrySetException(new ObjectDisposedException(nameof(RequestBatcher)));
         }
         return pending.Completion.Task;
@@ -85,7 +85,7 @@ public sealed class RequestBatcher : IDisposable
         }
         foreach (var p in waiting.Concat(DrainAll(reader)))
         {
-            if (p.Completion.TrySetException(new ObjectDisposedException(nameof(RequestBatcher), "the worker is shutting down"))) _stats.Abandoned();
+            if (p.Completion.TrySetException(new ObjectDisposedException(nameof(RequestBatcher), "the worker is shutting down"))) _stats.Abandoned(p.Work);
         }
     }
 
@@ -114,31 +114,33 @@ public sealed class RequestBatcher : IDisposable
     private void RunGroup(List<Pending> group)
     {
         var queueMs = group.Select(p => _time.GetElapsedTime(p.Arrived).TotalMilliseconds).ToArray();
-        foreach (var _ in group) _stats.Started();
+        foreach (var p in group) _stats.Started(p.Work);
         Interlocked.Increment(ref _passes);
+        // Predicted before it runs, so the backlog counts what remains of this pass while it runs.
+        var pass = _stats.PassStarted(group.Sum(p => _stats.PredictMs(p.Work)));
+        PassResult run;
         try
         {
-            var items = group.Select(p => p.Item).ToList();
-            var (results, embedMs, layersMs) = BatchRunner.Run(_backend, items, queueMs);
-            var rows = items.Sum(i => i.Batch.BatchSize) * items.Max(i => i.Batch.SequenceLength);  // padded rows of the pass
-            var deepest = items.Max(i => i.K);
-            for (var i = 0; i < group.Count; i++)
-            {
-                var batch = items[i].Batch;
-                var tokens = Enumerable.Range(0, batch.BatchSize).Sum(batch.ValidCount);
-                _stats.Finished(tokens, rows, deepest, embedMs, layersMs, results[i].ComputeMs);
-                group[i].Registration.Dispose();
-                group[i].Completion.TrySetResult(results[i]);
-            }
+            run = BatchRunner.Run(_backend, [.. group.Select(p => p.Item)], queueMs, _time);
         }
         catch (Exception e)
         {
+            _stats.PassEnded(pass, null);
             foreach (var p in group)
             {
-                _stats.Failed();
+                _stats.Finished();
                 p.Registration.Dispose();
                 p.Completion.TrySetException(e);
             }
+            return;
+        }
+        _stats.PassEnded(pass, run.Measure);
+        for (var i = 0; i < group.Count; i++)
+        {
+            var result = run.Results[i] with { FullMs = _stats.FullMs(run.Results[i].EmbedMs, group[i].Work.Rows, _backend.Config.NLayer) };
+            _stats.Finished();
+            group[i].Registration.Dispose();
+            group[i].Completion.TrySetResult(result);
         }
     }
 
@@ -147,7 +149,7 @@ public sealed class RequestBatcher : IDisposable
         for (var i = waiting.Count - 1; i >= 0; i--)
         {
             if (!waiting[i].Completion.Task.IsCompleted) continue;
-            _stats.Abandoned();
+            _stats.Abandoned(waiting[i].Work);
             waiting[i].Registration.Dispose();
             waiting.RemoveAt(i);
         }
@@ -181,15 +183,16 @@ public sealed class RequestBatcher : IDisposable
         {
             foreach (var p in DrainAll(_queue.Reader))
             {
-                if (p.Completion.TrySetException(new ObjectDisposedException(nameof(RequestBatcher)))) _stats.Abandoned();
+                if (p.Completion.TrySetException(new ObjectDisposedException(nameof(RequestBatcher)))) _stats.Abandoned(p.Work);
             }
         }
         _stop.Dispose();
     }
 
-    private sealed class Pending(BatchItem item, long arrived)
+    private sealed class Pending(BatchItem item, RequestWork work, long arrived)
     {
         public BatchItem Item { get; } = item;
+        public RequestWork Work { get; } = work;
         public long Arrived { get; } = arrived;
         public TaskCompletionSource<HeadResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public CancellationTokenRegistration Registration { get; set; }
