@@ -79,13 +79,17 @@ public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<Spli
     [Fact]
     public async Task A_heavily_loaded_worker_published_in_Redis_gets_more_layers_offloaded()
     {
-        // No feedback: this test is about the client's reported speed; its real (fast) edge would replace it after the first split.
-        using var slow = cluster.NewEdgeClient(gflops: 0.05, sendFeedback: false);
-        await slow.EmbedTextsAsync(Texts, EdgeSplit.Force(0));  // cache every shard, so only compute and load decide
-        var idle = await slow.EmbedTextsAsync(Texts, EdgeSplit.Auto);
+        // A client whose edge is twice as slow as the worker (by the worker's own measured speed): on an idle worker the cloud
+        // is faster, so it stays there; once the worker's heartbeat shows a long queue, GPU time is worth more and it splits.
+        // No feedback: this test is about the reported speed; the real (fast) edge would replace it after the first split.
+        var stats = cluster.Workers[0].Services.GetRequiredService<WorkerStats>();
+        var cloudGflops = (24.0 * 64 * 64) / (stats.MsPerLayerRow * 1e6);  // the tiny model's block: 24 C^2 flops per row
+        using var slow = cluster.NewEdgeClient(gflops: cloudGflops / 2, sendFeedback: false);
+        var texts = Enumerable.Range(0, 8).Select(i => string.Join(' ', Enumerable.Repeat($"sequence {i} of a larger batch", 10))).ToArray();
+        await slow.EmbedTextsAsync(texts, EdgeSplit.Force(0));  // cache every shard and keep the tail resident: only compute decides
+        var idle = await slow.EmbedTextsAsync(texts, EdgeSplit.Auto);
 
         // The worker reports 20 queued requests of ~500 ms of blocks each: the same numbers a real backlog would produce.
-        var stats = cluster.Workers[0].Services.GetRequiredService<WorkerStats>();
         var queued = new RequestWork(Tokens: 0, Rows: (long)Math.Ceiling(500 / stats.MsPerLayerRow), K: 1);
         for (var i = 0; i < 20; i++) stats.Enqueued(queued);
         try
@@ -94,7 +98,7 @@ public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<Spli
             for (var attempt = 0; attempt < 40 && loaded.K >= idle.K; attempt++)
             {
                 await Task.Delay(100);  // next heartbeat (100 ms) and registry refresh (50 ms)
-                loaded = await slow.EmbedTextsAsync(Texts, EdgeSplit.Auto);
+                loaded = await slow.EmbedTextsAsync(texts, EdgeSplit.Auto);
             }
             Assert.True(loaded.K < idle.K, $"idle k = {idle.K} ({idle.Predicted}); loaded k = {loaded.K} ({loaded.Predicted})");
             Assert.Contains("queue-ms=", loaded.Predicted, StringComparison.Ordinal);

@@ -159,6 +159,19 @@ public sealed class SplitPlannerTests
     }
 
     [Fact]
+    public void A_queue_reveals_utilisation_before_the_busy_average_does()
+    {
+        Assert.Equal(0.3, GpuTimeWeight.Utilisation(0.3, 0, 10), 9);
+        Assert.Equal(0.9, GpuTimeWeight.Utilisation(0.1, 90, 10), 9);  // W = 9 S: u = 0.9
+        Assert.Equal(0, GpuTimeWeight.Utilisation(double.NaN, 0, 0), 9);
+        // A worker whose busy average still says idle but has 2 s queued: the same client offloads as under measured load.
+        var planner = Planner();
+        var client = Client(gflops: 500);
+        Assert.True(planner.Plan(Model, Worker(queueMs: 0, utilisation: 0), client, Request).IsCloudOnly);
+        Assert.Equal(0, planner.Plan(Model, Worker(queueMs: 2_000, utilisation: 0), client, Request).K);
+    }
+
+    [Fact]
     public void The_GPU_weight_is_small_when_idle_grows_with_utilisation_and_is_capped()
     {
         Assert.Equal(0.1, GpuTimeWeight.At(0, 0.1, 0.95), 9);

@@ -7,6 +7,17 @@ namespace SplitCompute.Gateway.Planning;
 /// </summary>
 public static class GpuTimeWeight
 {
+    /// <summary>
+    /// The utilisation to plan with: the busy share the workers measured, or what the queue in front of this request reveals if
+    /// that is more (a queue builds before a 5 s busy average catches up). For M/M/1 the wait is W = S u / (1 - u) for a
+    /// service time S, so u = W / (W + S); the request's own cloud-only time stands in for S.
+    /// </summary>
+    public static double Utilisation(double measured, double queueMs, double serviceMs)
+    {
+        var fromQueue = queueMs > 0 && serviceMs > 0 ? queueMs / (queueMs + serviceMs) : 0;
+        return Math.Max(double.IsFinite(measured) ? measured : 0, double.IsFinite(fromQueue) ? fromQueue : 0);
+    }
+
     public static double At(double utilisation, double idleWeight, double maxUtilisation)
     {
         var u = double.IsFinite(utilisation) ? Math.Clamp(utilisation, 0, maxUtilisation) : 0;

@@ -23,7 +23,7 @@ public sealed class SplitPlanner(IOptions<PlannerOptions> options)
         ArgumentNullException.ThrowIfNull(worker);
         var n = model.Layers;
         var cloudOnly = PredictCloudOnly(model, worker, client, request);
-        var gpuWeight = GpuTimeWeight.At(worker.Utilisation, _options.IdleGpuWeight, _options.MaxUtilisation);
+        var gpuWeight = GpuTimeWeight.At(GpuTimeWeight.Utilisation(worker.Utilisation, worker.QueueMs, cloudOnly.CloudMs), _options.IdleGpuWeight, _options.MaxUtilisation);
         SplitPlan CloudOnly(string reason) => new(n, n, cloudOnly, cloudOnly, 0, reason) { GpuWeight = gpuWeight };
         if (preference == SplitPreference.None) return CloudOnly("client asked for split=none");
         if (client is null) return CloudOnly("no usable capability headers");
