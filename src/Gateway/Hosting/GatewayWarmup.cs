@@ -26,7 +26,14 @@ public sealed partial class GatewayWarmup(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        RunHotPathOnce();
+        try
+        {
+            RunHotPathOnce();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogWarmupFailed(logger, ex);  // a warm-up is an optimisation: serving cold beats not serving
+        }
         _hotPathReady = true;
         using var timer = new PeriodicTimer(Interval);
         do
@@ -53,7 +60,7 @@ public sealed partial class GatewayWarmup(
             Protocol.HeaderNames.Shards => "0123456789abcdef",
             _ => null,
         });
-        var model = new ModelProfile("warmup", "warmup", 2, 8, ["0123456789abcdef0123"], [1_000], "fedcba9876543210fedc", 10);
+        var model = new ModelProfile("warmup", "warmup", 2, 8, ["0123456789abcdef0123", "1123456789abcdef0123"], [1_000, 1_000], "fedcba9876543210fedc", 10);
         var worker = new WorkerLoad("warmup", "http://127.0.0.1:1", "cpu", 1, 0.01, 0.001, 0, 0, 1);
         var client = new ClientProfile(100, 1, 100, 10, new HashSet<string>(StringComparer.Ordinal));
         planner.Plan(model, worker, client, new PlanRequest(1, lengths[0], lengths[0]));
@@ -75,6 +82,9 @@ public sealed partial class GatewayWarmup(
             return false;  // tried again next tick; the first request will connect itself if need be
         }
     }
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "the gateway's warm-up failed; it serves anyway, its first requests cold")]
+    private static partial void LogWarmupFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "connection to worker {Address} not opened ahead of requests: {Reason}")]
     private static partial void LogNotWarmed(ILogger logger, string address, string reason);
