@@ -11,7 +11,7 @@ namespace SplitCompute.Benchmarks.Worker;
 
 /// <summary>
 /// The worker's first request after start against its steady state: starts the real worker process (`splitcompute worker`,
-/// as `up` and the images do; Redis unreachable, which only delays nothing but the heartbeat), waits until it answers /alive,
+/// as `up` and the images do; Redis unreachable, which only delays nothing but the heartbeat), waits until its readiness check (/health) says ready,
 /// then times a split request (frame, k = N/2) and a cloud-only request (JSON, k = N), each first and then steady.
 /// Usage: worker-cold-start [preset = gpt2] [starts = 3] [steady = 20]. Prints figures; asserts nothing.
 /// </summary>
@@ -58,7 +58,7 @@ internal sealed class ColdStartBenchmark : IBenchmark
                 if (process.HasExited) throw new InvalidOperationException($"the worker exited with {process.ExitCode}");
                 try
                 {
-                    if ((await http.GetAsync("/alive")).IsSuccessStatusCode) break;  // also opens the connection the requests reuse
+                    if ((await http.GetAsync("/health")).IsSuccessStatusCode) break;  // ready; also opens the connection the requests reuse
                 }
                 catch (HttpRequestException)
                 {

@@ -12,4 +12,7 @@ public static class WorkerHeaders
     /// <summary>Which worker answered, and its queue and compute time in milliseconds.</summary>
     public const string Worker = "X-SplitCompute-Worker";
     public const string WorkerTiming = "X-SplitCompute-Worker-Timing";
+
+    /// <summary>On the worker's own loopback warm-up requests: left out of its metrics (honoured from loopback only).</summary>
+    public const string WarmUp = "X-SplitCompute-Warm-Up";
 }

@@ -13,7 +13,7 @@ namespace SplitCompute.InferenceWorker.Heartbeat;
 /// </summary>
 internal sealed partial class HeartbeatPublisher(
     IRedisClient redis, ModelHost model, WorkerStats stats, WorkerIdentity identity, IOptions<WorkerOptions> options,
-    ILogger<HeartbeatPublisher> logger, IHostApplicationLifetime lifetime) : BackgroundService
+    ILogger<HeartbeatPublisher> logger, IHostApplicationLifetime lifetime, WorkerReadiness readiness) : BackgroundService
 {
     private readonly WorkerOptions _options = options.Value;
     private bool _manifestPublished;
@@ -30,6 +30,7 @@ internal sealed partial class HeartbeatPublisher(
         {
             await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
         }
+        await readiness.WhenReady.WaitAsync(stoppingToken).ConfigureAwait(false);  // no gateway routes to a cold worker
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_options.HeartbeatIntervalMs));
         do
         {

@@ -28,6 +28,8 @@ public static class WorkerApp
             return new RedisConnection(new RedisOptions { Endpoint = settings.Endpoint, Password = settings.Password, ClientName = "splitcompute-worker" },
                 services.GetRequiredService<ILoggerFactory>().CreateLogger<RedisConnection>());
         });
+        builder.Services.AddSingleton<WorkerReadiness>();
+        builder.Services.AddHostedService<LoopbackWarmUp>();
         builder.Services.AddSingleton<HeartbeatPublisher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<HeartbeatPublisher>());
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
@@ -39,7 +41,10 @@ public static class WorkerApp
         app.Services.GetRequiredService<HeadExecutor>().Calibrate();
         _ = app.Services.GetRequiredService<WorkerTelemetry>();  // its gauges exist from the start, not from the first request
         app.MapGet("/alive", () => Results.Text("alive"));
-        app.MapGet("/health", (HeartbeatPublisher heartbeat) => Results.Json(heartbeat.Snapshot()));
+        // Liveness answers as soon as Kestrel listens; readiness (and the heartbeat) only once the loopback warm-up is over.
+        app.MapGet("/health", (HeartbeatPublisher heartbeat, WorkerReadiness readiness) => readiness.IsReady
+            ? Results.Json(heartbeat.Snapshot())
+            : Results.Json(new { status = "warming up" }, statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapPost("/v1/embeddings", EmbeddingsEndpoint.HandleAsync);
         app.MapMethods("/v1/shards/{sha256}", ["GET", "HEAD"], ShardsEndpoint.Handle);
         return app;

@@ -15,7 +15,8 @@ namespace SplitCompute.InferenceWorker.Hosting;
 /// the backend's first pass (CUDA: workspace, product tuning and graph capture). So: one encode; one pass through the batcher
 /// per common shape (B = 1 at a few T, k = N, and one split); then the endpoint itself in process, a split (frame) and a
 /// cloud-only (JSON) request, on a <see cref="DefaultHttpContext"/>, not counted in the worker's metrics.
-/// Calibration runs after it (so the EWMAs come from warm passes).
+/// Calibration runs after it (so the EWMAs come from warm passes), and <see cref="LoopbackWarmUp"/> finishes the job over HTTP
+/// once Kestrel listens, before the worker is ready.
 /// </summary>
 internal static partial class WorkerWarmUp
 {
@@ -24,8 +25,10 @@ internal static partial class WorkerWarmUp
     /// <summary>Tokens of the warm-up passes (B = 1); on CUDA T buckets 16, 32, 128.</summary>
     private static readonly int[] Lengths = [8, 32, 128];
 
-    /// <summary>True for the warm-up's own requests (the endpoint leaves them out of its metrics).</summary>
-    public static bool IsWarmUp(HttpContext context) => context.Items.ContainsKey(Marker);
+    /// <summary>True for the warm-up's own requests, in process or over loopback (the endpoint leaves them out of its metrics).</summary>
+    public static bool IsWarmUp(HttpContext context) =>
+        context.Items.ContainsKey(Marker)
+        || (context.Request.Headers.ContainsKey(WorkerHeaders.WarmUp) && context.Connection.RemoteIpAddress is { } remote && System.Net.IPAddress.IsLoopback(remote));
 
     public static void Run(IServiceProvider services)
     {
