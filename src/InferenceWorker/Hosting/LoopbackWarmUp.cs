@@ -15,7 +15,8 @@ namespace SplitCompute.InferenceWorker.Hosting;
 /// the worker becomes ready anyway: warming up must never keep a worker from serving.
 /// </summary>
 internal sealed partial class LoopbackWarmUp(
-    IServer server, ModelHost model, WorkerReadiness readiness, IHostApplicationLifetime lifetime, ILogger<LoopbackWarmUp> logger) : BackgroundService
+    IServer server, ModelHost model, HeadExecutor executor, WorkerReadiness readiness, IHostApplicationLifetime lifetime, ILogger<LoopbackWarmUp> logger)
+    : BackgroundService
 {
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -41,6 +42,8 @@ internal sealed partial class LoopbackWarmUp(
             // not bring the first request closer to steady state; nor did turning dynamic PGO off (benchmarks/results/cold-start.txt).
             await SendAsync(http, n / 2, stoppingToken).ConfigureAwait(false);
             await SendAsync(http, n, stoppingToken).ConfigureAwait(false);
+            // Those passes fed the EWMAs with first-request timings of tiny inputs: measure the steady speed again.
+            executor.Calibrate();
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException && !stoppingToken.IsCancellationRequested)
         {
