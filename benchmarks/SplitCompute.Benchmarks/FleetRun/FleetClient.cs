@@ -69,7 +69,7 @@ internal sealed class FleetClient : IDisposable
     }
 
     private RequestRecord Record(int index, int k, int n, double totalMs, bool fellBack, WorkerTiming? worker, string? predicted) =>
-        new(Profile.Name, Id, index, k, n, totalMs, fellBack, false, worker?.BusyMs, worker?.FullMs, worker?.QueueMs,
+        new(Profile.Name, Id, index, k, n, totalMs, fellBack, false, worker?.BusyMs, worker?.FullMs, worker?.WaitMs,
             RequestRecord.Predicted(predicted, "total-ms"), RequestRecord.Predicted(predicted, "queue-ms"), RequestRecord.Predicted(predicted, "gpu-ms-saved"));
 
     private RequestRecord Failed(int index, double ms) => new(Profile.Name, Id, index, 0, 0, ms, false, true, null, null, null, null, null, null);

@@ -36,7 +36,7 @@ internal sealed record FleetReport(string Policy, int Clients, double Seconds, I
     public string TotalWithin20() => Within(Done.Where(r => r.Split && r.PredictedTotalMs is > 0 && r.Index >= 5), r => (r.TotalMs, r.PredictedTotalMs!.Value), 0.2, 0);
 
     /// <summary>Share of requests whose predicted queue was within 30% (or 2 ms) of the queue the worker measured.</summary>
-    public string QueueWithin30() => Within(Done.Where(r => r.WorkerQueueMs is not null && r.PredictedQueueMs is not null), r => (r.WorkerQueueMs!.Value, r.PredictedQueueMs!.Value), 0.3, 2);
+    public string QueueWithin30() => Within(Done.Where(r => r.WorkerWaitMs is not null && r.PredictedQueueMs is not null), r => (r.WorkerWaitMs!.Value, r.PredictedQueueMs!.Value), 0.3, 2);
 
     private static string Within(IEnumerable<RequestRecord> records, Func<RequestRecord, (double Observed, double Predicted)> pick, double fraction, double absoluteMs)
     {

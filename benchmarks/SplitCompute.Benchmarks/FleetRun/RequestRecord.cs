@@ -2,11 +2,11 @@ namespace SplitCompute.Benchmarks.FleetRun;
 
 /// <summary>
 /// One request of the fleet run as its client saw it: the split, its total time, what the worker said it cost (busy, cloud-only
-/// estimate, queue), and the gateway's predictions (total, queue, GPU time saved) from X-SplitCompute-Predicted.
+/// estimate, time spent on other requests' work), and the gateway's predictions (total, queue, GPU time saved) from X-SplitCompute-Predicted.
 /// </summary>
 internal sealed record RequestRecord(
     string Profile, int Client, int Index, int K, int N, double TotalMs, bool FellBack, bool Failed,
-    double? BusyMs, double? FullMs, double? WorkerQueueMs, double? PredictedTotalMs, double? PredictedQueueMs, double? PredictedSavedMs)
+    double? BusyMs, double? FullMs, double? WorkerWaitMs, double? PredictedTotalMs, double? PredictedQueueMs, double? PredictedSavedMs)
 {
     public bool Split => K < N && !FellBack && !Failed;
 

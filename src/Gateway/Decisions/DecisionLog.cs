@@ -91,7 +91,7 @@ public sealed partial class DecisionLog(IRedisClient redis, GatewayTelemetry tel
             new("realised_gpu_ms_saved", d.RealisedGpuMsSaved is { } realised ? Number(realised) : ""),
             new("worker_busy_ms", d.WorkerTiming is { } t ? Number(t.BusyMs) : ""),
             new("predicted_queue_ms", Number(d.Plan.Predicted.QueueMs)),
-            new("worker_queue_ms", d.WorkerTiming is { } q ? Number(q.QueueMs) : ""),
+            new("worker_wait_ms", d.WorkerTiming is { } q ? Number(q.WaitMs) : ""),
             new("gpu_weight", Number(d.Plan.GpuWeight)),
             new("reason", d.Plan.Reason),
         ];

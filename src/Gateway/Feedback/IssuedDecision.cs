@@ -21,6 +21,6 @@ public sealed record IssuedDecision(string ClientId, string Model, int K, int N,
     /// <summary>The worker's own time for the request (receipt to response, its X-SplitCompute-Worker-Ms), when it said.</summary>
     public double? WorkerTotalMs { get; init; }
 
-    /// <summary>The worker's measured queue wait for the request, when it said.</summary>
-    public double? WorkerQueueMs { get; init; }
+    /// <summary>The request's time at the worker spent on other work (total - busy, <see cref="Protocol.Workers.WorkerTiming.WaitMs"/>), when it said.</summary>
+    public double? WorkerWaitMs { get; init; }
 }

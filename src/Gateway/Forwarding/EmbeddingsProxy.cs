@@ -122,7 +122,7 @@ internal sealed class EmbeddingsProxy(
                     outstanding.Add(decisionId, new IssuedDecision(clientId, model, plan.K, plan.N, worker.NEmbd, size, time.GetUtcNow(), Activity.Current?.Context ?? default)
                     {
                         Edge = clientProfile.Edge, Predicted = plan.Predicted, PlannedDownlinkMbps = clientProfile.DownlinkMbps,
-                        WorkerTotalMs = transformer.Timing?.TotalMs, WorkerQueueMs = transformer.Timing?.QueueMs,
+                        WorkerTotalMs = transformer.Timing?.TotalMs, WorkerWaitMs = transformer.Timing?.WaitMs,
                     });
                 }
                 return;

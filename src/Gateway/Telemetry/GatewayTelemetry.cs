@@ -124,7 +124,7 @@ public sealed class GatewayTelemetry : IDisposable
             Ratio("edge", feedback.EdgeMs, p.EdgeMs + p.LoadMs);
             Ratio("download", feedback.DownloadMs, p.DownloadMs);
             Ratio("request", feedback.RequestMs, p.QueueMs + p.CloudMs + p.TransferMs);
-            if (decision.WorkerQueueMs is { } queue) Ratio("queue", queue, p.QueueMs);
+            if (decision.WorkerWaitMs is { } wait) Ratio("queue", wait, p.QueueMs);
         }
         if (decision.Trace == default) return;
         var start = decision.IssuedAt;

@@ -13,6 +13,13 @@ namespace SplitCompute.Protocol.Workers;
 /// </summary>
 public sealed record WorkerTiming(double BusyMs, double FullMs, double QueueMs, double TotalMs)
 {
+    /// <summary>
+    /// The request's time at the worker not spent on its own work: waiting for the pass before it, and its batch-mates' share of
+    /// its own pass. This is what the planner's queue term predicts (the work ahead of a request, whether it runs before the
+    /// request's pass or beside it in the same pass); <see cref="QueueMs"/> is only the first part.
+    /// </summary>
+    public double WaitMs => Math.Max(0, TotalMs - BusyMs);
+
     /// <summary><c>busy=&lt;ms&gt;; full=&lt;ms&gt;; queue=&lt;ms&gt;; total=&lt;ms&gt;</c>: bare decimals, 3 decimals, invariant culture.</summary>
     public string Format() => string.Create(CultureInfo.InvariantCulture,
         $"busy={Clamp(BusyMs):F3}; full={Clamp(FullMs):F3}; queue={Clamp(QueueMs):F3}; total={Clamp(TotalMs):F3}");

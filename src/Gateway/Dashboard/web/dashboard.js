@@ -56,7 +56,7 @@ function render(decisions) {
       cell(split ? "split" : "cloud", split ? "split" : "cloud"), cell(`${d.plan.k} / ${d.plan.n}`), cell(d.tokens),
       cell(ms(d.plan.predicted.totalMs)), cell(ms(d.plan.cloudOnly.totalMs)), cell(ms(d.observedMs)),
       cell(`${ms(d.plan.gpuMsSaved)} / ${d.realisedGpuMsSaved == null ? "-" : ms(d.realisedGpuMsSaved)}`),
-      cell(`${ms(d.plan.predicted.queueMs)} / ${d.workerTiming == null ? "-" : ms(d.workerTiming.queueMs)}`), cell(d.status),
+      cell(`${ms(d.plan.predicted.queueMs)} / ${d.workerTiming == null ? "-" : ms(d.workerTiming.waitMs)}`), cell(d.status),
       cell(d.plan.reason, "reason"));
     return tr;
   }));
