@@ -37,17 +37,17 @@ internal sealed class FleetSimBenchmark : IBenchmark
         var model = ModelShape.ByName(modelName);
         var speed = model.Speed(device);
         var aloneMs = FleetConfig.MeanCloudOnlyMs(model, speed, options.Seed);
-        var workers = options.Workers ?? 4;
+        var workers = options.Workers ?? 10;
         var ratePerClient = 1.5 / (64 * aloneMs / 1_000);
         Console.WriteLine();
         Console.WriteLine($"## scenario {name}: {model.Profile.Model} ({model.Layers} x {model.Profile.Channels}) on {workers} {device} workers " +
                           $"({speed.MsPerLayerRow} ms per layer-row + {speed.LayerFixedMs} ms per layer per pass); clients 20% phone, 20% laptop, 20% desktop, 40% no WebGPU; " +
                           $"capable clients {(holdShards ? "hold every shard from the start (tails not resident)" : "start with empty shard caches")}, no prefetch; " +
-                          $"{options.Seconds ?? 1200:F0} s of arrivals, {ratePerClient:F4} requests/s per client; a cloud-only request alone costs {aloneMs:F1} worker ms on average");
+                          $"{options.Seconds ?? 1800:F0} s of arrivals, {ratePerClient:F4} requests/s per client; a cloud-only request alone costs {aloneMs:F1} worker ms on average");
         PrintHeader();
         foreach (var perWorker in ClientsPerWorker)
         {
-            var config = new FleetConfig(model, device, workers, perWorker * workers, ratePerClient, options.Seconds ?? 1200, options.Seed, FleetConfig.Capable60, holdShards)
+            var config = new FleetConfig(model, device, workers, perWorker * workers, ratePerClient, options.Seconds ?? 1800, options.Seed, FleetConfig.Capable60, holdShards)
             {
                 DrainSeconds = 3_600,
             };
@@ -59,7 +59,7 @@ internal sealed class FleetSimBenchmark : IBenchmark
         if (!saturation) return;
         var capacity = workers / aloneMs * 1_000;
         var satClients = Math.Max(64 * workers, options.Clients ?? 0);
-        var satSeconds = Math.Min(options.Seconds ?? 1200, 300);
+        var satSeconds = Math.Min(options.Seconds ?? 1800, 300);
         var template = new FleetConfig(model, device, workers, satClients, 0, satSeconds, options.Seed, FleetConfig.Capable60, holdShards) { DrainSeconds = 600 };
         Console.WriteLine($"# throughput at saturation ({satClients} clients, {satSeconds:F0} s per step, rate x1.15 a step from {0.5 * capacity:F2} requests/s = half the nominal cloud-only capacity):");
         var found = Policies.All.ToDictionary(p => p, p => Saturation.Find(template, p, 0.5 * capacity, aloneMs).Rate);
