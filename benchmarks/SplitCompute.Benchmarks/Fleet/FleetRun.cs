@@ -139,6 +139,7 @@ internal sealed class FleetRun
     {
         _outstanding--;
         _records.Add(new RequestRecord(client.Kind, index, plan.K, plan.N, sent, end - sent, plan.Predicted.TotalMs, plan.Predicted.QueueMs, job.QueueMs,
+            Math.Max(0, job.DoneMs - job.ArrivedMs - _config.Speed.AloneMs(job.Tokens, job.Rows, job.K)),
             job.BusyMs, plan.GpuMsSaved, edgeWaitMs));
     }
 }

@@ -24,30 +24,34 @@ internal sealed class FleetSimBenchmark : IBenchmark
         if (options is null) return 2;
         Console.WriteLine($"# fleet-sim: seed {options.Seed}, scenario {options.Scenario}; rates: cloud-only utilisation 1.5 at 64 clients per worker (0.023 at 1)");
         var wall = Stopwatch.StartNew();
-        if (options.Runs("load")) LoadScenario("load", "gpt2", "cpu", options, holdShards: false, saturation: false);
-        if (options.Runs("capable60")) LoadScenario("capable60", "gpt2", "cpu", options, holdShards: true, saturation: true);
-        if (options.Runs("gpu")) LoadScenario("gpu", "gpt2-xl", "gpu", options, holdShards: true, saturation: true);
+        if (options.Runs("load")) LoadScenario("load", "gpt2", "cpu", options, holdShards: false, saturation: false, clientsPerUnit: 1, defaultWorkers: 10, maxSeconds: 1e9);
+        if (options.Runs("capable60")) LoadScenario("capable60", "gpt2", "cpu", options, holdShards: true, saturation: true, clientsPerUnit: 1, defaultWorkers: 10, maxSeconds: 1e9);
+        if (options.Runs("gpu")) LoadScenario("gpu", "gpt2-xl", "gpu", options, holdShards: true, saturation: true, clientsPerUnit: 50, defaultWorkers: 2, maxSeconds: 300);
         if (options.Runs("scale")) Scale(options);
         Console.WriteLine($"# fleet-sim done in {wall.Elapsed.TotalSeconds:F0} s wall");
         return 0;
     }
 
-    private static void LoadScenario(string name, string modelName, string device, FleetSimOptions options, bool holdShards, bool saturation)
+    /// <param name="clientsPerUnit">Clients per unit of "clients per worker": a GPU worker is ~100x a CPU one, so one unit is 50 clients
+    /// there (a client sending 3 requests/s would measure its own edge, not the fleet).</param>
+    private static void LoadScenario(string name, string modelName, string device, FleetSimOptions options, bool holdShards, bool saturation,
+        int clientsPerUnit, int defaultWorkers, double maxSeconds)
     {
         var model = ModelShape.ByName(modelName);
         var speed = model.Speed(device);
         var aloneMs = FleetConfig.MeanCloudOnlyMs(model, speed, options.Seed);
-        var workers = options.Workers ?? 10;
-        var ratePerClient = 1.5 / (64 * aloneMs / 1_000);
+        var workers = options.Workers ?? defaultWorkers;
+        var seconds = Math.Min(options.Seconds ?? 1800, maxSeconds);
+        var ratePerClient = 1.5 / (64 * clientsPerUnit * aloneMs / 1_000);
         Console.WriteLine();
         Console.WriteLine($"## scenario {name}: {model.Profile.Model} ({model.Layers} x {model.Profile.Channels}) on {workers} {device} workers " +
                           $"({speed.MsPerLayerRow} ms per layer-row + {speed.LayerFixedMs} ms per layer per pass); clients 20% phone, 20% laptop, 20% desktop, 40% no WebGPU; " +
                           $"capable clients {(holdShards ? "hold every shard from the start (tails not resident)" : "start with empty shard caches")}, no prefetch; " +
-                          $"{options.Seconds ?? 1800:F0} s of arrivals, {ratePerClient:F4} requests/s per client; a cloud-only request alone costs {aloneMs:F1} worker ms on average");
+                          $"{PerUnit(clientsPerUnit)}{seconds:F0} s of arrivals, {ratePerClient:F4} requests/s per client; a cloud-only request alone costs {aloneMs:F1} worker ms on average");
         PrintHeader();
         foreach (var perWorker in ClientsPerWorker)
         {
-            var config = new FleetConfig(model, device, workers, perWorker * workers, ratePerClient, options.Seconds ?? 1800, options.Seed, FleetConfig.Capable60, holdShards)
+            var config = new FleetConfig(model, device, workers, perWorker * workers * clientsPerUnit, ratePerClient, seconds, options.Seed, FleetConfig.Capable60, holdShards)
             {
                 DrainSeconds = 3_600,
             };
@@ -58,8 +62,8 @@ internal sealed class FleetSimBenchmark : IBenchmark
         }
         if (!saturation) return;
         var capacity = workers / aloneMs * 1_000;
-        var satClients = Math.Max(64 * workers, options.Clients ?? 0);
-        var satSeconds = Math.Min(options.Seconds ?? 1800, 300);
+        var satClients = Math.Max(64 * workers * clientsPerUnit, options.Clients ?? 0);
+        var satSeconds = clientsPerUnit == 1 ? Math.Min(seconds, 300) : Math.Min(seconds, 60);
         var template = new FleetConfig(model, device, workers, satClients, 0, satSeconds, options.Seed, FleetConfig.Capable60, holdShards) { DrainSeconds = 600 };
         Console.WriteLine($"# throughput at saturation ({satClients} clients, {satSeconds:F0} s per step, rate x1.15 a step from {0.5 * capacity:F2} requests/s = half the nominal cloud-only capacity):");
         var found = Policies.All.ToDictionary(p => p, p => Saturation.Find(template, p, 0.5 * capacity, aloneMs).Rate);
@@ -68,6 +72,8 @@ internal sealed class FleetSimBenchmark : IBenchmark
         Console.WriteLine($"# target throughput planner >= 1.5x cloud-only: {(found[Policy.Planner] >= 1.5 * found[Policy.CloudOnly] ? "MET" : "MISSED")} " +
                           $"({found[Policy.Planner]:F2} vs {found[Policy.CloudOnly]:F2} requests/s = {found[Policy.Planner] / found[Policy.CloudOnly]:F2}x)");
     }
+
+    private static string PerUnit(int clientsPerUnit) => clientsPerUnit == 1 ? "" : $"one load unit = {clientsPerUnit} clients; ";
 
     private static void Targets(int perWorker, List<RunResult> runs, RunResult cloud)
     {
@@ -123,6 +129,6 @@ internal sealed class FleetSimBenchmark : IBenchmark
             $"{s.P50,8:F0} {s.P95,8:F0} {s.P99,8:F0}  {s.P95Ratio,6:F2}x     {P(s.SplitRate["phone"])}/{P(s.SplitRate["laptop"])}/{P(s.SplitRate["desktop"])}          " +
             $"{s.MeanK,5:F1}  {(double.IsNaN(s.SavingsRatio) ? "   -" : s.SavingsRatio.ToString("F2", CultureInfo.InvariantCulture)),5} ({s.RealisedSavedMsPerRequest,6:F1}/{s.PredictedSavedMsPerRequest,6:F1})     " +
             $"{P(s.Within20First)}/{P(s.Within20Fifth)}/{P(s.Within20Twentieth)}/{P(s.Within20All)}/{P(s.Within20Splits)}        " +
-            $"{s.PredictedQueueMean,8:F0}/{s.QueueMean,8:F0}     {P(s.QueueWithin30)}    {s.QueueMedianAbsErrorMs,8:F1}  {s.Utilisation,4:F2}"));
+            $"{s.PredictedQueueMean,7:F0}/{s.EffectiveQueueMean,7:F0}/{s.QueueMean,7:F0}  {P(s.QueueWithin30)}    {s.QueueMedianAbsErrorMs,8:F1}  {s.Utilisation,4:F2}"));
     }
 }

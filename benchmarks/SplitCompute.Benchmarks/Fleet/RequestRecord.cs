@@ -10,7 +10,8 @@ internal readonly record struct RequestRecord(
     double EndToEndMs,          // sent -> embedding at the client (edge tail included)
     double PredictedTotalMs,
     double PredictedQueueMs,
-    double QueueMs,             // the worker's real wait before the pass
+    double QueueMs,             // the worker's real wait before its pass started
+    double EffectiveQueueMs,    // worker arrival -> answer, less the request's own cost alone: what the planner's queue term stands for
     double WorkerBusyMs,        // device ms attributed to it
     double PredictedGpuSavedMs,
     double EdgeWaitMs)          // waiting for the client's own edge (a previous tail still running)
