@@ -22,9 +22,9 @@ internal sealed class SimClient
         Id = $"client-{index:x8}";
         Kind = kind;
         RatePerSecond = ratePerSecond;
-        var setup = new Random(HashCode.Combine(seed, index, 1));
-        _arrivals = new Random(HashCode.Combine(seed, index, 2));
-        _noise = new Random(HashCode.Combine(seed, index, 3));
+        var setup = new Random(StreamSeed(seed, index, 1));
+        _arrivals = new Random(StreamSeed(seed, index, 2));
+        _noise = new Random(StreamSeed(seed, index, 3));
         TrueGflops = kind.Gflops * Spread(setup, 0.7, 1.3);
         TrueDownlinkMbps = kind.DownlinkMbps * Spread(setup, 0.7, 1.3);
         RttMs = kind.RttMs * Spread(setup, 0.8, 1.25);
@@ -106,6 +106,15 @@ internal sealed class SimClient
             resident &= Resident.Contains(p.LayerShardHashes[l]);
         }
         return (bytes, missing, resident);
+    }
+
+    /// <summary>A seed per (run seed, client, stream), the same in every process (HashCode is randomised per process): splitmix64.</summary>
+    private static int StreamSeed(int seed, int index, int stream)
+    {
+        var z = unchecked(((ulong)seed * 0x9E3779B97F4A7C15UL) + ((ulong)index * 0xD1B54A32D192ED03UL) + (ulong)stream);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)(z ^ (z >> 31));
     }
 
     private static double Spread(Random r, double low, double high) => low + (r.NextDouble() * (high - low));
