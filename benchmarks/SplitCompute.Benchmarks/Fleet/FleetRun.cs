@@ -138,7 +138,7 @@ internal sealed class FleetRun
     private void Record(SimClient client, int index, double sent, double end, SplitPlan plan, SimJob job, double edgeWaitMs)
     {
         _outstanding--;
-        _records.Add(new RequestRecord(client.Kind, index, plan.K, plan.N, sent, end - sent, plan.Predicted.TotalMs, plan.Predicted.QueueMs, job.QueueMs,
+        _records.Add(new RequestRecord(client.Kind, client.Index, client.Kind.Capable ? client.ReportedGflops / client.TrueGflops : 1, index, plan.K, plan.N, sent, end - sent, plan.Predicted.TotalMs, plan.Predicted.QueueMs, job.QueueMs,
             Math.Max(0, job.DoneMs - job.ArrivedMs - _config.Speed.AloneMs(job.Tokens, job.Rows, job.K)),
             job.BusyMs, plan.GpuMsSaved, edgeWaitMs));
     }

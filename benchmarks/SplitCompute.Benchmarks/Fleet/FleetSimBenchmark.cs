@@ -59,6 +59,7 @@ internal sealed class FleetSimBenchmark : IBenchmark
             var cloud = runs.Single(r => r.Policy == Policy.CloudOnly);
             foreach (var run in runs) PrintRow($"{perWorker}/worker", PolicySummary.Of(run, cloud));
             if (holdShards) Targets(perWorker, runs, cloud);
+            NeverSplit(perWorker, runs.Single(r => r.Policy == Policy.Planner));
         }
         if (!saturation) return;
         var capacity = workers / aloneMs * 1_000;
@@ -74,6 +75,22 @@ internal sealed class FleetSimBenchmark : IBenchmark
     }
 
     private static string PerUnit(int clientsPerUnit) => clientsPerUnit == 1 ? "" : $"one load unit = {clientsPerUnit} clients; ";
+
+    /// <summary>Why capable clients stay in the cloud under the planner: those that never split, by how their headers under- or over-report.</summary>
+    private static void NeverSplit(int perWorker, RunResult planner)
+    {
+        var parts = new List<string>();
+        foreach (var kind in ClientKind.All.Where(k => k.Capable))
+        {
+            var clients = planner.Requests.Where(r => r.Kind == kind).GroupBy(r => r.Client).ToList();
+            if (clients.Count == 0) continue;
+            var under = clients.Where(c => c.First().ReportedOverTrueGflops < 1).ToList();
+            var over = clients.Where(c => c.First().ReportedOverTrueGflops >= 1).ToList();
+            parts.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{kind.Name} {under.Count(c => c.All(r => !r.Split))}/{under.Count} under-reporting, {over.Count(c => c.All(r => !r.Split))}/{over.Count} over-reporting"));
+        }
+        Console.WriteLine($"#   planner at {perWorker}/worker, capable clients that never split: {string.Join("; ", parts)}");
+    }
 
     private static void Targets(int perWorker, List<RunResult> runs, RunResult cloud)
     {

@@ -3,6 +3,8 @@ namespace SplitCompute.Benchmarks.Fleet;
 /// <summary>What happened to one request, and what the gateway had predicted for it.</summary>
 internal readonly record struct RequestRecord(
     ClientKind Kind,
+    int Client,
+    double ReportedOverTrueGflops,  // how far the client's headers are off (0.3x-3x)
     int ClientRequestIndex,     // 1 = the client's first request
     int K,
     int N,
