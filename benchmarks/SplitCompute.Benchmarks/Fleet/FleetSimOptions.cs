@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace SplitCompute.Benchmarks.Fleet;
+
+/// <summary>fleet-sim [--clients N] [--workers W] [--seconds S] [--seed X] [--scenario all|load|capable60|gpu|scale[,...]]</summary>
+internal sealed record FleetSimOptions(int? Clients, int? Workers, double? Seconds, int Seed, IReadOnlySet<string> Scenarios)
+{
+    private static readonly string[] Known = ["load", "capable60", "gpu", "scale"];
+
+    public string Scenario => string.Join(",", Scenarios);
+
+    public bool Runs(string scenario) => Scenarios.Contains(scenario);
+
+    public static FleetSimOptions? Parse(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        int? clients = null, workers = null;
+        double? seconds = null;
+        var seed = 18;
+        var scenarios = new HashSet<string>(Known, StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : null;
+            switch (args[i])
+            {
+                case "--clients" when value is not null: clients = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
+                case "--workers" when value is not null: workers = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
+                case "--seconds" when value is not null: seconds = double.Parse(value, CultureInfo.InvariantCulture); i++; break;
+                case "--seed" when value is not null: seed = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
+                case "--scenario" when value is not null:
+                    scenarios = value == "all" ? new HashSet<string>(Known, StringComparer.Ordinal) : [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries)];
+                    i++;
+                    break;
+                default:
+                    return Usage($"unknown or incomplete argument '{args[i]}'");
+            }
+        }
+        var unknown = scenarios.Where(s => !Known.Contains(s)).ToList();
+        return unknown.Count > 0 ? Usage($"unknown scenario(s) {string.Join(", ", unknown)}") : new FleetSimOptions(clients, workers, seconds, seed, scenarios);
+    }
+
+    private static FleetSimOptions? Usage(string problem)
+    {
+        Console.Error.WriteLine($"fleet-sim: {problem}");
+        Console.Error.WriteLine("usage: fleet-sim [--clients N] [--workers W] [--seconds S] [--seed X] [--scenario all|load|capable60|gpu|scale[,...]]");
+        return null;
+    }
+}
