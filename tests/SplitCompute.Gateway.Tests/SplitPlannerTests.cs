@@ -172,6 +172,31 @@ public sealed class SplitPlannerTests
     }
 
     [Fact]
+    public void A_saturated_queue_values_GPU_time_by_the_requests_waiting_without_a_cap()
+    {
+        Assert.Equal(0.1 + 400, GpuTimeWeight.For(0, 4_000, 10, 0.1, 0.95), 9);   // 400 requests of this size wait
+        Assert.Equal(19.1, GpuTimeWeight.For(1, 10, 10, 0.1, 0.95), 9);          // the busy share alone stays capped
+        // A desktop 20x slower than the GPU: under a 40 s queue, saving the GPU's milliseconds is worth its edge time.
+        var plan = Planner().Plan(Model, Worker(queueMs: 40_000, utilisation: 1), Client(gflops: 70), Request);
+        Assert.True(plan.K < 12, plan.Reason);
+    }
+
+    [Fact]
+    public void An_unmeasured_client_is_probed_now_and_then_with_a_wider_budget_until_its_first_feedback()
+    {
+        // 600 GFLOP/s reported: the whole tail predicted ~37 ms against 15 ms cloud-only, outside the usual budget.
+        var planner = Planner();
+        var client = Client(gflops: 600);
+        Assert.True(planner.Plan(Model, Worker(), client with { RequestsSeen = 19 }, Request).IsCloudOnly);
+        var probe = planner.Plan(Model, Worker(), client with { RequestsSeen = 20 }, Request);
+        Assert.True(probe.K < 12, probe.Reason);
+        Assert.Contains("probe", probe.Reason, StringComparison.Ordinal);
+        Assert.True(probe.Predicted.TotalMs <= (2 * probe.CloudOnly.TotalMs) + 5);
+        Assert.True(planner.Plan(Model, Worker(), client with { RequestsSeen = 20, EdgeMeasured = true }, Request).IsCloudOnly);
+        Assert.True(Planner(o => o.ProbeEvery = 0).Plan(Model, Worker(), client with { RequestsSeen = 20 }, Request).IsCloudOnly);
+    }
+
+    [Fact]
     public void The_GPU_weight_is_small_when_idle_grows_with_utilisation_and_is_capped()
     {
         Assert.Equal(0.1, GpuTimeWeight.At(0, 0.1, 0.95), 9);

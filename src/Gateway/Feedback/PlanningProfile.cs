@@ -26,6 +26,7 @@ public static class PlanningProfile
         return seen with
         {
             Edge = model,
+            EdgeMeasured = measured.Compute is not null,
             Gflops = measured.EdgeGflops ?? reported.Gflops,
             DownlinkMbps = measured.DownlinkMbps ?? reported.DownlinkMbps,
             RttMs = measured.RttMs ?? reported.RttMs,

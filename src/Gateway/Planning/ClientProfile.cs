@@ -26,6 +26,9 @@ public sealed record ClientProfile(
     /// <summary>Battery and the user's wish to spare it (X-SplitCompute-Power); null when not sent.</summary>
     public ClientEnergy? Energy { get; init; }
 
+    /// <summary>The edge model was fitted to this client's own feedback (not only its headers).</summary>
+    public bool EdgeMeasured { get; init; }
+
     /// <summary>Requests this client made before this one (for download amortisation); 0 for an unknown client.</summary>
     public long RequestsSeen { get; init; }
 

@@ -23,4 +23,17 @@ public static class GpuTimeWeight
         var u = double.IsFinite(utilisation) ? Math.Clamp(utilisation, 0, maxUtilisation) : 0;
         return idleWeight + (u / (1 - u));
     }
+
+    /// <summary>
+    /// The weight for a request that finds <paramref name="queueMs"/> of work ahead and would itself take
+    /// <paramref name="serviceMs"/>: from the measured busy share (capped, as <see cref="At"/>), or, when the queue says more, W / S,
+    /// the number of requests of this size waiting, each of which a millisecond saved now brings forward by a millisecond. That
+    /// part has no cap: a saturated fleet's queue grows without bound, and so does what its GPU time is worth.
+    /// </summary>
+    public static double For(double measuredUtilisation, double queueMs, double serviceMs, double idleWeight, double maxUtilisation)
+    {
+        var measured = At(measuredUtilisation, idleWeight, maxUtilisation);
+        var waiting = queueMs > 0 && serviceMs > 0 ? idleWeight + (queueMs / serviceMs) : 0;
+        return Math.Max(measured, double.IsFinite(waiting) ? waiting : measured);
+    }
 }

@@ -31,6 +31,18 @@ public sealed class PlannerOptions
     [Range(1, 1_000_000)]
     public int MaxExpectedReuse { get; set; } = 1_000;
 
+    /// <summary>
+    /// Every this many requests of a client whose edge has never been measured (no feedback yet), the planner probes it with the
+    /// best split within <see cref="ProbeSlackFraction"/> instead of the usual slack, so a client that under-reports its speed gets
+    /// the chance to show it. 0 turns probing off.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int ProbeEvery { get; set; } = 20;
+
+    /// <summary>How much slower than cloud-only a probe split may be predicted (1.0 = twice as slow), once per <see cref="ProbeEvery"/>.</summary>
+    [Range(0.0, 100.0)]
+    public double ProbeSlackFraction { get; set; } = 1.0;
+
     /// <summary>Bytes per hidden-state element on the wire (4 = f32, which keeps split results within 1e-4 of cloud-only).</summary>
     [Range(2, 4)]
     public int HiddenBytesPerElement { get; set; } = 4;

@@ -23,7 +23,7 @@ public sealed class SplitPlanner(IOptions<PlannerOptions> options)
         ArgumentNullException.ThrowIfNull(worker);
         var n = model.Layers;
         var cloudOnly = PredictCloudOnly(model, worker, client, request);
-        var gpuWeight = GpuTimeWeight.At(GpuTimeWeight.Utilisation(worker.Utilisation, worker.QueueMs, cloudOnly.CloudMs), _options.IdleGpuWeight, _options.MaxUtilisation);
+        var gpuWeight = GpuTimeWeight.For(worker.Utilisation, worker.QueueMs, cloudOnly.CloudMs, _options.IdleGpuWeight, _options.MaxUtilisation);
         SplitPlan CloudOnly(string reason) => new(n, n, cloudOnly, cloudOnly, 0, reason) { GpuWeight = gpuWeight };
         if (preference == SplitPreference.None) return CloudOnly("client asked for split=none");
         if (client is null) return CloudOnly("no usable capability headers");
@@ -34,10 +34,13 @@ public sealed class SplitPlanner(IOptions<PlannerOptions> options)
 
         var energyWeight = client.Energy is { OnBattery: true } or { SaveEnergy: true } ? _options.BatteryEdgeWeight : 0;
         var reuse = ExpectedReuse(client);
-        var budget = (cloudOnly.TotalMs * (1 + _options.SlackFraction)) + _options.SlackMs;
+        // A client the gateway has never measured may be faster than it says; without a split it can never show it. So now and
+        // then (every ExploreEvery-th request, until its first feedback) it gets the best split within a wider budget.
+        var probe = IsProbe(client);
+        var budget = (cloudOnly.TotalMs * (1 + (probe ? _options.ProbeSlackFraction : _options.SlackFraction))) + _options.SlackMs;
         var best = n;
         var bestPrediction = cloudOnly;
-        var bestCost = cloudOnly.TotalMs + (gpuWeight * cloudOnly.CloudMs);
+        var bestCost = probe ? double.PositiveInfinity : cloudOnly.TotalMs + (gpuWeight * cloudOnly.CloudMs);
         // Walk k downward from N-1: the tail grows by one layer each step, so its bytes and residency accumulate as we go.
         var tail = new TailState(model, client);
         for (var k = n - 1; k >= 0; k--)
@@ -54,7 +57,8 @@ public sealed class SplitPlanner(IOptions<PlannerOptions> options)
         }
         var reason = best == n
             ? string.Create(CultureInfo.InvariantCulture, $"cloud-only is cheapest (GPU weight {gpuWeight:0.##}, budget {budget:F1} ms); client figures {client.Source}")
-            : string.Create(CultureInfo.InvariantCulture, $"k={best} is cheapest (GPU weight {gpuWeight:0.##}, budget {budget:F1} ms); client figures {client.Source}");
+            : string.Create(CultureInfo.InvariantCulture,
+                $"k={best} is {(probe ? "a probe split to measure this client's edge" : "cheapest")} (GPU weight {gpuWeight:0.##}, budget {budget:F1} ms); client figures {client.Source}");
         return new SplitPlan(best, n, bestPrediction, cloudOnly, GpuMsSaved(worker, request, n - best), reason) { GpuWeight = gpuWeight };
     }
 
@@ -87,6 +91,10 @@ public sealed class SplitPlanner(IOptions<PlannerOptions> options)
         var transfer = client is null ? 0 : client.RttMs + (request.Sequences * model.Channels * 12.0 / BytesPerMs(client.DownlinkMbps));
         return new StagePrediction(worker.QueueMs, cloud, transfer, 0, 0);
     }
+
+    /// <summary>Whether this request should probe an unmeasured client's edge (<see cref="PlannerOptions.ProbeEvery"/>).</summary>
+    private bool IsProbe(ClientProfile client) =>
+        !client.EdgeMeasured && _options.ProbeEvery > 0 && client.RequestsSeen > 0 && client.RequestsSeen % _options.ProbeEvery == 0;
 
     /// <summary>Requests a download now is expected to serve: about as many as the client made so far (at least this one).</summary>
     private double ExpectedReuse(ClientProfile client) => Math.Clamp(client.RequestsSeen + 1, 1, _options.MaxExpectedReuse);
