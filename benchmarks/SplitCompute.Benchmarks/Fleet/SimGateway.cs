@@ -113,7 +113,7 @@ internal sealed class SimGateway
         _outstanding.Add(decision.DecisionId, new IssuedDecision(client.Id, _model.Profile.Model, decision.Plan.K, decision.Plan.N, _model.Profile.Channels, size, _clock.GetUtcNow())
         {
             Edge = profile.Edge, Predicted = decision.Plan.Predicted, PlannedDownlinkMbps = profile.DownlinkMbps,
-            WorkerTotalMs = job.DoneMs - job.ArrivedMs, WorkerQueueMs = job.QueueMs,
+            WorkerTotalMs = job.DoneMs - job.ArrivedMs, WorkerWaitMs = Math.Max(0, job.DoneMs - job.ArrivedMs - job.BusyMs),
         });
     }
 
