@@ -6,7 +6,7 @@
 # one run will use. Then: run "bash OUTDIR/run-on-gpu.sh MODE" there with OUTDIR carried.
 # Usage: benchmarks/cuda/pack-for-gpu.sh OUTDIR [MODE ...]   (from the repository root; modes as run-on-gpu.sh, default all)
 set -euo pipefail
-out=${1:?usage: pack-for-gpu.sh OUTDIR [all|parity|layer|batching|worker|gateway|webgpu ...]}
+out=${1:?usage: pack-for-gpu.sh OUTDIR [all|parity|layer|batching|worker|gateway|webgpu|fleet ...]}
 shift
 modes=" ${*:-all} "
 wants() { for m in "$@"; do [[ $modes == *" $m "* ]] && return 0; done; return 1; }
@@ -20,7 +20,7 @@ dotnet publish "$root/benchmarks/SplitCompute.Benchmarks" -c Release -o "$out/ap
 if wants all parity worker; then
   tar -cJf "$out/fixtures.tar.xz" -C "$root/../shared/fixtures" gpt2-tiny gpt2-mini   # unpacked there by run-on-gpu.sh
 fi
-if wants gateway; then
+if wants gateway fleet; then
   # wrk and redis-server (the GPU machine has neither): Debian's binaries and the libraries that machine lacks.
   tar -cJf "$out/loadtools.tar.xz" -C / -h usr/bin/wrk usr/bin/redis-server \
     usr/lib/x86_64-linux-gnu/libluajit-5.1.so.2 usr/lib/x86_64-linux-gnu/liblzf.so.1 usr/lib/x86_64-linux-gnu/libjemalloc.so.2

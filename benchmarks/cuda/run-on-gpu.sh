@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On the GPU machine, from the repository root: unpack .NET and OpenBLAS carried in $D (made by pack-for-gpu.sh here), then
 # run the CUDA parity checks, the benchmarks and a worker end to end; everything is written to $OUT.
-# Usage: run-on-gpu.sh [MODE ...]   modes: all (= parity layer batching worker), parity, layer, batching, worker, gateway, webgpu;
+# Usage: run-on-gpu.sh [MODE ...]   modes: all (= parity layer batching worker), parity, layer, batching, worker, gateway, webgpu,
+# fleet (issue 18's fleet benchmark through `up` with a CUDA worker: FLEET_SECONDS, FLEET_LOADS, FLEET_RATE, FLEET_PRESET);
 # several may be given to one call (one device call, one machine start); they run in the order of this script.
 set -uo pipefail
 D=${D:-.device-cuda}
@@ -38,6 +39,14 @@ if wants webgpu; then
   export SPLITCOMPUTE_HOME=/tmp/splitcompute-home && mkdir -p $SPLITCOMPUTE_HOME/dawn && tar -xJf $D/dawn.tar.xz -C $SPLITCOMPUTE_HOME/dawn
   bench webgpu-features 120
   bench webgpu-layer 400 ${REPS:-10} ${PRESETS:-gpt2 gpt2-xl}
+fi
+if wants fleet; then
+  # `up` finds redis-server in /usr/local/bin; its libraries (and wrk's) come from the carried Debian binaries.
+  mkdir -p /tmp/sys && tar -xJf $D/loadtools.tar.xz -C /tmp/sys
+  export PATH=/tmp/sys/usr/bin:$PATH LD_LIBRARY_PATH=/tmp/sys/usr/lib/x86_64-linux-gnu:$LD_LIBRARY_PATH
+  cp /tmp/sys/usr/bin/redis-server /usr/local/bin/redis-server
+  nproc | tee -a $OUT/machine.txt
+  bench fleet 590 ${FLEET_SECONDS:-15} ${FLEET_LOADS:-1,16,64} ${FLEET_RATE:-4} ${FLEET_PRESET:-gpt2-medium}
 fi
 if wants all worker; then
   bash $D/worker-e2e.sh "$D" > $OUT/worker-e2e.txt 2>&1 || rc=$?
