@@ -2,7 +2,7 @@
 # On the GPU machine, from the repository root: unpack .NET and OpenBLAS carried in $D (made by pack-for-gpu.sh here), then
 # run the CUDA parity checks, the benchmarks and a worker end to end; everything is written to $OUT.
 # Usage: run-on-gpu.sh [MODE ...]   modes: all (= parity layer batching worker), parity, layer, batching, worker, gateway, webgpu,
-# fleet (issue 18's fleet benchmark through `up` with a CUDA worker: FLEET_SECONDS, FLEET_LOADS, FLEET_RATE, FLEET_PRESET);
+# fleet (issue 18's fleet benchmark through `up` with a CUDA worker: FLEET_SECONDS, FLEET_LOADS, FLEET_RATE, FLEET_PRESET, FLEET_POLICIES);
 # several may be given to one call (one device call, one machine start); they run in the order of this script.
 set -uo pipefail
 D=${D:-.device-cuda}
@@ -46,7 +46,7 @@ if wants fleet; then
   export PATH=/tmp/sys/usr/bin:$PATH LD_LIBRARY_PATH=/tmp/sys/usr/lib/x86_64-linux-gnu:$LD_LIBRARY_PATH
   cp /tmp/sys/usr/bin/redis-server /usr/local/bin/redis-server
   nproc | tee -a $OUT/machine.txt
-  bench fleet 590 ${FLEET_SECONDS:-15} ${FLEET_LOADS:-1,16,64} ${FLEET_RATE:-4} ${FLEET_PRESET:-gpt2-medium}
+  bench fleet 590 ${FLEET_SECONDS:-15} ${FLEET_LOADS:-1,16,64} ${FLEET_RATE:-4} ${FLEET_PRESET:-gpt2-medium} ${FLEET_POLICIES:-all}
 fi
 if wants all worker; then
   bash $D/worker-e2e.sh "$D" > $OUT/worker-e2e.txt 2>&1 || rc=$?

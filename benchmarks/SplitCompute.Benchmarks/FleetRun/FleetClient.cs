@@ -22,7 +22,7 @@ internal sealed class FleetClient : IDisposable
         (Id, Profile) = (id, profile);
         if (!profile.Capable)
         {
-            _json = new HttpClient(new EmulatedLink(profile.RttMs, profile.DownlinkMbps)) { BaseAddress = gateway, Timeout = TimeSpan.FromMinutes(2) };
+            _json = new HttpClient(new EmulatedLink(profile.RttMs, profile.DownlinkMbps)) { BaseAddress = gateway, Timeout = RequestTimeout };
             return;
         }
         var options = new EdgeOptions(gateway, cacheDirectory)
@@ -31,11 +31,15 @@ internal sealed class FleetClient : IDisposable
             Power = profile.OnBattery ? new Protocol.Capabilities.PowerState(OnBattery: true, SaveEnergy: false) : null,
             Backend = webGpu ? EdgeBackend.WebGpu : EdgeBackend.Cpu,
             Retries = 2,
+            Timeout = RequestTimeout,
         };
         var real = webGpu ? TailBackends.WebGpu() : TailBackends.Cpu;
         _edge = new EdgeClient(options, new EmulatedLink(profile.RttMs, profile.DownlinkMbps),
             weights => profile.Slowdown > 1 ? new EmulatedDevice(real(weights), profile.Slowdown) : real(weights));
     }
+
+    /// <summary>A request not answered within this counts as failed: an overloaded policy must not hold the run for minutes.</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
     public int Id { get; }
 
