@@ -112,6 +112,7 @@ internal sealed class EmbeddingsProxy(
             {
                 ledger.Finished(ticket);
             }
+            if (transformer.Timing is { } timing) ledger.Observed(worker.WorkerId, plan.Predicted.QueueMs, timing.WaitMs);
             if (error == ForwarderError.None || context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
             {
                 decisions.Record(new SplitDecision(time.GetUtcNow(), context.TraceIdentifier, model, worker.WorkerId, size.Sequences, size.Tokens,

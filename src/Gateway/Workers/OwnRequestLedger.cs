@@ -29,6 +29,16 @@ public sealed class OwnRequestLedger(TimeProvider time)
         ticket.Entry.Finish(NowMs());
     }
 
+    /// <summary>
+    /// What the worker said a request really waited on other work (X-SplitCompute-Worker-Ms: total - busy) against the queue that
+    /// was predicted for it. The worker's priced schedule misses what batching adds (a batched pass pads every row to the longest
+    /// sequence) and what sharing the machine costs; the ratio of the two, averaged per worker, corrects its next predictions.
+    /// </summary>
+    public void Observed(string workerId, double predictedQueueMs, double observedWaitMs)
+    {
+        if (_books.TryGetValue(workerId, out var book)) book.Observe(predictedQueueMs, observedWaitMs);
+    }
+
     /// <summary>Predicted wait of a request sent to this worker now (see <see cref="QueuePrediction"/>).</summary>
     public double PredictQueueMs(WorkerHeartbeat worker)
     {
@@ -62,10 +72,31 @@ public sealed class OwnRequestLedger(TimeProvider time)
 
     private sealed class Book
     {
+        private const double Weight = 0.1;          // of a new sample in the correction's averages
+        private const double MinSampleMs = 1;       // a queue under a millisecond says nothing about the ratio
+        private const double MinCorrection = 0.5, MaxCorrection = 4;
         private readonly Lock _gate = new();
         private readonly List<Entry> _entries = [];
         private long _heartbeatMs = long.MinValue;
         private double _othersAtHeartbeat;
+        private double _predictedAverage, _observedAverage;
+
+        /// <summary>Observed over predicted queue, from the averages of both (1 until both have seen a real queue).</summary>
+        public double Correction => _predictedAverage > MinSampleMs && _observedAverage > 0
+            ? Math.Clamp(_observedAverage / _predictedAverage, MinCorrection, MaxCorrection)
+            : 1;
+
+        public void Observe(double predictedMs, double observedMs)
+        {
+            if (!double.IsFinite(predictedMs) || !double.IsFinite(observedMs) || (predictedMs < MinSampleMs && observedMs < MinSampleMs)) return;
+            lock (_gate)
+            {
+                // The prediction was already corrected: compare the worker's own schedule, or the correction would undo itself.
+                var raw = Math.Max(0, predictedMs) / Correction;
+                _predictedAverage += Weight * (raw - _predictedAverage);
+                _observedAverage += Weight * (Math.Max(0, observedMs) - _observedAverage);
+            }
+        }
 
         public void Add(Entry entry)
         {
@@ -92,7 +123,7 @@ public sealed class OwnRequestLedger(TimeProvider time)
                 }
                 var ownNow = 0.0;
                 foreach (var e in _entries) ownNow += e.RemainingAt(now);
-                return QueuePrediction.Others(_othersAtHeartbeat, 0, now - worker.UnixMs) + (ownNow / slots);
+                return Correction * (QueuePrediction.Others(_othersAtHeartbeat, 0, now - worker.UnixMs) + (ownNow / slots));
             }
         }
     }

@@ -56,6 +56,26 @@ public sealed class OwnRequestLedgerTests
     }
 
     [Fact]
+    public void What_the_worker_says_requests_really_waited_corrects_the_next_predictions_within_bounds()
+    {
+        var time = new ManualTime(Start);
+        var ledger = new OwnRequestLedger(time);
+        var heartbeat = Heartbeat(0, time.Now);
+        var ticket = ledger.Started("w1", 0, 100);
+        Assert.Equal(100, ledger.PredictQueueMs(heartbeat), 6);
+        // Batched passes pad every row to the longest sequence: requests the schedule priced at 40 ms waited 60. Each was
+        // predicted with the correction of its time (here: this worker's 100 ms prediction scaled to 40 before correction).
+        for (var i = 0; i < 300; i++) ledger.Observed("w1", predictedQueueMs: 0.4 * ledger.PredictQueueMs(heartbeat), observedWaitMs: 60);
+        Assert.Equal(150, ledger.PredictQueueMs(heartbeat), 3);
+        for (var i = 0; i < 300; i++) ledger.Observed("w1", predictedQueueMs: 0.1 * ledger.PredictQueueMs(heartbeat), observedWaitMs: 1_000);
+        Assert.Equal(400, ledger.PredictQueueMs(heartbeat), 6);  // at most 4x
+        ledger.Observed("w1", double.NaN, 5);                    // ignored
+        ledger.Observed("w1", 0.1, 0.2);                         // too small to say anything
+        Assert.Equal(400, ledger.PredictQueueMs(heartbeat), 6);
+        ledger.Finished(ticket);
+    }
+
+    [Fact]
     public void Queue_prediction_never_goes_negative()
     {
         Assert.Equal(0, QueuePrediction.Others(10, 50, 0));
