@@ -73,7 +73,7 @@ public static class ModelsEndpoints
         json.WriteNumber("max_input_tokens", w.NPositions);
         json.WriteStartArray("dimensions");
         json.WriteNumberValue(w.NEmbd);
-        foreach (var d in w.Dimensions) json.WriteNumberValue(d);
+        foreach (var d in w.Dimensions ?? []) json.WriteNumberValue(d);
         json.WriteEndArray();
         json.WriteBoolean("normalize", w.Normalize);
         json.WriteStartArray("aliases");

@@ -51,7 +51,7 @@ internal sealed partial class HeartbeatPublisher(
         Device = model.Backend.Name,
         DType = model.Embedding.DType,
         Normalize = model.Embedding.Normalize,
-        Dimensions = model.Embedding.Dimensions,
+        Dimensions = model.Embedding.Dimensions.Count == 0 ? null : model.Embedding.Dimensions,
         DeviceName = model.DeviceName,
         QueueDepth = stats.QueueDepth,
         InFlight = stats.InFlight,

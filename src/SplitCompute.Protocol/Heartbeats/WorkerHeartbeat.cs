@@ -29,8 +29,8 @@ public sealed record WorkerHeartbeat
     /// <summary>Whether embeddings are unit length unless a request says otherwise (<c>normalize</c>).</summary>
     [JsonPropertyName("normalize")] public bool Normalize { get; init; }
 
-    /// <summary>Matryoshka widths the model supports below its full width, largest first; empty: full width only.</summary>
-    [JsonPropertyName("dimensions")] public IReadOnlyList<int> Dimensions { get; init; } = [];
+    /// <summary>Matryoshka widths the model supports below its full width, largest first; null (absent): full width only.</summary>
+    [JsonPropertyName("dimensions"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<int>? Dimensions { get; init; }
     [JsonPropertyName("device_name")] public required string DeviceName { get; init; }
     [JsonPropertyName("queue_depth")] public int QueueDepth { get; init; }
     [JsonPropertyName("in_flight")] public int InFlight { get; init; }
