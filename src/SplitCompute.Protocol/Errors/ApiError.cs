@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace SplitCompute.Protocol.Errors;
@@ -35,7 +36,8 @@ public sealed record ApiError(int Status, string Message, string Type, string? P
     public byte[] ToUtf8Json()
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        // Messages quote limits like "0 <= k < n": served as application/json, never HTML, so they need no \u003C escapes.
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteStartObject("error");
