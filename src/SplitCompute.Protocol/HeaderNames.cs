@@ -31,6 +31,12 @@ public static class HeaderNames
     /// </summary>
     public const string Client = Prefix + "Client";
 
+    /// <summary>
+    /// Gateway to worker only: the served model id the gateway resolved the request's <c>model</c> to (an alias, any case,
+    /// name@revision). The gateway replaces whatever a client sent.
+    /// </summary>
+    public const string ResolvedModel = Prefix + "Model";
+
     // Response headers.
     /// <summary>One per problem found in the capability headers; the request still succeeds.</summary>
     public const string Warning = Prefix + "Warning";

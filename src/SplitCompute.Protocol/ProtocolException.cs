@@ -21,6 +21,12 @@ public sealed class ProtocolException : Exception
     /// <summary>The offending field (e.g. "shape", "manifest.shards[3].sha256"), when one is to blame.</summary>
     public string? Field { get; }
 
+    /// <summary>
+    /// A machine-readable reason for HTTP answers (OpenAI's error <c>code</c>, e.g. "context_length_exceeded"), when one applies;
+    /// null for a plain invalid value.
+    /// </summary>
+    public string? Code { get; init; }
+
     /// <summary>Byte offset in the frame where the problem was found, when meaningful.</summary>
     public long? Offset { get; }
 

@@ -32,14 +32,19 @@ internal static class Faults
 {
     public static readonly string[] Texts = ["Hello world", "A worker failed; the request did not."];
 
-    public static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
+    /// <summary>The <c>error</c> object of OpenAI's error shape, which every /v1 refusal carries (with all four fields).</summary>
+    public static async Task<JsonElement> ErrorAsync(HttpResponseMessage response)
     {
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return json.RootElement.Clone();
+        var error = json.RootElement.GetProperty("error");
+        foreach (var field in new[] { "message", "type", "param", "code" }) Assert.True(error.TryGetProperty(field, out _), $"error.{field} is missing");
+        return error.Clone();
     }
 
-    public static string Detail(JsonElement problem) => problem.GetProperty("detail").GetString() ?? "";
+    public static string Message(JsonElement error) => error.GetProperty("message").GetString() ?? "";
+
+    public static string? Code(JsonElement error) => error.GetProperty("code").GetString();
 }
 
 /// <summary>Workers that fail before answering: the gateway retries once on another worker, and only once.</summary>
@@ -79,7 +84,7 @@ public sealed class WorkerFaultTests(FaultCluster cluster) : IClassFixture<Fault
         using var response = await http.PostAsync("/v1/embeddings", Requests.Texts(Faults.Texts));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(2), response.Headers.RetryAfter?.Delta);
-        var detail = Faults.Detail(await Faults.ProblemAsync(response));
+        var detail = Faults.Message(await Faults.ErrorAsync(response));
         Assert.Contains("a-aborting", detail, StringComparison.Ordinal);
         Assert.Contains("a-dead", detail, StringComparison.Ordinal);
         Assert.Equal(1, aborting.Requests);
@@ -128,7 +133,7 @@ public sealed class RequestValidationTests(SmallBodyCluster cluster) : IClassFix
         using var content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
         using var response = await http.PostAsync("/v1/embeddings", content);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Contains($"{SmallBodyCluster.MaxRequestBytes}", Faults.Detail(await Faults.ProblemAsync(response)), StringComparison.Ordinal);
+        Assert.Contains($"{SmallBodyCluster.MaxRequestBytes}", Faults.Message(await Faults.ErrorAsync(response)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -141,17 +146,20 @@ public sealed class RequestValidationTests(SmallBodyCluster cluster) : IClassFix
         request.Headers.TransferEncodingChunked = true;  // no Content-Length: the limit is found while reading
         using var response = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Contains($"{SmallBodyCluster.MaxRequestBytes}", Faults.Detail(await Faults.ProblemAsync(response)), StringComparison.Ordinal);
+        Assert.Contains($"{SmallBodyCluster.MaxRequestBytes}", Faults.Message(await Faults.ErrorAsync(response)), StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task More_tokens_than_n_positions_is_413_and_exactly_n_positions_is_served()
+    public async Task More_tokens_than_n_positions_is_400_context_length_exceeded_and_exactly_n_positions_is_served()
     {
         using var http = cluster.NewHttpClient();
         using (var tooLong = await http.PostAsync("/v1/embeddings", Requests.Ids([1, 2, 3], [.. Enumerable.Range(0, 1025)])))
         {
-            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLong.StatusCode);
-            var detail = Faults.Detail(await Faults.ProblemAsync(tooLong));
+            Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+            var error = await Faults.ErrorAsync(tooLong);
+            Assert.Equal("context_length_exceeded", Faults.Code(error));
+            Assert.Equal("input[1]", error.GetProperty("param").GetString());
+            var detail = Faults.Message(error);
             Assert.Contains("input[1] is 1025 tokens", detail, StringComparison.Ordinal);
             Assert.Contains("n_positions", detail, StringComparison.Ordinal);
             Assert.Contains("1024", detail, StringComparison.Ordinal);
@@ -161,12 +169,15 @@ public sealed class RequestValidationTests(SmallBodyCluster cluster) : IClassFix
     }
 
     [Fact]
-    public async Task An_unknown_model_is_404()
+    public async Task An_unknown_model_is_404_model_not_found()
     {
         using var http = cluster.NewHttpClient();
         using var response = await http.PostAsync("/v1/embeddings", System.Net.Http.Json.JsonContent.Create(new { model = "no-such-model", input = "Hello" }));
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        var detail = Faults.Detail(await Faults.ProblemAsync(response));
+        var error = await Faults.ErrorAsync(response);
+        Assert.Equal("model_not_found", Faults.Code(error));
+        Assert.Equal("model", error.GetProperty("param").GetString());
+        var detail = Faults.Message(error);
         Assert.Contains("no-such-model", detail, StringComparison.Ordinal);
         Assert.Contains(SplitCluster.Model, detail, StringComparison.Ordinal);
     }
@@ -182,7 +193,7 @@ public sealed class RequestValidationTests(SmallBodyCluster cluster) : IClassFix
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
         using var response = await http.PostAsync("/v1/embeddings", content);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.NotEmpty(Faults.Detail(await Faults.ProblemAsync(response)));
+        Assert.NotEmpty(Faults.Message(await Faults.ErrorAsync(response)));
     }
 }
 
@@ -203,7 +214,7 @@ public sealed class NoWorkerTests
             using var response = await http.PostAsync("/v1/embeddings", Requests.Texts("Hello"));
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
             Assert.Equal(TimeSpan.FromSeconds(3), response.Headers.RetryAfter?.Delta);
-            Assert.Contains("no inference worker", Faults.Detail(await Faults.ProblemAsync(response)), StringComparison.Ordinal);
+            Assert.Contains("no inference worker", Faults.Message(await Faults.ErrorAsync(response)), StringComparison.Ordinal);
             Assert.True(gateway.Services.GetRequiredService<Gateway.Workers.WorkerRegistry>().Current.RedisHealthy);
         }
         finally

@@ -46,6 +46,7 @@ public class SplitCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         RandomModelWriter.Write(ModelDirectory, Gpt2Config.Preset("tiny"), seed: 7);
+        PrepareModel(ModelDirectory);
         await Redis.InitializeAsync();
         await AddWorkerAsync(WorkerId);
         Gateway = GatewayApp.Build(
@@ -59,6 +60,11 @@ public class SplitCluster : IAsyncLifetime
         await Gateway.StartAsync();
         GatewayUri = new Uri(Address(Gateway));
         await WaitForWorkersAsync(1);
+    }
+
+    /// <summary>Adds files to the generated model directory before any worker loads it (e.g. embedding.json).</summary>
+    protected virtual void PrepareModel(string directory)
+    {
     }
 
     public async Task<WebApplication> AddWorkerAsync(string id)

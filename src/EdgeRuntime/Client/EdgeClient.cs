@@ -339,18 +339,9 @@ public sealed class EdgeClient : IDisposable
     private static float[][] Rows(HiddenStateFrame frame) =>
         [.. Enumerable.Range(0, frame.BatchSize).Select(b => frame.Row(b).ToArray())];
 
-    private static string ProblemDetail(byte[] body)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            return document.RootElement.TryGetProperty("detail", out var detail) ? detail.GetString() ?? "" : System.Text.Encoding.UTF8.GetString(body);
-        }
-        catch (JsonException)
-        {
-            return System.Text.Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(body.Length, 512)));
-        }
-    }
+    /// <summary>The message of the gateway's error (OpenAI's error object, or problem+json from older gateways), else the body's start.</summary>
+    private static string ProblemDetail(byte[] body) =>
+        Protocol.Errors.ApiError.ReadMessage(body) ?? System.Text.Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(body.Length, 512)));
 
     public void Dispose()
     {

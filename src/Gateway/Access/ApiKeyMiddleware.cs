@@ -54,7 +54,8 @@ public sealed partial class ApiKeyMiddleware(
         if (record.Revoked)
         {
             telemetry.Refused("revoked");
-            await Problem(context, 403, $"API key {record.Id} ({record.Name}) has been revoked").ConfigureAwait(false);
+            await Api.ApiErrorResult.WriteAsync(context, new Protocol.Errors.ApiError(403, $"API key {record.Id} ({record.Name}) has been revoked",
+                Protocol.Errors.ApiErrorCodes.InvalidRequest, null, Protocol.Errors.ApiErrorCodes.ApiKeyRevoked)).ConfigureAwait(false);
             return;
         }
         context.Items[RecordItem] = record;
@@ -85,8 +86,8 @@ public sealed partial class ApiKeyMiddleware(
         return Problem(context, 401, detail);
     }
 
-    private static Task Problem(HttpContext context, int status, string detail) =>
-        Results.Problem(detail: detail, statusCode: status).ExecuteAsync(context);
+    /// <summary>OpenAI's error object (401 invalid_api_key, 429 rate_limit_exceeded, ...), as every /v1 refusal is.</summary>
+    private static Task Problem(HttpContext context, int status, string detail) => Api.StatusErrors.WriteAsync(context, status, detail);
 
     [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "API key {KeyId} refused by its {Scope} limits: {Reason}")]
     private static partial void LogLimited(ILogger logger, string keyId, string scope, string reason);

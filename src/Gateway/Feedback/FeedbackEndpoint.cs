@@ -9,7 +9,7 @@ namespace SplitCompute.Gateway.Feedback;
 
 /// <summary>
 /// POST /v1/feedback: an edge client reports what one of its split decisions really cost (docs/protocol.md §5). The body is
-/// bounded and validated strictly; every refusal is a problem+json with the reason (400 malformed, 403 another client's
+/// bounded and validated strictly; every refusal is OpenAI's error object with the reason (400 malformed, 403 another client's
 /// decision, 404 unknown or spent decision, 413 too large, 415 not JSON). Accepted feedback updates only the sender's own
 /// profile, and the answer is that profile.
 /// </summary>
@@ -87,6 +87,5 @@ internal sealed class FeedbackEndpoint(OutstandingDecisions decisions, ClientPro
     private static bool IsJson(string? contentType) =>
         contentType is not null && contentType.Split(';')[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);
 
-    private static Task Problem(HttpContext context, int status, string detail) =>
-        Results.Problem(detail: detail, statusCode: status).ExecuteAsync(context);
+    private static Task Problem(HttpContext context, int status, string detail) => Api.StatusErrors.WriteAsync(context, status, detail);
 }

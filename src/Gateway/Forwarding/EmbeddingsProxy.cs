@@ -1,13 +1,17 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using SplitCompute.Gateway.Api;
 using SplitCompute.Gateway.Decisions;
 using SplitCompute.Gateway.Feedback;
 using SplitCompute.Gateway.Hosting;
+using SplitCompute.Gateway.Models;
 using SplitCompute.Gateway.Planning;
 using SplitCompute.Gateway.Workers;
 using SplitCompute.Model.Tokenization;
 using SplitCompute.Protocol;
 using SplitCompute.Protocol.Embeddings;
+using SplitCompute.Protocol.Errors;
 using SplitCompute.Protocol.Feedback;
 using SplitCompute.Protocol.Heartbeats;
 using Yarp.ReverseProxy.Forwarder;
@@ -15,7 +19,7 @@ using Yarp.ReverseProxy.Forwarder;
 namespace SplitCompute.Gateway.Forwarding;
 
 /// <summary>
-/// POST /v1/embeddings: validate and size the request, plan the split for the least-loaded worker, forward through YARP, and retry
+/// POST /v1/embeddings: validate (JSON only, 415 otherwise) and size the request, resolve its model (<see cref="ModelResolver"/>), plan the split for the least-loaded worker, forward through YARP, and retry
 /// once on another worker if the first fails before answering. Every decision goes to the <see cref="DecisionLog"/>.
 /// </summary>
 internal sealed class EmbeddingsProxy(
@@ -35,13 +39,18 @@ internal sealed class EmbeddingsProxy(
         var request = context.Request;
         if (request.ContentLength > _options.MaxRequestBytes)
         {
-            await Problem(context, 413, $"the body is {request.ContentLength} bytes; the limit is {_options.MaxRequestBytes}").ConfigureAwait(false);
+            await Refuse(context, ApiError.TooLarge($"the body is {request.ContentLength} bytes; the limit is {_options.MaxRequestBytes}")).ConfigureAwait(false);
+            return;
+        }
+        if (!IsJson(request.ContentType))
+        {
+            await Refuse(context, ApiError.UnsupportedMediaType($"Content-Type must be application/json, found {(string.IsNullOrEmpty(request.ContentType) ? "none" : request.ContentType)}")).ConfigureAwait(false);
             return;
         }
         var body = await RequestBodyReader.ReadAsync(request, _options.MaxRequestBytes, context.RequestAborted).ConfigureAwait(false);
         if (body is null)
         {
-            await Problem(context, 413, $"the body exceeds the limit of {_options.MaxRequestBytes} bytes").ConfigureAwait(false);
+            await Refuse(context, ApiError.TooLarge($"the body exceeds the limit of {_options.MaxRequestBytes} bytes")).ConfigureAwait(false);
             return;
         }
         EmbeddingRequest parsed;
@@ -51,7 +60,7 @@ internal sealed class EmbeddingsProxy(
         }
         catch (ProtocolException ex)
         {
-            await Problem(context, 400, ex.Message).ConfigureAwait(false);
+            await Refuse(context, ApiError.From(ex)).ConfigureAwait(false);
             return;
         }
 
@@ -62,22 +71,35 @@ internal sealed class EmbeddingsProxy(
             await Unavailable(context, "no inference worker is available").ConfigureAwait(false);
             return;
         }
-        var model = ResolveModel(parsed.Model, snapshot);
-        if (model is null || !snapshot.Serving(model).Any())
+        var resolved = ModelResolver.Resolve(parsed.Model, snapshot, _options.DefaultModel, _options.ModelAliases);
+        var serving = resolved is null ? null : snapshot.Serving(resolved.Model).FirstOrDefault(w => resolved.Revision is null || w.Revision == resolved.Revision);
+        if (resolved is null || serving is null)
         {
-            var served = string.Join(", ", snapshot.Workers.Select(w => w.Model).Distinct());
-            await Problem(context, 404, $"model '{parsed.Model ?? "default"}' is not served (served: {served})").ConfigureAwait(false);
+            await Refuse(context, ApiError.ModelNotFound(
+                $"The model '{parsed.Model ?? "default"}' does not exist or is not served (served: {ModelResolver.Describe(snapshot, _options.ModelAliases)})")).ConfigureAwait(false);
+            return;
+        }
+        var model = resolved.Model;
+        try
+        {
+            _ = EmbeddingShaping.For(parsed, serving.NEmbd, serving.Dimensions, serving.Normalize);  // refused here, before planning
+        }
+        catch (ProtocolException ex)
+        {
+            await Refuse(context, ApiError.From(ex)).ConfigureAwait(false);
             return;
         }
 
         var lengths = parsed.TokenIds is { } ids ? ids.Select(s => s.Length).ToArray() : [.. parsed.Texts!.Select(t => tokenizer.Encode(t).Length)];
-        var nPositions = snapshot.Serving(model).First().NPositions;
+        var nPositions = serving.NPositions;
         var tooLong = Array.FindIndex(lengths, l => l > nPositions);
-        if (tooLong >= 0)
+        if (tooLong >= 0 && !parsed.Truncate)
         {
-            await Problem(context, 413, $"input[{tooLong}] is {lengths[tooLong]} tokens; the model's limit (n_positions) is {nPositions}").ConfigureAwait(false);
+            await Refuse(context, ApiError.ContextLengthExceeded(
+                $"input[{tooLong}] is {lengths[tooLong]} tokens; the model's limit (n_positions) is {nPositions} (send \"truncate\": true to cut it)", $"input[{tooLong}]")).ConfigureAwait(false);
             return;
         }
+        for (var i = 0; i < lengths.Length; i++) lengths[i] = Math.Min(lengths[i], nPositions);
         var size = new PlanRequest(lengths.Length, lengths.Max(), lengths.Sum());
         var wantsFrame = Accepts(request.Headers.Accept, MediaTypes.HiddenState);
         var capabilities = capabilityCache.Read(request, wantsFrame);
@@ -89,7 +111,7 @@ internal sealed class EmbeddingsProxy(
         var tried = new List<string>();
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var worker = selector.Select(registry.Current, model, tried);
+            var worker = selector.Select(registry.Current, model, tried, resolved.Revision);
             if (worker is null) break;
             var current = registry.Current;
             var plan = Plan(current, worker, current.ToLoad(worker, ledger.PredictQueueMs(worker)), wantsFrame ? capabilities : null, clientProfile, size);
@@ -102,7 +124,7 @@ internal sealed class EmbeddingsProxy(
             request.Body = new MemoryStream(body, writable: false);
             request.ContentLength = body.Length;
             var ticket = ledger.Started(worker.WorkerId, plan.Predicted.QueueMs, plan.Predicted.CloudMs);
-            var transformer = new WorkerTransformer("/v1/embeddings", plan, worker.WorkerId, warnings, decisionId);
+            var transformer = new WorkerTransformer("/v1/embeddings", plan, worker.WorkerId, warnings, decisionId, model);
             ForwarderError error;
             try
             {
@@ -164,20 +186,15 @@ internal sealed class EmbeddingsProxy(
         return planner.Plan(profile, load, client, size, capabilities?.Preference ?? SplitPreference.Auto, capabilities?.ForcedK ?? -1);
     }
 
-    private string? ResolveModel(string? requested, WorkerSnapshot snapshot)
-    {
-        if (requested is not (null or "default")) return requested;
-        if (!string.IsNullOrEmpty(_options.DefaultModel)) return _options.DefaultModel;
-        var models = snapshot.Workers.Select(w => w.Model).Distinct().ToList();
-        return models.Count == 1 ? models[0] : null;
-    }
+    /// <summary>application/json, with or without parameters (charset); anything else (text/plain, a form, none) is refused.</summary>
+    private static bool IsJson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var parsed) && string.Equals(parsed.MediaType.Value, "application/json", StringComparison.OrdinalIgnoreCase);
 
     private async Task Unavailable(HttpContext context, string detail)
     {
         context.Response.Headers.RetryAfter = _options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await Problem(context, 503, detail).ConfigureAwait(false);
+        await Refuse(context, ApiError.Unavailable(detail)).ConfigureAwait(false);
     }
 
-    private static Task Problem(HttpContext context, int status, string detail) =>
-        Results.Problem(detail: detail, statusCode: status).ExecuteAsync(context);
+    private static Task Refuse(HttpContext context, ApiError error) => ApiErrorResult.WriteAsync(context, error);
 }

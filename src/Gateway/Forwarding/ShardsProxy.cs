@@ -20,7 +20,7 @@ internal sealed class ShardsProxy(WorkerRegistry registry, IHttpForwarder forwar
     {
         if (!ShardStore.IsValidHash(sha256))
         {
-            await Results.Problem(detail: "a shard name is 64 lowercase hexadecimal characters (its SHA-256)", statusCode: 400).ExecuteAsync(context).ConfigureAwait(false);
+            await Api.StatusErrors.WriteAsync(context, 400, "a shard name is 64 lowercase hexadecimal characters (its SHA-256)").ConfigureAwait(false);
             return;
         }
         foreach (var worker in registry.Current.ShardSources(sha256).Take(2))
@@ -36,6 +36,6 @@ internal sealed class ShardsProxy(WorkerRegistry registry, IHttpForwarder forwar
         }
         telemetry.ShardServed(503, 0);
         context.Response.Headers.RetryAfter = "2";
-        await Results.Problem(detail: "no worker can serve shards right now", statusCode: 503).ExecuteAsync(context).ConfigureAwait(false);
+        await Api.StatusErrors.WriteAsync(context, 503, "no worker can serve shards right now").ConfigureAwait(false);
     }
 }

@@ -10,7 +10,8 @@ namespace SplitCompute.Gateway.Forwarding;
 /// Shapes a forwarded embeddings request for the chosen worker: fixed path, the gateway's split point (a client can never set
 /// it itself), and, on the way back, the decision headers every client and dashboard can read.
 /// </summary>
-internal sealed class WorkerTransformer(string path, SplitPlan? plan, string workerId, IReadOnlyList<string> warnings, string decisionId = "") : HttpTransformer
+internal sealed class WorkerTransformer(string path, SplitPlan? plan, string workerId, IReadOnlyList<string> warnings, string decisionId = "",
+    string? resolvedModel = null) : HttpTransformer
 {
     public const string SplitKHeader = "X-SplitCompute-K";
 
@@ -25,6 +26,8 @@ internal sealed class WorkerTransformer(string path, SplitPlan? plan, string wor
         // The client's API key ends at the gateway: workers never need it, and must not be able to log or replay it.
         proxyRequest.Headers.Authorization = null;
         proxyRequest.Headers.Remove(Access.PresentedKey.ApiKeyHeader);
+        proxyRequest.Headers.Remove(HeaderNames.ResolvedModel);
+        if (resolvedModel is not null) proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.ResolvedModel, resolvedModel);
         if (plan is not null) proxyRequest.Headers.TryAddWithoutValidation(SplitKHeader, plan.K.ToString(CultureInfo.InvariantCulture));
     }
 

@@ -5,6 +5,7 @@ using SplitCompute.Gateway.Decisions;
 using SplitCompute.Gateway.Feedback;
 using SplitCompute.Gateway.Forwarding;
 using SplitCompute.Gateway.Integrity;
+using SplitCompute.Gateway.Models;
 using SplitCompute.Gateway.Planning;
 using SplitCompute.Gateway.Workers;
 using SplitCompute.Model.Tokenization;
@@ -69,6 +70,7 @@ public static class GatewayApp
         app.MapMethods("/v1/shards/{sha256}", ["GET", "HEAD"], (HttpContext context, string sha256, ShardsProxy proxy) => proxy.HandleAsync(context, sha256));
         app.MapGet("/v1/decisions", (DecisionLog log) => Results.Json(log.Recent()));
         app.MapPost("/v1/feedback", (HttpContext context, FeedbackEndpoint endpoint) => endpoint.HandleAsync(context));
+        app.MapModelsEndpoints();
         app.MapIntegrityEndpoints();
         app.MapDashboard();
         return app;

@@ -42,6 +42,12 @@ public sealed class GatewayOptions
     /// <summary>Model used when a request names none (or "default"); empty: the only model served, if there is one.</summary>
     public string? DefaultModel { get; set; }
 
+    /// <summary>
+    /// Other names a request's <c>model</c> may use, each mapped to a served model (<c>name</c> or <c>name@revision</c>), e.g.
+    /// <c>Gateway:ModelAliases:text-embedding-3-small=gpt2</c>. Matched case-insensitively; listed by GET /v1/models.
+    /// </summary>
+    public Dictionary<string, string> ModelAliases { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Decisions kept in the capped Redis stream for dashboards.</summary>
     [Range(100, 10_000_000)]
     public long DecisionStreamLength { get; set; } = 10_000;

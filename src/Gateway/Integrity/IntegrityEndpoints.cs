@@ -30,22 +30,22 @@ public static class IntegrityEndpoints
         app.MapGet("/v1/manifests/{model}/{revision}", async (HttpContext context, string model, string revision, SignedManifestSource source) =>
         {
             if (!IsIdentifier(model) || !IsIdentifier(revision))
-                return Results.Problem(detail: "model and revision are 1 to 256 printable ASCII characters", statusCode: 400);
+                return Api.StatusErrors.Result(400, "model and revision are 1 to 256 printable ASCII characters");
             try
             {
                 var signed = await source.GetAsync(model, revision, context.RequestAborted).ConfigureAwait(false);
-                if (signed is null) return Results.Problem(detail: $"no manifest is published for {model}@{revision}", statusCode: 404);
+                if (signed is null) return Api.StatusErrors.Result(404, $"no manifest is published for {model}@{revision}");
                 context.Response.Headers.CacheControl = "public, max-age=3600";
                 return Results.Bytes(signed, MediaTypes.SignedManifest);
             }
             catch (ProtocolException ex)
             {
-                return Results.Problem(detail: ex.Message, statusCode: 502);
+                return Api.StatusErrors.Result(502, ex.Message);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException or IOException)
             {
                 context.Response.Headers.RetryAfter = "2";
-                return Results.Problem(detail: $"the manifest store is unreachable: {ex.Message}", statusCode: 503);
+                return Api.StatusErrors.Result(503, $"the manifest store is unreachable: {ex.Message}");
             }
         });
     }

@@ -8,14 +8,15 @@ namespace SplitCompute.Gateway.Workers;
 /// </summary>
 public sealed class WorkerSelector(OwnRequestLedger ledger)
 {
-    public WorkerHeartbeat? Select(WorkerSnapshot snapshot, string model, IReadOnlyCollection<string> exclude)
+    /// <param name="revision">Only workers serving this revision (a request's name@revision); null: any.</param>
+    public WorkerHeartbeat? Select(WorkerSnapshot snapshot, string model, IReadOnlyCollection<string> exclude, string? revision = null)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         WorkerHeartbeat? best = null;
         var bestWait = double.MaxValue;
         foreach (var worker in snapshot.Workers)
         {
-            if (worker.Model != model || exclude.Contains(worker.WorkerId)) continue;
+            if (worker.Model != model || exclude.Contains(worker.WorkerId) || (revision is not null && worker.Revision != revision)) continue;
             var wait = ledger.PredictQueueMs(worker);
             if (wait < bestWait)
             {

@@ -8,6 +8,7 @@ using SplitCompute.InferenceWorker.Telemetry;
 using SplitCompute.Model.Forward;
 using SplitCompute.Protocol;
 using SplitCompute.Protocol.Embeddings;
+using SplitCompute.Protocol.Errors;
 using SplitCompute.Protocol.Frames;
 using SplitCompute.Protocol.Workers;
 
@@ -16,6 +17,8 @@ namespace SplitCompute.InferenceWorker.Endpoints;
 /// <summary>
 /// POST /v1/embeddings on the worker: the same OpenAI-style body the gateway received, plus the gateway's split point in
 /// <see cref="WorkerHeaders.SplitK"/>. Answers a hidden-state frame (k &lt; N) or embeddings (frame or OpenAI JSON, k = N).
+/// Frames carry the pooled embeddings as computed; OpenAI JSON applies the request's <c>dimensions</c>, <c>normalize</c> and
+/// <c>encoding_format</c>. Every refusal is OpenAI's error object (<see cref="ApiError"/>).
 /// </summary>
 internal static class EmbeddingsEndpoint
 {
@@ -25,39 +28,48 @@ internal static class EmbeddingsEndpoint
         var received = Stopwatch.GetTimestamp();  // "total" in X-SplitCompute-Worker-Ms runs from here to the response headers
         var request = context.Request;
         if (request.ContentLength > options.Value.MaxRequestBytes)
-            return Problem(StatusCodes.Status413PayloadTooLarge, $"the body is {request.ContentLength} bytes; the limit is {options.Value.MaxRequestBytes}");
+            return Error(ApiError.TooLarge($"the body is {request.ContentLength} bytes; the limit is {options.Value.MaxRequestBytes}"));
         var body = await RequestBody.ReadAsync(request, options.Value.MaxRequestBytes, cancellationToken).ConfigureAwait(false);
-        if (body is null) return Problem(StatusCodes.Status413PayloadTooLarge, $"the body exceeds the limit of {options.Value.MaxRequestBytes} bytes");
+        if (body is null) return Error(ApiError.TooLarge($"the body exceeds the limit of {options.Value.MaxRequestBytes} bytes"));
 
         EmbeddingRequest parsed;
+        EmbeddingShaping shaping;
         try
         {
             parsed = EmbeddingRequestParser.Parse(body);
+            shaping = EmbeddingShaping.For(parsed, model.Config.NEmbd, model.Embedding.Dimensions, model.Embedding.Normalize);
         }
         catch (ProtocolException ex)
         {
-            return Problem(StatusCodes.Status400BadRequest, ex.Message);
+            return Error(ApiError.From(ex));
         }
-        if (parsed.Model is { } name && name != model.ModelId && name != "default")
-            return Problem(StatusCodes.Status404NotFound, $"model '{name}' is not served here (this worker serves '{model.ModelId}')");
+        // The gateway sends the model it resolved (an alias, another case, name@revision); a direct caller's body names it.
+        var name = request.Headers[HeaderNames.ResolvedModel] is { Count: > 0 } resolved ? resolved.ToString() : parsed.Model;
+        if (!model.Serves(name))
+            return Error(ApiError.ModelNotFound($"model '{name}' is not served here (this worker serves '{model.ModelId}', revision {model.Revision})"));
 
         var n = model.Config.NLayer;
         var k = n;
         if (request.Headers[WorkerHeaders.SplitK] is { Count: > 0 } splitHeader
             && (!int.TryParse(splitHeader[0], NumberStyles.None, CultureInfo.InvariantCulture, out k) || k < 0 || k > n))
-            return Problem(StatusCodes.Status400BadRequest, $"{WorkerHeaders.SplitK} must be an integer in [0, {n}]");
+            return Error(ApiError.InvalidRequest($"{WorkerHeaders.SplitK} must be an integer in [0, {n}]", WorkerHeaders.SplitK));
         var pooling = request.Headers[WorkerHeaders.Pooling].ToString() == "last" ? Pooling.Last : Pooling.Mean;
 
         if (parsed.TokenIds is null && model.Tokenizer is null)
-            return Problem(StatusCodes.Status400BadRequest, $"model '{model.ModelId}' has no tokenizer files (vocab.json, merges.txt); send token ids as input");
-        var sequences = parsed.TokenIds is { } ids ? ids : [.. parsed.Texts!.Select(model.Tokenizer!.Encode)];
+            return Error(ApiError.InvalidRequest($"model '{model.ModelId}' has no tokenizer files (vocab.json, merges.txt); send token ids as input", "input"));
+        List<int[]> sequences = parsed.TokenIds is { } ids ? [.. ids] : [.. parsed.Texts!.Select(model.Tokenizer!.Encode)];
+        var limit = model.Config.NPositions;
         for (var i = 0; i < sequences.Count; i++)
         {
-            if (sequences[i].Length == 0) return Problem(StatusCodes.Status400BadRequest, $"input[{i}] encodes to no tokens");
-            if (sequences[i].Length > model.Config.NPositions)
-                return Problem(StatusCodes.Status413PayloadTooLarge, $"input[{i}] is {sequences[i].Length} tokens; the model's limit (n_positions) is {model.Config.NPositions}");
+            if (sequences[i].Length == 0) return Error(ApiError.InvalidRequest($"input[{i}] encodes to no tokens", $"input[{i}]"));
+            if (sequences[i].Length > limit)
+            {
+                if (!parsed.Truncate)
+                    return Error(ApiError.ContextLengthExceeded($"input[{i}] is {sequences[i].Length} tokens; the model's limit (n_positions) is {limit} (send \"truncate\": true to cut it)", $"input[{i}]"));
+                sequences[i] = sequences[i][..limit];
+            }
             var bad = Array.FindIndex(sequences[i], id => id >= model.Config.VocabSize);
-            if (bad >= 0) return Problem(StatusCodes.Status400BadRequest, $"input[{i}][{bad}] = {sequences[i][bad]} is outside the vocabulary [0, {model.Config.VocabSize})");
+            if (bad >= 0) return Error(ApiError.InvalidRequest($"input[{i}][{bad}] = {sequences[i][bad]} is outside the vocabulary [0, {model.Config.VocabSize})", $"input[{i}]"));
         }
 
         var batch = TokenBatch.FromSequences(sequences);
@@ -86,12 +98,13 @@ internal static class EmbeddingsEndpoint
             return Results.Stream(async stream =>
             {
                 await using var json = new Utf8JsonWriter(stream);
-                EmbeddingResponseWriter.Write(json, model.ModelId, embeddings, lengths.Sum());
+                EmbeddingResponseWriter.Write(json, model.ModelId, shaping.Apply(embeddings), lengths.Sum(), parsed.EncodingFormat);
                 await json.FlushAsync(cancellationToken).ConfigureAwait(false);
             }, "application/json");
         }
         if (!wantsFrame)
-            return Problem(StatusCodes.Status406NotAcceptable, $"a split answer (k = {k} < {n}) is a hidden-state frame; send Accept: {MediaTypes.HiddenState}");
+            return Error(new ApiError(StatusCodes.Status406NotAcceptable, $"a split answer (k = {k} < {n}) is a hidden-state frame; send Accept: {MediaTypes.HiddenState}",
+                ApiErrorCodes.InvalidRequest, null, ApiErrorCodes.NotAcceptable));
 
         var framePooling = pooling == Pooling.Last ? FramePooling.Last : FramePooling.Mean;
         var frame = result.Embeddings is { } pooled
@@ -103,5 +116,5 @@ internal static class EmbeddingsEndpoint
         return Results.Bytes(bytes, MediaTypes.HiddenState);
     }
 
-    private static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status);
+    private static ApiErrorResult Error(ApiError error) => new(error);
 }

@@ -16,7 +16,7 @@ internal static class ShardsEndpoint
         if (path is null)
         {
             telemetry.ShardRequest("missing", 0);
-            return Results.Problem(detail: $"no shard '{sha256}' here", statusCode: StatusCodes.Status404NotFound);
+            return new ApiErrorResult(new SplitCompute.Protocol.Errors.ApiError(StatusCodes.Status404NotFound, $"no shard '{sha256}' here", SplitCompute.Protocol.Errors.ApiErrorCodes.InvalidRequest, "sha256", "shard_not_found"));
         }
         context.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
         return new CountedShardResult(

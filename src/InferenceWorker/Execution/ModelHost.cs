@@ -25,6 +25,7 @@ public sealed partial class ModelHost : IDisposable
         var directory = Path.GetFullPath(o.ModelDirectory);
         ModelId = string.IsNullOrWhiteSpace(o.ModelId) ? Path.GetFileName(directory.TrimEnd('/')) : o.ModelId;
         Config = Gpt2Config.Load(directory);
+        Embedding = EmbeddingSettings.Load(directory, Config.NEmbd);
         _weights = Gpt2Weights.Load(directory);
         var weights = _weights;
         (Backend, Device) = BackendSelector.Select(o.Device,
@@ -51,6 +52,15 @@ public sealed partial class ModelHost : IDisposable
     public string ModelId { get; }
     public string Revision { get; }
     public Gpt2Config Config { get; }
+
+    /// <summary>Normalisation by default, Matryoshka dimensions and dtype (also in the heartbeat, for the gateway's /v1/models).</summary>
+    public EmbeddingSettings Embedding { get; }
+
+    /// <summary>Whether a request's <c>model</c> names this model: its id or id@revision (case-insensitive), "default", or none.</summary>
+    public bool Serves(string? requested) =>
+        requested is null or "default"
+        || string.Equals(requested, ModelId, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(requested, $"{ModelId}@{Revision}", StringComparison.OrdinalIgnoreCase);
     public ILayerRangeBackend Backend { get; }
     /// <summary>Null when the model directory has no vocab files: only token ids are accepted then.</summary>
     public Gpt2Tokenizer? Tokenizer { get; }

@@ -22,6 +22,15 @@ public sealed record WorkerHeartbeat
     [JsonPropertyName("n_embd")] public required int NEmbd { get; init; }
     [JsonPropertyName("n_positions")] public required int NPositions { get; init; }
     [JsonPropertyName("device")] public required string Device { get; init; }
+
+    /// <summary>The weights' dtype as stored (f32, f16, bf16). Absent in older heartbeats: f32.</summary>
+    [JsonPropertyName("dtype")] public string DType { get; init; } = "f32";
+
+    /// <summary>Whether embeddings are unit length unless a request says otherwise (<c>normalize</c>).</summary>
+    [JsonPropertyName("normalize")] public bool Normalize { get; init; }
+
+    /// <summary>Matryoshka widths the model supports below its full width, largest first; null (absent): full width only.</summary>
+    [JsonPropertyName("dimensions"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<int>? Dimensions { get; init; }
     [JsonPropertyName("device_name")] public required string DeviceName { get; init; }
     [JsonPropertyName("queue_depth")] public int QueueDepth { get; init; }
     [JsonPropertyName("in_flight")] public int InFlight { get; init; }

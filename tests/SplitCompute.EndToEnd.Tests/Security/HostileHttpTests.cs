@@ -49,7 +49,7 @@ public sealed class HostileHttpTests(AccessCluster cluster) : IClassFixture<Acce
             using var response = await http.PostAsync("/v1/embeddings", content);
             var status = (int)response.StatusCode;
             AssertClean(status, $"body {Encoding.UTF8.GetString(body[..Math.Min(body.Length, 80)])} ({type})");
-            if (status >= 400) Assert.Contains("\"detail\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            if (status >= 400) Assert.Contains("{\"error\":{\"message\":", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
     }
 
