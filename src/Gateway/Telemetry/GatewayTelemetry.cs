@@ -85,7 +85,8 @@ public sealed class GatewayTelemetry : IDisposable
         _layersOffloaded.Add(plan.N - plan.K, model);
         _layersTotal.Add(plan.N, model);
         if (plan.GpuMsSaved > 0) _gpuMsSaved.Add(plan.GpuMsSaved, model);
-        if (decision.RealisedGpuMsSaved is { } realised && realised > 0) _gpuMsRealised.Add(realised, model);
+        // Every split the worker timed counts, a zero included (a dashboard then shows a split that realised nothing as such).
+        if (!plan.IsCloudOnly && decision.RealisedGpuMsSaved is { } realised) _gpuMsRealised.Add(realised, model);
         if (decision.WorkerTiming is { } timing) _workerBusyMs.Add(timing.BusyMs, model, pathTag);
         var p = plan.Predicted;
         Stage(_predictedMs, "queue", p.QueueMs, pathTag);
