@@ -87,7 +87,10 @@ public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<Spli
         using var slow = cluster.NewEdgeClient(gflops: cloudGflops / 2, sendFeedback: false);
         var texts = Enumerable.Range(0, 8).Select(i => string.Join(' ', Enumerable.Repeat($"sequence {i} of a larger batch", 10))).ToArray();
         await slow.EmbedTextsAsync(texts, EdgeSplit.Force(0));  // cache every shard and keep the tail resident: only compute decides
+        // Idle means idle: the tests before this one kept the worker busy, and its 5 s busy share is what the planner weighs.
+        await SplitCluster.WaitUntilAsync(() => cluster.Registry.Current.Workers.All(w => w.BusyFraction < 0.02), "an idle worker", seconds: 20);
         var idle = await slow.EmbedTextsAsync(texts, EdgeSplit.Auto);
+        Assert.True(idle.K == idle.N, $"a client half the worker's speed splits on an idle worker: {idle.Predicted}");
 
         // The worker reports 20 queued requests of ~500 ms of blocks each: the same numbers a real backlog would produce.
         var queued = new RequestWork(Tokens: 0, Rows: (long)Math.Ceiling(500 / stats.MsPerLayerRow), K: 1);
