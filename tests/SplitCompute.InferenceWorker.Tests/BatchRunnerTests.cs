@@ -29,7 +29,7 @@ public sealed class BatchRunnerTests
             Assert.Equal(items[i].K, got.Hidden.LayersDone);
             Assert.Same(items[i].Batch, got.Hidden.Batch);
             Assert.Equal(hidden.Data.Length, got.Hidden.Data.Length);
-            var max = MaxOnValid(got.Hidden, hidden);
+            var max = Differences.MaxOnValid(got.Hidden, hidden);
             Assert.True(max <= 1e-5, $"request {i} (k = {items[i].K}): max |difference| from running alone {max:E3}");
             Assert.Equal(embeddings is null, got.Embeddings is null);
             if (embeddings is not null)
@@ -60,7 +60,7 @@ public sealed class BatchRunnerTests
         {
             var (hidden, embeddings) = model.Alone(items[i].Batch, items[i].K, items[i].Pooling);
             Assert.Equal(items[i].K, results[i].Hidden.LayersDone);
-            var max = MaxOnValid(results[i].Hidden, hidden);
+            var max = Differences.MaxOnValid(results[i].Hidden, hidden);
             Assert.True(max <= 1e-5, $"request {i} (k = {items[i].K}): max |difference| from running alone {max:E3}");
             Assert.Equal(embeddings is null, results[i].Embeddings is null);
         }
@@ -78,17 +78,5 @@ public sealed class BatchRunnerTests
         Assert.Equal(3, merged.SequenceLength);
         Assert.Equal([1, 2, 3, 4, 0, 0, 9, 8, 0], merged.Ids.ToArray());
         Assert.Equal([1, 1, 1, 1, 0, 0, 1, 0, 0], merged.Mask.ToArray());
-    }
-
-    private static double MaxOnValid(HiddenState a, HiddenState b)
-    {
-        var c = a.Channels;
-        var max = 0.0;
-        for (var row = 0; row < a.Batch.Mask.Length; row++)
-        {
-            if (a.Batch.Mask[row] == 0) continue;
-            for (var i = row * c; i < (row + 1) * c; i++) max = Math.Max(max, Math.Abs(a.Data[i] - b.Data[i]));
-        }
-        return max;
     }
 }

@@ -19,7 +19,7 @@ internal static class EdgeClientId
         Directory.CreateDirectory(cacheDirectory);
         var path = Path.Combine(cacheDirectory, FileName);
         if (TryRead(path) is { } existing) return existing;
-        using (Lock(Path.Combine(cacheDirectory, $".{FileName}.lock")))
+        using (Shards.ExclusiveLockFile.Acquire(Path.Combine(cacheDirectory, $".{FileName}.lock"), LockWait))
         {
             if (TryRead(path) is { } made) return made;  // made (or repaired) by whoever held the lock before
             var temporary = Path.Combine(cacheDirectory, $".{FileName}-{Guid.NewGuid():N}");
@@ -29,26 +29,6 @@ internal static class EdgeClientId
         return TryRead(path) ?? throw new IOException($"{path}: could not create a valid client id (expected {ClientId.MinLength} to {ClientId.MaxLength} lowercase hex characters)");
     }
 
-    /// <summary>
-    /// An exclusive lock on <paramref name="path"/> (FileShare.None: an advisory lock other processes and threads respect),
-    /// deleted when released. Whoever took the lock on a file since deleted re-checks the id file first, which the holder
-    /// before it has finished writing, so a second holder changes nothing.
-    /// </summary>
-    private static FileStream Lock(string path)
-    {
-        var deadline = DateTime.UtcNow + LockWait;
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(5);
-            }
-        }
-    }
 
     private static string? TryRead(string path)
     {

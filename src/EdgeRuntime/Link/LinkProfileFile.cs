@@ -37,7 +37,7 @@ internal sealed class LinkProfileFile(string directory)
     public LinkProfile Update(Func<LinkProfile, LinkProfile> update)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        using (Lock(Path + ".lock"))
+        using (Shards.ExclusiveLockFile.Acquire(Path + ".lock", LockWait))
         {
             var next = update(Read());
             var temporary = $"{Path}.{Guid.NewGuid():N}.tmp";
@@ -51,23 +51,6 @@ internal sealed class LinkProfileFile(string directory)
             }));
             File.Move(temporary, Path, overwrite: true);
             return next;
-        }
-    }
-
-    /// <summary>An exclusive lock file (FileShare.None), deleted on release; the pattern of the client-id file.</summary>
-    private static FileStream Lock(string path)
-    {
-        var deadline = DateTime.UtcNow + LockWait;
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(5);
-            }
         }
     }
 }
