@@ -45,6 +45,7 @@ public sealed partial class UpAndEdgeCommandTests
             Assert.True(a.Zip(b).Max(p => Math.Abs(p.First - p.Second)) <= 1e-4);
 
             await The_tail_runs_on_webgpu_and_without_an_adapter_the_cloud_answers(gateway, Path.Combine(root, "cache"), b);
+            await Power_and_prefetch_reach_the_gateway_and_the_cache(gateway, root);
             await Two_processes_sharing_one_cache_download_each_shard_once(gateway, Path.Combine(root, "shared-cache"));
             await A_worker_that_dies_is_restarted_by_up(up, model, gateway, Path.Combine(root, "cache"));
 
@@ -85,6 +86,31 @@ public sealed partial class UpAndEdgeCommandTests
     /// cloud-only; with no Vulkan adapter (VK_ICD_FILENAMES at nothing) the client sends no WebGPU headers, the gateway answers
     /// from the cloud, and the JSON says why.
     /// </summary>
+    /// <summary>
+    /// `--power battery --prefer energy` keeps the request in the cloud (the planner says why in its decision), and `--prefetch`
+    /// leaves the shards below the split in the cache before the process exits.
+    /// </summary>
+    private static async Task Power_and_prefetch_reach_the_gateway_and_the_cache(string gateway, string root)
+    {
+        var (exit, json, err) = CliProcess.Run("edge", "embed", "--gateway", gateway, "--text", "Spare my battery", "--power", "battery", "--prefer", "energy",
+            "--json", "--backend", "cpu", "--cache", Path.Combine(root, "battery-cache"));
+        Assert.True(exit == 0, err);
+        using (var answer = JsonDocument.Parse(json)) Assert.Equal(4, answer.RootElement.GetProperty("split").GetInt32());
+        using var http = new HttpClient { BaseAddress = new Uri(gateway) };
+        using (var decisions = JsonDocument.Parse(await http.GetStringAsync("/v1/decisions")))
+        {
+            var reason = decisions.RootElement.EnumerateArray().Last().GetProperty("plan").GetProperty("reason").GetString();
+            Assert.Contains("energy", reason, StringComparison.Ordinal);
+        }
+
+        var cache = Path.Combine(root, "prefetch-cache");
+        (exit, _, err) = CliProcess.Run("edge", "embed", "--gateway", gateway, "--text", "Fetch the rest", "--force-split", "3", "--prefetch",
+            "--json", "--backend", "cpu", "--cache", cache);
+        Assert.True(exit == 0, err);
+        // k = 3 needs layer 3 and the final norm; the prefetch adds layers 0, 1 and 2 before the process exits.
+        Assert.Equal(5, Directory.EnumerateFiles(cache, "*.safetensors").Count());
+    }
+
     private static async Task The_tail_runs_on_webgpu_and_without_an_adapter_the_cloud_answers(string gateway, string cache, float[] cloud)
     {
         string[] args = ["edge", "embed", "--gateway", gateway, "--text", "Hello world", "--text", "Split it.", "--force-split", "1", "--json", "--cache", cache];
