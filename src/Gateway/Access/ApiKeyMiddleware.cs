@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using SplitCompute.Gateway.Tei;
 
 namespace SplitCompute.Gateway.Access;
 
@@ -54,8 +55,10 @@ public sealed partial class ApiKeyMiddleware(
         if (record.Revoked)
         {
             telemetry.Refused("revoked");
-            await Api.ApiErrorResult.WriteAsync(context, new Protocol.Errors.ApiError(403, $"API key {record.Id} ({record.Name}) has been revoked",
-                Protocol.Errors.ApiErrorCodes.InvalidRequest, null, Protocol.Errors.ApiErrorCodes.ApiKeyRevoked)).ConfigureAwait(false);
+            var revoked = $"API key {record.Id} ({record.Name}) has been revoked";
+            await (TeiRoutes.Is(context.Request.Path) ? TeiError.ForStatus(403, revoked).WriteAsync(context)
+                : Api.ApiErrorResult.WriteAsync(context, new Protocol.Errors.ApiError(403, revoked,
+                    Protocol.Errors.ApiErrorCodes.InvalidRequest, null, Protocol.Errors.ApiErrorCodes.ApiKeyRevoked))).ConfigureAwait(false);
             return;
         }
         context.Items[RecordItem] = record;
@@ -86,8 +89,10 @@ public sealed partial class ApiKeyMiddleware(
         return Problem(context, 401, detail);
     }
 
-    /// <summary>OpenAI's error object (401 invalid_api_key, 429 rate_limit_exceeded, ...), as every /v1 refusal is.</summary>
-    private static Task Problem(HttpContext context, int status, string detail) => Api.StatusErrors.WriteAsync(context, status, detail);
+    /// <summary>OpenAI's error object (401 invalid_api_key, 429 rate_limit_exceeded, ...), as every /v1 refusal is; TEI's on its routes.</summary>
+    private static Task Problem(HttpContext context, int status, string detail) => TeiRoutes.Is(context.Request.Path)
+        ? TeiError.ForStatus(status, detail).WriteAsync(context)
+        : Api.StatusErrors.WriteAsync(context, status, detail);
 
     [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "API key {KeyId} refused by its {Scope} limits: {Reason}")]
     private static partial void LogLimited(ILogger logger, string keyId, string scope, string reason);

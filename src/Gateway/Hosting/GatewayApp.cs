@@ -7,6 +7,7 @@ using SplitCompute.Gateway.Forwarding;
 using SplitCompute.Gateway.Integrity;
 using SplitCompute.Gateway.Models;
 using SplitCompute.Gateway.Planning;
+using SplitCompute.Gateway.Tei;
 using SplitCompute.Gateway.Workers;
 using SplitCompute.Model.Tokenization;
 using SplitCompute.Gateway.Telemetry;
@@ -48,6 +49,7 @@ public static class GatewayApp
         services.AddSingleton<CapabilityProfileCache>();
         services.AddSingleton<EmbeddingsProxy>();
         services.AddSingleton<ShardsProxy>();
+        services.AddSingleton<TeiEmbedEndpoint>();
         services.AddSingleton<OutstandingDecisions>();
         services.AddSingleton<ClientProfileStore>();
         services.AddSingleton<FeedbackEndpoint>();
@@ -71,6 +73,7 @@ public static class GatewayApp
         app.MapGet("/v1/decisions", (DecisionLog log) => Results.Json(log.Recent()));
         app.MapPost("/v1/feedback", (HttpContext context, FeedbackEndpoint endpoint) => endpoint.HandleAsync(context));
         app.MapModelsEndpoints();
+        app.MapTeiEndpoints();
         app.MapIntegrityEndpoints();
         app.MapDashboard();
         return app;

@@ -39,6 +39,26 @@ public sealed class AccessTests(AccessCluster cluster) : IClassFixture<AccessClu
         }
     }
 
+    [Fact]
+    public async Task TEIs_embed_and_info_need_a_key_as_v1_does_and_refuse_in_TEIs_shape()
+    {
+        using var anonymous = cluster.NewHttpClient(null);
+        using (var embed = await anonymous.PostAsJsonAsync("/embed", new { inputs = "hi" }))
+        {
+            await Tei.TeiEmbedTests.TeiErrorAsync(embed, HttpStatusCode.Unauthorized, "Unauthorized");
+            Assert.Equal("Bearer realm=\"splitcompute\"", embed.Headers.WwwAuthenticate.ToString());
+        }
+        using (var info = await anonymous.GetAsync("/info"))
+            Assert.Equal(HttpStatusCode.Unauthorized, info.StatusCode);
+
+        var (key, _) = await cluster.NewKeyAsync();
+        using var http = cluster.NewHttpClient(key);
+        using var served = await http.PostAsJsonAsync("/embed", new { inputs = "hi" });
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        using var described = await http.GetAsync("/info");
+        Assert.Equal(HttpStatusCode.OK, described.StatusCode);
+    }
+
     [Theory]
     [InlineData("Bearer sc_short", "malformed")]
     [InlineData("Bearer sc_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "unknown API key")]
