@@ -3,14 +3,16 @@ using System.ClientModel.Primitives;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.AI;
 using OpenAI;
 using OpenAI.Embeddings;
 
 namespace SplitCompute.Cli.Tests;
 
 /// <summary>
-/// The official .NET OpenAI SDK with its default settings (it asks for base64) against a real `splitcompute up` process tree:
-/// the same vectors the CLI's local `embed` computes, whole, cut to a declared Matryoshka width, and normalised.
+/// The official .NET OpenAI SDK, Microsoft.Extensions.AI over it and the Node SDK, with their default settings (they ask for
+/// base64), against a real `splitcompute up` process tree: the same vectors the CLI's local `embed` computes, whole, cut to a
+/// declared Matryoshka width, and normalised.
 /// </summary>
 public sealed partial class UpAndEdgeCommandTests
 {
@@ -41,7 +43,10 @@ public sealed partial class UpAndEdgeCommandTests
                 var whole = await client.GenerateEmbeddingsAsync(SdkTexts);
                 AssertClose(local, [.. whole.Value.Select(e => e.ToFloats().ToArray())]);
 
-                var cut = await client.GenerateEmbeddingsAsync(SdkTexts, new EmbeddingGenerationOptions { Dimensions = 32 });
+                IEmbeddingGenerator<string, Embedding<float>> generator = client.AsIEmbeddingGenerator();
+                AssertClose(local, [.. (await generator.GenerateAsync(SdkTexts)).Select(e => e.Vector.ToArray())]);
+
+                var cut = await client.GenerateEmbeddingsAsync(SdkTexts, new OpenAI.Embeddings.EmbeddingGenerationOptions { Dimensions = 32 });
                 AssertClose([.. local.Select(e => Unit(e[..32]))], [.. cut.Value.Select(e => e.ToFloats().ToArray())]);
 
                 // `normalize` is text-embeddings-inference's field; no OpenAI SDK has it, so it is sent as a plain request.
@@ -50,6 +55,8 @@ public sealed partial class UpAndEdgeCommandTests
                 using var normalised = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
                 AssertClose([.. local.Select(Unit)],
                     [.. normalised.RootElement.GetProperty("data").EnumerateArray().Select(d => d.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray())]);
+
+                await The_Node_SDK_gets_the_same_through_up(gateway, root, local);
             }
             finally
             {
@@ -61,6 +68,55 @@ public sealed partial class UpAndEdgeCommandTests
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The Node SDK (the end-to-end tests' pinned package, installed with npm ci into a copy of its own, so this test never races
+    /// theirs) with its defaults against the same `up`. Node and npm are required under ./splitcompute test, which installs them.
+    /// </summary>
+    private static async Task The_Node_SDK_gets_the_same_through_up(Uri gateway, string root, float[][] local)
+    {
+        var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        var node = path.Select(d => Path.Combine(d, "node")).FirstOrDefault(File.Exists);
+        var npm = path.Select(d => Path.Combine(d, "npm")).FirstOrDefault(File.Exists);
+        if (node is null || npm is null)
+        {
+            Assert.False(Environment.GetEnvironmentVariable("SPLITCOMPUTE_REQUIRE_NODE") == "1", "node or npm is not on PATH under ./splitcompute test");
+            return;  // a developer machine without Node: the .NET SDK above still ran
+        }
+        var source = Path.Combine(CliProcess.RepositoryRoot, "tests", "SplitCompute.EndToEnd.Tests", "OpenAi", "node");
+        var copy = Directory.CreateDirectory(Path.Combine(root, "node")).FullName;
+        foreach (var file in new[] { "package.json", "package-lock.json", "embed.mjs" }) File.Copy(Path.Combine(source, file), Path.Combine(copy, file));
+        await RunToolAsync(npm, copy, ["ci", "--no-audit", "--no-fund", "--loglevel=error"], new Dictionary<string, string>());
+        async Task<float[][]> EmbedAsync(params (string Name, string Value)[] extra)
+        {
+            var environment = new Dictionary<string, string>
+            {
+                ["SPLITCOMPUTE_BASE_URL"] = new Uri(gateway, "/v1").ToString(),
+                ["SPLITCOMPUTE_MODEL"] = "tiny",
+                ["SPLITCOMPUTE_INPUT"] = JsonSerializer.Serialize(SdkTexts),
+            };
+            foreach (var (name, value) in extra) environment[name] = value;
+            using var vectors = JsonDocument.Parse(await RunToolAsync(node, copy, ["embed.mjs"], environment));
+            return [.. vectors.RootElement.EnumerateArray().Select(e => e.EnumerateArray().Select(v => v.GetSingle()).ToArray())];
+        }
+        AssertClose(local, await EmbedAsync());
+        AssertClose([.. local.Select(e => Unit(e[..32]))], await EmbedAsync(("SPLITCOMPUTE_DIMENSIONS", "32")));
+        AssertClose([.. local.Select(Unit)], await EmbedAsync(("SPLITCOMPUTE_NORMALIZE", "true")));
+    }
+
+    private static async Task<string> RunToolAsync(string tool, string directory, string[] arguments, Dictionary<string, string> environment)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(tool) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment) start.Environment[name] = value;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(cancel.Token);
+        Assert.True(process.ExitCode == 0, $"{tool} {string.Join(' ', arguments)} exited {process.ExitCode}: {await stderr}");
+        return await stdout;
     }
 
     private static float[] Unit(float[] v)
