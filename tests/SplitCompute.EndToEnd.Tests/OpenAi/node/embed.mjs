@@ -2,10 +2,13 @@
 // SPLITCOMPUTE_BASE_URL (…/v1). Embeds the JSON array SPLITCOMPUTE_INPUT with SPLITCOMPUTE_MODEL, with SPLITCOMPUTE_DIMENSIONS
 // and SPLITCOMPUTE_NORMALIZE (TEI's field, passed through in the body) when set; prints the vectors as JSON, or, when the
 // gateway refuses, {"error": {"status", "message", "code", "param", "type"}} as the SDK's exception carries them.
+import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 
 const client = new OpenAI({ baseURL: process.env.SPLITCOMPUTE_BASE_URL, apiKey: process.env.OPENAI_API_KEY ?? 'unused', maxRetries: 0 });
-const request = { model: process.env.SPLITCOMPUTE_MODEL, input: JSON.parse(process.env.SPLITCOMPUTE_INPUT) };
+// SPLITCOMPUTE_INPUT_FILE instead of SPLITCOMPUTE_INPUT for inputs too large for an environment variable.
+const input = process.env.SPLITCOMPUTE_INPUT_FILE ? readFileSync(process.env.SPLITCOMPUTE_INPUT_FILE, 'utf8') : process.env.SPLITCOMPUTE_INPUT;
+const request = { model: process.env.SPLITCOMPUTE_MODEL, input: JSON.parse(input) };
 if (process.env.SPLITCOMPUTE_DIMENSIONS) request.dimensions = Number(process.env.SPLITCOMPUTE_DIMENSIONS);
 if (process.env.SPLITCOMPUTE_NORMALIZE) request.normalize = process.env.SPLITCOMPUTE_NORMALIZE === 'true';
 try {
