@@ -18,7 +18,7 @@ dotnet publish "$root/benchmarks/SplitCompute.Benchmarks" -c Release -o "$out/ap
 [[ -f "$out/openblas.tar.xz" ]] || tar -cJf "$out/openblas.tar.xz" -C / -h usr/lib/x86_64-linux-gnu/libopenblas.so.0 \
   lib/x86_64-linux-gnu/libgfortran.so.5 lib/x86_64-linux-gnu/libquadmath.so.0
 if wants all parity worker; then
-  tar -cJf "$out/fixtures.tar.xz" -C "$root/../shared/fixtures" gpt2-tiny gpt2-mini   # unpacked there by run-on-gpu.sh
+  tar -cJf "$out/fixtures.tar.xz" -C "$root/tests/fixtures" gpt2-tiny gpt2-mini   # unpacked there by run-on-gpu.sh
 fi
 if wants gateway fleet; then
   # wrk and redis-server (the GPU machine has neither): Debian's binaries and the libraries that machine lacks.

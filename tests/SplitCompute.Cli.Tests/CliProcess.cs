@@ -8,7 +8,7 @@ internal static class CliProcess
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     public static string Fixture(params string[] parts) =>
-        Path.GetFullPath(Path.Combine([RepositoryRoot, "..", "shared", "fixtures", .. parts]));
+        Path.GetFullPath(Path.Combine([RepositoryRoot, "tests", "fixtures", .. parts]));
 
     public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args)
     {

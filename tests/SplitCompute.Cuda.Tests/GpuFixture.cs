@@ -5,7 +5,7 @@ namespace SplitCompute.Cuda.Tests;
 
 /// <summary>
 /// Opens the GPU once for the GPU tests, or records why it cannot (CI has no GPU), so each test can skip saying why.
-/// Also locates ../shared/fixtures beside the repository root.
+/// Also locates tests/fixtures in the repository.
 /// </summary>
 public sealed class GpuFixture : IDisposable
 {
@@ -30,7 +30,7 @@ public sealed class GpuFixture : IDisposable
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "SplitCompute.sln"))) return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "fixtures", name));
+            if (File.Exists(Path.Combine(dir.FullName, "SplitCompute.sln"))) return Path.GetFullPath(Path.Combine(dir.FullName, "tests", "fixtures", name));
         }
         throw new InvalidOperationException($"SplitCompute.sln not found above {AppContext.BaseDirectory}");
     }

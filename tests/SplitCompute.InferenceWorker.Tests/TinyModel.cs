@@ -5,7 +5,7 @@ using SplitCompute.Model.Gpt2;
 
 namespace SplitCompute.InferenceWorker.Tests;
 
-/// <summary>The gpt2-tiny fixture (../shared/fixtures) on the CPU backend, counting the passes made through it.</summary>
+/// <summary>The gpt2-tiny fixture (tests/fixtures) on the CPU backend, counting the passes made through it.</summary>
 internal sealed class TinyModel : ILayerRangeBackend
 {
     private readonly Gpt2Weights _weights;
@@ -56,7 +56,7 @@ internal sealed class TinyModel : ILayerRangeBackend
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "SplitCompute.sln"))) return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "fixtures", name));
+            if (File.Exists(Path.Combine(dir.FullName, "SplitCompute.sln"))) return Path.GetFullPath(Path.Combine(dir.FullName, "tests", "fixtures", name));
         }
         throw new InvalidOperationException($"SplitCompute.sln not found above {AppContext.BaseDirectory}");
     }

@@ -1,12 +1,12 @@
 namespace SplitCompute.Model.Tests;
 
-/// <summary>Locates the repository root and the reference fixtures in ../shared beside it.</summary>
+/// <summary>Locates the repository root and the reference fixtures committed under tests/fixtures.</summary>
 internal static class TestPaths
 {
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
-    /// <summary>../shared/fixtures relative to the repository root (CI places shared/ beside the clone).</summary>
-    public static string Fixtures { get; } = Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared", "fixtures"));
+    /// <summary>tests/fixtures: Hugging Face outputs committed with their provenance (tests/fixtures/README.md).</summary>
+    public static string Fixtures { get; } = Path.GetFullPath(Path.Combine(RepositoryRoot, "tests", "fixtures"));
 
     public static string Fixture(params string[] parts) => Path.Combine([Fixtures, .. parts]);
 

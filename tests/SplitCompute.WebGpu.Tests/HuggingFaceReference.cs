@@ -5,7 +5,7 @@ using SplitCompute.Model.SafeTensors;
 namespace SplitCompute.WebGpu.Tests;
 
 /// <summary>
-/// Hugging Face transformers' float64 outputs for a fixture (../shared/fixtures/NAME/reference.safetensors): the batch,
+/// Hugging Face transformers' float64 outputs for a fixture (tests/fixtures/NAME/reference.safetensors): the batch,
 /// embeddings, block_out.i, last_hidden_state (B, T, C) and mean_pooled (B, C). Padded positions hold whatever HF computed.
 /// </summary>
 internal sealed class HuggingFaceReference : IDisposable

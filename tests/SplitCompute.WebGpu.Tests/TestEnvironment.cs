@@ -21,7 +21,7 @@ internal static class TestEnvironment
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
-    public static string Fixtures => Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared", "fixtures"));
+    public static string Fixtures => Path.GetFullPath(Path.Combine(RepositoryRoot, "tests", "fixtures"));
 
     public static string Fixture(params string[] parts) => Path.Combine([Fixtures, .. parts]);
 

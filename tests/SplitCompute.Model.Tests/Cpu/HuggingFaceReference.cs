@@ -5,7 +5,7 @@ using SplitCompute.Model.SafeTensors;
 namespace SplitCompute.Model.Tests.Cpu;
 
 /// <summary>
-/// The outputs Hugging Face transformers computed for a fixture (../shared/fixtures/NAME/reference.safetensors):
+/// The outputs Hugging Face transformers computed for a fixture (tests/fixtures/NAME/reference.safetensors):
 /// input_ids and attention_mask (B, T), embeddings, block_out.i, last_hidden_state (B, T, C) and mean_pooled (B, C).
 /// </summary>
 internal sealed class HuggingFaceReference : IDisposable

@@ -4,7 +4,7 @@ using SplitCompute.Model.Tokenization;
 
 namespace SplitCompute.Model.Tests.Tokenization;
 
-/// <summary>Shared inputs: the reference vocabulary and cases in ../shared/fixtures, and small hand-made vocabularies.</summary>
+/// <summary>Shared inputs: the reference vocabulary and cases in tests/fixtures, and small hand-made vocabularies.</summary>
 internal static class Gpt2TestData
 {
     public static string VocabDirectory => TestPaths.Fixture("gpt2-vocab");
