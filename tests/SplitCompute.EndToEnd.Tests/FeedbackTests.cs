@@ -57,17 +57,7 @@ public sealed class FeedbackTests(SplitCluster cluster) : IClassFixture<SplitClu
     public async Task A_client_that_reports_a_slow_edge_gets_fewer_layers_offloaded_and_no_other_client_is_affected()
     {
         // This cluster's worker idles, and idle GPU time is worth little: value it as a busy fleet would, so a fast client splits.
-        var planner = cluster.Gateway.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Gateway.Planning.PlannerOptions>>().Value;
-        var idleWeight = planner.IdleGpuWeight;
-        planner.IdleGpuWeight = 50;
-        try
-        {
-            await SlowFeedbackMovesOnlyItsOwnClientAsync();
-        }
-        finally
-        {
-            planner.IdleGpuWeight = idleWeight;
-        }
+        await cluster.WithIdleGpuWeightAsync(50, SlowFeedbackMovesOnlyItsOwnClientAsync);
     }
 
     private async Task SlowFeedbackMovesOnlyItsOwnClientAsync()

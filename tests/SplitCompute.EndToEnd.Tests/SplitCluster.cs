@@ -110,6 +110,26 @@ public class SplitCluster : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="test"/> with the gateway valuing idle GPU time at <paramref name="idleGpuWeight"/> (as a busy fleet
+    /// would), so plans turn on the clients' own figures whatever the worker's recent busy share; restored afterwards.
+    /// </summary>
+    public async Task WithIdleGpuWeightAsync(double idleGpuWeight, Func<Task> test)
+    {
+        ArgumentNullException.ThrowIfNull(test);
+        var planner = Gateway.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Gateway.Planning.PlannerOptions>>().Value;
+        var before = planner.IdleGpuWeight;
+        planner.IdleGpuWeight = idleGpuWeight;
+        try
+        {
+            await test();
+        }
+        finally
+        {
+            planner.IdleGpuWeight = before;
+        }
+    }
+
     public string NewCacheDirectory() => Path.Combine(_root, $"edge-{Guid.NewGuid():N}");
 
     /// <param name="sendFeedback">False keeps the gateway planning this client by its reported figures (its real, measured speed

@@ -69,17 +69,7 @@ public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<Spli
     {
         // This cluster's worker idles, and idle GPU time is worth little (a fast client would rather stay home too): value it as
         // a busy fleet would, so the plan turns on the clients' speed alone, whatever the tests before this one left behind.
-        var planner = cluster.Gateway.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Gateway.Planning.PlannerOptions>>().Value;
-        var idleWeight = planner.IdleGpuWeight;
-        planner.IdleGpuWeight = 50;
-        try
-        {
-            await SlowAndFastClientsAsync();
-        }
-        finally
-        {
-            planner.IdleGpuWeight = idleWeight;
-        }
+        await cluster.WithIdleGpuWeightAsync(50, SlowAndFastClientsAsync);
     }
 
     private async Task SlowAndFastClientsAsync()
