@@ -99,6 +99,23 @@ internal sealed class FleetSimBenchmark : IBenchmark
         var p95 = planner.P95Ratio <= 1.1;
         Console.WriteLine($"#   target at {perWorker}/worker: planner worker ms/request {planner.WorkerRatio:F2}x cloud-only (<= 0.5: {(ms ? "MET" : "MISSED")}), " +
                           $"p95 {planner.P95Ratio:F2}x cloud-only's (<= 1.1: {(p95 ? "MET" : "MISSED")})");
+        Floor(runs, cloud);
+    }
+
+    /// <summary>
+    /// What bounds the worker-ms ratio from below in this fleet, measured on the runs themselves: the cloud-only worker ms of the
+    /// requests that cannot split (no WebGPU), then of phones too, and what splitting costs a phone (its own p95 at max-offload
+    /// against cloud-only).
+    /// </summary>
+    private static void Floor(List<RunResult> runs, RunResult cloud)
+    {
+        var total = cloud.Requests.Sum(r => r.WorkerBusyMs);
+        double Share(Func<ClientKind, bool> kinds) => cloud.Requests.Where(r => kinds(r.Kind)).Sum(r => r.WorkerBusyMs) / total;
+        static double PhoneP95(RunResult run) => Percentiles.Of(run.Requests.Where(r => r.Kind == ClientKind.Phone).Select(r => r.EndToEndMs), 95);
+        var maxOffload = runs.Single(r => r.Policy == Policy.MaxOffload);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"#   floor: no-WebGPU requests are {Share(k => !k.Capable):F2}x of cloud-only worker ms, with phones {Share(k => !k.Capable || k == ClientKind.Phone):F2}x; " +
+            $"a phone that always splits (max-offload) has p95 {PhoneP95(maxOffload) / PhoneP95(cloud):F2}x its cloud-only p95"));
     }
 
     private static void Scale(FleetSimOptions options)
