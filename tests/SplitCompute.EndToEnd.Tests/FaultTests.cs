@@ -217,6 +217,17 @@ public sealed class NoWorkerTests
             Assert.Equal(TimeSpan.FromSeconds(3), response.Headers.RetryAfter?.Delta);
             Assert.Contains("no inference worker", Faults.Message(await Faults.ErrorAsync(response)), StringComparison.Ordinal);
             Assert.True(gateway.Services.GetRequiredService<Gateway.Workers.WorkerRegistry>().Current.RedisHealthy);
+
+            // The official SDKs (retries off; by default they retry a 503 after Retry-After) show the same reason and OpenAI's code.
+            var sdk = new OpenAI.Embeddings.EmbeddingClient(SplitCluster.Model, new System.ClientModel.ApiKeyCredential("unused"), new OpenAI.OpenAIClientOptions
+            {
+                Endpoint = new Uri(http.BaseAddress, "/v1"), RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0),
+            });
+            var ex = await Assert.ThrowsAsync<System.ClientModel.ClientResultException>(() => sdk.GenerateEmbeddingsAsync(["Hello"]));
+            Assert.Equal(503, ex.Status);
+            Assert.Contains("no inference worker", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("service_unavailable", ex.Message, StringComparison.Ordinal);
+            await OpenAi.NodeSdkErrors.AssertAsync(http.BaseAddress, "unused", ["Hello"], 503, "service_unavailable", "no inference worker");
         }
         finally
         {

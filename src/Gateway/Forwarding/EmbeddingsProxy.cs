@@ -37,8 +37,10 @@ internal sealed class EmbeddingsProxy(
     {
         var clock = Stopwatch.StartNew();
         var request = context.Request;
+        OversizedBody.AllowDrain(context, _options.MaxDrainBytes);
         if (request.ContentLength > _options.MaxRequestBytes)
         {
+            await OversizedBody.DrainAsync(context, _options.MaxDrainBytes).ConfigureAwait(false);
             await Refuse(context, ApiError.TooLarge($"the body is {request.ContentLength} bytes; the limit is {_options.MaxRequestBytes}")).ConfigureAwait(false);
             return;
         }
@@ -50,6 +52,7 @@ internal sealed class EmbeddingsProxy(
         var body = await RequestBodyReader.ReadAsync(request, _options.MaxRequestBytes, context.RequestAborted).ConfigureAwait(false);
         if (body is null)
         {
+            await OversizedBody.DrainAsync(context, _options.MaxDrainBytes).ConfigureAwait(false);
             await Refuse(context, ApiError.TooLarge($"the body exceeds the limit of {_options.MaxRequestBytes} bytes")).ConfigureAwait(false);
             return;
         }

@@ -31,6 +31,14 @@ public sealed class GatewayOptions
     [Range(1_024, 64 * 1024 * 1024)]
     public long MaxRequestBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// A body over MaxRequestBytes but not over this is read to its end and thrown away before the 413 is written, so a client
+    /// still sending it (every OpenAI SDK) reads the 413 instead of a reset connection; a larger one closes the connection.
+    /// Draining costs bandwidth, never memory (one 64 KiB buffer).
+    /// </summary>
+    [Range(0, 1024L * 1024 * 1024)]
+    public long MaxDrainBytes { get; set; } = 64 * 1024 * 1024;
+
     /// <summary>A worker that sends nothing for this long is treated as failed (the request is retried once elsewhere).</summary>
     [Range(1, 600)]
     public int WorkerTimeoutSeconds { get; set; } = 60;

@@ -17,13 +17,16 @@ namespace SplitCompute.Gateway.Tei;
 internal sealed class TeiEmbedEndpoint(EmbeddingsProxy proxy, IOptions<GatewayOptions> options)
 {
     private readonly long _maxRequestBytes = options.Value.MaxRequestBytes;
+    private readonly long _maxDrainBytes = options.Value.MaxDrainBytes;
 
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
+        OversizedBody.AllowDrain(context, _maxDrainBytes);
         var body = request.ContentLength > _maxRequestBytes ? null : await RequestBodyReader.ReadAsync(request, _maxRequestBytes, context.RequestAborted).ConfigureAwait(false);
         if (body is null)
         {
+            await OversizedBody.DrainAsync(context, _maxDrainBytes).ConfigureAwait(false);
             await new TeiError(413, $"the body exceeds the limit of {_maxRequestBytes} bytes", TeiError.Validation).WriteAsync(context).ConfigureAwait(false);
             return;
         }

@@ -57,6 +57,16 @@ public sealed class RequestLimitTests(AccessCluster cluster) : IClassFixture<Acc
     }
 
     [Fact]
+    public async Task A_body_declared_over_the_drain_limit_is_refused_at_once_without_waiting_for_it()
+    {
+        // Bodies up to Gateway:MaxDrainBytes (64 MiB) are read and dropped so the sender sees the 413; a declared 1 GiB is answered
+        // before a byte of it arrives (RawHttp gives up after 30 s).
+        var (key, _) = await cluster.NewKeyAsync();
+        Assert.Equal(413, await RawHttp.StatusAsync(cluster.GatewayUri, "POST", "/v1/embeddings",
+            $"Authorization: Bearer {key}", "Content-Type: application/json", "Content-Length: 1073741824"));
+    }
+
+    [Fact]
     public async Task Headers_over_32_KiB_in_total_are_431_and_a_request_line_over_8_KiB_is_414()
     {
         var (key, _) = await cluster.NewKeyAsync();
