@@ -49,6 +49,13 @@ public static class HeaderNames
     /// </summary>
     public const string WorkerMs = Prefix + "Worker-Ms";
 
+    /// <summary>
+    /// On hidden-state frame answers: what the request's <c>dimensions</c> and <c>normalize</c> (with the model's default) ask of
+    /// the pooled embeddings, <c>dimensions=32; normalize=true</c> (<see cref="Embeddings.EmbeddingShaping"/>). Frames carry
+    /// embeddings as computed; whoever finishes them (the edge) applies this, so a split answer equals the cloud's.
+    /// </summary>
+    public const string Shaping = Prefix + "Shaping";
+
     /// <summary>The capability headers, in the order writers emit them.</summary>
     public static IReadOnlyList<string> CapabilityHeaders { get; } = [Version, Adapter, Limits, Features, Perf, Network, Shards, Resident, Power, Split];
 }

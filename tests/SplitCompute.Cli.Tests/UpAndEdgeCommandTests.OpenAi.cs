@@ -57,6 +57,7 @@ public sealed partial class UpAndEdgeCommandTests
                     [.. normalised.RootElement.GetProperty("data").EnumerateArray().Select(d => d.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray())]);
 
                 await The_Node_SDK_gets_the_same_through_up(gateway, root, local);
+                The_edge_runtime_finishes_a_split_as_the_cloud_would(gateway.ToString(), root, local);
             }
             finally
             {
@@ -68,6 +69,32 @@ public sealed partial class UpAndEdgeCommandTests
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// `edge embed` at a forced split with OpenAI's <c>dimensions</c> and TEI's <c>normalize</c>: the edge finishes the pooled
+    /// embeddings as the worker says (X-SplitCompute-Shaping), and <c>--encoding-format base64</c> writes them as OpenAI does.
+    /// </summary>
+    private static void The_edge_runtime_finishes_a_split_as_the_cloud_would(string gateway, string root, float[][] local)
+    {
+        float[][] Edge(params string[] extra)
+        {
+            var (exit, json, err) = CliProcess.Run([.. new[] { "edge", "embed", "--gateway", gateway, "--text", SdkTexts[0], "--text", SdkTexts[1],
+                "--force-split", "1", "--json", "--backend", "cpu", "--cache", Path.Combine(root, "edge-cache") }, .. extra]);
+            Assert.True(exit == 0, err);
+            using var document = JsonDocument.Parse(json);
+            Assert.Equal(1, document.RootElement.GetProperty("split").GetInt32());
+            return [.. document.RootElement.GetProperty("embeddings").EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String
+                ? Protocol.Embeddings.EmbeddingResponseWriter.FromLittleEndianBytes(e.GetBytesFromBase64())
+                : e.EnumerateArray().Select(v => v.GetSingle()).ToArray())];
+        }
+        AssertClose(local, Edge());
+        AssertClose([.. local.Select(e => Unit(e[..32]))], Edge("--dimensions", "32", "--encoding-format", "base64"));
+        AssertClose([.. local.Select(Unit)], Edge("--normalize", "true"));
+        var (refused, _, why) = CliProcess.Run("edge", "embed", "--gateway", gateway, "--text", SdkTexts[0], "--force-split", "1", "--dimensions", "33",
+            "--backend", "cpu", "--cache", Path.Combine(root, "edge-cache"));
+        Assert.NotEqual(0, refused);
+        Assert.Contains("supports 64, 32, 16", why, StringComparison.Ordinal);
     }
 
     /// <summary>

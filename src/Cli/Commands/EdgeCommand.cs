@@ -53,9 +53,14 @@ internal static class EdgeCommand
         power.AcceptOnlyFromAmong("battery", "mains");
         var prefer = new Option<string?>("--prefer") { Description = "energy (spare this device's battery) or latency, sent as X-SplitCompute-Power" };
         prefer.AcceptOnlyFromAmong("energy", "latency");
+        var dimensions = new Option<int?>("--dimensions") { Description = "keep the first N values, then scale to unit length (OpenAI's dimensions; only widths the model declares)" };
+        var normalize = new Option<bool?>("--normalize") { Description = "scale each embedding to unit length (true/false; default: the model's own setting)" };
+        var encoding = new Option<string>("--encoding-format") { Description = "with --json: float (numbers) or base64 (little-endian float32, as OpenAI encodes it)", DefaultValueFactory = _ => "float" };
+        encoding.AcceptOnlyFromAmong("float", "base64");
         var embed = new Command("embed", "embed through the gateway, running the tail layers on this machine")
         {
             gateway, text, ids, noSplit, forceSplit, model, cache, json, cacheMax, parallelism, progress, apiKey, manifestKey, backend, prefetch, power, prefer,
+            dimensions, normalize, encoding,
         };
         embed.Validators.Add(result =>
         {
@@ -74,16 +79,18 @@ internal static class EdgeCommand
                 result.GetValue(cacheMax), result.GetValue(parallelism), bar, key, pinned,
                 result.GetValue(backend) == "cpu" ? EdgeBackend.Cpu : EdgeBackend.WebGpu,
                 split.Preference.Mode == Protocol.Capabilities.SplitMode.None, result.GetValue(prefetch), powerState, oneShot: true);
+            var shape = new EdgeEmbedding(result.GetValue(dimensions), result.GetValue(normalize));
             var outcome = result.GetValue(ids) is { } idText
-                ? await client.EmbedIdsAsync(IdsParser.Parse(idText), split, cancellationToken).ConfigureAwait(false)
-                : await client.EmbedTextsAsync(result.GetValue(text)!, split, cancellationToken).ConfigureAwait(false);
+                ? await client.EmbedIdsAsync(IdsParser.Parse(idText), split, shape, cancellationToken).ConfigureAwait(false)
+                : await client.EmbedTextsAsync(result.GetValue(text)!, split, shape, cancellationToken).ConfigureAwait(false);
             if (result.GetValue(prefetch))
             {
                 await client.PrefetchCompletion.WaitAsync(cancellationToken).ConfigureAwait(false);
                 var (fetched, problem) = client.PrefetchState;
                 await Console.Error.WriteLineAsync($"prefetch: {fetched} shard(s) downloaded{(problem is null ? "" : $"; {problem}")}").ConfigureAwait(false);
             }
-            if (result.GetValue(json)) EdgeReportWriter.WriteJson(outcome, Console.OpenStandardOutput());
+            var format = result.GetValue(encoding) == "base64" ? Protocol.Embeddings.EncodingFormat.Base64 : Protocol.Embeddings.EncodingFormat.Float;
+            if (result.GetValue(json)) EdgeReportWriter.WriteJson(outcome, Console.OpenStandardOutput(), format);
             else EdgeReportWriter.WriteText(outcome, Console.Out);
             return 0;
         });

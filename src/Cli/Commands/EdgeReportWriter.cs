@@ -7,7 +7,7 @@ namespace SplitCompute.Cli.Commands;
 /// <summary>Prints an <see cref="EdgeResult"/>: the decision, each stage's time, the embeddings.</summary>
 internal static class EdgeReportWriter
 {
-    public static void WriteJson(EdgeResult r, Stream output)
+    public static void WriteJson(EdgeResult r, Stream output, Protocol.Embeddings.EncodingFormat format = Protocol.Embeddings.EncodingFormat.Float)
     {
         using var json = new Utf8JsonWriter(output);
         json.WriteStartObject();
@@ -23,7 +23,7 @@ internal static class EdgeReportWriter
         json.WriteStartArray("warnings");
         foreach (var warning in r.Warnings) json.WriteStringValue(warning);
         json.WriteEndArray();
-        JsonEmbeddings.Write(json, r.Embeddings);
+        JsonEmbeddings.Write(json, r.Embeddings, format);
         json.WriteStartObject("timings");
         json.WriteNumber("request_ms", Math.Round(r.Timings.RequestMs, 3));
         json.WriteNumber("download_ms", Math.Round(r.Timings.DownloadMs, 3));

@@ -91,12 +91,22 @@ public sealed class EdgeClient : IDisposable
     public string ClientId { get; }
 
     public Task<EdgeResult> EmbedTextsAsync(IReadOnlyList<string> texts, EdgeSplit split, CancellationToken cancellationToken = default) =>
-        EmbedAsync(texts, split, cancellationToken);
+        EmbedAsync(new EmbedCall(texts, EdgeEmbedding.Default), split, cancellationToken);
+
+    /// <summary>Texts embedded with <c>dimensions</c> and <c>normalize</c> as <paramref name="embedding"/> asks (OpenAI's and TEI's fields).</summary>
+    public Task<EdgeResult> EmbedTextsAsync(IReadOnlyList<string> texts, EdgeSplit split, EdgeEmbedding embedding, CancellationToken cancellationToken = default) =>
+        EmbedAsync(new EmbedCall(texts, embedding ?? EdgeEmbedding.Default), split, cancellationToken);
 
     public Task<EdgeResult> EmbedIdsAsync(IReadOnlyList<int[]> ids, EdgeSplit split, CancellationToken cancellationToken = default) =>
-        EmbedAsync(ids, split, cancellationToken);
+        EmbedAsync(new EmbedCall(ids, EdgeEmbedding.Default), split, cancellationToken);
 
-    private async Task<EdgeResult> EmbedAsync(object input, EdgeSplit split, CancellationToken cancellationToken)
+    public Task<EdgeResult> EmbedIdsAsync(IReadOnlyList<int[]> ids, EdgeSplit split, EdgeEmbedding embedding, CancellationToken cancellationToken = default) =>
+        EmbedAsync(new EmbedCall(ids, embedding ?? EdgeEmbedding.Default), split, cancellationToken);
+
+    /// <summary>One call's input (texts or token ids) and what it asks of the finished embeddings.</summary>
+    private sealed record EmbedCall(object Input, EdgeEmbedding Embedding);
+
+    private async Task<EdgeResult> EmbedAsync(EmbedCall input, EdgeSplit split, CancellationToken cancellationToken)
     {
         using var activity = EdgeTelemetry.Source.StartActivity("splitcompute.edge.embed", ActivityKind.Client);
         var result = await EmbedCoreAsync(input, split, cancellationToken).ConfigureAwait(false) with { Adapter = Adapter };
@@ -104,7 +114,7 @@ public sealed class EdgeClient : IDisposable
         return result;
     }
 
-    private async Task<EdgeResult> EmbedCoreAsync(object input, EdgeSplit split, CancellationToken cancellationToken)
+    private async Task<EdgeResult> EmbedCoreAsync(EmbedCall input, EdgeSplit split, CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
         var before = Interlocked.Exchange(ref _warmupBeforeFirstCallMs, -1);
@@ -119,7 +129,7 @@ public sealed class EdgeClient : IDisposable
         EdgeResult result;
         if (frame.Kind == FrameKind.Embeddings)
         {
-            result = Result(frame, response, Rows(frame), new EdgeTimings(requestMs, 0, 0, 0, beforeCallMs + total.Elapsed.TotalMilliseconds), null);
+            result = Result(frame, response, Rows(frame), new EdgeTimings(requestMs, 0, 0, 0, beforeCallMs + total.Elapsed.TotalMilliseconds), null, input.Embedding);
         }
         else
         {
@@ -161,7 +171,7 @@ public sealed class EdgeClient : IDisposable
     }
 
     /// <summary>Shards, then layers [k, N) here; on any edge failure the cloud answers instead (and the result says why).</summary>
-    private async Task<EdgeResult> RunTailAsync(object input, HiddenStateFrame frame, HttpResponseMessage response, double requestMs, Stopwatch total,
+    private async Task<EdgeResult> RunTailAsync(EmbedCall input, HiddenStateFrame frame, HttpResponseMessage response, double requestMs, Stopwatch total,
         double beforeCallMs, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -195,7 +205,7 @@ public sealed class EdgeClient : IDisposable
             var loadMs = strictDownloadMs > 0 ? Math.Max(0, edgeMs - run.ComputeMs) : Math.Min(run.LoadMs, edgeMs);
             var timings = new EdgeTimings(requestMs, downloadMs + strictDownloadMs, downloaded, edgeMs, beforeCallMs + total.Elapsed.TotalMilliseconds,
                 run.WeightsLoaded ? loadMs : 0, run.LoadedBytes);
-            return Result(frame, response, run.Embeddings, timings, null);
+            return Result(frame, response, run.Embeddings, timings, null, input.Embedding);
         }
         catch (Exception ex) when (ex is ShardIntegrityException or ManifestVerificationException or HttpRequestException or ModelFormatException or IOException
                                        or OutOfMemoryException or InvalidOperationException or ArgumentException or DllNotFoundException
@@ -204,7 +214,7 @@ public sealed class EdgeClient : IDisposable
             if (ex is WebGpu.WebGpuException or OutOfMemoryException) _tail.Reset();  // a lost device is not reused
             var reason = $"edge failed ({ex.GetType().Name}: {ex.Message}); answered by the cloud";
             var (cloud, cloudResponse) = await RequestAsync(input, new ClientCapabilities { Split = SplitPreference.None }, cancellationToken).ConfigureAwait(false);
-            return Result(cloud, cloudResponse, Rows(cloud), new EdgeTimings(requestMs, 0, 0, 0, beforeCallMs + total.Elapsed.TotalMilliseconds), reason);
+            return Result(cloud, cloudResponse, Rows(cloud), new EdgeTimings(requestMs, 0, 0, 0, beforeCallMs + total.Elapsed.TotalMilliseconds), reason, input.Embedding);
         }
     }
 
@@ -229,20 +239,18 @@ public sealed class EdgeClient : IDisposable
     }
 
     /// <summary>One embeddings request, sent again on transient failures (<see cref="RequestRetry"/>).</summary>
-    private async Task<(HiddenStateFrame Frame, HttpResponseMessage Response)> RequestAsync(object input, ClientCapabilities capabilities, CancellationToken cancellationToken) =>
+    private async Task<(HiddenStateFrame Frame, HttpResponseMessage Response)> RequestAsync(EmbedCall input, ClientCapabilities capabilities, CancellationToken cancellationToken) =>
         await _retry.ExecuteAsync(async token => await SendOnceAsync(input, capabilities, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// One request. Its time to response headers less the worker's own time (X-SplitCompute-Worker-Ms total) is a round trip,
     /// and a large answer's body time a downlink sample (<see cref="LinkEstimator"/>).
     /// </summary>
-    private async Task<(HiddenStateFrame Frame, HttpResponseMessage Response)> SendOnceAsync(object input, ClientCapabilities capabilities, CancellationToken cancellationToken)
+    private async Task<(HiddenStateFrame Frame, HttpResponseMessage Response)> SendOnceAsync(EmbedCall input, ClientCapabilities capabilities, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/embeddings")
         {
-            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(_options.Model is null
-                ? new Dictionary<string, object> { ["input"] = input }
-                : new Dictionary<string, object> { ["model"] = _options.Model, ["input"] = input })),
+            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(input.Embedding.Body(_options.Model, input.Input))),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(MediaTypes.HiddenState));
@@ -318,10 +326,14 @@ public sealed class EdgeClient : IDisposable
         Perf = new PerfMeasurements(_options.Gflops, _options.UploadGBps * 8),  // the header carries Gbit/s
     };
 
-    private EdgeResult Result(HiddenStateFrame frame, HttpResponseMessage response, float[][] embeddings, EdgeTimings timings, string? fallback)
+    /// <summary>The caller's answer: the pooled <paramref name="embeddings"/> finished as the worker says (dimensions, normalize).</summary>
+    private EdgeResult Result(HiddenStateFrame frame, HttpResponseMessage response, float[][] embeddings, EdgeTimings timings, string? fallback,
+        EdgeEmbedding asked)
     {
         using (response)
         {
+            var shaping = asked.Shaping(Header(response, HeaderNames.Shaping));
+            embeddings = [.. shaping.Apply(embeddings)];
             var warnings = response.Headers.TryGetValues(HeaderNames.Warning, out var w) ? w.ToArray() : [];
             var decision = Header(response, HeaderNames.Decision);
             var worker = DecisionHeader.TryParse(decision)?.Worker;

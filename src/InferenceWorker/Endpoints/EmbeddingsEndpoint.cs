@@ -113,6 +113,7 @@ internal static class EmbeddingsEndpoint
             : HiddenStateFrame.Hidden(model.ModelId, model.Revision, k, n, batch.BatchSize, batch.SequenceLength, model.Config.NEmbd,
                 lengths, result.Hidden.Data, model.Manifest.Slice(k, n), requestId: context.TraceIdentifier, pooling: framePooling);
         var bytes = FrameWriter.ToArray(frame);
+        response.Headers[HeaderNames.Shaping] = shaping.ToHeader();  // the edge finishes the embeddings as this JSON answer would have
         return Results.Bytes(bytes, MediaTypes.HiddenState);
     }
 

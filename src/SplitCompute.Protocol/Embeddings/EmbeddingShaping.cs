@@ -29,6 +29,40 @@ public sealed record EmbeddingShaping(int? Dimensions, bool Normalize)
         return new EmbeddingShaping(dimensions, true);
     }
 
+    /// <summary>The <see cref="HeaderNames.Shaping"/> value: <c>normalize=false</c>, or <c>dimensions=32; normalize=true</c>.</summary>
+    public string ToHeader() => Dimensions is { } d
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"dimensions={d}; normalize={(Normalize ? "true" : "false")}")
+        : Normalize ? "normalize=true" : "normalize=false";
+
+    /// <summary>Parses <see cref="ToHeader"/>'s form; false (and null) for anything else, naming nothing it does not know.</summary>
+    public static bool TryParse(string? header, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EmbeddingShaping? shaping)
+    {
+        shaping = null;
+        if (string.IsNullOrWhiteSpace(header)) return false;
+        int? dimensions = null;
+        bool? normalize = null;
+        foreach (var part in header.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0) return false;
+            var (name, value) = (part[..eq].Trim(), part[(eq + 1)..].Trim());
+            switch (name)
+            {
+                case "dimensions" when dimensions is null && int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var d) && d > 0:
+                    dimensions = d;
+                    break;
+                case "normalize" when normalize is null && value is "true" or "false":
+                    normalize = value == "true";
+                    break;
+                default:
+                    return false;
+            }
+        }
+        if (normalize is null) return false;
+        shaping = new EmbeddingShaping(dimensions, normalize.Value);
+        return true;
+    }
+
     public float[] Apply(float[] embedding)
     {
         ArgumentNullException.ThrowIfNull(embedding);
