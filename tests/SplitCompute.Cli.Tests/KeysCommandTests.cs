@@ -1,5 +1,5 @@
 using SplitCompute.Gateway.Access;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
 using SplitCompute.Redis.Tests;
 
 namespace SplitCompute.Cli.Tests;
@@ -17,7 +17,7 @@ public sealed class KeysCommandTests(RedisServerFixture redis) : IClassFixture<R
         var id = ApiKeys.IdOf(ApiKeys.Hash(key));
         Assert.Contains(id, stderr, StringComparison.Ordinal);
 
-        await using var client = await RedisConnection.ConnectAsync(new RedisOptions { Endpoint = redis.Endpoint });
+        await using var client = redis.Connect();
         var store = new ApiKeyStore(client, TimeProvider.System);
         var record = await store.FindAsync(ApiKeys.Hash(key));
         Assert.Equal(("cli test", 7, 2, false), (record!.Name, record.RatePerSecond, record.MaxConcurrent, record.Revoked));
@@ -62,5 +62,26 @@ public sealed class KeysCommandTests(RedisServerFixture redis) : IClassFixture<R
         Assert.Equal(2, exit);
         Assert.StartsWith("keys: Redis at 127.0.0.1:1: ", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);  // one line, not a stack trace
+    }
+}
+
+/// <summary>`keys` against a production-like Redis: an ACL user, its password from the environment, TLS with a private CA.</summary>
+public sealed class SecuredKeysCommandTests(SecuredRedisServerFixture redis) : IClassFixture<SecuredRedisServerFixture>
+{
+    [Fact]
+    public async Task Keys_are_created_as_the_ACL_user_over_TLS_and_refused_without_the_password()
+    {
+        var settings = redis.ClientSettings;
+        string[] secured = ["--redis", settings.Endpoint, "--redis-user", settings.User!, "--redis-tls-ca", settings.TlsCaFile!];
+        var (exit, stdout, stderr) = CliProcess.RunWithEnvironment(new Dictionary<string, string> { ["SPLITCOMPUTE_REDIS_PASSWORD"] = settings.Password! },
+            ["keys", "create", "--name", "over tls", .. secured]);
+        Assert.True(exit == 0, stderr);
+        await using var client = redis.Connect();
+        Assert.Equal("over tls", (await new ApiKeyStore(client, TimeProvider.System).FindAsync(ApiKeys.Hash(stdout.Trim())))!.Name);
+
+        var refused = CliProcess.Run(["keys", "list", .. secured, "--redis-password", "wrong"]);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.StartsWith("keys: Redis at ", refused.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong", refused.Stderr, StringComparison.Ordinal);  // never echo a password
     }
 }

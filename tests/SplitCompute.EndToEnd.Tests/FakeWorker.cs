@@ -1,5 +1,6 @@
 using SplitCompute.Protocol.Heartbeats;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
+using StackExchange.Redis;
 
 namespace SplitCompute.EndToEnd.Tests;
 
@@ -11,13 +12,15 @@ namespace SplitCompute.EndToEnd.Tests;
 internal sealed class FakeWorker : IAsyncDisposable
 {
     private readonly SplitCluster _cluster;
-    private readonly RedisConnection _redis;
+    private readonly RedisConnector _connector;
+    private readonly IDatabase _redis;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    private FakeWorker(SplitCluster cluster, RedisConnection redis, WorkerHeartbeat heartbeat)
+    private FakeWorker(SplitCluster cluster, RedisConnector connector, IDatabase redis, WorkerHeartbeat heartbeat)
     {
         _cluster = cluster;
+        _connector = connector;
         _redis = redis;
         Id = heartbeat.WorkerId;
         _loop = PublishAsync(heartbeat);
@@ -29,10 +32,11 @@ internal sealed class FakeWorker : IAsyncDisposable
 
     public static async Task<FakeWorker> StartAsync(SplitCluster cluster, string id, string address)
     {
-        var redis = await RedisConnection.ConnectAsync(new RedisOptions { Endpoint = cluster.Redis.Endpoint });
-        var real = WorkerHeartbeat.TryParse(await redis.GetStringAsync(WorkerHeartbeat.KeyPrefix + SplitCluster.WorkerId))
+        var connector = cluster.Redis.Connect();
+        var redis = await connector.DatabaseAsync();
+        var real = WorkerHeartbeat.TryParse((string?)await redis.StringGetAsync(WorkerHeartbeat.KeyPrefix + SplitCluster.WorkerId))
                    ?? throw new InvalidOperationException("the real worker has no heartbeat in Redis");
-        var fake = new FakeWorker(cluster, redis, real with { WorkerId = id, Address = address, BacklogMs = 0, QueueDepth = 0, InFlight = 0 });
+        var fake = new FakeWorker(cluster, connector, redis, real with { WorkerId = id, Address = address, BacklogMs = 0, QueueDepth = 0, InFlight = 0 });
         await SplitCluster.WaitUntilAsync(() => cluster.Registry.Current.Workers.Any(w => w.WorkerId == id), $"the gateway seeing fake worker {id}");
         return fake;
     }
@@ -41,7 +45,7 @@ internal sealed class FakeWorker : IAsyncDisposable
     {
         while (!_stop.IsCancellationRequested)
         {
-            await _redis.SetAsync(Key, (heartbeat with { UnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }).ToJson(), TimeSpan.FromSeconds(5));
+            await _redis.StringSetAsync(Key, (heartbeat with { UnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }).ToJson(), TimeSpan.FromSeconds(5));
             try
             {
                 await Task.Delay(100, _stop.Token);
@@ -56,8 +60,8 @@ internal sealed class FakeWorker : IAsyncDisposable
     {
         await _stop.CancelAsync();
         await _loop;
-        await _redis.DeleteAsync(Key);
-        await _redis.DisposeAsync();
+        await _redis.KeyDeleteAsync(Key);
+        await _connector.DisposeAsync();
         _stop.Dispose();
         await SplitCluster.WaitUntilAsync(() => _cluster.Registry.Current.Workers.All(w => w.WorkerId != Id), $"the gateway forgetting fake worker {Id}");
     }

@@ -13,7 +13,7 @@ using SplitCompute.Gateway.Hosting;
 using SplitCompute.InferenceWorker.Execution;
 using SplitCompute.Protocol;
 using SplitCompute.Protocol.Heartbeats;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
 using SplitCompute.Redis.Tests;
 
 namespace SplitCompute.EndToEnd.Tests;
@@ -206,7 +206,7 @@ public sealed class NoWorkerTests
     {
         var redis = new RedisServerFixture();
         await redis.InitializeAsync();
-        var gateway = GatewayApp.Build(["--urls", "http://127.0.0.1:0", $"--Gateway:RedisEndpoint={redis.Endpoint}", "--Gateway:RetryAfterSeconds=3",
+        var gateway = GatewayApp.Build(["--urls", "http://127.0.0.1:0", .. redis.GatewayArguments(), "--Gateway:RetryAfterSeconds=3",
             "--Logging:LogLevel:Default=Warning"]);
         try
         {
@@ -312,11 +312,12 @@ public sealed class RedisOutageTests(SplitCluster cluster) : IClassFixture<Split
             await Task.Delay(50);
         }
         EmbeddingAssert.Close(cloud.Embeddings, after.Embeddings);
-        await using (var redis = await RedisConnection.ConnectAsync(new RedisOptions { Endpoint = cluster.Redis.Endpoint }))
+        await using (var connector = cluster.Redis.Connect())
         {
-            var heartbeat = WorkerHeartbeat.TryParse(await redis.GetStringAsync(WorkerHeartbeat.KeyPrefix + SplitCluster.WorkerId));
+            var redis = await connector.DatabaseAsync();
+            var heartbeat = WorkerHeartbeat.TryParse((string?)await redis.StringGetAsync(WorkerHeartbeat.KeyPrefix + SplitCluster.WorkerId));
             Assert.NotNull(heartbeat);
-            await SplitCluster.WaitUntilAsync(() => redis.GetAsync(WorkerHeartbeat.ManifestKey(heartbeat.Model, heartbeat.Revision)).Result is not null,
+            await SplitCluster.WaitUntilAsync(() => !redis.StringGet(WorkerHeartbeat.ManifestKey(heartbeat.Model, heartbeat.Revision)).IsNull,
                 "the worker republishing its shard manifest", 5);
         }
 

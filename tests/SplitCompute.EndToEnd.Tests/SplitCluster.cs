@@ -31,9 +31,14 @@ public class SplitCluster : IAsyncLifetime
     }
 
     /// <param name="gatewayOptions">Extra gateway arguments, e.g. "--Gateway:WorkerTimeoutSeconds=2".</param>
-    protected SplitCluster(string[] gatewayOptions) => _gatewayOptions = gatewayOptions;
+    /// <param name="redis">The redis-server the services use (default: a plain one; e.g. one with an ACL user and TLS).</param>
+    protected SplitCluster(string[] gatewayOptions, RedisServerFixture? redis = null)
+    {
+        _gatewayOptions = gatewayOptions;
+        Redis = redis ?? new RedisServerFixture();
+    }
 
-    public RedisServerFixture Redis { get; } = new();
+    public RedisServerFixture Redis { get; }
     public WebApplication Gateway { get; private set; } = null!;
     public Uri GatewayUri { get; private set; } = null!;
     public IReadOnlyList<WebApplication> Workers => _workers;
@@ -52,7 +57,7 @@ public class SplitCluster : IAsyncLifetime
         Gateway = GatewayApp.Build(
         [
             "--urls", "http://127.0.0.1:0",
-            $"--Gateway:RedisEndpoint={Redis.Endpoint}",
+            .. Redis.GatewayArguments(),
             "--Gateway:RefreshIntervalMs=50",
             "--Logging:LogLevel:Default=Warning",
             .. _gatewayOptions,
@@ -76,7 +81,7 @@ public class SplitCluster : IAsyncLifetime
             $"--Worker:ShardDirectory={ShardDirectory}",
             $"--Worker:WorkerId={id}",
             "--Worker:HeartbeatIntervalMs=100",
-            $"--Redis:Endpoint={Redis.Endpoint}",
+            .. Redis.WorkerArguments(),
             "--Logging:LogLevel:Default=Warning",
         ]);
         await worker.StartAsync();

@@ -124,15 +124,16 @@ public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<Spli
     {
         using var edge = cluster.NewEdgeClient();
         await edge.EmbedTextsAsync(["stream me"], EdgeSplit.Force(3));
-        await using var redis = new SplitCompute.Redis.RedisConnection(new SplitCompute.Redis.RedisOptions { Endpoint = cluster.Redis.Endpoint });
+        await using var connector = cluster.Redis.Connect();
+        var redis = await connector.DatabaseAsync();
         // The log writes in batches (Gateway:DecisionFlushMs) and other tests share the stream: wait for this decision's entry.
-        static bool Ours(SplitCompute.Redis.StreamEntry e) =>
-            e.GetString("k") == "3" && e.GetString("n") == "4" && e.GetString("worker") == "w1" && e.GetString("status") == "200";
-        IReadOnlyList<SplitCompute.Redis.StreamEntry> entries = [];
+        static bool Ours(StackExchange.Redis.StreamEntry e) =>
+            e["k"] == "3" && e["n"] == "4" && e["worker"] == "w1" && e["status"] == "200";
+        StackExchange.Redis.StreamEntry[] entries = [];
         for (var attempt = 0; attempt < 50 && !entries.Any(Ours); attempt++)
         {
             if (attempt > 0) await Task.Delay(50);
-            entries = await redis.StreamRangeAsync(SplitCompute.Gateway.Decisions.DecisionLog.StreamKey, 20);
+            entries = await redis.StreamRangeAsync(SplitCompute.Gateway.Decisions.DecisionLog.StreamKey, count: 20, messageOrder: StackExchange.Redis.Order.Descending);
         }
         Assert.Contains(entries, Ours);
     }

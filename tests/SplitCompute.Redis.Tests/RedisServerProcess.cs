@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using SplitCompute.RedisConnection;
 
 namespace SplitCompute.Redis.Tests;
 
@@ -9,9 +10,10 @@ namespace SplitCompute.Redis.Tests;
 /// A real redis-server on a free loopback port, for integration tests (use as an xunit class fixture). Nothing is
 /// persisted. <see cref="StopAsync"/> kills it (as a crash would) and <see cref="StartAsync"/> brings it back on the same
 /// port, to test how clients ride out a Redis restart. A missing redis-server fails the tests: it is a dependency of
-/// the product, installed by the launcher, not an optional extra.
+/// the product, installed by the launcher, not an optional extra. Subclasses add a password, ACL users or TLS
+/// (SecuredRedisServerFixture) through <see cref="ExtraArguments"/> and say how clients reach them.
 /// </summary>
-public sealed class RedisServerFixture : IAsyncLifetime
+public class RedisServerFixture : IAsyncLifetime
 {
     private Process? _process;
     private readonly StringBuilder _output = new();
@@ -19,6 +21,30 @@ public sealed class RedisServerFixture : IAsyncLifetime
     public int Port { get; private set; }
 
     public string Endpoint => $"127.0.0.1:{Port}";
+
+    /// <summary>How the product's clients reach this server (endpoint, and for secured servers user, password, TLS).</summary>
+    public virtual RedisSettings ClientSettings => new() { Endpoint = Endpoint, ClientName = "splitcompute-tests" };
+
+    /// <summary>The gateway's command-line options that point it at this server.</summary>
+    public IEnumerable<string> GatewayArguments() => Arguments("Gateway:Redis", ClientSettings);
+
+    /// <summary>The worker's command-line options that point it at this server.</summary>
+    public IEnumerable<string> WorkerArguments() => Arguments("Redis:", ClientSettings);
+
+    private static IEnumerable<string> Arguments(string prefix, RedisSettings s)
+    {
+        yield return $"--{prefix}Endpoint={s.Endpoint}";
+        if (s.User is not null) yield return $"--{prefix}User={s.User}";
+        if (s.Password is not null) yield return $"--{prefix}Password={s.Password}";
+        if (s.Tls) yield return $"--{prefix}Tls=true";
+        if (s.TlsCaFile is not null) yield return $"--{prefix}TlsCaFile={s.TlsCaFile}";
+    }
+
+    /// <summary>A product connection to this server (the tests' own reads and writes go through the same client).</summary>
+    public RedisConnector Connect() => new(ClientSettings);
+
+    /// <summary>Extra redis-server arguments (a password, ACL users, TLS), after the defaults.</summary>
+    protected virtual IEnumerable<string> ExtraArguments() => [];
 
     public bool IsRunning => _process is { HasExited: false };
 
@@ -56,7 +82,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
         {
             "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--daemonize", "no", "--enable-debug-command", "local", "--loglevel", "warning",
-        })
+        }.Concat(ExtraArguments()))
         {
             start.ArgumentList.Add(arg);
         }
@@ -92,7 +118,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
         process.Dispose();
     }
 
-    public Task DisposeAsync() => StopAsync();
+    public virtual Task DisposeAsync() => StopAsync();
 
     private async Task<bool> AnswersPingAsync()
     {
@@ -111,7 +137,8 @@ public sealed class RedisServerFixture : IAsyncLifetime
                 if (n == 0) return false;
                 read += n;
             }
-            return reply.AsSpan().SequenceEqual("+PONG\r\n"u8);
+            // Up: PONG, or NOAUTH when the default user needs a password.
+            return reply.AsSpan().SequenceEqual("+PONG\r\n"u8) || reply.AsSpan().SequenceEqual("-NOAUTH"u8);
         }
         catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
         {

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using SplitCompute.Protocol.Heartbeats;
 using SplitCompute.Protocol.Manifests;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
 
 namespace SplitCompute.Benchmarks.Gateway;
 
@@ -15,14 +15,14 @@ internal sealed class FakeWorkerHeartbeat : IAsyncDisposable
 {
     public const string WorkerId = "bench-w1";
     public const string Revision = "bench-rev-1";
-    private readonly RedisConnection _redis;
+    private readonly RedisConnector _redis;
     private readonly string _address;
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
 
     public FakeWorkerHeartbeat(string redisEndpoint, string backendAddress)
     {
-        _redis = new RedisConnection(new RedisOptions { Endpoint = redisEndpoint, ClientName = "splitcompute-bench-worker" });
+        _redis = new RedisConnector(new RedisSettings { Endpoint = redisEndpoint, ClientName = "splitcompute-bench-worker" });
         _address = backendAddress;
     }
 
@@ -78,7 +78,7 @@ internal sealed class FakeWorkerHeartbeat : IAsyncDisposable
     public async Task StartAsync()
     {
         PublishedManifest.Validate();
-        await _redis.SetAsync(WorkerHeartbeat.ManifestKey(GatewayBenchmark.ModelName, Revision), System.Text.Json.JsonSerializer.Serialize(PublishedManifest)).ConfigureAwait(false);
+        await (await _redis.DatabaseAsync().ConfigureAwait(false)).StringSetAsync(WorkerHeartbeat.ManifestKey(GatewayBenchmark.ModelName, Revision), System.Text.Json.JsonSerializer.Serialize(PublishedManifest)).ConfigureAwait(false);
         await PublishAsync(CancellationToken.None).ConfigureAwait(false);
         _loop = LoopAsync(_stop.Token);
     }
@@ -94,7 +94,7 @@ internal sealed class FakeWorkerHeartbeat : IAsyncDisposable
                 {
                     await PublishAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (RedisException)
+                catch (Exception ex) when (RedisFailure.Is(ex))
                 {
                     // Retried on the next tick; a heartbeat is fresh for 2 s.
                 }
@@ -105,8 +105,9 @@ internal sealed class FakeWorkerHeartbeat : IAsyncDisposable
         }
     }
 
-    private Task PublishAsync(CancellationToken cancellationToken) =>
-        _redis.SetAsync(WorkerHeartbeat.KeyPrefix + WorkerId, Snapshot().ToJson(), TimeSpan.FromMilliseconds(2_000), cancellationToken);
+    private async Task PublishAsync(CancellationToken cancellationToken) =>
+        await (await _redis.DatabaseAsync().ConfigureAwait(false))
+            .StringSetAsync(WorkerHeartbeat.KeyPrefix + WorkerId, Snapshot().ToJson(), TimeSpan.FromMilliseconds(2_000)).WaitAsync(cancellationToken).ConfigureAwait(false);
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{WorkerId} at {_address}");
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SplitCompute.Gateway.Access;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
 
 namespace SplitCompute.Cli.Commands;
 
@@ -19,8 +19,8 @@ internal static class KeysCommand
         rate.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--rate must be 0 or more"); });
         concurrency.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--concurrency must be 0 or more"); });
         var create = new Command("create", "create an API key and print it (once)") { name, rate, concurrency };
-        AddRedisOptions(create, out var redis, out var password);
-        create.SetAction((result, cancellationToken) => WithRedisAsync(result.GetValue(redis)!, result.GetValue(password), async client =>
+        var redis = RedisCliOptions.AddTo(create);
+        create.SetAction((result, cancellationToken) => WithRedisAsync(redis.Settings(result), async client =>
         {
             var (key, record) = await Store(client).CreateAsync(result.GetValue(name)!, result.GetValue(rate), result.GetValue(concurrency), cancellationToken).ConfigureAwait(false);
             Console.WriteLine(key);
@@ -29,8 +29,8 @@ internal static class KeysCommand
         }));
 
         var list = new Command("list", "list API keys (ids, names, limits, state; never the keys)");
-        AddRedisOptions(list, out var listRedis, out var listPassword);
-        list.SetAction((result, cancellationToken) => WithRedisAsync(result.GetValue(listRedis)!, result.GetValue(listPassword), async client =>
+        var listRedis = RedisCliOptions.AddTo(list);
+        list.SetAction((result, cancellationToken) => WithRedisAsync(listRedis.Settings(result), async client =>
         {
             var records = await Store(client).ListAsync(cancellationToken).ConfigureAwait(false);
             Console.WriteLine($"{"id",-12}  {"state",-7}  {"created (UTC)",-19}  {"limits",-28}  name");
@@ -45,8 +45,8 @@ internal static class KeysCommand
 
         var id = new Argument<string>("ID") { Description = "the key's id, as `keys list` shows it (12 hex characters)" };
         var revoke = new Command("revoke", "revoke an API key: gateways refuse it (403) within Gateway:ApiKeyCacheSeconds") { id };
-        AddRedisOptions(revoke, out var revokeRedis, out var revokePassword);
-        revoke.SetAction((result, cancellationToken) => WithRedisAsync(result.GetValue(revokeRedis)!, result.GetValue(revokePassword), async client =>
+        var revokeRedis = RedisCliOptions.AddTo(revoke);
+        revoke.SetAction((result, cancellationToken) => WithRedisAsync(revokeRedis.Settings(result), async client =>
         {
             var record = await Store(client).RevokeAsync(result.GetValue(id)!, cancellationToken).ConfigureAwait(false);
             if (record is null)
@@ -65,26 +65,17 @@ internal static class KeysCommand
         return new Command("keys", "create, list and revoke API keys (stored hashed in the gateway's Redis)") { create, list, revoke };
     }
 
-    private static void AddRedisOptions(Command command, out Option<string> redis, out Option<string?> password)
-    {
-        redis = new Option<string>("--redis") { Description = "redis-server of the gateways, host:port", DefaultValueFactory = _ => "127.0.0.1:6379" };
-        password = new Option<string?>("--redis-password") { Description = "Redis password (default: $SPLITCOMPUTE_REDIS_PASSWORD)" };
-        command.Options.Add(redis);
-        command.Options.Add(password);
-    }
-
     /// <summary>Runs <paramref name="action"/> with a connection; Redis failures and refused arguments end in one line on stderr.</summary>
-    private static async Task<int> WithRedisAsync(string endpoint, string? password, Func<IRedisClient, Task<int>> action)
+    private static async Task<int> WithRedisAsync(RedisSettings settings, Func<RedisConnector, Task<int>> action)
     {
         try
         {
-            // Disposal is inside the try: disposing a connection that never connected reports that failure again.
-            await using var client = Connect(endpoint, password);
+            await using var client = new RedisConnector(settings);
             return await action(client).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or IOException or FormatException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
-            Console.Error.WriteLine($"keys: Redis at {endpoint}: {ex.Message}");
+            Console.Error.WriteLine($"keys: Redis at {settings}: {ex.Message}");
             return 2;
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
@@ -94,14 +85,7 @@ internal static class KeysCommand
         }
     }
 
-    private static RedisConnection Connect(string endpoint, string? password) => new(new RedisOptions
-    {
-        Endpoint = endpoint,
-        Password = password ?? (Environment.GetEnvironmentVariable("SPLITCOMPUTE_REDIS_PASSWORD") is { Length: > 0 } p ? p : null),
-        ClientName = "splitcompute-keys",
-    });
-
-    private static ApiKeyStore Store(IRedisClient client) => new(client, TimeProvider.System);
+    private static ApiKeyStore Store(RedisConnector client) => new(client, TimeProvider.System);
 
     private static string Limits(ApiKeyRecord r) =>
         $"{(r.RatePerSecond == 0 ? "unlimited" : r.RatePerSecond.ToString(CultureInfo.InvariantCulture) + "/s")}, concurrency {(r.MaxConcurrent == 0 ? "unlimited" : r.MaxConcurrent.ToString(CultureInfo.InvariantCulture))}";

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
 
 namespace SplitCompute.Gateway.Access;
 
@@ -10,7 +10,7 @@ namespace SplitCompute.Gateway.Access;
 /// last-known record is used however old (keys keep working through an outage, revocations made during it wait for it to
 /// end); a key this replica has never seen cannot be verified then, and is answered 503, never let in.
 /// </summary>
-public sealed partial class ApiKeyCache(ApiKeyStore store, IRedisClient redis, IOptions<AccessOptions> options, TimeProvider time, ILogger<ApiKeyCache> logger)
+public sealed partial class ApiKeyCache(ApiKeyStore store, RedisConnector redis, IOptions<AccessOptions> options, TimeProvider time, ILogger<ApiKeyCache> logger)
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly TimeSpan _maxAge = TimeSpan.FromSeconds(options.Value.ApiKeyCacheSeconds);
@@ -34,7 +34,7 @@ public sealed partial class ApiKeyCache(ApiKeyStore store, IRedisClient redis, I
             _entries[hash] = new Entry(record, now);
             return new KeyLookup(record, false, false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or IOException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             LogLookupFailed(logger, ApiKeys.IdOf(hash), known, ex.Message);
             return known ? new KeyLookup(entry!.Record, false, true) : new KeyLookup(null, true, false);

@@ -1,4 +1,5 @@
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
+using StackExchange.Redis;
 
 namespace SplitCompute.Gateway.Access;
 
@@ -7,7 +8,7 @@ namespace SplitCompute.Gateway.Access;
 /// with no TTL (keys live until revoked; revoked ones stay, marked, so `keys list` shows them). Used by the gateway for lookups
 /// and by the `splitcompute keys` commands.
 /// </summary>
-public sealed class ApiKeyStore(IRedisClient redis, TimeProvider time)
+public sealed class ApiKeyStore(RedisConnector redis, TimeProvider time)
 {
     public const string KeyPrefix = "splitcompute:apikey:";
     public const int MaxNameLength = 64;
@@ -30,36 +31,40 @@ public sealed class ApiKeyStore(IRedisClient redis, TimeProvider time)
             MaxConcurrent = maxConcurrent,
         };
         // NX: 256 random bits never collide, but if they did, overwriting another key's record would be the worst outcome.
-        var reply = await redis.ExecuteAsync("SET", [KeyPrefix + hash, record.ToJson(), "NX"], cancellationToken).ConfigureAwait(false);
-        if (reply.IsNull) throw new InvalidOperationException($"API key hash {record.Id}... already exists in Redis; nothing was written");
+        var database = await redis.DatabaseAsync().ConfigureAwait(false);
+        if (!await database.StringSetAsync(KeyPrefix + hash, record.ToJson(), when: When.NotExists).WaitAsync(cancellationToken).ConfigureAwait(false)) throw new InvalidOperationException($"API key hash {record.Id}... already exists in Redis; nothing was written");
         return (key, record);
     }
 
     /// <summary>The record of the key whose SHA-256 is <paramref name="hash"/>; null when there is none.</summary>
-    public async Task<ApiKeyRecord?> FindAsync(string hash, CancellationToken cancellationToken = default) =>
-        ApiKeyRecord.TryParse(await redis.GetAsync(KeyPrefix + hash, cancellationToken).ConfigureAwait(false));
+    public async Task<ApiKeyRecord?> FindAsync(string hash, CancellationToken cancellationToken = default)
+    {
+        var database = await redis.DatabaseAsync().ConfigureAwait(false);
+        return ApiKeyRecord.TryParse((byte[]?)await database.StringGetAsync(KeyPrefix + hash).WaitAsync(cancellationToken).ConfigureAwait(false));
+    }
 
     /// <summary>Every key's record, oldest first.</summary>
     public async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken = default)
     {
-        var keys = new List<string>();
-        await foreach (var key in redis.ScanKeysAsync(KeyPrefix + "*", 256, cancellationToken).ConfigureAwait(false)) keys.Add(key);
-        var values = await redis.MGetAsync(keys, cancellationToken).ConfigureAwait(false);
-        return [.. values.Select(ApiKeyRecord.TryParse).OfType<ApiKeyRecord>().OrderBy(r => r.CreatedUnixMs).ThenBy(r => r.Id, StringComparer.Ordinal)];
+        var keys = await redis.ScanAsync(KeyPrefix + "*", 256, cancellationToken).ConfigureAwait(false);
+        if (keys.Count == 0) return [];
+        var database = await redis.DatabaseAsync().ConfigureAwait(false);
+        var values = await database.StringGetAsync([.. keys]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return [.. values.Select(v => ApiKeyRecord.TryParse((byte[]?)v)).OfType<ApiKeyRecord>().OrderBy(r => r.CreatedUnixMs).ThenBy(r => r.Id, StringComparer.Ordinal)];
     }
 
     /// <summary>Marks the key with public id <paramref name="id"/> revoked; null when no key has that id.</summary>
     public async Task<ApiKeyRecord?> RevokeAsync(string id, CancellationToken cancellationToken = default)
     {
         if (!ApiKeys.IsValidId(id)) throw new ArgumentException($"a key id is {ApiKeys.IdLength} lowercase hex characters (see `keys list`); got '{id}'", nameof(id));
-        var matches = new List<string>();
-        await foreach (var key in redis.ScanKeysAsync(KeyPrefix + id + "*", 256, cancellationToken).ConfigureAwait(false)) matches.Add(key);
+        var matches = await redis.ScanAsync(KeyPrefix + id + "*", 256, cancellationToken).ConfigureAwait(false);
         if (matches.Count == 0) return null;
         if (matches.Count > 1) throw new InvalidOperationException($"{matches.Count} keys share id {id}; revoke refused rather than guess");
-        var record = ApiKeyRecord.TryParse(await redis.GetAsync(matches[0], cancellationToken).ConfigureAwait(false))
+        var database = await redis.DatabaseAsync().ConfigureAwait(false);
+        var record = ApiKeyRecord.TryParse((byte[]?)await database.StringGetAsync(matches[0]).WaitAsync(cancellationToken).ConfigureAwait(false))
             ?? throw new InvalidOperationException($"the record of key {id} in Redis is not valid JSON of an API key");
         var revoked = record with { Revoked = true, RevokedUnixMs = record.RevokedUnixMs ?? time.GetUtcNow().ToUnixTimeMilliseconds() };
-        await redis.SetAsync(matches[0], revoked.ToJson(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await database.StringSetAsync(matches[0], revoked.ToJson()).WaitAsync(cancellationToken).ConfigureAwait(false);
         return revoked;
     }
 }

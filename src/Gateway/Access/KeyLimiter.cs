@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
 
 namespace SplitCompute.Gateway.Access;
 
@@ -7,7 +7,7 @@ namespace SplitCompute.Gateway.Access;
 /// Enforces a key's rate and concurrency limits across replicas through Redis, and on this replica alone while Redis cannot be
 /// reached (<see cref="LocalKeyLimiter"/>): an outage must neither stop paying clients nor lift their limits entirely.
 /// </summary>
-public sealed partial class KeyLimiter(RedisKeyLimiter shared, LocalKeyLimiter local, IRedisClient redis, IOptions<AccessOptions> options, ILogger<KeyLimiter> logger)
+public sealed partial class KeyLimiter(RedisKeyLimiter shared, LocalKeyLimiter local, RedisConnector redis, IOptions<AccessOptions> options, ILogger<KeyLimiter> logger)
 {
     private readonly TimeSpan _leaseTime = TimeSpan.FromSeconds(options.Value.ConcurrencyLeaseSeconds);
 
@@ -19,7 +19,7 @@ public sealed partial class KeyLimiter(RedisKeyLimiter shared, LocalKeyLimiter l
         {
             return await shared.TryAcquireAsync(key, _leaseTime, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or IOException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             LogFallback(logger, key.Id, ex.Message);
             return local.TryAcquire(key);

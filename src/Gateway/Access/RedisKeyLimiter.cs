@@ -1,5 +1,6 @@
 using System.Globalization;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
+using StackExchange.Redis;
 
 namespace SplitCompute.Gateway.Access;
 
@@ -9,7 +10,7 @@ namespace SplitCompute.Gateway.Access;
 /// leases scored by their expiry (Redis's own clock, so replicas' clocks do not matter) for concurrency. A lease is removed
 /// when its request ends; one a crashed gateway never removed expires after ConcurrencyLeaseSeconds on its own.
 /// </summary>
-public sealed class RedisKeyLimiter(IRedisClient redis)
+public sealed class RedisKeyLimiter(RedisConnector redis)
 {
     public const string RateKeyPrefix = "splitcompute:limit:rate:";
     public const string ConcurrencyKeyPrefix = "splitcompute:limit:concurrency:";
@@ -38,18 +39,21 @@ public sealed class RedisKeyLimiter(IRedisClient redis)
         return {0, 0}
         """;
 
-    /// <summary>Throws <see cref="RedisException"/> (or a timeout) when Redis cannot be asked; the caller falls back.</summary>
+    /// <summary>Throws what <see cref="RedisFailure.Is"/> accepts when Redis cannot be asked; the caller falls back.</summary>
     public async Task<LimitDecision> TryAcquireAsync(ApiKeyRecord key, TimeSpan leaseTime, CancellationToken cancellationToken)
     {
         var leaseId = Guid.NewGuid().ToString("N");
         var concurrencyKey = ConcurrencyKeyPrefix + key.Id;
-        var reply = await redis.EvalAsync(Script, [RateKeyPrefix + key.Id, concurrencyKey],
-            [(long)key.RatePerSecond, (long)key.MaxConcurrent, (long)leaseTime.TotalMilliseconds, leaseId], cancellationToken).ConfigureAwait(false);
-        var result = reply.AsArray() ?? throw new RedisConnectionException("limiter", $"unexpected reply to the limit script: {reply}");
-        return result[0].AsInteger() switch
+        var database = await redis.DatabaseAsync().ConfigureAwait(false);
+        // EVALSHA once the script is cached on the server (StackExchange.Redis falls back to EVAL on NOSCRIPT).
+        var reply = await database.ScriptEvaluateAsync(Script, [RateKeyPrefix + key.Id, concurrencyKey],
+            [key.RatePerSecond, key.MaxConcurrent, (long)leaseTime.TotalMilliseconds, leaseId]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var result = reply.Resp2Type == ResultType.Array && reply.Length == 2 ? (long[])reply! : null;
+        if (result is null) throw new RedisException($"unexpected reply to the limit script of key {key.Id}: {reply}");
+        return result[0] switch
         {
-            0 => LimitDecision.Allow(key.MaxConcurrent > 0 ? new Lease(redis, concurrencyKey, leaseId) : LimitDecision.NoLease.Instance),
-            1 => LimitDecision.Refuse("rate", RateReason(key), Math.Max(1, (int)Math.Ceiling(result[1].AsInteger() / 1000.0))),
+            0 => LimitDecision.Allow(key.MaxConcurrent > 0 ? new Lease(database, concurrencyKey, leaseId) : LimitDecision.NoLease.Instance),
+            1 => LimitDecision.Refuse("rate", RateReason(key), Math.Max(1, (int)Math.Ceiling(result[1] / 1000.0))),
             _ => LimitDecision.Refuse("concurrency", ConcurrencyReason(key), 1),
         };
     }
@@ -60,15 +64,15 @@ public sealed class RedisKeyLimiter(IRedisClient redis)
     internal static string ConcurrencyReason(ApiKeyRecord key) =>
         string.Create(CultureInfo.InvariantCulture, $"API key {key.Id} already has {key.MaxConcurrent} requests in flight (its concurrency limit)");
 
-    private sealed class Lease(IRedisClient redis, string key, string id) : IAsyncDisposable
+    private sealed class Lease(IDatabase database, string key, string id) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
             try
             {
-                await redis.ExecuteAsync("ZREM", [key, id]).ConfigureAwait(false);
+                await database.SortedSetRemoveAsync(key, id).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException or IOException)
+            catch (Exception ex) when (RedisFailure.Is(ex))
             {
                 // The lease expires by itself (ConcurrencyLeaseSeconds); nothing else to do.
             }

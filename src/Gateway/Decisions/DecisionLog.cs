@@ -3,8 +3,8 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Hosting;
 using SplitCompute.Gateway.Telemetry;
-using SplitCompute.Redis;
-using SplitCompute.Redis.Protocol;
+using SplitCompute.RedisConnection;
+using StackExchange.Redis;
 
 namespace SplitCompute.Gateway.Decisions;
 
@@ -13,7 +13,7 @@ namespace SplitCompute.Gateway.Decisions;
 /// never wait for Redis), and keeps the latest ones in memory for the gateway's own pages. When Redis is down, decisions are
 /// dropped from the stream (counted), never queued without bound.
 /// </summary>
-public sealed partial class DecisionLog(IRedisClient redis, GatewayTelemetry telemetry, IOptions<GatewayOptions> options, ILogger<DecisionLog> logger) : BackgroundService
+public sealed partial class DecisionLog(RedisConnector redis, GatewayTelemetry telemetry, IOptions<GatewayOptions> options, ILogger<DecisionLog> logger) : BackgroundService
 {
     public const string StreamKey = "splitcompute:decisions";
     private const int RecentCapacity = 256;
@@ -47,20 +47,25 @@ public sealed partial class DecisionLog(IRedisClient redis, GatewayTelemetry tel
         // What queues up within the flush interval is sent as one pipelined batch (one write, one round trip) rather than one
         // XADD per round trip, so under load the log costs Redis and this process a fraction of the wake-ups. The writes carry
         // no cancellation token: the connection times them out itself, and a per-command token costs a timer registration.
+        // StackExchange.Redis pipelines the commands issued before the first is awaited.
         var flush = TimeSpan.FromMilliseconds(options.Value.DecisionFlushMs);
         var batch = new List<Task>(MaxBatch);
         while (await _pending.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
         {
             if (flush > TimeSpan.Zero) await Task.Delay(flush, stoppingToken).ConfigureAwait(false);
+            IDatabase? database = null;
             while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var decision))
-                batch.Add(redis.StreamAddAsync(StreamKey, Fields(decision), options.Value.DecisionStreamLength, CancellationToken.None));
+            {
+                database ??= await redis.DatabaseAsync().ConfigureAwait(false);
+                batch.Add(database.StreamAddAsync(StreamKey, Fields(decision), maxLength: options.Value.DecisionStreamLength, useApproximateMaxLength: true));
+            }
             foreach (var write in batch)
             {
                 try
                 {
                     await write.ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is RedisException or TimeoutException or IOException)
+                catch (Exception ex) when (RedisFailure.Is(ex))
                 {
                     if (Interlocked.Increment(ref _dropped) % 1000 == 1) LogDropped(logger, ex.Message);
                 }
@@ -69,9 +74,9 @@ public sealed partial class DecisionLog(IRedisClient redis, GatewayTelemetry tel
         }
     }
 
-    private static KeyValuePair<string, RedisArg>[] Fields(SplitDecision d)
+    private static NameValueEntry[] Fields(SplitDecision d)
     {
-        static RedisArg Number(double value) => Forwarding.DecisionHeaders.Ms(value).ToString(CultureInfo.InvariantCulture);
+        static RedisValue Number(double value) => Forwarding.DecisionHeaders.Ms(value).ToString(CultureInfo.InvariantCulture);
         return
         [
             new("time", d.Time.ToUnixTimeMilliseconds()),

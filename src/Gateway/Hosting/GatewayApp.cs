@@ -11,7 +11,7 @@ using SplitCompute.Gateway.Tei;
 using SplitCompute.Gateway.Workers;
 using SplitCompute.Model.Tokenization;
 using SplitCompute.Gateway.Telemetry;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
 using SplitCompute.Telemetry;
 
 namespace SplitCompute.Gateway.Hosting;
@@ -28,12 +28,8 @@ public static class GatewayApp
         services.AddOptions<PlannerOptions>().BindConfiguration(PlannerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<FeedbackOptions>().BindConfiguration(FeedbackOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IRedisClient>(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
-            return new RedisConnection(new RedisOptions { Endpoint = o.RedisEndpoint, Password = o.RedisPassword, ClientName = "splitcompute-gateway" },
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger<RedisConnection>());
-        });
+        services.AddSingleton(sp => new RedisConnector(
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value.RedisSettings("splitcompute-gateway"), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<WorkerRegistry>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerRegistry>());
         services.AddSingleton<GatewayTelemetry>();

@@ -7,10 +7,25 @@ public sealed class GatewayOptions
 {
     public const string Section = "Gateway";
 
-    /// <summary>host:port of redis-server.</summary>
+    /// <summary>host:port of redis-server, or a StackExchange.Redis configuration string (Sentinel, cluster, TLS options).</summary>
     public string RedisEndpoint { get; set; } = "127.0.0.1:6379";
 
+    /// <summary>ACL user (Redis 6+); unset: the default user.</summary>
+    public string? RedisUser { get; set; }
+
     public string? RedisPassword { get; set; }
+
+    /// <summary>Connect to Redis with TLS.</summary>
+    public bool RedisTls { get; set; }
+
+    /// <summary>PEM file of a private CA that signed Redis's certificate (implies TLS); unset: the system's trust store.</summary>
+    public string? RedisTlsCaFile { get; set; }
+
+    /// <summary>The Redis connection these options describe.</summary>
+    public RedisConnection.RedisSettings RedisSettings(string clientName) => new()
+    {
+        Endpoint = RedisEndpoint, User = RedisUser, Password = RedisPassword, Tls = RedisTls, TlsCaFile = RedisTlsCaFile, ClientName = clientName,
+    };
 
     /// <summary>How often live load is re-read from Redis (it is never read per request).</summary>
     [Range(20, 250)]

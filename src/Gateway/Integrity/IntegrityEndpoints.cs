@@ -1,5 +1,5 @@
 using SplitCompute.Protocol;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
 
 namespace SplitCompute.Gateway.Integrity;
 
@@ -42,7 +42,7 @@ public static class IntegrityEndpoints
             {
                 return Api.StatusErrors.Result(502, ex.Message);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException or IOException)
+            catch (Exception ex) when (RedisFailure.Is(ex))
             {
                 context.Response.Headers.RetryAfter = "2";
                 return Api.StatusErrors.Result(503, $"the manifest store is unreachable: {ex.Message}");

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using SplitCompute.Protocol;
 using SplitCompute.Protocol.Heartbeats;
 using SplitCompute.Protocol.Manifests;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
 
 namespace SplitCompute.Gateway.Integrity;
 
@@ -11,7 +11,7 @@ namespace SplitCompute.Gateway.Integrity;
 /// validated, checked to cover every layer of the revision they are filed under, signed, and kept (a revision's manifest never
 /// changes, so each is signed once per gateway process).
 /// </summary>
-public sealed class SignedManifestSource(IRedisClient redis, ManifestSigningKey signingKey)
+public sealed class SignedManifestSource(RedisConnector redis, ManifestSigningKey signingKey)
 {
     private const int MaxCached = 256;
     private readonly ConcurrentDictionary<string, byte[]> _signed = new(StringComparer.Ordinal);
@@ -22,7 +22,8 @@ public sealed class SignedManifestSource(IRedisClient redis, ManifestSigningKey 
     {
         var cacheKey = $"{model}@{revision}";
         if (_signed.TryGetValue(cacheKey, out var cached)) return cached;
-        var json = await redis.GetAsync(WorkerHeartbeat.ManifestKey(model, revision), cancellationToken).ConfigureAwait(false);
+        var database = await redis.DatabaseAsync().ConfigureAwait(false);
+        var json = (byte[]?)await database.StringGetAsync(WorkerHeartbeat.ManifestKey(model, revision)).WaitAsync(cancellationToken).ConfigureAwait(false);
         if (json is null) return null;
         var manifest = ShardManifest.FromJson(json);
         manifest.Validate();

@@ -5,7 +5,7 @@ using SplitCompute.Gateway.Hosting;
 using SplitCompute.Gateway.Planning;
 using SplitCompute.Protocol.Heartbeats;
 using SplitCompute.Protocol.Manifests;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
 
 namespace SplitCompute.Gateway.Workers;
 
@@ -17,7 +17,7 @@ namespace SplitCompute.Gateway.Workers;
 /// RedisRecoveryGraceMs after recovery, last-known workers without a heartbeat yet are kept (still cloud-only) rather than
 /// dropped, which would answer 503 with every worker alive.
 /// </summary>
-public sealed partial class WorkerRegistry(IRedisClient redis, IOptions<GatewayOptions> options, TimeProvider time, ILogger<WorkerRegistry> logger)
+public sealed partial class WorkerRegistry(RedisConnector redis, IOptions<GatewayOptions> options, TimeProvider time, ILogger<WorkerRegistry> logger)
     : BackgroundService
 {
     private readonly GatewayOptions _options = options.Value;
@@ -48,12 +48,12 @@ public sealed partial class WorkerRegistry(IRedisClient redis, IOptions<GatewayO
     {
         try
         {
-            var keys = new List<string>();
-            await foreach (var key in redis.ScanKeysAsync(WorkerHeartbeat.KeyPrefix + "*", 256, cancellationToken).ConfigureAwait(false)) keys.Add(key);
-            var values = keys.Count == 0 ? [] : await redis.MGetAsync(keys, cancellationToken).ConfigureAwait(false);
+            var keys = await redis.ScanAsync(WorkerHeartbeat.KeyPrefix + "*", 256, cancellationToken).ConfigureAwait(false);
+            var database = await redis.DatabaseAsync().ConfigureAwait(false);
+            var values = keys.Count == 0 ? [] : await database.StringGetAsync([.. keys]).WaitAsync(cancellationToken).ConfigureAwait(false);
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
             var workers = values
-                .Select(v => v is null ? null : WorkerHeartbeat.TryParse(Encoding.UTF8.GetString(v)))
+                .Select(v => v.IsNull ? null : WorkerHeartbeat.TryParse((string?)v))
                 .OfType<WorkerHeartbeat>()
                 .Where(w => now - w.UnixMs <= _options.StaleAfterMs)
                 .ToList();
@@ -70,7 +70,7 @@ public sealed partial class WorkerRegistry(IRedisClient redis, IOptions<GatewayO
             if (_redisDown) LogRedisBack(logger, workers.Count);
             _redisDown = false;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or IOException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             if (!_redisDown) LogRedisDown(logger, ex.Message, Current.Workers.Count);
             _redisDown = true;
@@ -83,7 +83,8 @@ public sealed partial class WorkerRegistry(IRedisClient redis, IOptions<GatewayO
     {
         var key = ProfileKey(worker);
         if (_profiles.ContainsKey(key)) return;
-        var json = await redis.GetAsync(WorkerHeartbeat.ManifestKey(worker.Model, worker.Revision), cancellationToken).ConfigureAwait(false);
+        var database = await redis.DatabaseAsync().ConfigureAwait(false);
+        var json = (byte[]?)await database.StringGetAsync(WorkerHeartbeat.ManifestKey(worker.Model, worker.Revision)).WaitAsync(cancellationToken).ConfigureAwait(false);
         if (json is null) return;  // the worker publishes it with its next heartbeat
         ShardManifest? manifest;
         try

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 using SplitCompute.InferenceWorker.Execution;
 using SplitCompute.InferenceWorker.Hosting;
 using SplitCompute.Protocol.Heartbeats;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
 
 namespace SplitCompute.InferenceWorker.Heartbeat;
 
@@ -12,12 +12,13 @@ namespace SplitCompute.InferenceWorker.Heartbeat;
 /// retried; it never stops the worker from serving.
 /// </summary>
 internal sealed partial class HeartbeatPublisher(
-    IRedisClient redis, ModelHost model, WorkerStats stats, WorkerIdentity identity, IOptions<WorkerOptions> options,
+    RedisConnector redis, ModelHost model, WorkerStats stats, WorkerIdentity identity, IOptions<WorkerOptions> options,
     ILogger<HeartbeatPublisher> logger, IHostApplicationLifetime lifetime, WorkerReadiness readiness) : BackgroundService
 {
     private readonly WorkerOptions _options = options.Value;
     private bool _manifestPublished;
     private long _manifestPublishedAt;  // Environment.TickCount64
+    private long _manifestGeneration;   // the connection it was published on (RedisConnector.Generation)
     private bool _redisDown;
 
     public string Key => WorkerHeartbeat.KeyPrefix + identity.WorkerId;
@@ -69,18 +70,22 @@ internal sealed partial class HeartbeatPublisher(
         try
         {
             if (_manifestPublished && Environment.TickCount64 - _manifestPublishedAt >= _options.ManifestRepublishSeconds * 1000L) _manifestPublished = false;
+            if (_manifestGeneration != redis.Generation) _manifestPublished = false;  // reconnected: Redis may have restarted empty
             if (!_manifestPublished)
             {
+                _manifestGeneration = redis.Generation;
                 var manifest = System.Text.Json.JsonSerializer.Serialize(model.Manifest);
-                await redis.SetAsync(WorkerHeartbeat.ManifestKey(model.ModelId, model.Revision), manifest, TimeSpan.FromDays(7), cancellationToken).ConfigureAwait(false);
+                await (await redis.DatabaseAsync().ConfigureAwait(false))
+                    .StringSetAsync(WorkerHeartbeat.ManifestKey(model.ModelId, model.Revision), manifest, TimeSpan.FromDays(7)).WaitAsync(cancellationToken).ConfigureAwait(false);
                 _manifestPublished = true;
                 _manifestPublishedAt = Environment.TickCount64;
             }
-            await redis.SetAsync(Key, Snapshot().ToJson(), TimeSpan.FromMilliseconds(_options.HeartbeatTtlMs), cancellationToken).ConfigureAwait(false);
+            await (await redis.DatabaseAsync().ConfigureAwait(false))
+                .StringSetAsync(Key, Snapshot().ToJson(), TimeSpan.FromMilliseconds(_options.HeartbeatTtlMs)).WaitAsync(cancellationToken).ConfigureAwait(false);
             if (_redisDown) LogRedisBack(logger, identity.WorkerId);
             _redisDown = false;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or IOException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             if (!_redisDown) LogRedisDown(logger, identity.WorkerId, ex.Message);
             _redisDown = true;
@@ -93,9 +98,9 @@ internal sealed partial class HeartbeatPublisher(
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await redis.DeleteAsync(Key, cancellationToken).ConfigureAwait(false);
+            await (await redis.DatabaseAsync().ConfigureAwait(false)).KeyDeleteAsync(Key).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or IOException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             LogRedisDown(logger, identity.WorkerId, ex.Message);
         }

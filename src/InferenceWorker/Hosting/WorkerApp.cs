@@ -3,7 +3,7 @@ using SplitCompute.InferenceWorker.Endpoints;
 using SplitCompute.InferenceWorker.Execution;
 using SplitCompute.InferenceWorker.Heartbeat;
 using SplitCompute.InferenceWorker.Telemetry;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
 using SplitCompute.Telemetry;
 
 namespace SplitCompute.InferenceWorker.Hosting;
@@ -16,18 +16,15 @@ public static class WorkerApp
         var builder = WebApplication.CreateBuilder(args);
         builder.AddSplitComputeTelemetry("splitcompute-worker", TelemetryNames.Worker, TelemetryNames.Worker);
         builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<RedisSettings>().BindConfiguration(RedisSettings.Section);
+        // Section "Redis": Endpoint (host:port or a StackExchange.Redis configuration string), User, Password, Tls, TlsCaFile.
+        builder.Services.AddOptions<RedisSettings>().BindConfiguration("Redis");
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddSingleton<WorkerStats>();
         builder.Services.AddSingleton<HeadExecutor>();
         builder.Services.AddSingleton<WorkerIdentity>();
         builder.Services.AddSingleton<WorkerTelemetry>();
-        builder.Services.AddSingleton<IRedisClient>(services =>
-        {
-            var settings = services.GetRequiredService<IOptions<RedisSettings>>().Value;
-            return new RedisConnection(new RedisOptions { Endpoint = settings.Endpoint, Password = settings.Password, ClientName = "splitcompute-worker" },
-                services.GetRequiredService<ILoggerFactory>().CreateLogger<RedisConnection>());
-        });
+        builder.Services.AddSingleton(services => new RedisConnector(
+            services.GetRequiredService<IOptions<RedisSettings>>().Value with { ClientName = "splitcompute-worker" }, services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton<WorkerReadiness>();
         builder.Services.AddHostedService<LoopbackWarmUp>();
         builder.Services.AddSingleton<HeartbeatPublisher>();

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using SplitCompute.Gateway.Access;
 using SplitCompute.Gateway.Hosting;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
 
 namespace SplitCompute.EndToEnd.Tests.Security;
 
@@ -26,7 +26,7 @@ public class AccessCluster : SplitCluster, IAsyncLifetime
 
     public WebApplication Replica { get; private set; } = null!;
     public Uri ReplicaUri { get; private set; } = null!;
-    public RedisConnection Redis2 { get; private set; } = null!;
+    public RedisConnector Redis2 { get; private set; } = null!;
 
     /// <summary>Key store on the cluster's Redis, as `splitcompute keys` uses it.</summary>
     public ApiKeyStore Keys { get; private set; } = null!;
@@ -42,12 +42,12 @@ public class AccessCluster : SplitCluster, IAsyncLifetime
     public new async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        Redis2 = await RedisConnection.ConnectAsync(new RedisOptions { Endpoint = Redis.Endpoint });
+        Redis2 = Redis.Connect();
         Keys = new ApiKeyStore(Redis2, TimeProvider.System);
         Replica = GatewayApp.Build(
         [
             "--urls", "http://127.0.0.1:0",
-            $"--Gateway:RedisEndpoint={Redis.Endpoint}",
+            .. Redis.GatewayArguments(),
             "--Gateway:RefreshIntervalMs=50",
             "--Logging:LogLevel:Default=Warning",
             .. Options(SigningKeyPath),
@@ -64,7 +64,8 @@ public class AccessCluster : SplitCluster, IAsyncLifetime
     public async Task WaitForSlotsAsync(ApiKeyRecord key, int count)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((await Redis2.ExecuteAsync("ZCARD", [RedisKeyLimiter.ConcurrencyKeyPrefix + key.Id])).AsInteger() < count)
+        var database = await Redis2.DatabaseAsync();
+        while (await database.SortedSetLengthAsync(RedisKeyLimiter.ConcurrencyKeyPrefix + key.Id) < count)
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"key {key.Id} did not hold {count} slot(s) within 10 s");
             await Task.Delay(10);

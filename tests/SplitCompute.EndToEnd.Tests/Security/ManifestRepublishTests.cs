@@ -1,6 +1,6 @@
 using SplitCompute.InferenceWorker.Hosting;
 using SplitCompute.Protocol.Heartbeats;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
 
 namespace SplitCompute.EndToEnd.Tests.Security;
 
@@ -21,18 +21,19 @@ public sealed class ManifestRepublishTests(SplitCluster cluster) : IClassFixture
             "--Worker:WorkerId=w-republish",
             "--Worker:HeartbeatIntervalMs=100",
             "--Worker:ManifestRepublishSeconds=1",
-            $"--Redis:Endpoint={cluster.Redis.Endpoint}",
+            .. cluster.Redis.WorkerArguments(),
             "--Logging:LogLevel:Default=Warning",
         ]);
         await worker.StartAsync();
-        await using var redis = await RedisConnection.ConnectAsync(new RedisOptions { Endpoint = cluster.Redis.Endpoint });
+        await using var connector = cluster.Redis.Connect();
+        var redis = await connector.DatabaseAsync();
         await SplitCluster.WaitUntilAsync(() => cluster.Registry.Current.Workers.Any(w => w.WorkerId == "w-republish"), "the gateway seeing the second worker");
-        var heartbeat = WorkerHeartbeat.TryParse(await redis.GetStringAsync(WorkerHeartbeat.KeyPrefix + "w-republish"))!;
+        var heartbeat = WorkerHeartbeat.TryParse((string?)await redis.StringGetAsync(WorkerHeartbeat.KeyPrefix + "w-republish"))!;
         var key = WorkerHeartbeat.ManifestKey(heartbeat.Model, heartbeat.Revision);
 
-        Assert.True(await redis.DeleteAsync(key));
+        Assert.True(await redis.KeyDeleteAsync(key));
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (await redis.GetAsync(key) is null)
+        while ((await redis.StringGetAsync(key)).IsNull)
         {
             Assert.True(DateTime.UtcNow < deadline, "the manifest was not published again within 10 s");
             await Task.Delay(50);

@@ -1,6 +1,6 @@
 using System.Text;
 using SplitCompute.Gateway.Access;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
 using SplitCompute.Redis.Tests;
 
 namespace SplitCompute.Gateway.Tests.Access;
@@ -8,9 +8,13 @@ namespace SplitCompute.Gateway.Tests.Access;
 /// <summary>The key store against a real redis-server: keys are stored only hashed, listed, found, and revoked by id.</summary>
 public sealed class ApiKeyStoreTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
-    private RedisConnection _client = null!;
+    private RedisConnector _client = null!;
 
-    public async Task InitializeAsync() => _client = await RedisConnection.ConnectAsync(new RedisOptions { Endpoint = redis.Endpoint });
+    public Task InitializeAsync()
+    {
+        _client = redis.Connect();
+        return Task.CompletedTask;
+    }
 
     public async Task DisposeAsync() => await _client.DisposeAsync();
 
@@ -28,10 +32,11 @@ public sealed class ApiKeyStoreTests(RedisServerFixture redis) : IClassFixture<R
 
         // Nothing in Redis holds the key's secret part, under any name.
         var secret = key[ApiKeys.Prefix.Length..];
-        await foreach (var name in _client.ScanKeysAsync("*"))
+        var database = await _client.DatabaseAsync();
+        foreach (var name in await _client.ScanAsync("*"))
         {
-            Assert.DoesNotContain(secret, name, StringComparison.Ordinal);
-            if (await _client.GetAsync(name) is { } value) Assert.DoesNotContain(secret, Encoding.UTF8.GetString(value), StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, (string)name!, StringComparison.Ordinal);
+            if ((byte[]?)await database.StringGetAsync(name) is { } value) Assert.DoesNotContain(secret, Encoding.UTF8.GetString(value), StringComparison.Ordinal);
         }
     }
 
@@ -60,7 +65,7 @@ public sealed class ApiKeyStoreTests(RedisServerFixture redis) : IClassFixture<R
     public async Task A_garbage_record_is_an_unknown_key_not_a_crash()
     {
         var hash = ApiKeys.Hash(ApiKeys.Generate());
-        await _client.SetAsync(ApiKeyStore.KeyPrefix + hash, "{not json");
+        await (await _client.DatabaseAsync()).StringSetAsync(ApiKeyStore.KeyPrefix + hash, "{not json");
         Assert.Null(await new ApiKeyStore(_client, TimeProvider.System).FindAsync(hash));
     }
 }

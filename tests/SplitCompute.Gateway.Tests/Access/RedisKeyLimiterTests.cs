@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Access;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
 using SplitCompute.Redis.Tests;
 
 namespace SplitCompute.Gateway.Tests.Access;
@@ -12,13 +12,15 @@ namespace SplitCompute.Gateway.Tests.Access;
 /// </summary>
 public sealed class RedisKeyLimiterTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
-    private RedisConnection _replicaA = null!;
-    private RedisConnection _replicaB = null!;
+    private RedisConnector _replicaA = null!;
+    private RedisConnector _replicaB = null!;
 
     public async Task InitializeAsync()
     {
-        _replicaA = await RedisConnection.ConnectAsync(new RedisOptions { Endpoint = redis.Endpoint });
-        _replicaB = await RedisConnection.ConnectAsync(new RedisOptions { Endpoint = redis.Endpoint });
+        _replicaA = redis.Connect();
+        _replicaB = redis.Connect();
+        await _replicaA.DatabaseAsync();
+        await _replicaB.DatabaseAsync();
     }
 
     public async Task DisposeAsync()
@@ -89,6 +91,6 @@ public sealed class RedisKeyLimiterTests(RedisServerFixture redis) : IClassFixtu
             Options.Create(new AccessOptions()), NullLogger<KeyLimiter>.Instance);
         var key = Key(0, 0);
         for (var i = 0; i < 50; i++) Assert.True((await limiter.TryAcquireAsync(key, default)).Allowed);
-        Assert.Null(await _replicaA.GetAsync(RedisKeyLimiter.RateKeyPrefix + key.Id));
+        Assert.True((await (await _replicaA.DatabaseAsync()).StringGetAsync(RedisKeyLimiter.RateKeyPrefix + key.Id)).IsNull);
     }
 }

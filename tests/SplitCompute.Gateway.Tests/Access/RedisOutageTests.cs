@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Access;
-using SplitCompute.Redis;
+using SplitCompute.RedisConnection;
 using SplitCompute.Redis.Tests;
 
 namespace SplitCompute.Gateway.Tests.Access;
@@ -14,23 +14,23 @@ namespace SplitCompute.Gateway.Tests.Access;
 public sealed class RedisOutageTests : IAsyncLifetime
 {
     private readonly RedisServerFixture _redis = new();
-    private RedisConnection _client = null!;
+    private RedisConnector _client = null!;
     private readonly ManualTime _time = new(DateTimeOffset.UnixEpoch);
 
     public async Task InitializeAsync()
     {
         await _redis.InitializeAsync();
-        _client = new RedisConnection(new RedisOptions { Endpoint = _redis.Endpoint, MaxReconnectDelay = TimeSpan.FromMilliseconds(100) });
+        _client = _redis.Connect();
         // Connect before the tests time anything: on a loaded machine (test assemblies run side by side) the first command of a
         // fresh connection has missed the 1 s command timeout, failing a test in its set-up rather than in what it checks.
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                await _client.PingAsync();
+                await (await _client.DatabaseAsync()).PingAsync();
                 break;
             }
-            catch (RedisException) when (attempt < 10)
+            catch (Exception ex) when (RedisFailure.Is(ex) && attempt < 10)
             {
                 await Task.Delay(100);
             }
