@@ -13,9 +13,18 @@ internal sealed class ComposeConfig
     private ComposeConfig(YamlBlock root) => _root = root;
 
     /// <summary>Runs `docker-compose -f F... config [extra]` in the repository root; returns its exit code, stdout and stderr.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> files, params string[] extra)
+    /// <summary>The Redis password the deployment requires (a user puts it in .env), as these tests set it.</summary>
+    public const string RedisPassword = "compose-test-password";
+
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> files, params string[] extra) =>
+        RunAsync(files, RedisPassword, extra);
+
+    /// <param name="redisPassword">SPLITCOMPUTE_REDIS_PASSWORD for docker-compose; null leaves it unset.</param>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> files, string? redisPassword, params string[] extra)
     {
         var start = new ProcessStartInfo("docker-compose") { WorkingDirectory = RepositoryPaths.Root, RedirectStandardError = true, RedirectStandardOutput = true };
+        if (redisPassword is null) start.Environment.Remove("SPLITCOMPUTE_REDIS_PASSWORD");
+        else start.Environment["SPLITCOMPUTE_REDIS_PASSWORD"] = redisPassword;
         foreach (var file in files)
         {
             start.ArgumentList.Add("-f");

@@ -27,6 +27,30 @@ public sealed partial class DeploymentTests(SplitCluster cluster) : IClassFixtur
         Assert.True(code == 0, $"docker-compose config failed ({code}): {stderr}");
     }
 
+    [Theory]
+    [InlineData("docker-compose.yml")]
+    [InlineData("docker-compose.yml", "docker-compose.gpus.yml")]
+    public async Task Redis_requires_the_deployments_password_and_every_service_that_uses_it_has_it(params string[] files)
+    {
+        var (code, _, stderr) = await ComposeConfig.RunAsync(files, redisPassword: null, "-q");
+        Assert.NotEqual(0, code);
+        Assert.Contains("SPLITCOMPUTE_REDIS_PASSWORD", stderr, StringComparison.Ordinal);
+
+        var config = await ComposeConfig.LoadAsync(files);
+        var redis = config.Service("redis");
+        Assert.Contains("--requirepass \"$$REDIS_PASSWORD\"", string.Join(" ", redis["command"]!.Items), StringComparison.Ordinal);
+        Assert.Equal(ComposeConfig.RedisPassword, redis["environment"]!.Scalar("REDIS_PASSWORD"));
+        Assert.Equal(ComposeConfig.RedisPassword, redis["environment"]!.Scalar("REDISCLI_AUTH"));  // the health check's redis-cli
+        var users = config.Services.Where(s => config.DependsOn(s).Any(d => d.Service == "redis")).ToList();
+        Assert.Contains("gateway", users);
+        foreach (var service in users)
+        {
+            var environment = config.Service(service)["environment"]!;
+            var password = environment.Scalar("Gateway__RedisPassword") ?? environment.Scalar("Redis__Password");
+            Assert.True(password == ComposeConfig.RedisPassword, $"{service} reaches Redis without its password");
+        }
+    }
+
     [Fact]
     public async Task Every_GPU_worker_reserves_its_own_GPU_by_id()
     {
