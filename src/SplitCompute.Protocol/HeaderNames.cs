@@ -37,7 +37,25 @@ public static class HeaderNames
     /// </summary>
     public const string ResolvedModel = Prefix + "Model";
 
+    // Gateway to worker only (a client's own values are removed by the gateway).
+
+    /// <summary>The split point the gateway chose: run layers [0, k). Absent: all layers (cloud-only).</summary>
+    public const string SplitK = Prefix + "K";
+
+    /// <summary>mean (default) or last.</summary>
+    public const string Pooling = Prefix + "Pooling";
+
+    /// <summary>On the worker's own loopback warm-up requests: left out of its metrics (honoured from loopback only).</summary>
+    public const string WarmUp = Prefix + "Warm-Up";
+
     // Response headers.
+
+    /// <summary>Which worker answered (set by the worker).</summary>
+    public const string Worker = Prefix + "Worker";
+
+    /// <summary>The worker's queue and compute milliseconds of the request, <c>queue-ms=0.310, compute-ms=1.250</c>.</summary>
+    public const string WorkerTiming = Prefix + "Worker-Timing";
+
     /// <summary>One per problem found in the capability headers; the request still succeeds.</summary>
     public const string Warning = Prefix + "Warning";
     public const string Decision = Prefix + "Decision";

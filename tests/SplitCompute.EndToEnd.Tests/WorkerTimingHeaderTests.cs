@@ -18,7 +18,7 @@ public sealed class WorkerTimingHeaderTests(SplitCluster cluster) : IClassFixtur
     private static HttpRequestMessage Embeddings(int k, bool frame)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/embeddings") { Content = new StringContent("{\"input\": \"worker timing\"}", Encoding.UTF8, "application/json") };
-        request.Headers.Add(WorkerHeaders.SplitK, k.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.Add(HeaderNames.SplitK, k.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (frame) request.Headers.Accept.ParseAdd(MediaTypes.HiddenState);
         return request;
     }

@@ -13,8 +13,6 @@ namespace SplitCompute.Gateway.Forwarding;
 internal sealed class WorkerTransformer(string path, SplitPlan? plan, string workerId, IReadOnlyList<string> warnings, string decisionId = "",
     string? resolvedModel = null) : HttpTransformer
 {
-    public const string SplitKHeader = "X-SplitCompute-K";
-
     /// <summary>What the worker said the request cost it (X-SplitCompute-Worker-Ms), once its answer arrived; null if it did not say.</summary>
     public WorkerTiming? Timing { get; private set; }
 
@@ -22,13 +20,14 @@ internal sealed class WorkerTransformer(string path, SplitPlan? plan, string wor
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
         proxyRequest.RequestUri = WorkerUris.For(destinationPrefix, path);
-        proxyRequest.Headers.Remove(SplitKHeader);
+        proxyRequest.Headers.Remove(HeaderNames.SplitK);
+        proxyRequest.Headers.Remove(HeaderNames.WarmUp);  // a client must not hide its requests from the worker's metrics
         // The client's API key ends at the gateway: workers never need it, and must not be able to log or replay it.
         proxyRequest.Headers.Authorization = null;
         proxyRequest.Headers.Remove(Access.PresentedKey.ApiKeyHeader);
         proxyRequest.Headers.Remove(HeaderNames.ResolvedModel);
         if (resolvedModel is not null) proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.ResolvedModel, resolvedModel);
-        if (plan is not null) proxyRequest.Headers.TryAddWithoutValidation(SplitKHeader, plan.K.ToString(CultureInfo.InvariantCulture));
+        if (plan is not null) proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.SplitK, plan.K.ToString(CultureInfo.InvariantCulture));
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)

@@ -16,7 +16,7 @@ namespace SplitCompute.InferenceWorker.Endpoints;
 
 /// <summary>
 /// POST /v1/embeddings on the worker: the same OpenAI-style body the gateway received, plus the gateway's split point in
-/// <see cref="WorkerHeaders.SplitK"/>. Answers a hidden-state frame (k &lt; N) or embeddings (frame or OpenAI JSON, k = N).
+/// <see cref="HeaderNames.SplitK"/>. Answers a hidden-state frame (k &lt; N) or embeddings (frame or OpenAI JSON, k = N).
 /// Frames carry the pooled embeddings as computed; OpenAI JSON applies the request's <c>dimensions</c>, <c>normalize</c> and
 /// <c>encoding_format</c>. Every refusal is OpenAI's error object (<see cref="ApiError"/>).
 /// </summary>
@@ -50,10 +50,10 @@ internal static class EmbeddingsEndpoint
 
         var n = model.Config.NLayer;
         var k = n;
-        if (request.Headers[WorkerHeaders.SplitK] is { Count: > 0 } splitHeader
+        if (request.Headers[HeaderNames.SplitK] is { Count: > 0 } splitHeader
             && (!int.TryParse(splitHeader[0], NumberStyles.None, CultureInfo.InvariantCulture, out k) || k < 0 || k > n))
-            return Error(ApiError.InvalidRequest($"{WorkerHeaders.SplitK} must be an integer in [0, {n}]", WorkerHeaders.SplitK));
-        var pooling = request.Headers[WorkerHeaders.Pooling].ToString() == "last" ? Pooling.Last : Pooling.Mean;
+            return Error(ApiError.InvalidRequest($"{HeaderNames.SplitK} must be an integer in [0, {n}]", HeaderNames.SplitK));
+        var pooling = request.Headers[HeaderNames.Pooling].ToString() == "last" ? Pooling.Last : Pooling.Mean;
 
         if (parsed.TokenIds is null && model.Tokenizer is null)
             return Error(ApiError.InvalidRequest($"model '{model.ModelId}' has no tokenizer files (vocab.json, merges.txt); send token ids as input", "input"));
@@ -88,8 +88,8 @@ internal static class EmbeddingsEndpoint
                 response.Headers[HeaderNames.WorkerMs] = new WorkerTiming(result.BusyMs, result.FullMs, result.QueueMs, Stopwatch.GetElapsedTime(received).TotalMilliseconds).Format();
             return Task.CompletedTask;
         });
-        response.Headers[WorkerHeaders.Worker] = context.RequestServices.GetRequiredService<WorkerIdentity>().WorkerId;
-        response.Headers[WorkerHeaders.WorkerTiming] = string.Create(CultureInfo.InvariantCulture, $"queue-ms={result.QueueMs:F3}, compute-ms={result.ComputeMs:F3}");
+        response.Headers[HeaderNames.Worker] = context.RequestServices.GetRequiredService<WorkerIdentity>().WorkerId;
+        response.Headers[HeaderNames.WorkerTiming] = string.Create(CultureInfo.InvariantCulture, $"queue-ms={result.QueueMs:F3}, compute-ms={result.ComputeMs:F3}");
         var lengths = sequences.Select(s => s.Length).ToArray();
         var wantsFrame = request.Headers.Accept.ToString().Contains(MediaTypes.HiddenState, StringComparison.OrdinalIgnoreCase);
 

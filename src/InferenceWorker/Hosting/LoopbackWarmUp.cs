@@ -59,8 +59,8 @@ internal sealed partial class LoopbackWarmUp(
     {
         var body = model.Tokenizer is null ? "{\"input\": [[1, 2, 3, 4]]}" : "{\"input\": \"Warm-up.\"}";
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/embeddings") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Add(WorkerHeaders.SplitK, k.ToString(CultureInfo.InvariantCulture));
-        request.Headers.Add(WorkerHeaders.WarmUp, "1");
+        request.Headers.Add(HeaderNames.SplitK, k.ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add(HeaderNames.WarmUp, "1");
         if (k < model.Config.NLayer) request.Headers.Accept.ParseAdd(MediaTypes.HiddenState);
         using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         _ = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);

@@ -28,7 +28,7 @@ internal static partial class WorkerWarmUp
     /// <summary>True for the warm-up's own requests, in process or over loopback (the endpoint leaves them out of its metrics).</summary>
     public static bool IsWarmUp(HttpContext context) =>
         context.Items.ContainsKey(Marker)
-        || (context.Request.Headers.ContainsKey(WorkerHeaders.WarmUp) && context.Connection.RemoteIpAddress is { } remote && System.Net.IPAddress.IsLoopback(remote));
+        || (context.Request.Headers.ContainsKey(HeaderNames.WarmUp) && context.Connection.RemoteIpAddress is { } remote && System.Net.IPAddress.IsLoopback(remote));
 
     public static void Run(IServiceProvider services)
     {
@@ -65,7 +65,7 @@ internal static partial class WorkerWarmUp
         context.Request.ContentType = "application/json";
         context.Request.ContentLength = bytes.Length;
         context.Request.Body = new MemoryStream(bytes);
-        context.Request.Headers[WorkerHeaders.SplitK] = k.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Request.Headers[HeaderNames.SplitK] = k.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (k < model.Config.NLayer) context.Request.Headers.Accept = MediaTypes.HiddenState;
         context.Response.Body = new MemoryStream();
         var options = services.GetRequiredService<IOptions<WorkerOptions>>();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Http;
 using SplitCompute.EdgeRuntime.Client;
+using SplitCompute.Protocol;
 
 namespace SplitCompute.EndToEnd.Tests.Security;
 
@@ -130,12 +131,14 @@ public sealed class AccessTests(AccessCluster cluster) : IClassFixture<AccessClu
     }
 
     [Fact]
-    public async Task The_key_is_not_forwarded_to_workers()
+    public async Task The_key_and_gateway_only_headers_from_a_client_are_not_forwarded_to_workers()
     {
         var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var splitK = new System.Collections.Concurrent.ConcurrentQueue<string>();
         await using var stub = await StubServer.StartAsync(context =>
         {
-            foreach (var name in new[] { "Authorization", "X-API-Key" }) if (context.Request.Headers.ContainsKey(name)) seen.Enqueue(name);
+            foreach (var name in new[] { "Authorization", "X-API-Key", HeaderNames.WarmUp }) if (context.Request.Headers.ContainsKey(name)) seen.Enqueue(name);
+            if (context.Request.Path == "/v1/embeddings") splitK.Enqueue(context.Request.Headers[HeaderNames.SplitK].ToString());
             context.Response.StatusCode = 200;
             return context.Response.WriteAsync("{}");
         });
@@ -145,11 +148,14 @@ public sealed class AccessTests(AccessCluster cluster) : IClassFixture<AccessClu
             using var http = cluster.NewHttpClient(key);
             using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/embeddings") { Content = Requests.Texts("hi") };
             request.Headers.Add("X-API-Key", key);
+            request.Headers.Add(HeaderNames.WarmUp, "1");  // would hide the request from the worker's metrics
+            request.Headers.Add(HeaderNames.SplitK, "0");   // the gateway's to choose, never the client's
             using var response = await http.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
         Assert.Equal(1, stub.Count("/v1/embeddings"));
         Assert.Empty(seen);
+        Assert.Equal("4", Assert.Single(splitK));  // a plain request: cloud-only, all 4 layers
     }
 
     [Fact]
