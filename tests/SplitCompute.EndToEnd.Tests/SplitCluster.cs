@@ -23,7 +23,6 @@ public class SplitCluster : IAsyncLifetime
     public const string WorkerId = "w1";
     private readonly List<WebApplication> _workers = [];
     private readonly string _root = Directory.CreateTempSubdirectory("splitcompute-e2e-").FullName;
-    private readonly string[] _gatewayOptions;
 
     public SplitCluster()
         : this([])
@@ -31,7 +30,13 @@ public class SplitCluster : IAsyncLifetime
     }
 
     /// <param name="gatewayOptions">Extra gateway arguments, e.g. "--Gateway:WorkerTimeoutSeconds=2".</param>
-    protected SplitCluster(string[] gatewayOptions) => _gatewayOptions = gatewayOptions;
+    protected SplitCluster(string[] gatewayOptions) => GatewayOptions = gatewayOptions;
+
+    /// <summary>Extra gateway arguments; a subclass may set them in <see cref="InitializeAsync"/> before the gateway starts.</summary>
+    protected string[] GatewayOptions { get; set; }
+
+    /// <summary>Extra arguments for every worker, e.g. where its telemetry goes.</summary>
+    protected string[] WorkerOptions { get; set; } = [];
 
     public RedisServerFixture Redis { get; } = new();
     public WebApplication Gateway { get; private set; } = null!;
@@ -43,7 +48,7 @@ public class SplitCluster : IAsyncLifetime
 
     public string ShardDirectory => Path.Combine(_root, "shards");
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         RandomModelWriter.Write(ModelDirectory, Gpt2Config.Preset("tiny"), seed: 7);
         PrepareModel(ModelDirectory);
@@ -55,7 +60,7 @@ public class SplitCluster : IAsyncLifetime
             $"--Gateway:RedisEndpoint={Redis.Endpoint}",
             "--Gateway:RefreshIntervalMs=50",
             "--Logging:LogLevel:Default=Warning",
-            .. _gatewayOptions,
+            .. GatewayOptions,
         ]);
         await Gateway.StartAsync();
         GatewayUri = new Uri(Address(Gateway));
@@ -78,6 +83,7 @@ public class SplitCluster : IAsyncLifetime
             "--Worker:HeartbeatIntervalMs=100",
             $"--Redis:Endpoint={Redis.Endpoint}",
             "--Logging:LogLevel:Default=Warning",
+            .. WorkerOptions,
         ]);
         await worker.StartAsync();
         _workers.Add(worker);
@@ -154,7 +160,7 @@ public class SplitCluster : IAsyncLifetime
     public static string Address(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Gateway.StopAsync();
         await Gateway.DisposeAsync();
