@@ -23,7 +23,6 @@ public class SplitCluster : IAsyncLifetime
     public const string WorkerId = "w1";
     private readonly List<WebApplication> _workers = [];
     private readonly string _root = Directory.CreateTempSubdirectory("splitcompute-e2e-").FullName;
-    private readonly string[] _gatewayOptions;
 
     public SplitCluster()
         : this([])
@@ -34,9 +33,15 @@ public class SplitCluster : IAsyncLifetime
     /// <param name="redis">The redis-server the services use (default: a plain one; e.g. one with an ACL user and TLS).</param>
     protected SplitCluster(string[] gatewayOptions, RedisServerFixture? redis = null)
     {
-        _gatewayOptions = gatewayOptions;
+        GatewayOptions = gatewayOptions;
         Redis = redis ?? new RedisServerFixture();
     }
+
+    /// <summary>Extra gateway arguments; a subclass may set them in <see cref="InitializeAsync"/> before the gateway starts.</summary>
+    protected string[] GatewayOptions { get; set; }
+
+    /// <summary>Extra arguments for every worker, e.g. where its telemetry goes.</summary>
+    protected string[] WorkerOptions { get; set; } = [];
 
     public RedisServerFixture Redis { get; }
     public WebApplication Gateway { get; private set; } = null!;
@@ -48,7 +53,7 @@ public class SplitCluster : IAsyncLifetime
 
     public string ShardDirectory => Path.Combine(_root, "shards");
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         RandomModelWriter.Write(ModelDirectory, Gpt2Config.Preset("tiny"), seed: 7);
         PrepareModel(ModelDirectory);
@@ -60,7 +65,7 @@ public class SplitCluster : IAsyncLifetime
             .. Redis.GatewayArguments(),
             "--Gateway:RefreshIntervalMs=50",
             "--Logging:LogLevel:Default=Warning",
-            .. _gatewayOptions,
+            .. GatewayOptions,
         ]);
         await Gateway.StartAsync();
         GatewayUri = new Uri(Address(Gateway));
@@ -83,6 +88,7 @@ public class SplitCluster : IAsyncLifetime
             "--Worker:HeartbeatIntervalMs=100",
             .. Redis.WorkerArguments(),
             "--Logging:LogLevel:Default=Warning",
+            .. WorkerOptions,
         ]);
         await worker.StartAsync();
         _workers.Add(worker);
@@ -159,7 +165,7 @@ public class SplitCluster : IAsyncLifetime
     public static string Address(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Gateway.StopAsync();
         await Gateway.DisposeAsync();

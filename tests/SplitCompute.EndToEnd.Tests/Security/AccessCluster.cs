@@ -9,7 +9,7 @@ namespace SplitCompute.EndToEnd.Tests.Security;
 /// A real deployment with API keys required, CORS for one origin, a manifest signing key in its own file, and a second
 /// gateway replica sharing the same Redis (and signing key), as a deployment with two gateways behind a load balancer runs.
 /// </summary>
-public class AccessCluster : SplitCluster, IAsyncLifetime
+public class AccessCluster : SplitCluster
 {
     public const string AllowedOrigin = "https://app.example";
     public const double CacheSeconds = 0.5;
@@ -39,7 +39,7 @@ public class AccessCluster : SplitCluster, IAsyncLifetime
         $"--Gateway:ManifestSigningKeyPath={signingKeyPath}",
     ];
 
-    public new async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
         Redis2 = Redis.Connect();
@@ -79,7 +79,7 @@ public class AccessCluster : SplitCluster, IAsyncLifetime
         return http;
     }
 
-    public new async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         await Replica.StopAsync();
         await Replica.DisposeAsync();
