@@ -12,7 +12,7 @@ namespace SplitCompute.Benchmarks.Fleet;
 internal sealed record GatewayDecision(string DecisionId, int WorkerIndex, SplitPlan Plan, OwnRequestLedger.Ticket Ticket, ClientProfile? Client);
 
 /// <summary>
-/// The gateway side with the REAL classes, in the order EmbeddingsProxy uses them, without HTTP: the client's planning profile
+/// The gateway side with the REAL classes, in the order RequestPlanning and WorkerForwarding use them, without HTTP: the client's planning profile
 /// (<see cref="PlanningProfile.Resolve"/> over <see cref="ClientProfileStore.Seen"/>), <see cref="WorkerSelector"/> over a
 /// <see cref="WorkerSnapshot"/> refreshed from the published heartbeats (as WorkerRegistry does), the queue from
 /// <see cref="OwnRequestLedger"/>, <see cref="SplitPlanner.Plan"/>, the ledger ticket; on the answer the ticket is finished and a

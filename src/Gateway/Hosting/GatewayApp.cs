@@ -43,6 +43,9 @@ public static class GatewayApp
         services.AddHostedService(sp => sp.GetRequiredService<GatewayWarmup>());
         services.AddSingleton(_ => Gpt2Tokenizer.CreateDefault());
         services.AddSingleton<CapabilityProfileCache>();
+        services.AddSingleton<EmbeddingsRequestValidator>();
+        services.AddSingleton<RequestPlanning>();
+        services.AddSingleton<WorkerForwarding>();
         services.AddSingleton<EmbeddingsProxy>();
         services.AddSingleton<ShardsProxy>();
         services.AddSingleton<TeiEmbedEndpoint>();
