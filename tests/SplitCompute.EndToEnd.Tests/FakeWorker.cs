@@ -30,13 +30,15 @@ internal sealed class FakeWorker : IAsyncDisposable
 
     private string Key => WorkerHeartbeat.KeyPrefix + Id;
 
-    public static async Task<FakeWorker> StartAsync(SplitCluster cluster, string id, string address)
+    /// <param name="edit">Changes to the copied heartbeat (e.g. another tokenizer).</param>
+    public static async Task<FakeWorker> StartAsync(SplitCluster cluster, string id, string address, Func<WorkerHeartbeat, WorkerHeartbeat>? edit = null)
     {
         var connector = cluster.Redis.Connect();
         var redis = await connector.DatabaseAsync();
         var real = WorkerHeartbeat.TryParse((string?)await redis.StringGetAsync(WorkerHeartbeat.KeyPrefix + SplitCluster.WorkerId))
                    ?? throw new InvalidOperationException("the real worker has no heartbeat in Redis");
-        var fake = new FakeWorker(cluster, connector, redis, real with { WorkerId = id, Address = address, BacklogMs = 0, QueueDepth = 0, InFlight = 0 });
+        var copy = real with { WorkerId = id, Address = address, BacklogMs = 0, QueueDepth = 0, InFlight = 0 };
+        var fake = new FakeWorker(cluster, connector, redis, edit is null ? copy : edit(copy));
         await SplitCluster.WaitUntilAsync(() => cluster.Registry.Current.Workers.Any(w => w.WorkerId == id), $"the gateway seeing fake worker {id}");
         return fake;
     }

@@ -66,7 +66,9 @@ internal sealed class EmbeddingsRequestValidator(WorkerRegistry registry, Gpt2To
             return Refuse(ApiError.From(ex));
         }
 
-        var lengths = parsed.TokenIds is { } ids ? ids.Select(s => s.Length).ToArray() : [.. parsed.Texts!.Select(t => tokenizer.Encode(t).Length)];
+        // Texts are tokenized here once: the planner needs their lengths, and the worker gets these ids instead of the texts.
+        var tokenized = parsed.Texts?.Select(t => tokenizer.Encode(t).ToArray()).ToList();
+        var lengths = (tokenized ?? parsed.TokenIds!).Select(s => s.Length).ToArray();
         var nPositions = serving.NPositions;
         var tooLong = Array.FindIndex(lengths, l => l > nPositions);
         if (tooLong >= 0 && !parsed.Truncate)
@@ -75,6 +77,10 @@ internal sealed class EmbeddingsRequestValidator(WorkerRegistry registry, Gpt2To
                 $"input[{tooLong}] is {lengths[tooLong]} tokens; the model's limit (n_positions) is {nPositions} (send \"truncate\": true to cut it)", $"input[{tooLong}]"));
         }
         for (var i = 0; i < lengths.Length; i++) lengths[i] = Math.Min(lengths[i], nPositions);
+        // Only where every worker that may serve it tokenizes exactly as this gateway does (else they get the texts, as sent).
+        var sameTokenizer = snapshot.Serving(resolved.Model).Where(w => resolved.Revision is null || w.Revision == resolved.Revision)
+            .All(w => w.Tokenizer == tokenizer.Fingerprint);
+        if (tokenized is not null && sameTokenizer) body = EmbeddingRequestWriter.ToJsonUtf8(parsed with { Texts = null, TokenIds = tokenized });
         return (new ValidatedEmbeddingsRequest(body, parsed, resolved, new PlanRequest(lengths.Length, lengths.Max(), lengths.Sum())), null);
     }
 

@@ -6,8 +6,9 @@ using SplitCompute.Protocol.Errors;
 namespace SplitCompute.Gateway.Forwarding;
 
 /// <summary>
-/// An embeddings request the gateway will serve: its body (resent on a retry), what it asks for, the model it resolved to, and
-/// its size in tokens after truncation (what the planner prices).
+/// An embeddings request the gateway will serve: the body for the worker (texts already replaced by their token ids; resent on
+/// a retry), what the client asked for, the model it resolved to, and its size in tokens after truncation (what the planner
+/// prices).
 /// </summary>
 internal sealed record ValidatedEmbeddingsRequest(byte[] Body, EmbeddingRequest Parsed, ResolvedModel Resolved, PlanRequest Size);
 

@@ -53,6 +53,7 @@ internal sealed partial class HeartbeatPublisher(
         DType = model.Embedding.DType,
         Normalize = model.Embedding.Normalize,
         Dimensions = model.Embedding.Dimensions.Count == 0 ? null : model.Embedding.Dimensions,
+        Tokenizer = model.Tokenizer?.Fingerprint,
         DeviceName = model.DeviceName,
         QueueDepth = stats.QueueDepth,
         InFlight = stats.InFlight,

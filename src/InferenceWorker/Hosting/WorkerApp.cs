@@ -30,7 +30,7 @@ public static class WorkerApp
         builder.Services.AddSingleton<HeartbeatPublisher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<HeartbeatPublisher>());
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
-            kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>($"{WorkerOptions.Section}:MaxRequestBytes") ?? 4 * 1024 * 1024);
+            kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>($"{WorkerOptions.Section}:MaxRequestBytes") ?? WorkerOptions.DefaultMaxRequestBytes);
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<ModelHost>();  // load the model (and make shards) before accepting requests

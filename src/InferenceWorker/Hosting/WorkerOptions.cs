@@ -73,7 +73,12 @@ public sealed class WorkerOptions
     [Range(1, 86_400)]
     public int ManifestRepublishSeconds { get; set; } = 3_600;
 
-    /// <summary>Largest request body accepted (413 beyond).</summary>
+    /// <summary>
+    /// Largest request body accepted (413 beyond). Larger than the gateway's 4 MiB: the gateway forwards texts as the token ids it
+    /// computed, up to 2048 inputs x 1024 tokens x 6 bytes ("50256,") = 12.6 MB for a body it accepted at 4 MiB.
+    /// </summary>
     [Range(1_024, 64 * 1024 * 1024)]
-    public long MaxRequestBytes { get; set; } = 4 * 1024 * 1024;
+    public long MaxRequestBytes { get; set; } = DefaultMaxRequestBytes;
+
+    public const long DefaultMaxRequestBytes = 16 * 1024 * 1024;
 }

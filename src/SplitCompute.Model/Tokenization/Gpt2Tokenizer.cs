@@ -24,13 +24,21 @@ public sealed class Gpt2Tokenizer
     private readonly byte[]?[] bytesById;
     private readonly WordTokenCache cache;
 
-    private Gpt2Tokenizer(BytePairMerger merger, byte[]?[] bytesById, int? endOfTextId, int cacheCapacity)
+    private Gpt2Tokenizer(BytePairMerger merger, byte[]?[] bytesById, int? endOfTextId, int cacheCapacity, string fingerprint)
     {
         this.merger = merger;
         this.bytesById = bytesById;
         EndOfTextId = endOfTextId;
         cache = new WordTokenCache(cacheCapacity);
+        Fingerprint = fingerprint;
     }
+
+    /// <summary>
+    /// SHA-256 (hex) of what decides every id: each id's bytes and the merges in rank order; two tokenizers with the same
+    /// fingerprint encode every text alike, however their files were formatted. The gateway forwards its token ids to a worker
+    /// only when the worker's tokenizer has the same fingerprint.
+    /// </summary>
+    public string Fingerprint { get; }
 
     /// <summary>The size of an embedding table indexed by these ids: the largest id plus one (50257 for GPT-2).</summary>
     public int VocabSize => bytesById.Length;
@@ -114,7 +122,30 @@ public sealed class Gpt2Tokenizer
         }
 
         int? endOfText = vocab.TryGetValue(EndOfTextToken, out var eot) ? eot : null;
-        return new Gpt2Tokenizer(new BytePairMerger(byteTokenIds, mergeIds), bytesById, endOfText, cacheCapacity);
+        return new Gpt2Tokenizer(new BytePairMerger(byteTokenIds, mergeIds), bytesById, endOfText, cacheCapacity, FingerprintOf(bytesById, mergeIds));
+    }
+
+    private static string FingerprintOf(byte[]?[] bytesById, List<(int Left, int Right, int Merged)> merges)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var number = new byte[4];
+        void Add(int value)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(number, value);
+            hash.AppendData(number);
+        }
+        foreach (var bytes in bytesById)
+        {
+            Add(bytes?.Length ?? -1);  // length-prefixed, so no two tables hash alike by concatenation
+            if (bytes is not null) hash.AppendData(bytes);
+        }
+        foreach (var (left, right, merged) in merges)
+        {
+            Add(left);
+            Add(right);
+            Add(merged);
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     /// <summary>Encodes text to token ids; the result for a given text never depends on the cache or other threads.</summary>

@@ -31,6 +31,13 @@ public sealed record WorkerHeartbeat
 
     /// <summary>Matryoshka widths the model supports below its full width, largest first; null (absent): full width only.</summary>
     [JsonPropertyName("dimensions"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<int>? Dimensions { get; init; }
+
+    /// <summary>
+    /// The fingerprint of the worker's tokenizer (SHA-256 of its ids' bytes and merges); null when it has none (token ids only).
+    /// A gateway with the same tokenizer sends its token ids instead of the texts, so texts are tokenized once.
+    /// </summary>
+    [JsonPropertyName("tokenizer"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Tokenizer { get; init; }
+
     [JsonPropertyName("device_name")] public required string DeviceName { get; init; }
     [JsonPropertyName("queue_depth")] public int QueueDepth { get; init; }
     [JsonPropertyName("in_flight")] public int InFlight { get; init; }
