@@ -4,6 +4,7 @@ using SplitCompute.Cuda.Backend;
 using SplitCompute.Cuda.Blas;
 using SplitCompute.Cuda.Device;
 using SplitCompute.Cuda.Interop;
+using SplitCompute.Cuda.Profiling;
 using SplitCompute.Model.Config;
 using SplitCompute.Model.Forward;
 
@@ -64,6 +65,7 @@ internal sealed class CudaLayerBenchmark : IBenchmark
         using var backend = CudaBackend.CreateRandom(context, config, new CudaBackendOptions { Precision = precision }, seed: 3);
         var name = Gpt2Config.PresetNames.First(p => Gpt2Config.Preset(p) == config);
         var dtype = precision == CudaPrecision.Float16 ? "fp16" : "fp32";
+        var profiler = new CudaProfiler(backend);
         var layerBytes = backend.LayerWeightBytes(0);
         foreach (var b in new[] { 1, 32 })
         {
@@ -71,7 +73,7 @@ internal sealed class CudaLayerBenchmark : IBenchmark
             {
                 foreach (var graph in new[] { true, false })
                 {
-                    var ms = backend.MeasureLayersMs(b, T, 0, layers, repetitions, graph);
+                    var ms = profiler.MeasureLayersMs(b, T, 0, layers, repetitions, graph);
                     var flops = layers * ((24.0 * b * T * config.NEmbd * config.NEmbd) + (2.0 * b * T * T * config.NEmbd));
                     var bytesPerSecond = layers * (double)layerBytes / (ms / 1e3);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -82,17 +84,17 @@ internal sealed class CudaLayerBenchmark : IBenchmark
         RoundTrip(backend, name, dtype, config, repetitions);
         foreach (var b in new[] { 1, 32 })
         {
-            var steps = backend.MeasureBlockSteps(b, T, repetitions);
+            var steps = profiler.MeasureBlockSteps(b, T, repetitions);
             var total = steps.Sum(s => s.Ms);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"#   {name} {dtype} B={b} T={T} one block, eager, per step (us): {string.Join("; ", steps.Select(s => $"{s.Step} {s.Ms * 1e3:F1}"))}; sum {total * 1e3:F1}"));
-            var inGraph = backend.MeasureBlockStepsInGraph(b, T, Math.Min(repetitions, 20));
+            var inGraph = profiler.MeasureBlockStepsInGraph(b, T, Math.Min(repetitions, 20));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"#   {name} {dtype} B={b} T={T} per step in a graph (20 launches of the step alone with blocks 0..19's weights, us each): {string.Join("; ", inGraph.Select(s => $"{s.Step} {s.Ms * 1e3:F1}"))}; sum {inGraph.Sum(s => s.Ms) * 1e3:F1}"));
-            foreach (var product in backend.DescribeProducts(b, T)) Console.WriteLine($"#   {name} {dtype} B={b} T={T} {product}");
+            foreach (var product in profiler.DescribeProducts(b, T)) Console.WriteLine($"#   {name} {dtype} B={b} T={T} {product}");
             if (b == 1)
             {
-                var hot = backend.MeasureBlockStepsInGraph(b, T, Math.Min(repetitions, 20), distinctLayers: 1);
+                var hot = profiler.MeasureBlockStepsInGraph(b, T, Math.Min(repetitions, 20), distinctLayers: 1);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"#   {name} {dtype} B={b} T={T} per step in a graph, block 0's weights in all 20 launches (L2-resident, us each): {string.Join("; ", hot.Select(s => $"{s.Step} {s.Ms * 1e3:F1}"))}; sum {hot.Sum(s => s.Ms) * 1e3:F1}"));
             }
@@ -115,10 +117,11 @@ internal sealed class CudaLayerBenchmark : IBenchmark
             foreach (var (label, options) in ablations)
             {
                 using var other = CudaBackend.CreateRandom(context, config, options, seed: 3);
+                var otherProfiler = new CudaProfiler(other);
                 foreach (var b in new[] { 1, 32 })
                 {
-                    var one = other.MeasureLayersMs(b, T, 0, 1, repetitions, useGraph: true);
-                    var all = other.MeasureLayersMs(b, T, 0, config.NLayer, Math.Min(repetitions, 20), useGraph: true);
+                    var one = otherProfiler.MeasureLayersMs(b, T, 0, 1, repetitions, useGraph: true);
+                    var all = otherProfiler.MeasureLayersMs(b, T, 0, config.NLayer, Math.Min(repetitions, 20), useGraph: true);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"#   {name} {dtype} B={b} T={T} graph, {label}: one block {one * 1e3:F1} us, {config.NLayer} blocks {all:F3} ms"));
                 }

@@ -1,19 +1,10 @@
 namespace SplitCompute.Cuda.Backend;
 
-/// <summary>A setting the block tuning may change: one of <see cref="Count"/> options, <see cref="Current"/> in force.</summary>
-internal interface ITunableChoice
-{
-    string Label { get; }
-    int Count { get; }
-    int Current { get; set; }
-    string OptionName(int option);
-}
-
 /// <summary>
 /// Tuning one choice at a time (coordinate descent): every other option of each choice is tried in turn, the whole is timed,
 /// and an option stays only where it beats the best time so far by more than <c>margin</c> (a fraction: noise must not
 /// decide). An option rejected early may win once later choices have changed, so passes repeat while one changed something
-/// (at most <c>passes</c>). Used for the block tuning (<see cref="CudaBackend"/>): a product's best kernel depends on the
+/// (at most <c>passes</c>). Used for the block tuning (<see cref="WorkspaceTuning"/>): a product's best kernel depends on the
 /// kernels beside it.
 /// </summary>
 internal static class CoordinateTuning

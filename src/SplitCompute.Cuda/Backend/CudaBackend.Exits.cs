@@ -21,7 +21,7 @@ public sealed unsafe partial class CudaBackend
         LayerRange.ValidateBatch(Config, batch);
         ArgumentNullException.ThrowIfNull(exits);
         ValidateExits(batch, exits);
-        var wte = _weights.TokenEmbedding ?? throw new InvalidOperationException("this CUDA backend was loaded without embeddings");
+        _ = _weights.TokenEmbedding ?? throw new InvalidOperationException("this CUDA backend was loaded without embeddings");
         var c = Config.NEmbd;
         lock (_gate)
         {
@@ -29,11 +29,8 @@ public sealed unsafe partial class CudaBackend
             _context.MakeCurrent();
             var ws = Workspace(batch);
             var tb = ws.Shape.Tokens;
-            Staging.Ids(batch, ws);
-            Staging.Mask(batch, ws);
-            Upload(ws.Ids, ws.HostIds, ws.Shape.Rows * 4L);
-            Upload(ws.Mask, ws.HostMask, ws.Shape.Rows);
-            _kernels.Embed(ws.X.Pointer, ws.Ids.Pointer, wte.Pointer, _weights.PositionEmbedding!.Pointer, ws.Shape.Rows, tb, c);
+            UploadIdsAndMask(batch, ws);
+            EnqueueEmbed(ws);
             var order = Enumerable.Range(0, exits.Count).OrderBy(i => exits[i].K).ToArray();
             var landed = new CudaWorkspace[exits.Count];  // whose pinned buffer receives exit i's rows
             var done = 0;

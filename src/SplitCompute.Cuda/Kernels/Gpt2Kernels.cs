@@ -1,6 +1,7 @@
 using SplitCompute.Cuda.Backend;
 using SplitCompute.Cuda.Device;
 using SplitCompute.Cuda.Interop;
+using static SplitCompute.Cuda.Kernels.Gpt2KernelConstants;
 
 namespace SplitCompute.Cuda.Kernels;
 
@@ -11,25 +12,16 @@ namespace SplitCompute.Cuda.Kernels;
 internal sealed unsafe class Gpt2Kernels : IDisposable
 {
     private const string SourceName = "gpt2.cu";
-    private const int AttentionQueries = 16;   // ATT_Q in gpt2.cu: one warp per query
-    private const int AttentionKeys = 32;      // ATT_K
-    private const int MaxHeadDim = 128;        // 32 * ATT_MAX_R
-    private const int LayerNormThreads = 256;  // LN_THREADS
-    private const int MaxChannels = 2048;      // LN_THREADS * LN_PER
     private const int DefaultSharedLimit = 48 * 1024;
 
     private readonly CudaContext _context;
     private readonly CudaModule _module;
-    private const int TensorCoreHeadDim = 64;  // MMA_D
-    private const int TensorCoreMaxTokens = 1024;  // MMA_MAX_T
-
     private readonly nint _embed, _layerNormX, _layerNormF, _attention, _attentionMma, _gelu, _fillX, _fillF;
     private int _attentionSharedOptIn = DefaultSharedLimit;
 
     private readonly int _attentionWarps;
     private readonly bool _attentionKeySplit;
     private readonly bool _dependentLaunch;
-    private const int TensorCoreKeyTile = 64;  // MMA_K
 
     /// <summary>The kernels the constructor loads from gpt2.cu (those in <see cref="Float16KernelNames"/> only in the fp16 build).</summary>
     internal static IReadOnlyList<string> KernelNames { get; } =
@@ -53,7 +45,7 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
         _attentionWarps = attentionWarps;
         _attentionKeySplit = attentionKeySplit;
         _dependentLaunch = dependentLaunch && context.ComputeCapability.Major >= 9;
-        var options = new List<string> { $"--gpu-architecture={context.Architecture}", "--std=c++17", $"-DSC_F16={(precision == CudaPrecision.Float16 ? 1 : 0)}" };
+        List<string> options = [$"--gpu-architecture={context.Architecture}", "--std=c++17", .. Defines(precision)];
         var cubin = KernelCompiler.Compile(KernelSource.Read(SourceName), SourceName, options, cacheDirectory);
         _module = new CudaModule(context, cubin, $"{SourceName} ({precision}, {context.Architecture})");
         _embed = _module.Function("embed");
@@ -69,6 +61,10 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
     }
 
     public CudaPrecision Precision { get; }
+
+    /// <summary>gpt2.cu's -D options for <paramref name="precision"/>: the activation type and <see cref="Gpt2KernelConstants"/>.</summary>
+    internal static IReadOnlyList<string> Defines(CudaPrecision precision) =>
+        [$"-DSC_F16={(precision == CudaPrecision.Float16 ? 1 : 0)}", .. Gpt2KernelConstants.Defines];
 
     /// <summary>LayerNormX and Attention may be asked for programmatic dependent launch (sm_90 and later, and allowed).</summary>
     public bool DependentLaunchAvailable => _dependentLaunch;
@@ -91,7 +87,7 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
 
     private void LayerNorm(nint function, string name, ulong output, ulong input, ulong gamma, ulong beta, int rows, int c, float eps, bool dependent)
     {
-        if (c > MaxChannels) throw new NotSupportedException($"{name}: C = {c} exceeds the {MaxChannels} channels one block holds in registers");
+        if (c > LayerNormMaxChannels) throw new NotSupportedException($"{name}: C = {c} exceeds the {LayerNormMaxChannels} channels one block holds in registers");
         void** args = stackalloc void*[6];
         args[0] = &output; args[1] = &input; args[2] = &gamma; args[3] = &beta; args[4] = &c; args[5] = &eps;
         Launch(function, name, (uint)rows, 1, 1, LayerNormThreads, 0, args, dependent: dependent);  // one block per row
@@ -110,14 +106,14 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
             void** mmaArgs = stackalloc void*[6];
             mmaArgs[0] = &output; mmaArgs[1] = &qkv; mmaArgs[2] = &mask; mmaArgs[3] = &t; mmaArgs[4] = &c; mmaArgs[5] = &h;
             var warps = _attentionWarps;
-            var queries = 16 * warps;
-            // Two key sets only where every tile of the sequence arrives in one round (MMA_STAGES = 2 tiles in flight).
-            var keySets = _attentionKeySplit && t <= 2 * TensorCoreKeyTile ? 2u : 1u;
+            var queries = 16 * warps;  // one m16 tile of queries per warp
+            // Two key sets only where every tile of the sequence arrives in one round (MMA_STAGES tiles in flight).
+            var keySets = _attentionKeySplit && t <= TensorCoreStages * TensorCoreKeyTile ? 2u : 1u;
             Launch(_attentionMma, "attention_mma", (uint)((t + queries - 1) / queries), (uint)h, (uint)b, (uint)(32 * warps), 0, mmaArgs, keySets, dependent: dependent);
             return;
         }
-        if (d > MaxHeadDim || d % 4 != 0 || (AttentionQueries * 32) % d != 0)
-            throw new NotSupportedException($"attention kernel: head size D = {d} must be a multiple of 4 dividing {AttentionQueries * 32}, at most {MaxHeadDim}");
+        if (d > AttentionMaxHeadDim || d % 4 != 0 || (AttentionQueries * 32) % d != 0)
+            throw new NotSupportedException($"attention kernel: head size D = {d} must be a multiple of 4 dividing {AttentionQueries * 32}, at most {AttentionMaxHeadDim}");
         var shared = (uint)((AttentionQueries * d) + (AttentionKeys * (d + 4)) + (AttentionKeys * d)) * sizeof(float);
         if (shared > _attentionSharedOptIn)
         {

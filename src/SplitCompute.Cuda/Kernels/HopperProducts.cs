@@ -1,5 +1,6 @@
 using SplitCompute.Cuda.Device;
 using SplitCompute.Cuda.Interop;
+using static SplitCompute.Cuda.Kernels.HopperProductConstants;
 
 namespace SplitCompute.Cuda.Kernels;
 
@@ -24,11 +25,6 @@ internal enum SkinnyEpilogue
 internal sealed unsafe class HopperProducts : IDisposable
 {
     private const string SourceName = "hopper_products.cu";
-    public const int FeatureTile = 128;  // SK_FEATURES
-    public const int TokenTile = 128;    // SK_TOKENS
-    public const int KStep = 64;         // SK_KSTEP
-    private const int Threads = 256;     // SK_THREADS
-    public const int SharedBytes = (6 * 2 * 128 * KStep * 2) + 1024;  // SK_SHARED with SK_STAGES 6
 
     /// <summary>K splits (cluster sizes) compiled: SK_KERNEL / SK_KERNEL_ALONE in skinny_product.cuh.</summary>
     public static IReadOnlyList<int> Splits { get; } = [1, 2, 3, 4, 5, 6, 8];
@@ -51,7 +47,7 @@ internal sealed unsafe class HopperProducts : IDisposable
     {
         if (!Supports(context)) throw new NotSupportedException($"{SourceName} needs a Hopper GPU (sm_90), not {context.Architecture}");
         _context = context;
-        var options = new List<string> { "--gpu-architecture=sm_90a", "--std=c++17" };
+        List<string> options = ["--gpu-architecture=sm_90a", "--std=c++17", .. HopperProductConstants.Defines];
         var cubin = KernelCompiler.Compile(KernelSource.Read(SourceName), SourceName, options, cacheDirectory);
         _module = new CudaModule(context, cubin, $"{SourceName} (sm_90a)");
         try

@@ -1,13 +1,16 @@
 // Causal self-attention with a padding mask, flash style (online softmax over key tiles held in shared memory).
 // qkv (B, T, 3C) floatX = q | k | v per token, head h in columns [h D, (h+1) D) of each third; out (B, T, C) floatX.
-// grid (ceil(T / 16), H, B), block 512 = 16 warps, one query per warp: many warps per SM hide the shared-memory latency
+// grid (ceil(T / ATT_Q), H, B), block 32 ATT_Q = ATT_Q warps, one query per warp: many warps per SM hide the shared-memory latency
 // (with few long-lived warps the kernel was latency-bound). In a key tile lane j scores key k0 + j with float4 reads; then
 // the warp accumulates p_j v_j over d = lane + 32 r. Query i attends key j when j <= i and mask[b, j] = 1; a query with no
-// such key gets zeros (as the CPU reference). D % 4 == 0 and D <= 128.
-// Dynamic shared memory: q (16, D) + k (32, D + 4) (padded so 8 lanes' float4 reads hit distinct banks) + v (32, D) floats.
-#define ATT_Q 16
-#define ATT_K 32
-#define ATT_MAX_R 4
+// such key gets zeros (as the CPU reference). D % 4 == 0 and D <= 32 ATT_MAX_R.
+// Dynamic shared memory: q (ATT_Q, D) + k (ATT_K, D + 4) (padded so 8 lanes' float4 reads hit distinct banks) + v (ATT_K, D) floats.
+// ATT_Q, ATT_K and ATT_MAX_R come from the host (Gpt2KernelConstants, as -D), which sizes the block (32 ATT_Q threads) and the
+// dynamic shared memory from them.
+#if !defined(ATT_Q) || !defined(ATT_K) || !defined(ATT_MAX_R)
+#error "ATT_Q, ATT_K and ATT_MAX_R are passed by the host (Gpt2KernelConstants)"
+#endif
+static_assert(ATT_K == 32, "lane j scores key k0 + j: a key tile is one warp wide");
 extern "C" __global__ void attention(floatX* __restrict__ out, const floatX* __restrict__ qkv, const unsigned char* __restrict__ mask,
                                      int T, int C, int H)
 {

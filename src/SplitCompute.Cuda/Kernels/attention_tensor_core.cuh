@@ -12,12 +12,15 @@
 // (key rows): ldmatrix gives K's rows as the B operand's columns, and ldmatrix.trans transposes V on the way. Rows are padded
 // to 72 halves so the 8 rows of an ldmatrix fall in distinct banks. A query with no valid key gets zeros (as the CPU
 // reference). T <= MMA_MAX_T (the key mask of the whole sequence is held in shared memory).
-#define MMA_D 64
-#define MMA_Q 64
-#define MMA_K 64
-#define MMA_LD 72
-#define MMA_STAGES 2
-#define MMA_MAX_T 1024
+// MMA_D, MMA_Q, MMA_K, MMA_STAGES and MMA_MAX_T come from the host (Gpt2KernelConstants, as -D), which picks this kernel for
+// D == MMA_D and T <= MMA_MAX_T, and two key sets for T <= MMA_STAGES * MMA_K.
+#if !defined(MMA_D) || !defined(MMA_Q) || !defined(MMA_K) || !defined(MMA_STAGES) || !defined(MMA_MAX_T)
+#error "MMA_D, MMA_Q, MMA_K, MMA_STAGES and MMA_MAX_T are passed by the host (Gpt2KernelConstants)"
+#endif
+static_assert(MMA_D == 64 && MMA_K == 64, "the fragment loops are written for 64 head dims and 64-key tiles");
+static_assert(MMA_Q == 64, "qs holds the largest block the host launches, 4 warps of 16 queries (x 2 key sets: __launch_bounds__(256))");
+static_assert(MMA_STAGES >= 2, "a round of two key sets takes two tiles in flight, and set 1's 18 KB state is handed over in the K stages");
+#define MMA_LD (MMA_D + 8)  // halves per shared row: 8 rows of an ldmatrix fall in distinct banks
 
 extern "C" __global__ void __launch_bounds__(256) attention_mma(floatX* __restrict__ out, const floatX* __restrict__ qkv,
                                                                 const unsigned char* __restrict__ mask, int T, int C, int H)

@@ -1,8 +1,12 @@
-// LayerNorm over C, one block of 256 threads per row, the row held in registers (C <= 256 * LN_PER = 2048): one read of x,
+// LayerNorm over C, one block of LN_THREADS threads per row, the row held in registers (C <= LN_THREADS * LN_PER): one read of x,
 // block-wide sums through shared memory, mean first and then the centred variance, as torch does. fp32 x, gamma, beta.
 // in (R, C) fp32 -> out (R, C) of type TOut. In place is allowed: every thread rewrites only the elements it read.
-#define LN_THREADS 256
-#define LN_PER 8
+// LN_THREADS and LN_PER come from the host (Gpt2KernelConstants, as -D), which launches LN_THREADS threads per row.
+#if !defined(LN_THREADS) || !defined(LN_PER)
+#error "LN_THREADS and LN_PER are passed by the host (Gpt2KernelConstants)"
+#endif
+static_assert(LN_THREADS % 32 == 0 && LN_THREADS <= 1024, "blockSum reduces whole warps of one block");
+static_assert(LN_PER % 4 == 0, "a thread's channels are whole float4 chunks");
 __device__ __forceinline__ float blockSum(float v, float* scratch)
 {
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -105,14 +109,14 @@ __device__ __forceinline__ void layernormRow(TOut* out, const float* in, const f
     else layernormRowW<1>(out, in, gamma, beta, C, eps);
 }
 
-// grid (R), block 256: x (R, C) fp32 -> normed (R, C) floatX, the products' input.
+// grid (R), block LN_THREADS: x (R, C) fp32 -> normed (R, C) floatX, the products' input.
 extern "C" __global__ void layernorm_x(floatX* out, const float* in, const float* gamma, const float* beta, int C, float eps)
 {
     allowDependentLaunch();  // the product after it may load its weights now
     layernormRow<floatX>(out, in, gamma, beta, C, eps);
 }
 
-// grid (R), block 256: the final norm, fp32 in place.
+// grid (R), block LN_THREADS: the final norm, fp32 in place.
 extern "C" __global__ void layernorm_f(float* out, const float* in, const float* gamma, const float* beta, int C, float eps)
 {
     layernormRow<float>(out, in, gamma, beta, C, eps);

@@ -11,19 +11,35 @@
 // and keeps the faster (HopperProducts, BlockProduct, CoordinateTuning); benchmarks/cuda/skinny-product builds them alone
 // with nvcc to compare variants, which are the compile-time switches below (benchmarks/results/cuda-skinny-product-h200.txt).
 
+// The sizes the launch depends on come from the host (HopperProductConstants, as -D: grid, block and shared memory are sized
+// from the same constants); the defaults serve the nvcc harness, and the asserts keep both to what the code is written for.
+#ifndef SK_FEATURES
 #define SK_FEATURES 128
+#endif
+#ifndef SK_TOKENS
 #define SK_TOKENS 128
+#endif
+#ifndef SK_KSTEP
 #define SK_KSTEP 64
+#endif
 #ifndef SK_STAGES
 #define SK_STAGES 6  // SK_STAGES - 2 steps of copies in flight
 #endif
+#ifndef SK_THREADS
 #define SK_THREADS 256
+#endif
+static_assert(SK_FEATURES == 128 && SK_TOKENS == 128 && SK_THREADS == 256,
+              "a CTA is two warpgroups of 64 features x 128 tokens (wgmma.m64n128k16)");
+static_assert(SK_KSTEP == 64, "a K step is one 128-byte swizzle line of fp16 per row");
 #define SK_TILE_BYTES (128 * SK_KSTEP * 2)        // one operand's 128 rows x 64 k fp16 of a stage
 #define SK_STAGE_BYTES (2 * SK_TILE_BYTES)        // W tile, then X tile
 #define SK_PITCH (SK_FEATURES + 4)                // floats per token row of the partial tile (bank-conflict free)
 #define SK_PITCH_H (SK_FEATURES + 8)              // halves per token row of the fp16 partial tile (bank-conflict free)
+#ifndef SK_SHARED
 #define SK_SHARED (SK_STAGES * SK_STAGE_BYTES + 1024)  // dynamic shared memory per CTA, 1 KB to align the swizzle
                                                    // lines (the partial tile reuses the stages)
+#endif
+static_assert(SK_SHARED == SK_STAGES * SK_STAGE_BYTES + 1024, "the launch's dynamic shared memory: the stages and 1 KB to align them");
 
 #define SK_BIAS 0       // Y fp16 = acc + bias (fp16)
 #define SK_GELU_BIAS 1  // Y fp16 = GELU(acc + bias (fp16)), tanh form
