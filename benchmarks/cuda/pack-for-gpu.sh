@@ -17,9 +17,7 @@ dotnet publish "$root/benchmarks/SplitCompute.Benchmarks" -c Release -o "$out/ap
 [[ -f "$out/dotnet-runtime.tar.xz" ]] || "$root/../shared/device/pack-dotnet-runtime.sh" "$out" > /dev/null
 [[ -f "$out/openblas.tar.xz" ]] || tar -cJf "$out/openblas.tar.xz" -C / -h usr/lib/x86_64-linux-gnu/libopenblas.so.0 \
   lib/x86_64-linux-gnu/libgfortran.so.5 lib/x86_64-linux-gnu/libquadmath.so.0
-if wants all parity worker; then
-  tar -cJf "$out/fixtures.tar.xz" -C "$root/tests/fixtures" gpt2-tiny gpt2-mini   # unpacked there by run-on-gpu.sh
-fi
+# The fixtures are not packed: tests/fixtures is tracked, so it reaches the GPU machine with the working tree.
 if wants gateway fleet; then
   # wrk and redis-server (the GPU machine has neither): Debian's binaries and the libraries that machine lacks.
   tar -cJf "$out/loadtools.tar.xz" -C / -h usr/bin/wrk usr/bin/redis-server \

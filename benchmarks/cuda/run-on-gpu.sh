@@ -9,7 +9,9 @@ D=${D:-.device-cuda}
 OUT=${OUT:-/tmp/out}
 mkdir -p "$OUT" /tmp/dotnet /tmp/ob
 tar -xJf $D/dotnet-runtime.tar.xz -C /tmp/dotnet && tar -xJf $D/openblas.tar.xz -C /tmp/ob
+# The fixtures travel with the repository (tests/fixtures); an older pack may still carry its own copy.
 if [[ -f $D/fixtures.tar.xz && ! -d $D/fixtures ]]; then mkdir -p $D/fixtures && tar -xJf $D/fixtures.tar.xz -C $D/fixtures; fi
+FIXTURES=$D/fixtures; [[ -d $FIXTURES ]] || FIXTURES=tests/fixtures
 export DOTNET_ROOT=/tmp/dotnet PATH=/tmp/dotnet:$PATH DOTNET_CLI_TELEMETRY_OPTOUT=1
 export LD_LIBRARY_PATH=/tmp/ob/usr/lib/x86_64-linux-gnu:/tmp/ob/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 nvidia-smi -L | tee $OUT/machine.txt
@@ -23,7 +25,7 @@ bench() {  # name, timeout, args...
   local status=${PIPESTATUS[0]}
   [[ $status == 0 ]] || rc=$status
 }
-wants all parity && bench cuda-parity 240 $D/fixtures
+wants all parity && bench cuda-parity 240 $FIXTURES
 wants all layer && bench cuda-layer 240 ${REPS:-50} ${PRESETS:-gpt2 gpt2-xl}
 wants all batching && bench cuda-batching 120 gpt2-xl 64 5
 if wants gateway; then

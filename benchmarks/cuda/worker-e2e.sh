@@ -6,7 +6,8 @@
 set -uo pipefail
 D=$1
 M=/tmp/model-mini
-rm -rf $M && cp -r $D/fixtures/gpt2-mini $M && chmod -R u+w $M
+F=$D/fixtures; [[ -d $F ]] || F=tests/fixtures
+rm -rf $M && cp -r $F/gpt2-mini $M && chmod -R u+w $M
 body='{"model":"model-mini","input":[[5,17,300,2048,99,1,4095,7,7,7,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31],[11,22,33]]}'
 port=8190
 status=0
