@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using SplitCompute.Model.Tokenization;
+using SplitCompute.Tokenization;
 
 namespace SplitCompute.Benchmarks;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using SplitCompute.Model.Tokenization;
+using SplitCompute.Tokenization;
 
 namespace SplitCompute.EndToEnd.Tests;
 

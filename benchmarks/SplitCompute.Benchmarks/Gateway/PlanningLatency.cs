@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Planning;
-using SplitCompute.Model.Tokenization;
+using SplitCompute.Tokenization;
 using SplitCompute.Protocol.Capabilities;
 using SplitCompute.Protocol.Embeddings;
 using SplitCompute.Protocol.Manifests;

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using SplitCompute.Model.Cpu;
 using SplitCompute.Model.Forward;
 using SplitCompute.Model.Gpt2;
-using SplitCompute.Model.Tokenization;
+using SplitCompute.Tokenization;
 
 namespace SplitCompute.Cli.Commands;
 

@@ -4,7 +4,7 @@ using SplitCompute.Gateway.Hosting;
 using SplitCompute.Gateway.Models;
 using SplitCompute.Gateway.Planning;
 using SplitCompute.Gateway.Workers;
-using SplitCompute.Model.Tokenization;
+using SplitCompute.Tokenization;
 using SplitCompute.Protocol;
 using SplitCompute.Protocol.Embeddings;
 using SplitCompute.Protocol.Errors;

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Hosting;
 using SplitCompute.Gateway.Telemetry;
 using SplitCompute.Gateway.Workers;
-using SplitCompute.Model.Shards;
+using SplitCompute.Protocol.Manifests;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace SplitCompute.Gateway.Forwarding;
@@ -18,7 +18,7 @@ internal sealed class ShardsProxy(WorkerRegistry registry, IHttpForwarder forwar
 
     public async Task HandleAsync(HttpContext context, string sha256)
     {
-        if (!ShardStore.IsValidHash(sha256))
+        if (!ShardManifest.IsSha256(sha256))
         {
             await Api.StatusErrors.WriteAsync(context, 400, "a shard name is 64 lowercase hexadecimal characters (its SHA-256)").ConfigureAwait(false);
             return;

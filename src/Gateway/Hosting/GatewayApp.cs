@@ -9,7 +9,7 @@ using SplitCompute.Gateway.Models;
 using SplitCompute.Gateway.Planning;
 using SplitCompute.Gateway.Tei;
 using SplitCompute.Gateway.Workers;
-using SplitCompute.Model.Tokenization;
+using SplitCompute.Tokenization;
 using SplitCompute.Gateway.Telemetry;
 using SplitCompute.RedisConnection;
 using SplitCompute.Telemetry;

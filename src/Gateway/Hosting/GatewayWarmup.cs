@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Forwarding;
 using SplitCompute.Gateway.Planning;
 using SplitCompute.Gateway.Workers;
-using SplitCompute.Model.Tokenization;
+using SplitCompute.Tokenization;
 
 namespace SplitCompute.Gateway.Hosting;
 

@@ -6,7 +6,7 @@ using SplitCompute.Model.Cpu;
 using SplitCompute.Model.Forward;
 using SplitCompute.Model.Gpt2;
 using SplitCompute.Model.Shards;
-using SplitCompute.Model.Tokenization;
+using SplitCompute.Tokenization;
 using SplitCompute.Protocol.Manifests;
 
 namespace SplitCompute.InferenceWorker.Execution;

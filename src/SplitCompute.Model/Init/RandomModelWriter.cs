@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using SplitCompute.Model.Config;
 using SplitCompute.Model.Gpt2;
 using SplitCompute.Model.SafeTensors;
-using SplitCompute.Model.Tokenization;
+using SplitCompute.Tokenization;
 
 namespace SplitCompute.Model.Init;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using SplitCompute.Model.Tokenization;
+using SplitCompute.Tokenization;
 
 namespace SplitCompute.Model.Tests.Tokenization;
 

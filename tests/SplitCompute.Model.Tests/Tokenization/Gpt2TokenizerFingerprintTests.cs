@@ -1,5 +1,5 @@
 using System.Text.Json;
-using SplitCompute.Model.Tokenization;
+using SplitCompute.Tokenization;
 
 namespace SplitCompute.Model.Tests.Tokenization;
 

@@ -1,4 +1,4 @@
-using SplitCompute.Model.Tokenization;
+using SplitCompute.Tokenization;
 
 namespace SplitCompute.Model.Tests.Tokenization;
 

@@ -1,4 +1,4 @@
-namespace SplitCompute.Model.Tokenization;
+namespace SplitCompute.Tokenization;
 
 /// <summary>
 /// GPT-2's reversible byte-to-unicode map (bytes_to_unicode in OpenAI's encoder.py). Vocabulary and merge files

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace SplitCompute.Model.Tokenization;
+namespace SplitCompute.Tokenization;
 
 /// <summary>
 /// Reads the two files of a GPT-2 tokenizer: vocab.json (token string to id) and merges.txt (ranked merge pairs,

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace SplitCompute.Model.Tokenization;
+namespace SplitCompute.Tokenization;
 
 /// <summary>
 /// Splits text into the "words" that BPE runs on, with GPT-2's pattern: contractions, letters, digits and other

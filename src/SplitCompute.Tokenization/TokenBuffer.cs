@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace SplitCompute.Model.Tokenization;
+namespace SplitCompute.Tokenization;
 
 /// <summary>
 /// Growable id buffer on pooled arrays: an encode allocates only its exact-size result, not the intermediate

@@ -1,4 +1,4 @@
-namespace SplitCompute.Model.Tokenization;
+namespace SplitCompute.Tokenization;
 
 /// <summary>
 /// The standard GPT-2 vocabulary (50257 tokens, 50000 merges) embedded in this assembly, so a model directory that
@@ -6,8 +6,8 @@ namespace SplitCompute.Model.Tokenization;
 /// </summary>
 public static class Gpt2Vocabulary
 {
-    internal const string EncoderJsonResource = "SplitCompute.Model.Tokenization.Data.encoder.json";
-    internal const string VocabBpeResource = "SplitCompute.Model.Tokenization.Data.vocab.bpe";
+    internal const string EncoderJsonResource = "SplitCompute.Tokenization.Data.encoder.json";
+    internal const string VocabBpeResource = "SplitCompute.Tokenization.Data.vocab.bpe";
 
     /// <summary>Writes vocab.json and merges.txt (the Hugging Face names) into <paramref name="directory"/>, creating it if needed.</summary>
     public static void WriteDefaultFiles(string directory)

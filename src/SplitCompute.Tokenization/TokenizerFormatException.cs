@@ -1,4 +1,4 @@
-namespace SplitCompute.Model.Tokenization;
+namespace SplitCompute.Tokenization;
 
 /// <summary>
 /// A tokenizer file is missing or its content is not what GPT-2's byte-level BPE expects.

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
 
-namespace SplitCompute.Model.Tokenization;
+namespace SplitCompute.Tokenization;
 
 /// <summary>
 /// GPT-2's byte-level BPE tokenizer (OpenAI encoder.py semantics): text is split by GPT-2's pattern, each word's

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace SplitCompute.Model.Tokenization;
+namespace SplitCompute.Tokenization;
 
 /// <summary>
 /// Thread-safe word to token ids cache. Natural text repeats a small set of words, so most pre-tokenized words skip
