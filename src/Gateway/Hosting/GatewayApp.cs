@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Access;
+using SplitCompute.Gateway.Connections;
 using SplitCompute.Gateway.Dashboard;
 using SplitCompute.Gateway.Decisions;
 using SplitCompute.Gateway.Feedback;
@@ -55,10 +56,16 @@ public static class GatewayApp
         services.AddHttpForwarder();
         services.AddGatewayAccess();
         services.AddManifestSigning();
+        var limits = ConnectionLimits.From(builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions());
+        services.AddSingleton(limits);
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
-            kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>($"{GatewayOptions.Section}:MaxRequestBytes") ?? 4 * 1024 * 1024);
+        {
+            kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>($"{GatewayOptions.Section}:MaxRequestBytes") ?? 4 * 1024 * 1024;
+            limits.ApplyTo(kestrel);
+        });
 
         var app = builder.Build();
+        app.Logger.LogInformation("connection limits: {Limits}", limits);
         app.UseGatewayAccess();
         app.MapGet("/alive", () => Results.Text("alive"));
         app.MapGet("/health", (WorkerRegistry registry, GatewayWarmup warmup) =>

@@ -54,6 +54,21 @@ public sealed class GatewayOptions
     [Range(0, 1024L * 1024 * 1024)]
     public long MaxDrainBytes { get; set; } = 64 * 1024 * 1024;
 
+    /// <summary>
+    /// Most connections open at once; Kestrel refuses more. Capped below the process's descriptor limit less
+    /// <see cref="DescriptorReserve"/>, so a connection flood is refused instead of exhausting descriptors and killing the process.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnections { get; set; } = 10_000;
+
+    /// <summary>Descriptors kept for everything but client connections (workers, Redis, shard files, logs).</summary>
+    [Range(0, 100_000)]
+    public int DescriptorReserve { get; set; } = 1_024;
+
+    /// <summary>Most connections open at once from one address (counted at the socket, before authentication).</summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnectionsPerIp { get; set; } = 256;
+
     /// <summary>A worker that sends nothing for this long is treated as failed (the request is retried once elsewhere).</summary>
     [Range(1, 600)]
     public int WorkerTimeoutSeconds { get; set; } = 60;
