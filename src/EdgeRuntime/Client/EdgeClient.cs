@@ -9,7 +9,6 @@ using SplitCompute.EdgeRuntime.Telemetry;
 using SplitCompute.EdgeRuntime.Tail;
 using SplitCompute.Model.Forward;
 using SplitCompute.Model.Gpt2;
-using SplitCompute.Model.SafeTensors;
 using SplitCompute.Protocol;
 using SplitCompute.Protocol.Capabilities;
 using SplitCompute.Protocol.Decisions;
@@ -24,7 +23,8 @@ namespace SplitCompute.EdgeRuntime.Client;
 /// <summary>
 /// The client side of a split: asks the gateway for embeddings with this device's capability headers, and when the answer is a
 /// hidden state, fetches (once) and verifies the tail's shards, runs layers [k, N) locally and pools. If anything on the edge
-/// fails, it asks again with split=none, so the caller always gets an answer, and says so in <see cref="EdgeResult.FallbackReason"/>.
+/// fails (<see cref="EdgeFailureException"/>), it asks again with split=none, so the caller still gets an answer, and says so in
+/// <see cref="EdgeResult.FallbackReason"/>; any other exception is a bug and propagates.
 /// </summary>
 public sealed class EdgeClient : IDisposable
 {
@@ -170,7 +170,7 @@ public sealed class EdgeClient : IDisposable
         }
     }
 
-    /// <summary>Shards, then layers [k, N) here; on any edge failure the cloud answers instead (and the result says why).</summary>
+    /// <summary>Shards, then layers [k, N) here; on an edge failure the cloud answers instead (and the result says why).</summary>
     private async Task<EdgeResult> RunTailAsync(EmbedCall input, HiddenStateFrame frame, HttpResponseMessage response, double requestMs, Stopwatch total,
         double beforeCallMs, CancellationToken cancellationToken)
     {
@@ -207,12 +207,9 @@ public sealed class EdgeClient : IDisposable
                 run.WeightsLoaded ? loadMs : 0, run.LoadedBytes);
             return Result(frame, response, run.Embeddings, timings, null, input.Embedding);
         }
-        catch (Exception ex) when (ex is ShardIntegrityException or ManifestVerificationException or HttpRequestException or ModelFormatException or IOException
-                                       or OutOfMemoryException or InvalidOperationException or ArgumentException or DllNotFoundException
-                                       or WebGpu.WebGpuException)
+        catch (EdgeFailureException ex)  // only this: a bug anywhere in the edge reaches the caller instead of hiding as a fallback
         {
-            if (ex is WebGpu.WebGpuException or OutOfMemoryException) _tail.Reset();  // a lost device is not reused
-            var reason = $"edge failed ({ex.GetType().Name}: {ex.Message}); answered by the cloud";
+            var reason = $"edge failed ({ex.Kind}: {ex.Message}); answered by the cloud";
             var (cloud, cloudResponse) = await RequestAsync(input, new ClientCapabilities { Split = SplitPreference.None }, cancellationToken).ConfigureAwait(false);
             return Result(cloud, cloudResponse, Rows(cloud), new EdgeTimings(requestMs, 0, 0, 0, beforeCallMs + total.Elapsed.TotalMilliseconds), reason, input.Embedding);
         }
