@@ -4,6 +4,7 @@ using SplitCompute.Gateway.Feedback;
 using SplitCompute.Model.Config;
 using SplitCompute.Model.Cpu;
 using SplitCompute.Model.Forward;
+using SplitCompute.Protocol.Capabilities;
 
 namespace SplitCompute.EndToEnd.Tests;
 
@@ -24,14 +25,14 @@ public sealed class EdgeTailFailureTests(SplitCluster cluster) : IClassFixture<S
     {
         WebGpuAvailability.SkipUnlessProvisioned();
         using var reference = cluster.NewEdgeClient();
-        var cloud = await reference.EmbedTextsAsync(Texts, EdgeSplit.None);
+        var cloud = await reference.EmbedTextsAsync(Texts, SplitPreference.None);
 
         var tail = new LosableWebGpuTail();
         var recorder = new RecordingHandler();
         using var edge = new EdgeClient(new EdgeOptions(cluster.GatewayUri, cluster.NewCacheDirectory()) { Backend = EdgeBackend.WebGpu }, recorder, tail.Create);
         tail.LoseNextDevice();
 
-        var lost = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(2));
+        var lost = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(2));
 
         Assert.True(lost.FellBack, "the edge lost its device and still claims to have run the tail");
         Assert.Equal(1, tail.DevicesLost);
@@ -48,7 +49,7 @@ public sealed class EdgeTailFailureTests(SplitCluster cluster) : IClassFixture<S
         Assert.Equal((1, 1), (profile.Samples, profile.Fallbacks));
         Assert.NotNull(profile.LastFallbackAt);
 
-        var next = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(2));
+        var next = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(2));
 
         Assert.False(next.FellBack, next.FallbackReason);
         Assert.Equal((2, 4, "webgpu"), (next.K, next.N, next.Backend));
@@ -67,7 +68,7 @@ public sealed class EdgeTailFailureTests(SplitCluster cluster) : IClassFixture<S
         using var edge = new EdgeClient(new EdgeOptions(cluster.GatewayUri, cluster.NewCacheDirectory()) { Gflops = 50, DownlinkMbps = 10_000, RttMs = 1, Prefetch = false },
             recorder, weights => new BuggyTail(new CpuBackend(weights)));
 
-        var bug = await Assert.ThrowsAsync<InvalidOperationException>(() => edge.EmbedTextsAsync(Texts, EdgeSplit.Force(2)));
+        var bug = await Assert.ThrowsAsync<InvalidOperationException>(() => edge.EmbedTextsAsync(Texts, SplitPreference.Force(2)));
 
         Assert.Equal(BuggyTail.Message, bug.Message);
         Assert.Equal(1, recorder.Count("/v1/embeddings"));  // the split only: no split=none request after it

@@ -186,7 +186,7 @@ internal sealed class EmbeddingsProxy(
             var minimal = new ModelProfile(worker.Model, worker.Revision, worker.NLayer, worker.NEmbd, [], [], "", 0);
             return planner.Plan(minimal, load, null, size) with { Reason = snapshot.RedisHealthy ? "no shard manifest yet" : "Redis unavailable: cloud-only" };
         }
-        return planner.Plan(profile, load, client, size, capabilities?.Preference ?? SplitPreference.Auto, capabilities?.ForcedK ?? -1);
+        return planner.Plan(profile, load, client, size, capabilities?.Preference);
     }
 
     /// <summary>application/json, with or without parameters (charset); anything else (text/plain, a form, none) is refused.</summary>
