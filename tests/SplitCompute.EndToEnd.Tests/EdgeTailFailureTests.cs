@@ -23,7 +23,8 @@ public sealed class EdgeTailFailureTests(SplitCluster cluster) : IClassFixture<S
     [SkippableFact]
     public async Task A_device_lost_mid_request_is_answered_by_the_cloud_and_the_next_request_splits_on_a_fresh_device()
     {
-        WebGpuAvailability.SkipUnlessProvisioned();
+        var noDawn = WebGpuAvailability.SkipReason;
+        Skip.If(noDawn is not null, noDawn);
         using var reference = cluster.NewEdgeClient();
         var cloud = await reference.EmbedTextsAsync(Texts, SplitPreference.None);
 

@@ -16,7 +16,7 @@ public sealed class TailRunnerTests
     public void A_frame_and_its_shards_give_the_reference_embeddings_on_WebGPU(string dtype, double tolerance)
     {
         _ = TestEnvironment.Device;
-        using var reference = new HuggingFaceReference("gpt2-mini");
+        using var reference = HuggingFaceReference.Fixture("gpt2-mini");
         var config = Gpt2Config.Load(reference.ModelDirectory);
         var shardDirectory = Directory.CreateTempSubdirectory("splitcompute-shards-").FullName;
         try
