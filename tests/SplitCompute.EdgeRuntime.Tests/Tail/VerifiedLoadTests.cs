@@ -9,7 +9,7 @@ using SplitCompute.Model.Shards;
 using SplitCompute.Protocol.Frames;
 using SplitCompute.Protocol.Manifests;
 
-namespace SplitCompute.EndToEnd.Tests;
+namespace SplitCompute.EdgeRuntime.Tests.Tail;
 
 /// <summary>
 /// Loading the tail while its shards are still being hashed: nothing is handed out (or run) before the check passes, and a

@@ -3,7 +3,7 @@ using SplitCompute.EdgeRuntime;
 using SplitCompute.EdgeRuntime.Shards;
 using SplitCompute.Protocol.Manifests;
 
-namespace SplitCompute.EndToEnd.Tests;
+namespace SplitCompute.EdgeRuntime.Tests.Shards;
 
 /// <summary>
 /// The edge's shard cache against a real Kestrel shard server: resumable downloads, verification, parallelism, LRU eviction under

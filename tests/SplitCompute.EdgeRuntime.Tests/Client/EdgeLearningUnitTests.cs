@@ -7,7 +7,7 @@ using SplitCompute.WebGpu;
 using SplitCompute.WebGpu.Gpu;
 using SplitCompute.WebGpu.Probe;
 
-namespace SplitCompute.EndToEnd.Tests.EdgeLearning;
+namespace SplitCompute.EdgeRuntime.Tests.Client;
 
 /// <summary>Deterministic pieces of the edge's learning: the prefetch plan, the power state, and when the probe runs.</summary>
 public sealed class EdgeLearningUnitTests : IDisposable
