@@ -5,11 +5,6 @@ namespace SplitCompute.Cli.Tests;
 /// <summary>Runs the real CLI (splitcompute.dll, built beside the tests) as a child process and captures its output.</summary>
 internal static class CliProcess
 {
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
-
-    public static string Fixture(params string[] parts) =>
-        Path.GetFullPath(Path.Combine([RepositoryRoot, "tests", "fixtures", .. parts]));
-
     public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args) => RunWithEnvironment(new Dictionary<string, string>(), args);
 
     /// <summary>Runs the CLI with <paramref name="environment"/> added to this process's environment (e.g. a password).</summary>
@@ -33,14 +28,5 @@ internal static class CliProcess
             throw new TimeoutException($"splitcompute {string.Join(' ', args)} did not finish in 3 minutes");
         }
         return (process.ExitCode, stdout.Result, stderr.Result);
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SplitCompute.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException($"SplitCompute.sln not found above {AppContext.BaseDirectory}");
     }
 }

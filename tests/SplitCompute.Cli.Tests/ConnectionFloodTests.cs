@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using SplitCompute.EdgeRuntime.Client;
+using SplitCompute.Protocol.Capabilities;
 
 namespace SplitCompute.Cli.Tests;
 
@@ -18,7 +18,7 @@ public sealed class ConnectionFloodTests
     {
         await using var cluster = await LiveCluster.StartAsync(workers: 1);
         using var edge = cluster.NewEdgeClient();
-        var before = await edge.EmbedTextsAsync(["flood"], EdgeSplit.None);
+        var before = await edge.EmbedTextsAsync(["flood"], SplitPreference.None);
 
         var held = new List<Socket>();
         try
@@ -59,7 +59,7 @@ public sealed class ConnectionFloodTests
             foreach (var socket in held) socket.Dispose();
         }
 
-        var after = await edge.EmbedTextsAsync(["flood"], EdgeSplit.None);  // the same process, answering correctly
+        var after = await edge.EmbedTextsAsync(["flood"], SplitPreference.None);  // the same process, answering correctly
         Assert.Equal(before.Embeddings[0], after.Embeddings[0]);
     }
 

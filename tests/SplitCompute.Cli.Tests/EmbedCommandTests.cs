@@ -12,7 +12,7 @@ public sealed class EmbedCommandTests
     [InlineData("gpt2-mini", 3)]
     public void Embed_ids_reproduces_the_fixture_mean_pooled(string fixture, int? split)
     {
-        var directory = CliProcess.Fixture(fixture);
+        var directory = RepositoryPaths.Fixture(fixture);
         var (ids, expected, c) = ReadReference(directory);
 
         List<string> args = ["embed", "--model", directory, "--ids", ids, "--json"];
@@ -68,7 +68,7 @@ public sealed class EmbedCommandTests
     [InlineData("1,2;;3", "sequence 1 is empty")]
     public void Bad_ids_give_a_clear_error_and_a_nonzero_exit(string ids, string expected)
     {
-        var (exit, _, stderr) = CliProcess.Run("embed", "--model", CliProcess.Fixture("gpt2-tiny"), "--ids", ids);
+        var (exit, _, stderr) = CliProcess.Run("embed", "--model", RepositoryPaths.Fixture("gpt2-tiny"), "--ids", ids);
         Assert.NotEqual(0, exit);
         Assert.Contains(expected, stderr, StringComparison.Ordinal);
     }

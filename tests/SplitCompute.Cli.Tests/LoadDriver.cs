@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using SplitCompute.EdgeRuntime.Client;
+using SplitCompute.Protocol.Capabilities;
 
 namespace SplitCompute.Cli.Tests;
 
@@ -29,7 +30,7 @@ internal sealed class LoadDriver
     public async Task TakeReferenceAsync()
     {
         using var client = _cluster.NewEdgeClient();
-        foreach (var text in Texts) _reference[text] = (await client.EmbedTextsAsync([text], EdgeSplit.None)).Embeddings[0];
+        foreach (var text in Texts) _reference[text] = (await client.EmbedTextsAsync([text], SplitPreference.None)).Embeddings[0];
     }
 
     /// <summary>Runs <paramref name="clients"/> loops until <paramref name="stop"/> fires.</summary>
@@ -45,21 +46,21 @@ internal sealed class LoadDriver
             var text = Texts[random.Next(Texts.Length)];
             var split = random.Next(3) switch
             {
-                0 => EdgeSplit.None,
-                1 => EdgeSplit.Auto,
-                _ => EdgeSplit.Force(random.Next(LiveCluster.Layers + 1)),
+                0 => SplitPreference.None,
+                1 => SplitPreference.Auto,
+                _ => SplitPreference.Force(random.Next(LiveCluster.Layers + 1)),
             };
             try
             {
                 var result = await client.EmbedTextsAsync([text], split);
                 var error = result.Embeddings[0].Zip(_reference[text]).Max(p => Math.Abs(p.First - p.Second));
-                if (error > 1e-4) _failures.Enqueue($"'{text}' split {split.Preference} (k={result.K}): max error {error}");
+                if (error > 1e-4) _failures.Enqueue($"'{text}' split {split} (k={result.K}): max error {error}");
                 if (result.K < result.N) Interlocked.Increment(ref _split);
                 Interlocked.Increment(ref _completed);
             }
             catch (Exception ex)
             {
-                _failures.Enqueue($"'{text}' split {split.Preference}: {ex.GetType().Name}: {ex.Message}");
+                _failures.Enqueue($"'{text}' split {split}: {ex.GetType().Name}: {ex.Message}");
             }
         }
     }

@@ -111,7 +111,7 @@ public sealed partial class UpAndEdgeCommandTests
             Assert.False(Environment.GetEnvironmentVariable("SPLITCOMPUTE_REQUIRE_NODE") == "1", "node or npm is not on PATH under ./splitcompute test");
             return;  // a developer machine without Node: the .NET SDK above still ran
         }
-        var source = Path.Combine(CliProcess.RepositoryRoot, "tests", "SplitCompute.EndToEnd.Tests", "OpenAi", "node");
+        var source = Path.Combine(RepositoryPaths.Root, "tests", "SplitCompute.EndToEnd.Tests", "OpenAi", "node");
         var copy = Directory.CreateDirectory(Path.Combine(root, "node")).FullName;
         foreach (var file in new[] { "package.json", "package-lock.json", "embed.mjs" }) File.Copy(Path.Combine(source, file), Path.Combine(copy, file));
         await RunToolAsync(npm, copy, ["ci", "--no-audit", "--no-fund", "--loglevel=error"], new Dictionary<string, string>());

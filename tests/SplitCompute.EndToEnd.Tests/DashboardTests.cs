@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using SplitCompute.EdgeRuntime.Client;
+using SplitCompute.Protocol.Capabilities;
 
 namespace SplitCompute.EndToEnd.Tests;
 
@@ -25,9 +26,9 @@ public sealed partial class DashboardTests(SplitCluster cluster) : IClassFixture
     public async Task The_page_shows_the_decisions_that_were_just_made()
     {
         using var edge = cluster.NewEdgeClient();
-        await edge.EmbedTextsAsync(["Hello dashboard"], EdgeSplit.Force(1));
-        await edge.EmbedTextsAsync(["Hello dashboard"], EdgeSplit.Force(3));
-        await edge.EmbedTextsAsync(["Hello dashboard"], EdgeSplit.None);
+        await edge.EmbedTextsAsync(["Hello dashboard"], SplitPreference.Force(1));
+        await edge.EmbedTextsAsync(["Hello dashboard"], SplitPreference.Force(3));
+        await edge.EmbedTextsAsync(["Hello dashboard"], SplitPreference.None);
         using var http = cluster.NewHttpClient();
         var expected = (await http.GetStringAsync("/v1/decisions")).Split("\"requestId\"").Length - 1;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using SplitCompute.EdgeRuntime.Client;
+using SplitCompute.Protocol.Capabilities;
 using SplitCompute.Telemetry;
 
 namespace SplitCompute.EndToEnd.Tests;
@@ -163,9 +164,9 @@ public sealed partial class DeploymentTests(SplitCluster cluster) : IClassFixtur
     {
         var recorder = new MeasurementRecorder();
         using var edge = cluster.NewEdgeClient();
-        var split = await edge.EmbedTextsAsync(["Hello dashboard"], EdgeSplit.Force(1));
+        var split = await edge.EmbedTextsAsync(["Hello dashboard"], SplitPreference.Force(1));
         Assert.False(split.FellBack, split.FallbackReason);
-        await edge.EmbedTextsAsync(["Hello dashboard"], EdgeSplit.None);
+        await edge.EmbedTextsAsync(["Hello dashboard"], SplitPreference.None);
         recorder.ObserveGauges();
         return recorder;
     }

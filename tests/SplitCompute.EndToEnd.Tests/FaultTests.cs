@@ -12,6 +12,7 @@ using SplitCompute.EdgeRuntime.Shards;
 using SplitCompute.Gateway.Hosting;
 using SplitCompute.InferenceWorker.Execution;
 using SplitCompute.Protocol;
+using SplitCompute.Protocol.Capabilities;
 using SplitCompute.Protocol.Heartbeats;
 using SplitCompute.RedisConnection;
 using SplitCompute.Redis.Tests;
@@ -102,10 +103,10 @@ public sealed class WorkerFaultTests(FaultCluster cluster) : IClassFixture<Fault
     private async Task AssertRetriedAsync(string address)
     {
         using var edge = cluster.NewEdgeClient();
-        var cloud = await edge.EmbedTextsAsync(Faults.Texts, EdgeSplit.None);
+        var cloud = await edge.EmbedTextsAsync(Faults.Texts, SplitPreference.None);
         await using (await FakeWorker.StartAsync(cluster, "a-failing", address))
         {
-            var split = await edge.EmbedTextsAsync(Faults.Texts, EdgeSplit.Force(1));
+            var split = await edge.EmbedTextsAsync(Faults.Texts, SplitPreference.Force(1));
             Assert.Equal(SplitCluster.WorkerId, split.Worker);
             Assert.Equal(1, split.K);
             Assert.False(split.FellBack, split.FallbackReason);
@@ -245,8 +246,8 @@ public sealed class RedisOutageTests(SplitCluster cluster) : IClassFixture<Split
     public async Task Requests_never_fail_while_Redis_is_down_and_split_plans_resume_when_it_returns()
     {
         using var edge = cluster.NewEdgeClient();
-        var cloud = await edge.EmbedTextsAsync(Faults.Texts, EdgeSplit.None);
-        Assert.Equal(2, (await edge.EmbedTextsAsync(Faults.Texts, EdgeSplit.Force(2))).K);
+        var cloud = await edge.EmbedTextsAsync(Faults.Texts, SplitPreference.None);
+        Assert.Equal(2, (await edge.EmbedTextsAsync(Faults.Texts, SplitPreference.Force(2))).K);
 
         // Steady traffic from a second client through the whole outage; every answer must come and be right.
         var failures = new ConcurrentQueue<string>();
@@ -260,7 +261,7 @@ public sealed class RedisOutageTests(SplitCluster cluster) : IClassFixture<Split
             {
                 try
                 {
-                    var result = await client.EmbedTextsAsync(Faults.Texts, EdgeSplit.Force(2));
+                    var result = await client.EmbedTextsAsync(Faults.Texts, SplitPreference.Force(2));
                     if (result.FellBack) failures.Enqueue($"fell back: {result.FallbackReason}");
                     EmbeddingAssert.Close(cloud.Embeddings, result.Embeddings);
                     Interlocked.Increment(ref answered);
@@ -296,7 +297,7 @@ public sealed class RedisOutageTests(SplitCluster cluster) : IClassFixture<Split
         await cluster.Redis.StopAsync();
         await SplitCluster.WaitUntilAsync(() => !cluster.Registry.Current.RedisHealthy, "the gateway noticing Redis is down", 5);
         Assert.Single(cluster.Registry.Current.Workers);
-        var during = await edge.EmbedTextsAsync(Faults.Texts, EdgeSplit.Force(2));
+        var during = await edge.EmbedTextsAsync(Faults.Texts, SplitPreference.Force(2));
         Assert.Equal((4, 4), (during.K, during.N));
         Assert.StartsWith("k=4; n=4", during.Decision, StringComparison.Ordinal);
         Assert.Equal(SplitCluster.WorkerId, during.Worker);
@@ -306,7 +307,7 @@ public sealed class RedisOutageTests(SplitCluster cluster) : IClassFixture<Split
         await cluster.Redis.StartAsync();
         var resumed = Stopwatch.StartNew();
         EdgeResult after;
-        while ((after = await edge.EmbedTextsAsync(Faults.Texts, EdgeSplit.Force(2))).K != 2)
+        while ((after = await edge.EmbedTextsAsync(Faults.Texts, SplitPreference.Force(2))).K != 2)
         {
             Assert.True(resumed.Elapsed < TimeSpan.FromSeconds(8), $"still cloud-only {resumed.Elapsed} after Redis returned: {after.Decision}");
             await Task.Delay(50);
@@ -338,7 +339,7 @@ public sealed class ShardCorruptionTests(SplitCluster cluster) : IClassFixture<S
     public async Task A_served_shard_with_the_wrong_sha256_is_fetched_twice_then_the_cloud_answers()
     {
         using var edgeCloud = cluster.NewEdgeClient();
-        var cloud = await edgeCloud.EmbedTextsAsync(Faults.Texts, EdgeSplit.None);
+        var cloud = await edgeCloud.EmbedTextsAsync(Faults.Texts, SplitPreference.None);
         var layer3 = Host.Manifest.Shards[3];
         var path = Host.Shards.PathFor(layer3.Sha256);
         Assert.StartsWith(Path.GetFullPath(cluster.ShardDirectory), path, StringComparison.Ordinal);
@@ -348,7 +349,7 @@ public sealed class ShardCorruptionTests(SplitCluster cluster) : IClassFixture<S
             var cache = cluster.NewCacheDirectory();
             var recorder = new RecordingHandler();
             using var edge = cluster.NewEdgeClient(cache: cache, handler: recorder);
-            var result = await edge.EmbedTextsAsync(Faults.Texts, EdgeSplit.Force(2));
+            var result = await edge.EmbedTextsAsync(Faults.Texts, SplitPreference.Force(2));
             Assert.True(result.FellBack, "the corrupted shard was run");
             Assert.Contains("sha256", result.FallbackReason, StringComparison.Ordinal);
             Assert.Contains(layer3.Sha256, result.FallbackReason, StringComparison.Ordinal);
@@ -371,11 +372,11 @@ public sealed class ShardCorruptionTests(SplitCluster cluster) : IClassFixture<S
     public async Task A_cached_shard_that_rots_is_loaded_while_hashed_never_run_fetched_again_and_the_edge_answers()
     {
         using var edgeCloud = cluster.NewEdgeClient();
-        var cloud = await edgeCloud.EmbedTextsAsync(Faults.Texts, EdgeSplit.None);
+        var cloud = await edgeCloud.EmbedTextsAsync(Faults.Texts, SplitPreference.None);
         var cache = cluster.NewCacheDirectory();
         using (var warm = cluster.NewEdgeClient(cache: cache))
         {
-            var first = await warm.EmbedTextsAsync(Faults.Texts, EdgeSplit.Force(2));
+            var first = await warm.EmbedTextsAsync(Faults.Texts, SplitPreference.Force(2));
             Assert.False(first.FellBack, first.FallbackReason);
         }
         var layer3 = Host.Manifest.Shards[3];
@@ -384,7 +385,7 @@ public sealed class ShardCorruptionTests(SplitCluster cluster) : IClassFixture<S
 
         var recorder = new RecordingHandler();
         using var edge = cluster.NewEdgeClient(cache: cache, handler: recorder);  // a new process: hashes what it finds as it loads it
-        var result = await edge.EmbedTextsAsync(Faults.Texts, EdgeSplit.Force(2));
+        var result = await edge.EmbedTextsAsync(Faults.Texts, SplitPreference.Force(2));
         Assert.False(result.FellBack, result.FallbackReason);
         Assert.Equal(2, result.K);
         EmbeddingAssert.Close(cloud.Embeddings, result.Embeddings);  // the rotten weights never ran
@@ -500,7 +501,7 @@ public sealed class BrokenFrameTests(SplitCluster cluster) : IClassFixture<Split
         foreach (var body in broken)
         {
             serving = body;
-            var ex = await Assert.ThrowsAsync<ProtocolException>(() => edge.EmbedTextsAsync(Faults.Texts, k < 0 ? EdgeSplit.None : EdgeSplit.Force(k)));
+            var ex = await Assert.ThrowsAsync<ProtocolException>(() => edge.EmbedTextsAsync(Faults.Texts, k < 0 ? SplitPreference.None : SplitPreference.Force(k)));
             Assert.Contains("not a valid hidden-state frame", ex.Message, StringComparison.Ordinal);
         }
         Assert.Equal(broken.Count, stub.Requests);  // no silent retry, no fallback to the same broken source
@@ -519,7 +520,7 @@ public sealed class BrokenFrameTests(SplitCluster cluster) : IClassFixture<Split
             context.Abort();
         });
         using var edge = cluster.NewEdgeClient(stub.Uri);
-        await Assert.ThrowsAsync<HttpRequestException>(() => edge.EmbedTextsAsync(Faults.Texts, EdgeSplit.Force(2)));
+        await Assert.ThrowsAsync<HttpRequestException>(() => edge.EmbedTextsAsync(Faults.Texts, SplitPreference.Force(2)));
     }
 
     private const int FrameFormatHeaderStart = Protocol.Frames.FrameFormat.PrefixLength;
@@ -529,7 +530,7 @@ public sealed class BrokenFrameTests(SplitCluster cluster) : IClassFixture<Split
     {
         var recorder = new RecordingHandler();
         using var edge = cluster.NewEdgeClient(handler: recorder);
-        var result = await edge.EmbedTextsAsync(Faults.Texts, k < 0 ? EdgeSplit.None : EdgeSplit.Force(k));
+        var result = await edge.EmbedTextsAsync(Faults.Texts, k < 0 ? SplitPreference.None : SplitPreference.Force(k));
         Assert.Equal(k < 0 ? 4 : k, result.K);
         var frame = recorder.LastEmbeddingsBody!;
         Assert.True(frame.Length > 200, $"frame of {frame.Length} bytes");

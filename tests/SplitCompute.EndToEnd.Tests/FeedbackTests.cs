@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SplitCompute.EdgeRuntime.Client;
 using SplitCompute.Gateway.Feedback;
 using SplitCompute.Protocol;
+using SplitCompute.Protocol.Capabilities;
 using SplitCompute.Protocol.Decisions;
 using SplitCompute.Protocol.Feedback;
 
@@ -26,7 +27,7 @@ public sealed class FeedbackTests(SplitCluster cluster) : IClassFixture<SplitClu
     public async Task The_edge_client_reports_each_split_and_the_gateway_keeps_its_measured_profile()
     {
         using var edge = Client();
-        var first = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(1));
+        var first = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(1));
 
         Assert.False(first.FellBack, first.FallbackReason);
         Assert.Equal("accepted", first.Feedback);
@@ -40,7 +41,7 @@ public sealed class FeedbackTests(SplitCluster cluster) : IClassFixture<SplitClu
         Assert.NotNull(cold.OverheadMs);
         Assert.NotNull(cold.DownlinkMbps);  // all five shards were downloaded (over 256 KiB)
 
-        var second = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(1));
+        var second = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(1));
         Assert.Equal("accepted", second.Feedback);
         var warm = Profiles.Find(edge.ClientId)!;
         Assert.Equal(2, warm.Samples);
@@ -48,7 +49,7 @@ public sealed class FeedbackTests(SplitCluster cluster) : IClassFixture<SplitClu
         Assert.Equal(1, warm.Load!.Value.Samples);  // the same k again: its weights were resident, nothing was loaded
         Assert.NotNull(warm.RttMs);  // the worker said its own time (X-SplitCompute-Worker-Ms): the rest is the link
 
-        var cloud = await edge.EmbedTextsAsync(Texts, EdgeSplit.None);
+        var cloud = await edge.EmbedTextsAsync(Texts, SplitPreference.None);
         Assert.Null(cloud.Feedback);  // nothing ran here: nothing to report
         Assert.Equal(2, Profiles.Find(edge.ClientId)!.Samples);
     }
@@ -65,11 +66,11 @@ public sealed class FeedbackTests(SplitCluster cluster) : IClassFixture<SplitClu
         var cache = cluster.NewCacheDirectory();
         using (var warm = Client(cache, reports: false))
         {
-            await warm.EmbedTextsAsync(Texts, EdgeSplit.Force(0));  // every shard cached: only edge speed decides
+            await warm.EmbedTextsAsync(Texts, SplitPreference.Force(0));  // every shard cached: only edge speed decides
         }
         using var http = cluster.NewHttpClient();
         using var slow = Client(cache, reports: false);
-        var before = await slow.EmbedTextsAsync(Texts, EdgeSplit.Auto);
+        var before = await slow.EmbedTextsAsync(Texts, SplitPreference.Auto);
         Assert.True(before.K < before.N, $"a 1000 GFLOP/s client holding every shard was not split: {before.Decision} {before.Predicted}");
 
         // The client measured its edge at 4 s for the tail it ran: far slower than its headers claim.
@@ -79,7 +80,7 @@ public sealed class FeedbackTests(SplitCluster cluster) : IClassFixture<SplitClu
         using var profile = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.True(profile.RootElement.GetProperty("edge_gflops").GetDouble() < 1, profile.RootElement.ToString());
 
-        var after = await slow.EmbedTextsAsync(Texts, EdgeSplit.Auto);
+        var after = await slow.EmbedTextsAsync(Texts, SplitPreference.Auto);
         Assert.True(after.K > before.K, $"k before feedback {before.K}, after {after.K}: {after.Predicted}");
         Assert.Equal(after.N, after.K);
         var reason = (await http.GetFromJsonAsync<JsonElement>("/v1/decisions")).EnumerateArray().Last().GetProperty("plan").GetProperty("reason").GetString();
@@ -90,7 +91,7 @@ public sealed class FeedbackTests(SplitCluster cluster) : IClassFixture<SplitClu
         CopyShards(cache, otherCache);
         using var other = Client(otherCache, reports: false);
         Assert.NotEqual(slow.ClientId, other.ClientId);
-        var unaffected = await other.EmbedTextsAsync(Texts, EdgeSplit.Auto);
+        var unaffected = await other.EmbedTextsAsync(Texts, SplitPreference.Auto);
         Assert.Equal(before.K, unaffected.K);
     }
 
@@ -99,12 +100,12 @@ public sealed class FeedbackTests(SplitCluster cluster) : IClassFixture<SplitClu
     {
         using var http = cluster.NewHttpClient();
         using var edge = Client(reports: false);
-        var split = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(2));
+        var split = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(2));
         var id = DecisionHeader.TryParse(split.Decision)!.Id!;
         using var response = await PostFeedbackAsync(http, edge.ClientId, Feedback(id, 2, split.N, edgeMs: 0, fellBack: true));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        var next = await edge.EmbedTextsAsync(Texts, EdgeSplit.Auto);
+        var next = await edge.EmbedTextsAsync(Texts, SplitPreference.Auto);
         Assert.Equal(next.N, next.K);
         var reason = (await http.GetFromJsonAsync<JsonElement>("/v1/decisions")).EnumerateArray().Last().GetProperty("plan").GetProperty("reason").GetString();
         Assert.Contains("fell back", reason, StringComparison.Ordinal);
@@ -136,7 +137,7 @@ public sealed class FeedbackTests(SplitCluster cluster) : IClassFixture<SplitClu
     {
         using var http = cluster.NewHttpClient();
         using var edge = Client(reports: false);
-        var split = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(1));
+        var split = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(1));
         var id = DecisionHeader.TryParse(split.Decision)!.Id!;
         var body = Feedback(id, 1, split.N, edgeMs: 10);
 

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using SplitCompute.EdgeRuntime.Client;
+using SplitCompute.Protocol.Capabilities;
 
 namespace SplitCompute.EndToEnd.Tests;
 
@@ -16,7 +17,7 @@ public sealed class RealisedSavingsTests(SplitCluster cluster) : IClassFixture<S
     public async Task A_split_shows_realised_savings_next_to_the_predicted_ones_and_cloud_only_shows_none()
     {
         using var edge = cluster.NewEdgeClient();
-        var split = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(0));
+        var split = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(0));
         Assert.False(split.FellBack, split.FallbackReason);
         Assert.NotNull(split.WorkerTiming);
         Assert.True(split.WorkerTiming.BusyMs < split.WorkerTiming.FullMs, $"{split.WorkerTiming}");
@@ -27,7 +28,7 @@ public sealed class RealisedSavingsTests(SplitCluster cluster) : IClassFixture<S
         Assert.True(predicted > 0 && realised > 0, splitDecision.ToString());
         Assert.Equal(split.WorkerTiming.FullMs - split.WorkerTiming.BusyMs, realised, 2);
 
-        var cloud = await edge.EmbedTextsAsync(Texts, EdgeSplit.None);
+        var cloud = await edge.EmbedTextsAsync(Texts, SplitPreference.None);
         Assert.NotNull(cloud.WorkerTiming);
         var cloudDecision = await LastDecisionAsync();
         Assert.Equal(0, cloudDecision.GetProperty("plan").GetProperty("gpuMsSaved").GetDouble());

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SplitCompute.EdgeRuntime.Client;
 using SplitCompute.InferenceWorker.Execution;
 using SplitCompute.Protocol;
+using SplitCompute.Protocol.Capabilities;
 
 namespace SplitCompute.EndToEnd.Tests;
 
@@ -16,12 +17,12 @@ public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<Spli
     public async Task Every_split_point_gives_the_cloud_only_embeddings()
     {
         using var edge = cluster.NewEdgeClient();
-        var cloud = await edge.EmbedTextsAsync(Texts, EdgeSplit.None);
+        var cloud = await edge.EmbedTextsAsync(Texts, SplitPreference.None);
         Assert.Equal(4, cloud.K);
         Assert.Equal("cloud", cloud.Backend);
         for (var k = 0; k < 4; k++)
         {
-            var split = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(k));
+            var split = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(k));
             Assert.Equal(k, split.K);
             Assert.Equal("cpu", split.Backend);
             Assert.False(split.FellBack, split.FallbackReason);
@@ -38,8 +39,8 @@ public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<Spli
     {
         using var edge = cluster.NewEdgeClient();
         int[][] ids = [[15496, 995, 11, 257, 1332], [7, 8, 9, 10, 11, 12, 13, 14, 15]];
-        var cloud = await edge.EmbedIdsAsync(ids, EdgeSplit.None);
-        var split = await edge.EmbedIdsAsync(ids, EdgeSplit.Force(2));
+        var cloud = await edge.EmbedIdsAsync(ids, SplitPreference.None);
+        var split = await edge.EmbedIdsAsync(ids, SplitPreference.Force(2));
         var max = cloud.Embeddings.SelectMany(e => e).Zip(split.Embeddings.SelectMany(e => e)).Max(p => Math.Abs(p.First - p.Second));
         Assert.True(max <= 1e-4, $"max |difference| {max:E3}");
     }
@@ -58,7 +59,7 @@ public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<Spli
         Assert.StartsWith("k=4; n=4", response.Headers.GetValues(HeaderNames.Decision).Single(), StringComparison.Ordinal);
 
         using var edge = cluster.NewEdgeClient();
-        var viaEdge = await edge.EmbedTextsAsync(["Hello world", "again"], EdgeSplit.Force(1));
+        var viaEdge = await edge.EmbedTextsAsync(["Hello world", "again"], SplitPreference.Force(1));
         var openAi = json.RootElement.GetProperty("data").EnumerateArray().SelectMany(d => d.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()));
         var max = openAi.Zip(viaEdge.Embeddings.SelectMany(e => e)).Max(p => Math.Abs(p.First - p.Second));
         Assert.True(max <= 1e-4, $"max |difference| {max:E3}");
@@ -76,9 +77,9 @@ public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<Spli
     {
         using var fast = cluster.NewEdgeClient(gflops: 1_000);
         using var slow = cluster.NewEdgeClient(gflops: 0.01);
-        await fast.EmbedTextsAsync(Texts, EdgeSplit.Force(0));  // fill the fast client's shard cache
-        var fastPlan = await fast.EmbedTextsAsync(Texts, EdgeSplit.Auto);
-        var slowPlan = await slow.EmbedTextsAsync(Texts, EdgeSplit.Auto);
+        await fast.EmbedTextsAsync(Texts, SplitPreference.Force(0));  // fill the fast client's shard cache
+        var fastPlan = await fast.EmbedTextsAsync(Texts, SplitPreference.Auto);
+        var slowPlan = await slow.EmbedTextsAsync(Texts, SplitPreference.Auto);
         Assert.True(fastPlan.K < slowPlan.K, $"fast k = {fastPlan.K}, slow k = {slowPlan.K}; {fastPlan.Predicted} / {slowPlan.Predicted}");
         Assert.Equal(4, slowPlan.K);
     }
@@ -93,10 +94,10 @@ public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<Spli
         var cloudGflops = (24.0 * 64 * 64) / (stats.MsPerLayerRow * 1e6);  // the tiny model's block: 24 C^2 flops per row
         using var slow = cluster.NewEdgeClient(gflops: cloudGflops / 2, sendFeedback: false);
         var texts = Enumerable.Range(0, 8).Select(i => string.Join(' ', Enumerable.Repeat($"sequence {i} of a larger batch", 10))).ToArray();
-        await slow.EmbedTextsAsync(texts, EdgeSplit.Force(0));  // cache every shard and keep the tail resident: only compute decides
+        await slow.EmbedTextsAsync(texts, SplitPreference.Force(0));  // cache every shard and keep the tail resident: only compute decides
         // Idle means idle: the tests before this one kept the worker busy, and its 5 s busy share is what the planner weighs.
         await SplitCluster.WaitUntilAsync(() => cluster.Registry.Current.Workers.All(w => w.BusyFraction < 0.02), "an idle worker", seconds: 20);
-        var idle = await slow.EmbedTextsAsync(texts, EdgeSplit.Auto);
+        var idle = await slow.EmbedTextsAsync(texts, SplitPreference.Auto);
         Assert.True(idle.K == idle.N, $"a client half the worker's speed splits on an idle worker: {idle.Predicted}");
 
         // The worker reports 20 queued requests of ~500 ms of blocks each: the same numbers a real backlog would produce.
@@ -108,7 +109,7 @@ public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<Spli
             for (var attempt = 0; attempt < 40 && loaded.K >= idle.K; attempt++)
             {
                 await Task.Delay(100);  // next heartbeat (100 ms) and registry refresh (50 ms)
-                loaded = await slow.EmbedTextsAsync(texts, EdgeSplit.Auto);
+                loaded = await slow.EmbedTextsAsync(texts, SplitPreference.Auto);
             }
             Assert.True(loaded.K < idle.K, $"idle k = {idle.K} ({idle.Predicted}); loaded k = {loaded.K} ({loaded.Predicted})");
             Assert.Contains("queue-ms=", loaded.Predicted, StringComparison.Ordinal);
@@ -123,7 +124,7 @@ public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<Spli
     public async Task Every_decision_is_appended_to_the_capped_Redis_stream()
     {
         using var edge = cluster.NewEdgeClient();
-        await edge.EmbedTextsAsync(["stream me"], EdgeSplit.Force(3));
+        await edge.EmbedTextsAsync(["stream me"], SplitPreference.Force(3));
         await using var connector = cluster.Redis.Connect();
         var redis = await connector.DatabaseAsync();
         // The log writes in batches (Gateway:DecisionFlushMs) and other tests share the stream: wait for this decision's entry.

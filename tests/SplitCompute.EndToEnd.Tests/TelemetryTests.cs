@@ -4,6 +4,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using SplitCompute.EdgeRuntime.Client;
 using SplitCompute.InferenceWorker.Execution;
+using SplitCompute.Protocol.Capabilities;
 using SplitCompute.Telemetry;
 
 namespace SplitCompute.EndToEnd.Tests;
@@ -31,7 +32,7 @@ public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCl
     {
         Listen();
         using var edge = cluster.NewEdgeClient();
-        var result = await edge.EmbedTextsAsync(["Hello telemetry"], EdgeSplit.Force(1));
+        var result = await edge.EmbedTextsAsync(["Hello telemetry"], SplitPreference.Force(1));
         Assert.Equal(1, result.K);
 
         var decision = Assert.Single(_recorder.All, m => m.Instrument == "splitcompute.gateway.decisions");
@@ -61,7 +62,7 @@ public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCl
     {
         Listen();
         using var edge = cluster.NewEdgeClient();
-        await edge.EmbedTextsAsync(["Hello cloud"], EdgeSplit.None);
+        await edge.EmbedTextsAsync(["Hello cloud"], SplitPreference.None);
         var decision = Assert.Single(_recorder.All, m => m.Instrument == "splitcompute.gateway.decisions");
         Assert.Equal("cloud", decision.Tags["path"]);
         Assert.Equal(0, Assert.Single(_recorder.All, m => m.Instrument == "splitcompute.gateway.layers_offloaded").Value);
@@ -73,7 +74,7 @@ public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCl
     {
         Listen();
         using var edge = cluster.NewEdgeClient(handler: new ShardOutageHandler());
-        var result = await edge.EmbedTextsAsync(["Hello fallback"], EdgeSplit.Force(1));
+        var result = await edge.EmbedTextsAsync(["Hello fallback"], SplitPreference.Force(1));
         Assert.True(result.FellBack, "the edge ran its tail without shards");
         Assert.Equal("accepted", result.Feedback);
 
@@ -88,7 +89,7 @@ public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCl
     {
         Listen();
         using var edge = cluster.NewEdgeClient();
-        await edge.EmbedTextsAsync(["Hello worker", "and a second sequence"], EdgeSplit.Force(2));
+        await edge.EmbedTextsAsync(["Hello worker", "and a second sequence"], SplitPreference.Force(2));
         _recorder.ObserveGauges();
 
         var batch = Assert.Single(_recorder.Of("splitcompute.worker.batch_size"));
@@ -136,7 +137,7 @@ public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCl
     {
         Listen();
         using var edge = cluster.NewEdgeClient();
-        await edge.EmbedTextsAsync(["Hello trace"], EdgeSplit.Force(2));
+        await edge.EmbedTextsAsync(["Hello trace"], SplitPreference.Force(2));
 
         var activities = _activities.ToList();
         var gatewayRequest = Assert.Single(activities, a => a.Source.Name == "Microsoft.AspNetCore" && a.GetTagItem("splitcompute.k") is not null);
@@ -156,7 +157,7 @@ public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCl
     {
         Listen();
         using var edge = cluster.NewEdgeClient();
-        var result = await edge.EmbedTextsAsync(["Hello feedback"], EdgeSplit.Force(1));
+        var result = await edge.EmbedTextsAsync(["Hello feedback"], SplitPreference.Force(1));
         Assert.NotNull(result.Feedback);
 
         var report = Assert.Single(_recorder.All, m => m.Instrument == "splitcompute.gateway.edge_reports");
@@ -182,7 +183,7 @@ public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCl
         Assert.Equal(TelemetryNames.Edge, SplitCompute.EdgeRuntime.Telemetry.EdgeTelemetry.Name);
         Listen();
         using var edge = cluster.NewEdgeClient();
-        var result = await edge.EmbedTextsAsync(["Hello edge span"], EdgeSplit.Force(2));
+        var result = await edge.EmbedTextsAsync(["Hello edge span"], SplitPreference.Force(2));
 
         var request = Assert.Single(_recorder.All, m => m.Instrument == "splitcompute.edge.requests");
         Assert.Equal("split", request.Tags["path"]);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Planning;
+using SplitCompute.Protocol.Capabilities;
 
 namespace SplitCompute.Gateway.Tests;
 
@@ -135,8 +136,8 @@ public sealed class SplitPlannerTests
     [Fact]
     public void A_forced_split_is_honoured_only_when_allowed()
     {
-        Assert.Equal(3, Planner().Plan(Model, Worker(), Client(), Request, SplitPreference.Forced, 3).K);
-        Assert.Equal(12, Planner(o => o.AllowForcedSplit = false).Plan(Model, Worker(), Client(gflops: 1), Request, SplitPreference.Forced, 3).K);
+        Assert.Equal(3, Planner().Plan(Model, Worker(), Client(), Request, SplitPreference.Force(3)).K);
+        Assert.Equal(12, Planner(o => o.AllowForcedSplit = false).Plan(Model, Worker(), Client(gflops: 1), Request, SplitPreference.Force(3)).K);
     }
 
     [Fact]

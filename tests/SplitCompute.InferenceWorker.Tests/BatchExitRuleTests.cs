@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using SplitCompute.InferenceWorker.Execution;
 using SplitCompute.InferenceWorker.Execution.Batching;
 using SplitCompute.Model.Forward;
@@ -18,7 +19,7 @@ public sealed class BatchExitRuleTests
     {
         using var tiny = new TinyModel();
         var n = tiny.Config.NLayer;
-        var model = new MeteredModel(tiny, new ManualTime());
+        var model = new MeteredModel(tiny, new FakeTimeProvider());
         BatchItem[] items =
         [
             new(Tokens(1, 30), 0, Pooling.Mean),
@@ -27,7 +28,7 @@ public sealed class BatchExitRuleTests
             new(Tokens(300, 12), 2, Pooling.Mean),
         ];
 
-        var results = BatchRunner.Run(model, items, new double[items.Length], new ManualTime()).Results;
+        var results = BatchRunner.Run(model, items, new double[items.Length], new FakeTimeProvider()).Results;
 
         // Deepest first: [k=N: 1 row][k=2: 2 + 1 rows][k=0: 1 row]; T shrinks to the longest row still running.
         Assert.Equal([(5, 30, 0, 0), (4, 17, 0, 2), (1, 9, 2, n)], model.Ranges);
@@ -52,7 +53,7 @@ public sealed class BatchExitRuleTests
     {
         using var tiny = new TinyModel();
         var n = tiny.Config.NLayer;
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         var model = new MeteredModel(tiny, time, embedMsPerPosition: 0.5, msPerLayerRow: 1);
         BatchItem[] items = [new(Tokens(1, 30), 0, Pooling.Mean), new(Tokens(7, 9), n, Pooling.Mean), new(Tokens(50, 18), n, Pooling.Mean)];
 

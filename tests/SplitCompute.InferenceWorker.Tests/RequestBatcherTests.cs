@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using SplitCompute.InferenceWorker.Execution;
 using SplitCompute.InferenceWorker.Execution.Batching;
 using SplitCompute.Model.Forward;
@@ -135,7 +136,7 @@ public sealed class RequestBatcherTests
     {
         using var tiny = new TinyModel();
         var n = tiny.Config.NLayer;
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         var stats = new WorkerStats(time);
         using var batcher = new RequestBatcher(new MeteredModel(tiny, time), stats, TimeSpan.Zero, maxTokens: 4096, time);
         var shallow = batcher.SubmitAsync(Tokens(1, 30), 0, Pooling.Mean, CancellationToken.None);

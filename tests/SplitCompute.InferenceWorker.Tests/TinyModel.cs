@@ -14,7 +14,7 @@ internal sealed class TinyModel : ILayerRangeBackend
 
     public TinyModel()
     {
-        _weights = Gpt2Weights.Load(FixturePath("gpt2-tiny"));
+        _weights = Gpt2Weights.Load(RepositoryPaths.Fixture("gpt2-tiny"));
         _cpu = new CpuBackend(_weights, threads: 1);
     }
 
@@ -50,15 +50,6 @@ internal sealed class TinyModel : ILayerRangeBackend
         if (k < Config.NLayer) return (hidden, null);
         _cpu.ApplyFinalNorm(hidden);
         return (hidden, Pooler.Pool(hidden, pooling));
-    }
-
-    public static string FixturePath(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SplitCompute.sln"))) return Path.GetFullPath(Path.Combine(dir.FullName, "tests", "fixtures", name));
-        }
-        throw new InvalidOperationException($"SplitCompute.sln not found above {AppContext.BaseDirectory}");
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using SplitCompute.InferenceWorker.Execution;
 
 namespace SplitCompute.InferenceWorker.Tests;
@@ -7,9 +8,9 @@ public sealed class WorkerStatsTests
 {
     private static readonly RequestWork Work = new(Tokens: 10, Rows: 20, K: 3);  // 10 x 0.1 + 3 x 20 x 0.5 = 31 ms
 
-    private static (WorkerStats Stats, ManualTime Time) Calibrated()
+    private static (WorkerStats Stats, FakeTimeProvider Time) Calibrated()
     {
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         var stats = new WorkerStats(time);
         stats.Calibrated(msPerLayerRow: 0.5, embedMsPerToken: 0.1);
         return (stats, time);
@@ -24,11 +25,11 @@ public sealed class WorkerStatsTests
         Assert.Equal(31 + 1, stats.BacklogMs(1), 9);
 
         var pass = stats.PassStarted(predictedMs: 100);
-        time.AdvanceMs(30);
+        time.Advance(TimeSpan.FromMilliseconds(30));
         Assert.Equal(32 + 70, stats.BacklogMs(1), 9);
         Assert.Equal((32 + 70) / 2.0, stats.BacklogMs(2), 9);
 
-        time.AdvanceMs(500);                                     // running late: it adds nothing, never less than nothing
+        time.Advance(TimeSpan.FromMilliseconds(500));  // running late: it adds nothing, never less than nothing
         Assert.Equal(32, stats.BacklogMs(1), 9);
         stats.PassEnded(pass, null);
         stats.Abandoned(Work with { K = 0 });
@@ -66,24 +67,24 @@ public sealed class WorkerStatsTests
     {
         var (stats, time) = Calibrated();
         Assert.Equal(0, stats.BusyFraction);
-        time.AdvanceMs(1_000);
+        time.Advance(TimeSpan.FromMilliseconds(1_000));
         var pass = stats.PassStarted(10);
-        time.AdvanceMs(1_000);
+        time.Advance(TimeSpan.FromMilliseconds(1_000));
         Assert.Equal(0.5, stats.BusyFraction, 9);                // 1 s busy of the 2 s since start
         stats.PassEnded(pass, null);
-        time.AdvanceMs(3_000);
+        time.Advance(TimeSpan.FromMilliseconds(3_000));
         Assert.Equal(0.2, stats.BusyFraction, 9);                // 1 s of the last 5 s
-        time.AdvanceMs(1_500);
+        time.Advance(TimeSpan.FromMilliseconds(1_500));
         Assert.Equal(0.1, stats.BusyFraction, 9);                // half of that second has left the window
 
         var a = stats.PassStarted(10);
         var b = stats.PassStarted(10);                           // overlapping passes count once
-        time.AdvanceMs(2_500);
+        time.Advance(TimeSpan.FromMilliseconds(2_500));
         stats.PassEnded(a, null);
-        time.AdvanceMs(2_500);
+        time.Advance(TimeSpan.FromMilliseconds(2_500));
         Assert.Equal(1, stats.BusyFraction, 9);
         stats.PassEnded(b, null);
-        time.AdvanceMs(6_000);
+        time.Advance(TimeSpan.FromMilliseconds(6_000));
         Assert.Equal(0, stats.BusyFraction, 9);
     }
 }

@@ -15,7 +15,7 @@ public sealed class DeviceLossTests
     public void A_destroyed_device_fails_RunLayers_and_ApplyFinalNorm_with_the_loss_and_leaves_the_hidden_state_untouched()
     {
         _ = TestEnvironment.Device;  // provisioned (or skipped)
-        using var reference = new HuggingFaceReference("gpt2-tiny");
+        using var reference = HuggingFaceReference.Fixture("gpt2-tiny");
         using var weights = Gpt2Weights.Load(reference.ModelDirectory);
         using var device = WebGpuDevice.Open();
         using var backend = new WebGpuBackend(weights, device);

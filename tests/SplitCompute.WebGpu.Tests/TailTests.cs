@@ -22,7 +22,7 @@ public sealed class TailTests
     public void The_tail_from_k_matches_the_reference_within_1e4(string fixture, int k)
     {
         var device = TestEnvironment.Device;
-        using var reference = new HuggingFaceReference(fixture);
+        using var reference = HuggingFaceReference.Fixture(fixture);
         var config = Gpt2Config.Load(reference.ModelDirectory);
         using var weights = Gpt2Weights.Bind(Checkpoint.Open(reference.ModelDirectory), config, k.., embeddings: false, finalNorm: true);
         using var backend = new WebGpuBackend(weights, device);
@@ -44,7 +44,7 @@ public sealed class TailTests
     public void Every_block_matches_the_reference_one_layer_at_a_time(string fixture)
     {
         var device = TestEnvironment.Device;
-        using var reference = new HuggingFaceReference(fixture);
+        using var reference = HuggingFaceReference.Fixture(fixture);
         using var weights = Gpt2Weights.Load(reference.ModelDirectory);
         using var backend = new WebGpuBackend(weights, device);
         var hidden = reference.HiddenBefore(0, weights.Config.NEmbd);
@@ -59,7 +59,7 @@ public sealed class TailTests
     public void Batches_of_other_shapes_reuse_the_backend_and_match_the_CPU_backend()
     {
         var device = TestEnvironment.Device;
-        using var weights = Gpt2Weights.Load(TestEnvironment.Fixture("gpt2-mini"));
+        using var weights = Gpt2Weights.Load(RepositoryPaths.Fixture("gpt2-mini"));
         using var gpu = new WebGpuBackend(weights, device);
         using var cpu = new CpuBackend(weights, threads: 1);
         var random = new Random(3);
@@ -84,7 +84,7 @@ public sealed class TailTests
     {
         var device = TestEnvironment.Device;
         Skip.IfNot(device.HasShaderF16, $"adapter {device.Description} has no shader-f16");
-        using var reference = new HuggingFaceReference("gpt2-mini");
+        using var reference = HuggingFaceReference.Fixture("gpt2-mini");
         using var weights = Gpt2Weights.Load(reference.ModelDirectory);
         using var backend = new WebGpuBackend(weights, device, new WebGpuBackendOptions { Precision = WeightPrecision.F16 });
         var hidden = reference.HiddenBefore(0, weights.Config.NEmbd);
@@ -102,7 +102,7 @@ public sealed class TailTests
     public void Embed_is_refused_and_unloaded_layers_are_named()
     {
         var device = TestEnvironment.Device;
-        using var reference = new HuggingFaceReference("gpt2-tiny");
+        using var reference = HuggingFaceReference.Fixture("gpt2-tiny");
         var config = Gpt2Config.Load(reference.ModelDirectory);
         using var weights = Gpt2Weights.Bind(Checkpoint.Open(reference.ModelDirectory), config, 2.., embeddings: false, finalNorm: true);
         using var backend = new WebGpuBackend(weights, device);
@@ -117,7 +117,7 @@ public sealed class TailTests
     public void Weights_stay_resident_and_repeated_requests_give_identical_results()
     {
         var device = TestEnvironment.Device;
-        using var reference = new HuggingFaceReference("gpt2-tiny");
+        using var reference = HuggingFaceReference.Fixture("gpt2-tiny");
         using var weights = Gpt2Weights.Load(reference.ModelDirectory);
         using var backend = new WebGpuBackend(weights, device);
         var c = weights.Config.NEmbd;

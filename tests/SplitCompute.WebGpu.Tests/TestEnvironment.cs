@@ -3,27 +3,14 @@ using SplitCompute.WebGpu.Gpu;
 namespace SplitCompute.WebGpu.Tests;
 
 /// <summary>
-/// Locates the repository and the fixtures, points SPLITCOMPUTE_HOME at the repository's .splitcompute when unset (where
-/// ./splitcompute provisions Dawn), and shares one device between tests. Tests skip only when Dawn truly is not provisioned
-/// and SPLITCOMPUTE_REQUIRE_WEBGPU is not 1; ./splitcompute test sets it, so in CI a missing Dawn fails instead.
+/// Shares one device between the WebGPU tests. Whether Dawn is here, and whether its absence skips or fails a test, follows
+/// the rule every test project shares (<see cref="WebGpuAvailability"/>).
 /// </summary>
 internal static class TestEnvironment
 {
-    public const string RequireVariable = "SPLITCOMPUTE_REQUIRE_WEBGPU";
-
     private static readonly Lazy<(WebGpuDevice? Device, string? Reason)> Shared = new(OpenShared);
 
-    static TestEnvironment()
-    {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(SplitComputeHome.Variable)))
-            Environment.SetEnvironmentVariable(SplitComputeHome.Variable, Path.Combine(RepositoryRoot, ".splitcompute"));
-    }
-
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
-
-    public static string Fixtures => Path.GetFullPath(Path.Combine(RepositoryRoot, "tests", "fixtures"));
-
-    public static string Fixture(params string[] parts) => Path.Combine([Fixtures, .. parts]);
+    static TestEnvironment() => WebGpuAvailability.UseRepositoryHomeByDefault();
 
     /// <summary>The shared device; skips the test (or fails it under the launcher) when Dawn is not provisioned.</summary>
     public static WebGpuDevice Device
@@ -32,9 +19,7 @@ internal static class TestEnvironment
         {
             var (device, reason) = Shared.Value;
             if (device is not null) return device;
-            var required = Environment.GetEnvironmentVariable(RequireVariable) == "1";
-            if (required) throw new InvalidOperationException($"{RequireVariable}=1 but no WebGPU device: {reason}");
-            Skip.If(true, $"Dawn is not provisioned here (run ./splitcompute test to provision it): {reason}");
+            Skip.If(true, WebGpuAvailability.SkipReasonFor(reason!));
             throw new InvalidOperationException("unreachable");
         }
     }
@@ -49,14 +34,5 @@ internal static class TestEnvironment
         {
             return (null, e.Message);
         }
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SplitCompute.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException($"SplitCompute.sln not found above {AppContext.BaseDirectory}");
     }
 }

@@ -7,6 +7,7 @@ using SplitCompute.Model.Cpu;
 using SplitCompute.Model.Forward;
 using SplitCompute.Model.Gpt2;
 using SplitCompute.Model.Init;
+using SplitCompute.Testing;
 
 namespace SplitCompute.Benchmarks.Cuda;
 
@@ -64,7 +65,7 @@ internal sealed class CudaParityBenchmark : IBenchmark
     private static void Fixture(CudaContext context, string directory, ParityReport report)
     {
         var name = Path.GetFileName(directory);
-        using var reference = new FixtureReference(directory);
+        using var reference = new HuggingFaceReference(directory);
         using var weights = Gpt2Weights.Load(directory);
         using var cpu = new CpuBackend(weights);
         var n = weights.Config.NLayer;

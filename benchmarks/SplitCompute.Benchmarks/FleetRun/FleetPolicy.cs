@@ -1,4 +1,5 @@
 using SplitCompute.EdgeRuntime.Client;
+using SplitCompute.Protocol.Capabilities;
 
 namespace SplitCompute.Benchmarks.FleetRun;
 
@@ -11,12 +12,12 @@ internal static class FleetPolicy
 {
     public static readonly string[] All = ["planner", "cloud-only", "fixed-k", "max-offload"];
 
-    public static EdgeSplit Split(string policy, int layers) => policy switch
+    public static SplitPreference Split(string policy, int layers) => policy switch
     {
-        "planner" => EdgeSplit.Auto,
-        "cloud-only" => EdgeSplit.None,
-        "fixed-k" => EdgeSplit.Force(layers / 2),
-        "max-offload" => EdgeSplit.Force(0),
+        "planner" => SplitPreference.Auto,
+        "cloud-only" => SplitPreference.None,
+        "fixed-k" => SplitPreference.Force(layers / 2),
+        "max-offload" => SplitPreference.Force(0),
         _ => throw new ArgumentException($"unknown policy '{policy}' (known: {string.Join(", ", All)})", nameof(policy)),
     };
 }

@@ -7,6 +7,7 @@ using SplitCompute.Cli.Local;
 using SplitCompute.EdgeRuntime.Client;
 using SplitCompute.Model.Config;
 using SplitCompute.Model.Init;
+using SplitCompute.Protocol.Capabilities;
 
 namespace SplitCompute.Cli.Commands;
 
@@ -58,12 +59,12 @@ internal static class DemoCommand
         // The tail runs on this machine's GPU through Dawn (lavapipe where there is no GPU); without an adapter the cloud answers.
         using var edge = EdgeCommand.Create(cluster.Gateway, model: null, cache, backend: EdgeRuntime.Client.EdgeBackend.WebGpu);
 
-        var cloud = await edge.EmbedTextsAsync(Texts, EdgeSplit.None, cancellationToken).ConfigureAwait(false);
+        var cloud = await edge.EmbedTextsAsync(Texts, SplitPreference.None, cancellationToken).ConfigureAwait(false);
         var n = cloud.N;
         var runs = new List<(string Label, EdgeResult Result)> { ("cloud-only (--no-split)", cloud) };
-        runs.Insert(0, ("gateway's pick, cold cache", await edge.EmbedTextsAsync(Texts, EdgeSplit.Auto, cancellationToken).ConfigureAwait(false)));
-        runs.Add(($"forced split k={n / 2}", await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(n / 2), cancellationToken).ConfigureAwait(false)));
-        runs.Add(("gateway's pick, warm cache", await edge.EmbedTextsAsync(Texts, EdgeSplit.Auto, cancellationToken).ConfigureAwait(false)));
+        runs.Insert(0, ("gateway's pick, cold cache", await edge.EmbedTextsAsync(Texts, SplitPreference.Auto, cancellationToken).ConfigureAwait(false)));
+        runs.Add(($"forced split k={n / 2}", await edge.EmbedTextsAsync(Texts, SplitPreference.Force(n / 2), cancellationToken).ConfigureAwait(false)));
+        runs.Add(("gateway's pick, warm cache", await edge.EmbedTextsAsync(Texts, SplitPreference.Auto, cancellationToken).ConfigureAwait(false)));
 
         var worst = 0.0;
         foreach (var (label, result) in runs)

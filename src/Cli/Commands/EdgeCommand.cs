@@ -2,6 +2,7 @@ using System.CommandLine;
 using SplitCompute.EdgeRuntime.Client;
 using SplitCompute.EdgeRuntime.Shards;
 using SplitCompute.Model.Cpu;
+using SplitCompute.Protocol.Capabilities;
 
 namespace SplitCompute.Cli.Commands;
 
@@ -69,7 +70,7 @@ internal static class EdgeCommand
         });
         embed.SetAction(async (result, cancellationToken) =>
         {
-            var split = result.GetValue(noSplit) ? EdgeSplit.None : result.GetValue(forceSplit) is { } k ? EdgeSplit.Force(k) : EdgeSplit.Auto;
+            var split = result.GetValue(noSplit) ? SplitPreference.None : result.GetValue(forceSplit) is { } k ? SplitPreference.Force(k) : SplitPreference.Auto;
             var key = result.GetValue(apiKey) ?? (Environment.GetEnvironmentVariable("SPLITCOMPUTE_API_KEY") is { Length: > 0 } k2 ? k2 : null);
             var pinned = result.GetValue(manifestKey) is { } file ? await File.ReadAllTextAsync(file.FullName, cancellationToken).ConfigureAwait(false) : null;
             using var telemetry = EdgeTelemetryExport.FromEnvironment();
@@ -78,7 +79,7 @@ internal static class EdgeCommand
             using var client = Create(result.GetValue(gateway)!, result.GetValue(model), result.GetValue(cache)?.FullName,
                 result.GetValue(cacheMax), result.GetValue(parallelism), bar, key, pinned,
                 result.GetValue(backend) == "cpu" ? EdgeBackend.Cpu : EdgeBackend.WebGpu,
-                split.Preference.Mode == Protocol.Capabilities.SplitMode.None, result.GetValue(prefetch), powerState, oneShot: true);
+                split.IsNone, result.GetValue(prefetch), powerState, oneShot: true);
             var shape = new EdgeEmbedding(result.GetValue(dimensions), result.GetValue(normalize));
             var outcome = result.GetValue(ids) is { } idText
                 ? await client.EmbedIdsAsync(IdsParser.Parse(idText), split, shape, cancellationToken).ConfigureAwait(false)

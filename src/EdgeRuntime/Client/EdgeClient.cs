@@ -9,7 +9,6 @@ using SplitCompute.EdgeRuntime.Telemetry;
 using SplitCompute.EdgeRuntime.Tail;
 using SplitCompute.Model.Forward;
 using SplitCompute.Model.Gpt2;
-using SplitCompute.Model.SafeTensors;
 using SplitCompute.Protocol;
 using SplitCompute.Protocol.Capabilities;
 using SplitCompute.Protocol.Decisions;
@@ -24,7 +23,8 @@ namespace SplitCompute.EdgeRuntime.Client;
 /// <summary>
 /// The client side of a split: asks the gateway for embeddings with this device's capability headers, and when the answer is a
 /// hidden state, fetches (once) and verifies the tail's shards, runs layers [k, N) locally and pools. If anything on the edge
-/// fails, it asks again with split=none, so the caller always gets an answer, and says so in <see cref="EdgeResult.FallbackReason"/>.
+/// fails (<see cref="EdgeFailureException"/>), it asks again with split=none, so the caller still gets an answer, and says so in
+/// <see cref="EdgeResult.FallbackReason"/>; any other exception is a bug and propagates.
 /// </summary>
 public sealed class EdgeClient : IDisposable
 {
@@ -90,23 +90,23 @@ public sealed class EdgeClient : IDisposable
     /// <summary>This installation's id (X-SplitCompute-Client), kept in the cache directory; the gateway's measured profile is under it.</summary>
     public string ClientId { get; }
 
-    public Task<EdgeResult> EmbedTextsAsync(IReadOnlyList<string> texts, EdgeSplit split, CancellationToken cancellationToken = default) =>
+    public Task<EdgeResult> EmbedTextsAsync(IReadOnlyList<string> texts, SplitPreference split, CancellationToken cancellationToken = default) =>
         EmbedAsync(new EmbedCall(texts, EdgeEmbedding.Default), split, cancellationToken);
 
     /// <summary>Texts embedded with <c>dimensions</c> and <c>normalize</c> as <paramref name="embedding"/> asks (OpenAI's and TEI's fields).</summary>
-    public Task<EdgeResult> EmbedTextsAsync(IReadOnlyList<string> texts, EdgeSplit split, EdgeEmbedding embedding, CancellationToken cancellationToken = default) =>
+    public Task<EdgeResult> EmbedTextsAsync(IReadOnlyList<string> texts, SplitPreference split, EdgeEmbedding embedding, CancellationToken cancellationToken = default) =>
         EmbedAsync(new EmbedCall(texts, embedding ?? EdgeEmbedding.Default), split, cancellationToken);
 
-    public Task<EdgeResult> EmbedIdsAsync(IReadOnlyList<int[]> ids, EdgeSplit split, CancellationToken cancellationToken = default) =>
+    public Task<EdgeResult> EmbedIdsAsync(IReadOnlyList<int[]> ids, SplitPreference split, CancellationToken cancellationToken = default) =>
         EmbedAsync(new EmbedCall(ids, EdgeEmbedding.Default), split, cancellationToken);
 
-    public Task<EdgeResult> EmbedIdsAsync(IReadOnlyList<int[]> ids, EdgeSplit split, EdgeEmbedding embedding, CancellationToken cancellationToken = default) =>
+    public Task<EdgeResult> EmbedIdsAsync(IReadOnlyList<int[]> ids, SplitPreference split, EdgeEmbedding embedding, CancellationToken cancellationToken = default) =>
         EmbedAsync(new EmbedCall(ids, embedding ?? EdgeEmbedding.Default), split, cancellationToken);
 
     /// <summary>One call's input (texts or token ids) and what it asks of the finished embeddings.</summary>
     private sealed record EmbedCall(object Input, EdgeEmbedding Embedding);
 
-    private async Task<EdgeResult> EmbedAsync(EmbedCall input, EdgeSplit split, CancellationToken cancellationToken)
+    private async Task<EdgeResult> EmbedAsync(EmbedCall input, SplitPreference split, CancellationToken cancellationToken)
     {
         using var activity = EdgeTelemetry.Source.StartActivity("splitcompute.edge.embed", ActivityKind.Client);
         var result = await EmbedCoreAsync(input, split, cancellationToken).ConfigureAwait(false) with { Adapter = Adapter };
@@ -114,12 +114,12 @@ public sealed class EdgeClient : IDisposable
         return result;
     }
 
-    private async Task<EdgeResult> EmbedCoreAsync(EmbedCall input, EdgeSplit split, CancellationToken cancellationToken)
+    private async Task<EdgeResult> EmbedCoreAsync(EmbedCall input, SplitPreference split, CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
         var before = Interlocked.Exchange(ref _warmupBeforeFirstCallMs, -1);
         var first = before >= 0;
-        var (capabilities, probeWaitMs) = await PrepareAsync(split.Preference, cancellationToken).ConfigureAwait(false);
+        var (capabilities, probeWaitMs) = await PrepareAsync(split, cancellationToken).ConfigureAwait(false);
         // The first request's one-time cost: what came before the call, and everything this call did before the request left.
         var warmupMs = first ? before + total.Elapsed.TotalMilliseconds : 0;
         var preSendMs = total.Elapsed.TotalMilliseconds;
@@ -147,7 +147,7 @@ public sealed class EdgeClient : IDisposable
     /// </summary>
     private async Task<(ClientCapabilities Capabilities, double ProbeWaitMs)> PrepareAsync(SplitPreference preference, CancellationToken cancellationToken)
     {
-        if (preference.Mode == SplitMode.None) return (new ClientCapabilities { Split = SplitPreference.None }, 0);
+        if (preference.IsNone) return (new ClientCapabilities { Split = SplitPreference.None }, 0);
         var probeWaitMs = 0.0;
         var probed = _probe?.ForRequest(out probeWaitMs);
         if (_options.RttMs is null && !_link.HasRtt) await MeasureRttAsync(cancellationToken).ConfigureAwait(false);
@@ -170,7 +170,7 @@ public sealed class EdgeClient : IDisposable
         }
     }
 
-    /// <summary>Shards, then layers [k, N) here; on any edge failure the cloud answers instead (and the result says why).</summary>
+    /// <summary>Shards, then layers [k, N) here; on an edge failure the cloud answers instead (and the result says why).</summary>
     private async Task<EdgeResult> RunTailAsync(EmbedCall input, HiddenStateFrame frame, HttpResponseMessage response, double requestMs, Stopwatch total,
         double beforeCallMs, CancellationToken cancellationToken)
     {
@@ -207,12 +207,9 @@ public sealed class EdgeClient : IDisposable
                 run.WeightsLoaded ? loadMs : 0, run.LoadedBytes);
             return Result(frame, response, run.Embeddings, timings, null, input.Embedding);
         }
-        catch (Exception ex) when (ex is ShardIntegrityException or ManifestVerificationException or HttpRequestException or ModelFormatException or IOException
-                                       or OutOfMemoryException or InvalidOperationException or ArgumentException or DllNotFoundException
-                                       or WebGpu.WebGpuException)
+        catch (EdgeFailureException ex)  // only this: a bug anywhere in the edge reaches the caller instead of hiding as a fallback
         {
-            if (ex is WebGpu.WebGpuException or OutOfMemoryException) _tail.Reset();  // a lost device is not reused
-            var reason = $"edge failed ({ex.GetType().Name}: {ex.Message}); answered by the cloud";
+            var reason = $"edge failed ({ex.Kind}: {ex.Message}); answered by the cloud";
             var (cloud, cloudResponse) = await RequestAsync(input, new ClientCapabilities { Split = SplitPreference.None }, cancellationToken).ConfigureAwait(false);
             return Result(cloud, cloudResponse, Rows(cloud), new EdgeTimings(requestMs, 0, 0, 0, beforeCallMs + total.Elapsed.TotalMilliseconds), reason, input.Embedding);
         }

@@ -97,7 +97,7 @@ public sealed class ManifestVerifier : IDisposable
                 throw new ManifestVerificationException($"GET {url}: {response.Content.Headers.ContentLength} bytes is over the {SignedManifest.MaxBytes}-byte limit");
             body = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or IOException)  // refused, or cut off mid-body
         {
             throw new ManifestVerificationException($"GET {url} failed: {ex.Message}", ex);
         }

@@ -99,10 +99,10 @@ public sealed class ShardPrefetcher : IDisposable
         {
             // Disposed: the client is going away.
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or ProtocolException or ShardIntegrityException
-                                       or ManifestVerificationException or OperationCanceledException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is EdgeFailureException or HttpRequestException or IOException or ProtocolException or OperationCanceledException
+                                       or UnauthorizedAccessException)
         {
-            LastProblem = $"prefetch after k={k} of {frameManifest.Model}@{frameManifest.Revision} stopped: {ex.GetType().Name}: {ex.Message}";
+            LastProblem = $"prefetch after k={k} of {frameManifest.Model}@{frameManifest.Revision} stopped: {(ex as EdgeFailureException)?.Kind ?? ex.GetType().Name}: {ex.Message}";
         }
     }
 

@@ -13,7 +13,8 @@ namespace SplitCompute.EdgeRuntime.Shards;
 ///   waiting for the same shard finds it complete and downloads nothing;</item>
 /// <item>after each request, least recently used shards are evicted down to the size bound, never the ones the request holds.</item>
 /// </list>
-/// A downloaded file that fails verification is fetched once more from scratch, then refused with <see cref="ShardIntegrityException"/>.
+/// A downloaded file that fails verification is fetched once more from scratch, then refused with <see cref="ShardIntegrityException"/>;
+/// a failed download or disk operation is an <see cref="EdgeFailureException"/> too.
 /// </summary>
 public sealed class ShardCache
 {
@@ -60,11 +61,25 @@ public sealed class ShardCache
         IProgress<ShardDownloadProgress>? progress = null, CancellationToken cancellationToken = default) =>
         EnsureCoreAsync(http, baseAddress, entries, progress, deferVerification: true, cancellationToken);
 
+    /// <summary>The network and the disk are the cache's outside world: their failures leave it as <see cref="EdgeFailureException"/>.</summary>
     private async Task<ShardLease> EnsureCoreAsync(HttpClient http, Uri baseAddress, IReadOnlyList<ShardEntry> entries,
         IProgress<ShardDownloadProgress>? progress, bool deferVerification, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(entries);
+        try
+        {
+            return await FetchAllAsync(http, baseAddress, entries, progress, deferVerification, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or UnauthorizedAccessException)
+        {
+            throw EdgeFailureException.From(ex);
+        }
+    }
+
+    private async Task<ShardLease> FetchAllAsync(HttpClient http, Uri baseAddress, IReadOnlyList<ShardEntry> entries,
+        IProgress<ShardDownloadProgress>? progress, bool deferVerification, CancellationToken cancellationToken)
+    {
         foreach (var entry in entries)
         {
             if (!Model.Shards.ShardStore.IsValidHash(entry.Sha256))

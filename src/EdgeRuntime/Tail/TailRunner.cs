@@ -2,8 +2,10 @@ using System.Diagnostics.CodeAnalysis;
 using SplitCompute.Model.Config;
 using SplitCompute.Model.Forward;
 using SplitCompute.Model.Gpt2;
+using SplitCompute.Model.SafeTensors;
 using SplitCompute.Protocol.Frames;
 using SplitCompute.Protocol.Manifests;
+using SplitCompute.WebGpu;
 
 namespace SplitCompute.EdgeRuntime.Tail;
 
@@ -73,7 +75,11 @@ public sealed class TailRunner : IDisposable
         return ran;
     }
 
-    /// <summary>As the other overload, with what the run loaded and how long loading and compute took, each measured apart.</summary>
+    /// <summary>
+    /// As the other overload, with what the run loaded and how long loading and compute took, each measured apart. What fails
+    /// outside this code (the shard files, their format, the device, memory) is an <see cref="EdgeFailureException"/>, and the
+    /// backend is dropped so that the next tail starts afresh: a lost device is never reused.
+    /// </summary>
     public bool TryRunMeasured(HiddenStateFrame frame, IReadOnlyList<string> shardPaths, Task<bool> verified, [NotNullWhen(true)] out TailRun? run)
     {
         ArgumentNullException.ThrowIfNull(frame);
@@ -81,24 +87,42 @@ public sealed class TailRunner : IDisposable
         var manifest = frame.Manifest ?? throw new ArgumentException("a hidden-state frame carries a manifest", nameof(frame));
         lock (_gate)  // one tail at a time: a request for another revision or k must not release weights in use
         {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var (backend, loadedBytes) = Backend(manifest, frame.LayersDone, shardPaths, verified);
-            var loadMs = clock.Elapsed.TotalMilliseconds;
-            if (backend is null)
+            try
             {
-                run = null;
-                return false;
+                return TryRunLocked(frame, manifest, shardPaths, verified, out run);
             }
-            clock.Restart();
-            var embeddings = RunLocked(frame, backend);
-            run = new TailRun(embeddings, loadedBytes > 0 ? loadMs : 0, loadedBytes, clock.Elapsed.TotalMilliseconds);
-            return true;
+            catch (Exception ex) when (IsExternal(ex))
+            {
+                Release();
+                throw EdgeFailureException.From(ex);
+            }
         }
+    }
+
+    /// <summary>Failures of what the tail depends on, as opposed to bugs in it (which propagate as they are).</summary>
+    private static bool IsExternal(Exception ex) =>
+        ex is IOException or UnauthorizedAccessException or ModelFormatException or WebGpuException or DllNotFoundException or OutOfMemoryException;
+
+    private bool TryRunLocked(HiddenStateFrame frame, ShardManifest manifest, IReadOnlyList<string> shardPaths, Task<bool> verified,
+        [NotNullWhen(true)] out TailRun? run)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (backend, loadedBytes) = Backend(manifest, frame.LayersDone, shardPaths, verified);
+        var loadMs = clock.Elapsed.TotalMilliseconds;
+        if (backend is null)
+        {
+            run = null;
+            return false;
+        }
+        clock.Restart();
+        var embeddings = Compute(frame, backend);
+        run = new TailRun(embeddings, loadedBytes > 0 ? loadMs : 0, loadedBytes, clock.Elapsed.TotalMilliseconds);
+        return true;
     }
 
     private static readonly Task<bool> Verified = Task.FromResult(true);
 
-    private static float[][] RunLocked(HiddenStateFrame frame, ILayerRangeBackend backend)
+    private static float[][] Compute(HiddenStateFrame frame, ILayerRangeBackend backend)
     {
         // The tail needs only the mask: ids are not sent, padding follows the lengths (right-padded).
         var b = frame.BatchSize;
@@ -133,7 +157,7 @@ public sealed class TailRunner : IDisposable
         return (load.Backend, manifest.Shards.Sum(s => s.Bytes) + manifest.FinalNorm.Bytes);
     }
 
-    /// <summary>Drops the loaded backend (after a lost device or any backend failure) so the next tail starts afresh.</summary>
+    /// <summary>Drops the loaded backend so the next tail starts afresh (<see cref="TryRunMeasured"/> does so itself after a failure).</summary>
     public void Reset()
     {
         lock (_gate) Release();

@@ -4,15 +4,15 @@ using SplitCompute.Protocol.Capabilities;
 namespace SplitCompute.Gateway.Forwarding;
 
 /// <summary>What the capability headers of one request mean to the planner, plus the warnings to send back.</summary>
-internal sealed record ClientCapabilityProfile(ClientProfile? Client, Planning.SplitPreference Preference, int ForcedK, IReadOnlyList<string> Warnings)
+internal sealed record ClientCapabilityProfile(ClientProfile? Client, SplitPreference Preference, IReadOnlyList<string> Warnings)
 {
     public const string IgnoredWarning = "capability headers ignored: the request does not accept " + SplitCompute.Protocol.MediaTypes.HiddenState;
 
     /// <summary>A JSON-only client: it cannot run a tail, so its capability headers are not parsed at all (saves ~8 us a request).</summary>
-    public static ClientCapabilityProfile None { get; } = new(null, Planning.SplitPreference.None, -1, []);
+    public static ClientCapabilityProfile None { get; } = new(null, SplitPreference.None, []);
 
     /// <summary>A JSON-only client that sent capability headers anyway: say they were not used.</summary>
-    public static ClientCapabilityProfile Ignored { get; } = new(null, Planning.SplitPreference.None, -1, [IgnoredWarning]);
+    public static ClientCapabilityProfile Ignored { get; } = new(null, SplitPreference.None, [IgnoredWarning]);
 }
 
 /// <summary>Turns a request's capability headers into planner input. Never throws: bad values become warnings.</summary>
@@ -38,12 +38,6 @@ internal static class CapabilityReader
     {
         var result = CapabilityHeaderParser.Parse(header);
         var caps = result.Capabilities;
-        var preference = caps?.Split.Mode switch
-        {
-            SplitMode.None => Planning.SplitPreference.None,
-            SplitMode.Force => Planning.SplitPreference.Forced,
-            _ => Planning.SplitPreference.Auto,
-        };
         ClientProfile? client = null;
         if (caps is { CanPlan: true })
         {
@@ -58,6 +52,6 @@ internal static class CapabilityReader
                 Energy = caps.Power is { } power ? new ClientEnergy(power.OnBattery, power.SaveEnergy) : null,
             };
         }
-        return new ClientCapabilityProfile(client, preference, caps?.Split.K ?? -1, result.Warnings);
+        return new ClientCapabilityProfile(client, caps?.Split ?? SplitPreference.Auto, result.Warnings);
     }
 }

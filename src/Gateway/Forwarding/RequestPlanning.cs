@@ -56,7 +56,7 @@ internal sealed class RequestPlanning(
             var minimal = new ModelProfile(worker.Model, worker.Revision, worker.NLayer, worker.NEmbd, [], [], "", 0);
             return planner.Plan(minimal, load, null, size) with { Reason = snapshot.RedisHealthy ? "no shard manifest yet" : "Redis unavailable: cloud-only" };
         }
-        return planner.Plan(profile, load, client, size, capabilities?.Preference ?? SplitPreference.Auto, capabilities?.ForcedK ?? -1);
+        return planner.Plan(profile, load, client, size, capabilities?.Preference);
     }
 
     private static bool Accepts(Microsoft.Extensions.Primitives.StringValues accept, string mediaType)

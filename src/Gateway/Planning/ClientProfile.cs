@@ -44,10 +44,3 @@ public sealed record ClientProfile(
 
 /// <summary>The client runs on battery, and whether its user asked to spare it (then its layers stay in the cloud).</summary>
 public sealed record ClientEnergy(bool OnBattery, bool SaveEnergy);
-
-public enum SplitPreference
-{
-    Auto,
-    None,
-    Forced,
-}

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using SplitCompute.Protocol.Capabilities;
 
 namespace SplitCompute.Gateway.Planning;
 
@@ -16,18 +17,19 @@ public sealed class SplitPlanner(IOptions<PlannerOptions> options)
 {
     private readonly PlannerOptions _options = options.Value;
 
-    public SplitPlan Plan(ModelProfile model, WorkerLoad worker, ClientProfile? client, PlanRequest request,
-        SplitPreference preference = SplitPreference.Auto, int forcedK = -1)
+    /// <param name="preference">What the client asked for (X-SplitCompute-Split); null: auto.</param>
+    public SplitPlan Plan(ModelProfile model, WorkerLoad worker, ClientProfile? client, PlanRequest request, SplitPreference? preference = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(worker);
+        preference ??= SplitPreference.Auto;
         var n = model.Layers;
         var cloudOnly = PredictCloudOnly(model, worker, client, request);
         var gpuWeight = GpuTimeWeight.For(worker.Utilisation, worker.QueueMs, cloudOnly.CloudMs, _options.IdleGpuWeight, _options.MaxUtilisation);
         SplitPlan CloudOnly(string reason) => new(n, n, cloudOnly, cloudOnly, 0, reason) { GpuWeight = gpuWeight };
-        if (preference == SplitPreference.None) return CloudOnly("client asked for split=none");
+        if (preference.IsNone) return CloudOnly("client asked for split=none");
         if (client is null) return CloudOnly("no usable capability headers");
-        if (preference == SplitPreference.Forced && _options.AllowForcedSplit && forcedK >= 0 && forcedK <= n)
+        if (preference.ForcedK is { } forcedK && _options.AllowForcedSplit && forcedK <= n)
             return new SplitPlan(forcedK, n, Predict(model, worker, client, request, forcedK), cloudOnly, GpuMsSaved(worker, request, n - forcedK), "forced by the client") { GpuWeight = gpuWeight };
         if (client.EdgeFellBackRecently) return CloudOnly("the client's edge fell back to the cloud recently (feedback)");
         if (client.Energy is { OnBattery: true, SaveEnergy: true }) return CloudOnly("the client is on battery and asked to save energy");

@@ -221,10 +221,7 @@ public static class CapabilityHeaderParser
 
     private static SplitPreference ParseSplit(string value, WarningList warnings)
     {
-        if (value == "auto") return SplitPreference.Auto;
-        if (value == "none") return SplitPreference.None;
-        if (value.StartsWith("k=", StringComparison.Ordinal) && HeaderSyntax.TryParseInteger(value[2..], out var k) && k <= CapabilityBounds.MaxSplitK)
-            return SplitPreference.Force((int)k);
+        if (SplitPreference.TryParse(value, out var preference)) return preference;
         warnings.Add($"{HeaderNames.Split}: {HeaderSyntax.Show(value)} is not none, auto or k=<0..{CapabilityBounds.MaxSplitK}>; using auto");
         return SplitPreference.Auto;
     }

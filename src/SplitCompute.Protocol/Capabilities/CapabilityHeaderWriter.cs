@@ -63,18 +63,8 @@ public static class CapabilityHeaderWriter
         if (capabilities.Power is { } power)
             headers.Add(new(HeaderNames.Power, $"source={(power.OnBattery ? "battery" : "mains")}, prefer={(power.SaveEnergy ? "energy" : "latency")}"));
         var split = capabilities.Split ?? SplitPreference.Auto;
-        switch (split.Mode)
-        {
-            case SplitMode.Auto:
-                break; // the default; saves a header
-            case SplitMode.None:
-                headers.Add(new(HeaderNames.Split, "none"));
-                break;
-            default:
-                if (split.K is not (>= 0 and <= CapabilityBounds.MaxSplitK)) throw Bad($"forced k must be 0..{CapabilityBounds.MaxSplitK}, found {split.K?.ToString(CultureInfo.InvariantCulture) ?? "none"}");
-                headers.Add(new(HeaderNames.Split, "k=" + split.K.Value.ToString(CultureInfo.InvariantCulture)));
-                break;
-        }
+        if (split.ForcedK > CapabilityBounds.MaxSplitK) throw Bad($"forced k must be 0..{CapabilityBounds.MaxSplitK}, found {split.ForcedK.Value.ToString(CultureInfo.InvariantCulture)}");
+        if (!split.IsAuto) headers.Add(new(HeaderNames.Split, split.HeaderValue));  // auto is the default; leaving it out saves a header
         return headers;
     }
 

@@ -1,5 +1,6 @@
 using SplitCompute.EdgeRuntime.Client;
 using SplitCompute.EdgeRuntime.Shards;
+using SplitCompute.Protocol.Capabilities;
 
 namespace SplitCompute.EndToEnd.Tests.EdgeLearning;
 
@@ -13,7 +14,7 @@ public sealed class PrefetchTests(SplitCluster cluster) : IClassFixture<SplitClu
     {
         var cache = cluster.NewCacheDirectory();
         using var edge = new EdgeClient(new EdgeOptions(cluster.GatewayUri, cache) { Gflops = 50, DownlinkMbps = 10_000, RttMs = 1, SendFeedback = false });
-        var split = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(3));
+        var split = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(3));
         Assert.False(split.FellBack, split.FallbackReason);
         Assert.Equal(split.N - 3 + 1, split.Timings.DownloadedBytes > 0 ? split.N - 3 + 1 : -1);  // the request fetched its own tail
 
@@ -28,7 +29,7 @@ public sealed class PrefetchTests(SplitCluster cluster) : IClassFixture<SplitClu
         }
 
         // A split at 0 now downloads nothing: the prefetch got it all.
-        var shallow = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(0));
+        var shallow = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(0));
         Assert.False(shallow.FellBack, shallow.FallbackReason);
         Assert.Equal(0, shallow.Timings.DownloadedBytes);
     }

@@ -1,4 +1,5 @@
 using SplitCompute.EdgeRuntime.Client;
+using SplitCompute.Protocol.Capabilities;
 
 namespace SplitCompute.EndToEnd.Tests.EdgeLearning;
 
@@ -14,22 +15,22 @@ public sealed class TailResidencyTests(SplitCluster cluster) : IClassFixture<Spl
     public async Task A_tail_at_a_deeper_k_runs_on_resident_weights_and_a_shallower_one_reloads_whole()
     {
         using var edge = cluster.NewEdgeClient();
-        var cloud = await edge.EmbedTextsAsync(Texts, EdgeSplit.None);
+        var cloud = await edge.EmbedTextsAsync(Texts, SplitPreference.None);
 
-        var first = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(1));
+        var first = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(1));
         Assert.False(first.FellBack, first.FallbackReason);
         Assert.True(first.Timings.LoadedBytes > 0, $"{first.Timings}");
         Assert.InRange(first.Timings.LoadMs, double.Epsilon, first.Timings.EdgeMs);
         Assert.Equal("accepted", first.Feedback);
 
-        var deeper = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(first.N - 1));
+        var deeper = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(first.N - 1));
         Assert.False(deeper.FellBack, deeper.FallbackReason);
         Assert.Equal(0, deeper.Timings.LoadedBytes);  // [N-1, N) is inside the resident [1, N)
         Assert.Equal(0, deeper.Timings.LoadMs);
         Assert.Equal("accepted", deeper.Feedback);
         EmbeddingAssert.Close(cloud.Embeddings, deeper.Embeddings);
 
-        var shallower = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(0));
+        var shallower = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(0));
         Assert.False(shallower.FellBack, shallower.FallbackReason);
         Assert.True(shallower.Timings.LoadedBytes > first.Timings.LoadedBytes, $"{shallower.Timings} vs {first.Timings}");  // [0, N) whole
         EmbeddingAssert.Close(cloud.Embeddings, shallower.Embeddings);
@@ -44,8 +45,8 @@ public sealed class TailResidencyTests(SplitCluster cluster) : IClassFixture<Spl
     {
         var recorder = new RecordingHandler();
         using var edge = cluster.NewEdgeClient(handler: recorder);
-        await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(1));
-        await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(2));
+        await edge.EmbedTextsAsync(Texts, SplitPreference.Force(1));
+        await edge.EmbedTextsAsync(Texts, SplitPreference.Force(2));
 
         var embeddings = recorder.Requests.Where(r => r.Path == "/v1/embeddings").ToList();
         Assert.DoesNotContain(Protocol.HeaderNames.Resident, embeddings[0].Headers.Keys);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Trace;
 using SplitCompute.EdgeRuntime.Client;
+using SplitCompute.Protocol.Capabilities;
 
 namespace SplitCompute.EndToEnd.Tests.Otlp;
 
@@ -38,7 +39,7 @@ public sealed class HostedTelemetryExportTests(OtlpExportingCluster cluster) : I
         using (var http = cluster.NewHttpClient())
             (await http.GetAsync(new Uri("/alive", UriKind.Relative))).EnsureSuccessStatusCode();
         using var edge = cluster.NewEdgeClient();
-        await edge.EmbedTextsAsync(["Hello OTLP"], EdgeSplit.Force(2));
+        await edge.EmbedTextsAsync(["Hello OTLP"], SplitPreference.Force(2));
         FlushTraces();
 
         var spans = cluster.Receiver.Spans();
@@ -69,7 +70,7 @@ public sealed class HostedTelemetryExportTests(OtlpExportingCluster cluster) : I
     {
         StartClean();
         using var edge = cluster.NewEdgeClient();
-        await edge.EmbedTextsAsync(["Hello metrics"], EdgeSplit.Force(1));
+        await edge.EmbedTextsAsync(["Hello metrics"], SplitPreference.Force(1));
 
         // No flush: OTEL_METRIC_EXPORT_INTERVAL=200 must bring them (the SDK's own default interval is 60 s).
         await SplitCluster.WaitUntilAsync(

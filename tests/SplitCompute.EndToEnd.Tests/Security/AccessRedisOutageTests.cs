@@ -61,6 +61,8 @@ public sealed class AccessRedisOutageTests(OutageAccessCluster cluster) : IClass
         }
         await cluster.WaitForWorkersAsync(1);
         await SplitCluster.WaitUntilAsync(() => cluster.Registry.Current.RedisHealthy, "the gateway seeing Redis again", 20);
+        // The test's own connection (as `keys create` would use one) reconnects in the background too, with backoff up to 2 s.
+        await SplitCluster.WaitUntilAsync(() => cluster.Redis2.IsConnected, "the key store's connection reconnecting", 20);
         // This test's redis-server keeps nothing across a restart, so the keys are gone with it (deployments run Redis with
         // persistence, see docs/security.md); a key created now works at once.
         var (fresh, _) = await cluster.NewKeyAsync(name: "after");

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Microsoft.AspNetCore.Http;
 using SplitCompute.EdgeRuntime.Client;
 using SplitCompute.Protocol;
+using SplitCompute.Protocol.Capabilities;
 
 namespace SplitCompute.EndToEnd.Tests.Security;
 
@@ -93,12 +94,12 @@ public sealed class AccessTests(AccessCluster cluster) : IClassFixture<AccessClu
         using (var viaHeader = await plain.SendAsync(request)) Assert.Equal(HttpStatusCode.OK, viaHeader.StatusCode);
 
         using var edge = new EdgeClient(new EdgeOptions(cluster.GatewayUri, cluster.NewCacheDirectory()) { ApiKey = key, Gflops = 50, DownlinkMbps = 10_000 });
-        var split = await edge.EmbedTextsAsync(["Hello world"], EdgeSplit.Force(1));
+        var split = await edge.EmbedTextsAsync(["Hello world"], SplitPreference.Force(1));
         Assert.False(split.FellBack, split.FallbackReason);  // shards were downloaded with the key
         Assert.Equal(1, split.K);
 
         using var keyless = new EdgeClient(new EdgeOptions(cluster.GatewayUri, cluster.NewCacheDirectory()));
-        var e = await Assert.ThrowsAsync<EdgeRequestException>(() => keyless.EmbedTextsAsync(["Hello world"], EdgeSplit.Auto));
+        var e = await Assert.ThrowsAsync<EdgeRequestException>(() => keyless.EmbedTextsAsync(["Hello world"], SplitPreference.Auto));
         Assert.Equal(HttpStatusCode.Unauthorized, e.Status);
     }
 

@@ -7,6 +7,7 @@ using SplitCompute.EdgeRuntime.Client;
 using SplitCompute.EdgeRuntime.Integrity;
 using SplitCompute.InferenceWorker.Execution;
 using SplitCompute.Protocol;
+using SplitCompute.Protocol.Capabilities;
 using SplitCompute.Protocol.Manifests;
 
 namespace SplitCompute.EndToEnd.Tests.Security;
@@ -67,9 +68,9 @@ public sealed class ManifestSigningTests(AccessCluster cluster) : IClassFixture<
     public async Task An_edge_pinning_the_gateways_key_splits_and_matches_the_cloud()
     {
         using var edge = await EdgeAsync(await PublishedPemAsync());
-        var split = await edge.EmbedTextsAsync(["Hello world", "signed"], EdgeSplit.Force(1));
+        var split = await edge.EmbedTextsAsync(["Hello world", "signed"], SplitPreference.Force(1));
         Assert.False(split.FellBack, split.FallbackReason);
-        var cloud = await edge.EmbedTextsAsync(["Hello world", "signed"], EdgeSplit.None);
+        var cloud = await edge.EmbedTextsAsync(["Hello world", "signed"], SplitPreference.None);
         EmbeddingAssert.Close(cloud.Embeddings, split.Embeddings);
     }
 
@@ -78,7 +79,7 @@ public sealed class ManifestSigningTests(AccessCluster cluster) : IClassFixture<
     {
         using var stranger = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var edge = await EdgeAsync(stranger.ExportSubjectPublicKeyInfoPem());
-        var result = await edge.EmbedTextsAsync(["Hello world"], EdgeSplit.Force(1));
+        var result = await edge.EmbedTextsAsync(["Hello world"], SplitPreference.Force(1));
         Assert.True(result.FellBack);
         Assert.Equal(4, result.K);
         Assert.Contains(nameof(ManifestVerificationException), result.FallbackReason, StringComparison.Ordinal);
@@ -101,12 +102,12 @@ public sealed class ManifestSigningTests(AccessCluster cluster) : IClassFixture<
             _ => m with { FinalNorm = m.FinalNorm with { Bytes = m.FinalNorm.Bytes + 1 } },
         });
         using var edge = await EdgeAsync(await PublishedPemAsync(), handler);
-        var result = await edge.EmbedTextsAsync(["Hello world"], EdgeSplit.Force(1));
+        var result = await edge.EmbedTextsAsync(["Hello world"], SplitPreference.Force(1));
         Assert.Equal(1, handler.Tampered);
         Assert.True(result.FellBack, "the tampered frame was used");
         Assert.Contains(nameof(ManifestVerificationException), result.FallbackReason, StringComparison.Ordinal);
         Assert.Equal(0, result.Timings.DownloadedBytes);
-        var cloud = await edge.EmbedTextsAsync(["Hello world"], EdgeSplit.None);
+        var cloud = await edge.EmbedTextsAsync(["Hello world"], SplitPreference.None);
         EmbeddingAssert.Close(cloud.Embeddings, result.Embeddings);
     }
 
@@ -117,7 +118,7 @@ public sealed class ManifestSigningTests(AccessCluster cluster) : IClassFixture<
         var handler = new TamperingHandler(m => m with { LayerNormEpsilon = 0.5 });
         var (key, _) = await cluster.NewKeyAsync();
         using var edge = new EdgeClient(new EdgeOptions(cluster.GatewayUri, cluster.NewCacheDirectory()) { ApiKey = key, Gflops = 50, DownlinkMbps = 10_000 }, handler);
-        var result = await edge.EmbedTextsAsync(["Hello world"], EdgeSplit.Force(1));
+        var result = await edge.EmbedTextsAsync(["Hello world"], SplitPreference.Force(1));
         Assert.False(result.FellBack, result.FallbackReason);
         Assert.Equal(1, handler.Tampered);
     }

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using SplitCompute.EdgeRuntime.Client;
 using SplitCompute.Gateway.Access;
 using SplitCompute.Gateway.Decisions;
+using SplitCompute.Protocol.Capabilities;
 using SplitCompute.Redis.Tests;
 
 namespace SplitCompute.EndToEnd.Tests.Security;
@@ -28,7 +29,7 @@ public sealed class SecuredRedisServingTests(SecuredRedisCluster cluster) : ICla
         Assert.True(cloud.IsSuccessStatusCode, await cloud.Content.ReadAsStringAsync());
 
         using var edge = new EdgeClient(new EdgeOptions(cluster.GatewayUri, cluster.NewCacheDirectory()) { ApiKey = key, Gflops = 50, DownlinkMbps = 10_000, Prefetch = false });
-        var split = await edge.EmbedTextsAsync(["over TLS"], EdgeSplit.Force(2));
+        var split = await edge.EmbedTextsAsync(["over TLS"], SplitPreference.Force(2));
         Assert.True(split.K == 2, $"k = {split.K}: {split.Decision}; {string.Join(" | ", split.Warnings)}; {split.FallbackReason}");
         Assert.Null(split.FallbackReason);
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using SplitCompute.Gateway.Access;
 
 namespace SplitCompute.Gateway.Tests.Access;
@@ -11,7 +12,7 @@ public sealed class LocalKeyLimiterTests
     [Fact]
     public async Task Rate_is_per_one_second_window()
     {
-        var time = new ManualTime(DateTimeOffset.UnixEpoch);
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var limiter = new LocalKeyLimiter(time);
         var key = Key(3, 0);
         for (var i = 0; i < 3; i++) await using (limiter.TryAcquire(key).Lease) { }
@@ -28,7 +29,7 @@ public sealed class LocalKeyLimiterTests
     [Fact]
     public async Task Concurrency_slots_are_freed_once_when_leases_end()
     {
-        var limiter = new LocalKeyLimiter(new ManualTime(DateTimeOffset.UnixEpoch));
+        var limiter = new LocalKeyLimiter(new FakeTimeProvider(DateTimeOffset.UnixEpoch));
         var key = Key(0, 2);
         var a = limiter.TryAcquire(key);
         var b = limiter.TryAcquire(key);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using SplitCompute.Gateway.Access;
 using SplitCompute.RedisConnection;
 using SplitCompute.Redis.Tests;
@@ -15,7 +16,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
 {
     private readonly RedisServerFixture _redis = new();
     private RedisConnector _client = null!;
-    private readonly ManualTime _time = new(DateTimeOffset.UnixEpoch);
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UnixEpoch);
 
     public async Task InitializeAsync()
     {

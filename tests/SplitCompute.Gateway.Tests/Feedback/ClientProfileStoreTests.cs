@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using SplitCompute.Gateway.Feedback;
 using SplitCompute.Gateway.Planning;
 using SplitCompute.Protocol.Feedback;
@@ -11,7 +12,7 @@ public sealed class ClientProfileStoreTests
     private static readonly PlanRequest Request = new(Sequences: 2, PaddedLength: 64, Tokens: 100);
 
     private static ClientProfileStore Store(int maxClients = 100, double weight = 0.5) =>
-        new(Options.Create(new FeedbackOptions { MaxClients = maxClients, EwmaWeight = weight, MinDownloadBytesForDownlink = 1_000_000 }), new ManualTime());
+        new(Options.Create(new FeedbackOptions { MaxClients = maxClients, EwmaWeight = weight, MinDownloadBytesForDownlink = 1_000_000 }), new FakeTimeProvider());
 
     private static IssuedDecision Decision(string client, int k = 8, int n = 12) => new(client, "gpt2", k, n, 768, Request, DateTimeOffset.UnixEpoch);
 

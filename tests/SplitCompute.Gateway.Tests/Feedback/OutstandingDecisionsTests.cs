@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using SplitCompute.Gateway.Feedback;
 using SplitCompute.Gateway.Planning;
 
@@ -7,7 +8,7 @@ namespace SplitCompute.Gateway.Tests.Feedback;
 /// <summary>A decision can be reported once, by the client it was issued to, before it expires; the store stays bounded.</summary>
 public sealed class OutstandingDecisionsTests
 {
-    private readonly ManualTime _time = new();
+    private readonly FakeTimeProvider _time = new();
 
     private OutstandingDecisions Decisions(int capacity = 100, int ttlSeconds = 60) =>
         new(Options.Create(new FeedbackOptions { MaxOutstandingDecisions = capacity, DecisionTtlSeconds = ttlSeconds }), _time);

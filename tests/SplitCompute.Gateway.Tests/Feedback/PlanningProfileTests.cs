@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Feedback;
 using SplitCompute.Gateway.Planning;
+using SplitCompute.Protocol.Capabilities;
 
 namespace SplitCompute.Gateway.Tests.Feedback;
 
@@ -76,7 +77,7 @@ public sealed class PlanningProfileTests
         var plan = planner.Plan(Model, Worker, recent, Request);
         Assert.True(plan.IsCloudOnly);
         Assert.Contains("fell back", plan.Reason, StringComparison.Ordinal);
-        Assert.Equal(3, planner.Plan(Model, Worker, recent, Request, SplitPreference.Forced, 3).K);
+        Assert.Equal(3, planner.Plan(Model, Worker, recent, Request, SplitPreference.Force(3)).K);
 
         var old = PlanningProfile.Resolve(Reported, Measured(fallbackAt: Now.AddSeconds(-31)), Now, Cooldown, Ttl);
         Assert.False(planner.Plan(Model, Worker, old, Request).IsCloudOnly);

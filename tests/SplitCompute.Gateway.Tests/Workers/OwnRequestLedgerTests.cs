@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using SplitCompute.Gateway.Workers;
 using SplitCompute.Protocol.Heartbeats;
 
@@ -18,11 +19,11 @@ public sealed class OwnRequestLedgerTests
     public void A_clients_own_finished_request_is_no_phantom_queue()
     {
         // The heartbeat was taken while our request (150 ms of work) ran; it has finished since: nothing is ahead.
-        var time = new ManualTime(Start);
+        var time = new FakeTimeProvider(Start);
         var ledger = new OwnRequestLedger(time);
         var ticket = ledger.Started("w1", queueMs: 0, workMs: 150);
         time.Advance(TimeSpan.FromMilliseconds(10));
-        var heartbeat = Heartbeat(140, time.Now);
+        var heartbeat = Heartbeat(140, time.GetUtcNow());
         time.Advance(TimeSpan.FromMilliseconds(5));
         Assert.Equal(135, ledger.PredictQueueMs(heartbeat), 6);  // still running: what is left of it
         time.Advance(TimeSpan.FromMilliseconds(100));
@@ -33,9 +34,9 @@ public sealed class OwnRequestLedgerTests
     [Fact]
     public void Other_gateways_work_drains_at_one_millisecond_per_millisecond()
     {
-        var time = new ManualTime(Start);
+        var time = new FakeTimeProvider(Start);
         var ledger = new OwnRequestLedger(time);
-        var heartbeat = Heartbeat(300, time.Now);  // none of it ours
+        var heartbeat = Heartbeat(300, time.GetUtcNow());  // none of it ours
         time.Advance(TimeSpan.FromMilliseconds(120));
         Assert.Equal(180, ledger.PredictQueueMs(heartbeat), 6);
         time.Advance(TimeSpan.FromMilliseconds(500));
@@ -45,9 +46,9 @@ public sealed class OwnRequestLedgerTests
     [Fact]
     public void Requests_sent_since_the_heartbeat_are_counted_spread_over_the_workers_slots()
     {
-        var time = new ManualTime(Start);
+        var time = new FakeTimeProvider(Start);
         var ledger = new OwnRequestLedger(time);
-        var heartbeat = Heartbeat(0, time.Now, capacity: 2);
+        var heartbeat = Heartbeat(0, time.GetUtcNow(), capacity: 2);
         ledger.Started("w1", 0, 40);
         ledger.Started("w1", 0, 60);
         Assert.Equal(50, ledger.PredictQueueMs(heartbeat), 6);
@@ -58,9 +59,9 @@ public sealed class OwnRequestLedgerTests
     [Fact]
     public void What_the_worker_says_requests_really_waited_corrects_the_next_predictions_within_bounds()
     {
-        var time = new ManualTime(Start);
+        var time = new FakeTimeProvider(Start);
         var ledger = new OwnRequestLedger(time);
-        var heartbeat = Heartbeat(0, time.Now);
+        var heartbeat = Heartbeat(0, time.GetUtcNow());
         var ticket = ledger.Started("w1", 0, 100);
         Assert.Equal(100, ledger.PredictQueueMs(heartbeat), 6);
         // Batched passes pad every row to the longest sequence: requests the schedule priced at 40 ms waited 60. Each was

@@ -9,7 +9,7 @@ public sealed class Gpt2ConfigTests
     [Fact]
     public void LoadsTheHuggingFaceFixture()
     {
-        var config = Gpt2Config.Load(TestPaths.Fixture("gpt2-tiny"));
+        var config = Gpt2Config.Load(RepositoryPaths.Fixture("gpt2-tiny"));
         Assert.Equal(new Gpt2Config(1000, 64, 64, 4, 4, 1e-5f, "gelu_new"), config);
         Assert.Equal(16, config.HeadDim);
         Assert.Equal(256, config.InnerDim);
@@ -18,7 +18,7 @@ public sealed class Gpt2ConfigTests
     [Fact]
     public void SaveLoadRoundTripAndHuggingFaceKeys()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         var config = new Gpt2Config(50257, 512, 96, 3, 6, 1e-6f, "gelu_pytorch_tanh");
         config.Save(dir.Path);
         Assert.Equal(config, Gpt2Config.Load(dir.Path));
@@ -37,7 +37,7 @@ public sealed class Gpt2ConfigTests
     [Fact]
     public void SmallVocabOmitsGpt2SpecialTokens()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         new Gpt2Config(1000, 64, 64, 4, 4, 1e-5f, "gelu_new").Save(dir.Path, "float16");
         var json = JsonNode.Parse(File.ReadAllText(dir.File("config.json")))!.AsObject();
         Assert.False(json.ContainsKey("bos_token_id"));
@@ -57,7 +57,7 @@ public sealed class Gpt2ConfigTests
         Assert.Equal("gelu_new", config.ActivationFunction);
         Assert.Equal(1e-5f, config.LayerNormEpsilon);
         Assert.Contains(name, Gpt2Config.PresetNames);
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         config.Save(dir.Path);
         Assert.Equal(config, Gpt2Config.Load(dir.Path));
     }
@@ -73,7 +73,7 @@ public sealed class Gpt2ConfigTests
     [Fact]
     public void DefaultsAndNCtxFallback()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         File.WriteAllText(dir.File("config.json"), """{"vocab_size": 10, "n_ctx": 32, "n_embd": 8, "n_layer": 1, "n_head": 2}""");
         Assert.Equal(new Gpt2Config(10, 32, 8, 1, 2, 1e-5f, "gelu_new"), Gpt2Config.Load(dir.Path));
     }
@@ -99,8 +99,8 @@ public sealed class Gpt2ConfigTests
     [InlineData("scale_attn_weights", "false", "scale_attn_weights")]
     public void BadValueIsRefusedNamingFileAndKey(string key, string rawValue, string mentioned)
     {
-        using var dir = TestPaths.NewTempDirectory();
-        var json = JsonNode.Parse(File.ReadAllText(TestPaths.Fixture("gpt2-tiny", "config.json")))!.AsObject();
+        using var dir = new TempDirectory();
+        var json = JsonNode.Parse(File.ReadAllText(RepositoryPaths.Fixture("gpt2-tiny", "config.json")))!.AsObject();
         json[key] = JsonNode.Parse(rawValue);
         File.WriteAllText(dir.File("config.json"), json.ToJsonString());
         var e = Assert.Throws<ModelFormatException>(() => Gpt2Config.Load(dir.Path));
@@ -116,8 +116,8 @@ public sealed class Gpt2ConfigTests
     [InlineData("n_positions")]
     public void MissingRequiredKeyIsNamed(string key)
     {
-        using var dir = TestPaths.NewTempDirectory();
-        var json = JsonNode.Parse(File.ReadAllText(TestPaths.Fixture("gpt2-tiny", "config.json")))!.AsObject();
+        using var dir = new TempDirectory();
+        var json = JsonNode.Parse(File.ReadAllText(RepositoryPaths.Fixture("gpt2-tiny", "config.json")))!.AsObject();
         json.Remove(key);
         File.WriteAllText(dir.File("config.json"), json.ToJsonString());
         var e = Assert.Throws<ModelFormatException>(() => Gpt2Config.Load(dir.Path));
@@ -130,7 +130,7 @@ public sealed class Gpt2ConfigTests
     [InlineData("[1]")]
     public void MissingOrMalformedFileNamesTheFile(string? content)
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         if (content is not null) File.WriteAllText(dir.File("config.json"), content);
         var e = Assert.Throws<ModelFormatException>(() => Gpt2Config.Load(dir.Path));
         Assert.Contains(dir.File("config.json"), e.Message, StringComparison.Ordinal);
@@ -139,7 +139,7 @@ public sealed class Gpt2ConfigTests
     [Fact]
     public void SaveRefusesAnInvalidConfig()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         Assert.Throws<InvalidOperationException>(() => new Gpt2Config(10, 10, 10, 1, 3, 1e-5f, "gelu_new").Save(dir.Path));
         Assert.Throws<InvalidOperationException>(() => new Gpt2Config(10, 10, 8, 1, 2, 1e-5f, "gelu").Save(dir.Path));
         Assert.False(File.Exists(dir.File("config.json")));

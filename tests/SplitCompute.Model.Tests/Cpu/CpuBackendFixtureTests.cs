@@ -15,7 +15,7 @@ public sealed class CpuBackendFixtureTests
     [MemberData(nameof(Fixtures))]
     public void Every_stage_matches_the_reference(string fixture)
     {
-        using var reference = new HuggingFaceReference(fixture);
+        using var reference = HuggingFaceReference.Fixture(fixture);
         using var weights = Gpt2Weights.Load(reference.ModelDirectory);
         using var backend = new CpuBackend(weights);
 
@@ -39,7 +39,7 @@ public sealed class CpuBackendFixtureTests
     [MemberData(nameof(Fixtures))]
     public void Splitting_at_every_k_gives_the_unsplit_result(string fixture)
     {
-        using var reference = new HuggingFaceReference(fixture);
+        using var reference = HuggingFaceReference.Fixture(fixture);
         using var weights = Gpt2Weights.Load(reference.ModelDirectory);
         using var backend = new CpuBackend(weights);
         var (whole, _) = SplitEmbedder.Embed(backend, backend, reference.Batch, null, Pooling.Mean);
@@ -56,7 +56,7 @@ public sealed class CpuBackendFixtureTests
     public void Split_between_two_backends_with_partial_weights_matches_the_reference()
     {
         // The edge holds only layers [k, N) and the final norm; the cloud holds embeddings and [0, k).
-        using var reference = new HuggingFaceReference("gpt2-mini");
+        using var reference = HuggingFaceReference.Fixture("gpt2-mini");
         var config = Model.Config.Gpt2Config.Load(reference.ModelDirectory);
         const int k = 2;
         using var cloudWeights = Gpt2Weights.Bind(Model.SafeTensors.Checkpoint.Open(reference.ModelDirectory), config, ..k, embeddings: true, finalNorm: false);
@@ -75,7 +75,7 @@ public sealed class CpuBackendFixtureTests
     [Fact]
     public void A_padded_batch_gives_the_same_embeddings_as_each_sequence_alone()
     {
-        using var reference = new HuggingFaceReference("gpt2-tiny");
+        using var reference = HuggingFaceReference.Fixture("gpt2-tiny");
         using var weights = Gpt2Weights.Load(reference.ModelDirectory);
         using var backend = new CpuBackend(weights);
         var (batched, _) = SplitEmbedder.Embed(backend, backend, reference.Batch, null, Pooling.Last);
@@ -93,7 +93,7 @@ public sealed class CpuBackendFixtureTests
     [Fact]
     public void Thread_count_does_not_change_the_result()
     {
-        using var reference = new HuggingFaceReference("gpt2-mini");
+        using var reference = HuggingFaceReference.Fixture("gpt2-mini");
         using var weights = Gpt2Weights.Load(reference.ModelDirectory);
         using var one = new CpuBackend(weights, threads: 1);
         using var four = new CpuBackend(weights, threads: 4);
@@ -105,7 +105,7 @@ public sealed class CpuBackendFixtureTests
     [Fact]
     public void The_layer_loop_allocates_nothing_once_warm()
     {
-        using var reference = new HuggingFaceReference("gpt2-mini");
+        using var reference = HuggingFaceReference.Fixture("gpt2-mini");
         using var weights = Gpt2Weights.Load(reference.ModelDirectory);
         using var backend = new CpuBackend(weights);
         // Several warm passes: the runtime's one-time work (tiered JIT, thread-pool growth) once showed up after a single one.
@@ -121,7 +121,7 @@ public sealed class CpuBackendFixtureTests
     [Fact]
     public void Bad_ranges_and_ids_are_refused_with_context()
     {
-        using var reference = new HuggingFaceReference("gpt2-tiny");
+        using var reference = HuggingFaceReference.Fixture("gpt2-tiny");
         using var weights = Gpt2Weights.Load(reference.ModelDirectory);
         using var backend = new CpuBackend(weights);
         var hidden = backend.Embed(reference.Batch);

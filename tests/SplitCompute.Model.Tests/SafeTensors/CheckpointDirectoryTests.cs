@@ -21,21 +21,21 @@ public sealed class CheckpointDirectoryTests
     [Fact]
     public void DirectoryWithoutWeightsListsWhatWasLookedFor()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         Refused(dir.Path, dir.Path, "model.safetensors", "model.safetensors.index.json");
     }
 
     [Fact]
     public void MissingDirectory()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         Refused(dir.File("nope"), dir.File("nope"));
     }
 
     [Fact]
     public void IndexWithoutWeightMap()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         File.WriteAllText(dir.File("model.safetensors.index.json"), "{\"metadata\":{}}");
         Refused(dir.Path, dir.File("model.safetensors.index.json"), "weight_map");
     }
@@ -43,7 +43,7 @@ public sealed class CheckpointDirectoryTests
     [Fact]
     public void IndexNotJson()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         File.WriteAllText(dir.File("model.safetensors.index.json"), "{\"weight_map\":");
         Refused(dir.Path, dir.File("model.safetensors.index.json"), "JSON");
     }
@@ -51,7 +51,7 @@ public sealed class CheckpointDirectoryTests
     [Fact]
     public void IndexReferencesMissingShard()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         RoundTripTests.WriteShards(dir, TwoShards);
         File.Delete(dir.File("model-00002-of-00002.safetensors"));
         Refused(dir.Path, dir.File("model.safetensors.index.json"), "model-00002-of-00002.safetensors", "does not exist");
@@ -60,7 +60,7 @@ public sealed class CheckpointDirectoryTests
     [Fact]
     public void IndexNamesTensorAbsentFromItsShard()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         var index = new Dictionary<string, string>(TwoShards) { ["transformer.wpe.weight"] = "model-00002-of-00002.safetensors" };
         RoundTripTests.WriteShards(dir, TwoShards, index);
         Refused(dir.Path, "transformer.wpe.weight", "model-00002-of-00002.safetensors");
@@ -72,7 +72,7 @@ public sealed class CheckpointDirectoryTests
     [InlineData("/etc/passwd")]
     public void IndexPathEscapingTheDirectory(string shard)
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         var index = new Dictionary<string, string>(TwoShards) { ["transformer.ln_f.weight"] = shard };
         RoundTripTests.WriteShards(dir, TwoShards, index);
         Refused(dir.Path, "transformer.ln_f.weight", shard, "outside");
@@ -81,7 +81,7 @@ public sealed class CheckpointDirectoryTests
     [Fact]
     public void MalformedShardNamesTheShardFile()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         RoundTripTests.WriteShards(dir, TwoShards);
         File.WriteAllBytes(dir.File("model-00001-of-00002.safetensors"), [1, 2, 3]);
         Refused(dir.Path, dir.File("model-00001-of-00002.safetensors"));
@@ -90,7 +90,7 @@ public sealed class CheckpointDirectoryTests
     [Fact]
     public void MissingTensorInShardedCheckpointNamesTheShards()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         RoundTripTests.WriteShards(dir, TwoShards);
         using var checkpoint = Checkpoint.Open(dir.Path);
         var e = Assert.Throws<ModelFormatException>(() => checkpoint.ReadFloat32("h.0.ln_1.weight", 3));

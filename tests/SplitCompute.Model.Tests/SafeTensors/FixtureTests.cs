@@ -8,7 +8,7 @@ public sealed class FixtureTests
     [Fact]
     public void RawFileExposesHuggingFaceNamesShapesAndMetadata()
     {
-        using var file = SafeTensorsFile.Open(TestPaths.Fixture("gpt2-tiny", "model.safetensors"));
+        using var file = SafeTensorsFile.Open(RepositoryPaths.Fixture("gpt2-tiny", "model.safetensors"));
         Assert.Equal("pt", file.Metadata["format"]);
         var info = file.Tensors["transformer.h.0.attn.c_attn.weight"];
         Assert.Equal(TensorDType.F32, info.DType);
@@ -22,7 +22,7 @@ public sealed class FixtureTests
     [Fact]
     public void CheckpointStripsPrefixAndReadsWeightsZeroCopy()
     {
-        var dir = TestPaths.Fixture("gpt2-tiny");
+        var dir = RepositoryPaths.Fixture("gpt2-tiny");
         using var checkpoint = Checkpoint.Open(dir);
         using var raw = SafeTensorsFile.Open(Path.Combine(dir, "model.safetensors"));
 
@@ -50,7 +50,7 @@ public sealed class FixtureTests
     [Fact]
     public void ReferenceFileReadsInt64InputIds()
     {
-        using var reference = Checkpoint.OpenFile(TestPaths.Fixture("gpt2-tiny", "reference.safetensors"));
+        using var reference = Checkpoint.OpenFile(RepositoryPaths.Fixture("gpt2-tiny", "reference.safetensors"));
         var ids = reference.ReadInt64("input_ids");
         var mask = reference.ReadInt64("attention_mask");
         Assert.Equal(2 * 17, ids.Length);
@@ -64,7 +64,7 @@ public sealed class FixtureTests
     [Fact]
     public void WrongShapeNamesFileTensorExpectedAndActual()
     {
-        using var checkpoint = Checkpoint.Open(TestPaths.Fixture("gpt2-tiny"));
+        using var checkpoint = Checkpoint.Open(RepositoryPaths.Fixture("gpt2-tiny"));
         var e = Assert.Throws<ModelFormatException>(() => checkpoint.ReadFloat32("h.0.attn.c_attn.weight", 192, 64));
         Assert.Contains("model.safetensors", e.Message, StringComparison.Ordinal);
         Assert.Contains("transformer.h.0.attn.c_attn.weight", e.Message, StringComparison.Ordinal);
@@ -75,16 +75,16 @@ public sealed class FixtureTests
     [Fact]
     public void MissingTensorNamesDirectoryAndTensor()
     {
-        using var checkpoint = Checkpoint.Open(TestPaths.Fixture("gpt2-tiny"));
+        using var checkpoint = Checkpoint.Open(RepositoryPaths.Fixture("gpt2-tiny"));
         var e = Assert.Throws<ModelFormatException>(() => checkpoint.GetInfo("h.9.ln_1.weight"));
-        Assert.Contains(TestPaths.Fixture("gpt2-tiny"), e.Message, StringComparison.Ordinal);
+        Assert.Contains(RepositoryPaths.Fixture("gpt2-tiny"), e.Message, StringComparison.Ordinal);
         Assert.Contains("h.9.ln_1.weight", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void NonFloatTensorIsRefusedByReadFloat32()
     {
-        using var reference = Checkpoint.OpenFile(TestPaths.Fixture("gpt2-tiny", "reference.safetensors"));
+        using var reference = Checkpoint.OpenFile(RepositoryPaths.Fixture("gpt2-tiny", "reference.safetensors"));
         var e = Assert.Throws<ModelFormatException>(() => reference.ReadFloat32("input_ids", 2, 17));
         Assert.Contains("reference.safetensors", e.Message, StringComparison.Ordinal);
         Assert.Contains("input_ids", e.Message, StringComparison.Ordinal);
@@ -94,7 +94,7 @@ public sealed class FixtureTests
     [Fact]
     public void DisposedCheckpointRefusesAccess()
     {
-        var checkpoint = Checkpoint.Open(TestPaths.Fixture("gpt2-tiny"));
+        var checkpoint = Checkpoint.Open(RepositoryPaths.Fixture("gpt2-tiny"));
         var w = checkpoint.ReadFloat32("ln_f.weight", 64);
         checkpoint.Dispose();
         checkpoint.Dispose(); // idempotent

@@ -32,7 +32,7 @@ public sealed class HeaderPropertyTests
     [Fact]
     public void AnEmptyTensorOpensAtTheStartOfTheDataRegion()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         var bytes = RawFile.Build("""{"t0":{"dtype":"I64","shape":[16,0,4],"data_offsets":[0,0]}}""", DataBytes);
         var path = RawFile.Write(dir, "empty.safetensors", bytes);
         using var file = SafeTensorsFile.Open(path);
@@ -45,7 +45,7 @@ public sealed class HeaderPropertyTests
     [Fact]
     public async Task GeneratedHeadersOpenOnlyWhenConsistentElseModelFormatException()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         var entry =
             from dtype in DType
             from shape in Array(4)

@@ -23,7 +23,7 @@ public sealed class MutationPropertyTests
     [Fact]
     public async Task CorruptedFilesFailOnlyWithModelFormatException()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         var valid = RawFile.SmallValidFile(dir);
         var headerEnd = 8 + (int)BitConverter.ToUInt64(valid, 0);
         var path = dir.File("mutated.safetensors");

@@ -12,7 +12,7 @@ public sealed class RoundTripTests
     [Fact]
     public void F32RoundTripIsExactAndZeroCopy()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         var writer = new SafeTensorsWriter(new Dictionary<string, string> { ["format"] = "pt" });
         writer.Add("h.0.mlp.c_fc.weight", TensorDType.F32, [3, 4], s => MemoryMarshal.AsBytes(Values.AsSpan()).CopyTo(s));
         writer.Write(dir.File("model.safetensors"));
@@ -29,7 +29,7 @@ public sealed class RoundTripTests
     [Fact]
     public void F16IsConvertedToFloat32()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         var halves = Values.Select(v => (Half)v).ToArray();
         var writer = new SafeTensorsWriter();
         writer.Add("wte.weight", TensorDType.F16, [4, 3], s => MemoryMarshal.AsBytes(halves.AsSpan()).CopyTo(s));
@@ -46,7 +46,7 @@ public sealed class RoundTripTests
     [Fact]
     public unsafe void F16IsWidenedOnlyWhenItsFloatsAreRead_AndItsStoredBytesStayAsWritten()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         var halves = Values.Select(v => (Half)v).ToArray();
         var writer = new SafeTensorsWriter();
         writer.Add("h.0.attn.c_proj.weight", TensorDType.F16, [4, 3], s => MemoryMarshal.AsBytes(halves.AsSpan()).CopyTo(s));
@@ -69,7 +69,7 @@ public sealed class RoundTripTests
     [Fact]
     public unsafe void F32StaysAViewOfTheMapping()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         var writer = new SafeTensorsWriter();
         writer.Add("ln_f.weight", TensorDType.F32, [Values.Length], s => MemoryMarshal.AsBytes(Values.AsSpan()).CopyTo(s));
         writer.Write(dir.File("model.safetensors"));
@@ -83,7 +83,7 @@ public sealed class RoundTripTests
     [Fact]
     public void Bf16IsConvertedByShifting()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         // Long enough to exercise the vectorized path and its scalar tail.
         var floats = Enumerable.Range(0, 1000).Select(i => BitConverter.UInt32BitsToSingle((uint)(i * 2654435761u) & 0xFFFF0000u))
             .Where(float.IsFinite).Take(777).ToArray();
@@ -102,7 +102,7 @@ public sealed class RoundTripTests
     [InlineData("")]
     public void NamesWithAndWithoutPrefixAreCanonical(string prefix)
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         var writer = new SafeTensorsWriter();
         writer.Add(prefix + "ln_f.bias", TensorDType.F32, [2], s => MemoryMarshal.AsBytes(new[] { 1f, 2f }.AsSpan()).CopyTo(s));
         writer.Add("lm_head.weight", TensorDType.F32, [1], s => MemoryMarshal.AsBytes(new[] { 3f }.AsSpan()).CopyTo(s));
@@ -118,7 +118,7 @@ public sealed class RoundTripTests
     [Fact]
     public void BothSpellingsOfOneNameAreAmbiguous()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         var writer = new SafeTensorsWriter();
         writer.Add("wte.weight", TensorDType.F32, [1], _ => { });
         writer.Add("transformer.wte.weight", TensorDType.F32, [1], _ => { });
@@ -130,7 +130,7 @@ public sealed class RoundTripTests
     [Fact]
     public void ShardedCheckpointReadsAcrossFiles()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         WriteShards(dir, new Dictionary<string, string>
         {
             ["transformer.wte.weight"] = "model-00001-of-00002.safetensors",
@@ -150,7 +150,7 @@ public sealed class RoundTripTests
     [Fact]
     public void WriterStreamsTensorsInAddOrderWithExactSpans()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         var calls = new List<(string, int)>();
         var writer = new SafeTensorsWriter();
         writer.Add("x", TensorDType.U8, [5], s => { calls.Add(("x", s.Length)); s.Fill(9); });
@@ -181,7 +181,7 @@ public sealed class RoundTripTests
     [Fact]
     public void FailedFillLeavesNoFileBehind()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         var writer = new SafeTensorsWriter();
         writer.Add("a", TensorDType.F32, [1], _ => throw new InvalidOperationException("boom"));
         Assert.Throws<InvalidOperationException>(() => writer.Write(dir.File("m.safetensors")));

@@ -14,8 +14,8 @@ public sealed class ShardBuilderTests
     [Fact]
     public void Every_shard_is_stored_under_its_own_sha256_and_indexed()
     {
-        using var temp = TestPaths.NewTempDirectory();
-        var index = ShardBuilder.Build(TestPaths.Fixture("gpt2-tiny"), temp.Path);
+        using var temp = new TempDirectory();
+        var index = ShardBuilder.Build(RepositoryPaths.Fixture("gpt2-tiny"), temp.Path);
         var store = new ShardStore(temp.Path);
 
         Assert.Equal(2 * (4 + 1), index.Shards.Length);
@@ -39,8 +39,8 @@ public sealed class ShardBuilderTests
     [InlineData("f16", 2e-2)]  // f16 weights: 11-bit mantissa, relative error ~5e-4 per weight, compounded over layers
     public void The_tail_run_from_shards_matches_the_reference(string dtype, double tolerance)
     {
-        using var temp = TestPaths.NewTempDirectory();
-        using var reference = new HuggingFaceReference("gpt2-mini");
+        using var temp = new TempDirectory();
+        using var reference = HuggingFaceReference.Fixture("gpt2-mini");
         var index = ShardBuilder.Build(reference.ModelDirectory, temp.Path);
         var store = new ShardStore(temp.Path);
         var config = Gpt2Config.Load(reference.ModelDirectory);
@@ -61,9 +61,9 @@ public sealed class ShardBuilderTests
     [Fact]
     public void Shards_are_made_once_per_revision_and_again_when_the_weights_change()
     {
-        using var model = TestPaths.NewTempDirectory();
-        using var shards = TestPaths.NewTempDirectory();
-        foreach (var file in Directory.GetFiles(TestPaths.Fixture("gpt2-tiny"))) File.Copy(file, Path.Combine(model.Path, Path.GetFileName(file)));
+        using var model = new TempDirectory();
+        using var shards = new TempDirectory();
+        foreach (var file in Directory.GetFiles(RepositoryPaths.Fixture("gpt2-tiny"))) File.Copy(file, Path.Combine(model.Path, Path.GetFileName(file)));
 
         var first = ShardBuilder.EnsureShards(model.Path, shards.Path);
         var indexTime = File.GetLastWriteTimeUtc(Path.Combine(shards.Path, ShardIndex.FileName));
@@ -88,7 +88,7 @@ public sealed class ShardBuilderTests
     [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde/")]
     public void The_store_never_resolves_a_malformed_hash(string? name)
     {
-        using var temp = TestPaths.NewTempDirectory();
+        using var temp = new TempDirectory();
         Assert.Null(new ShardStore(temp.Path).TryResolve(name));
     }
 }

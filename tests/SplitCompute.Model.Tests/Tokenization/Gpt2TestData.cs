@@ -7,7 +7,7 @@ namespace SplitCompute.Model.Tests.Tokenization;
 /// <summary>Shared inputs: the reference vocabulary and cases in tests/fixtures, and small hand-made vocabularies.</summary>
 internal static class Gpt2TestData
 {
-    public static string VocabDirectory => TestPaths.Fixture("gpt2-vocab");
+    public static string VocabDirectory => RepositoryPaths.Fixture("gpt2-vocab");
 
     private static readonly Lazy<Gpt2Tokenizer> SharedTokenizer = new(() => Gpt2Tokenizer.FromDirectory(VocabDirectory));
 
@@ -16,7 +16,7 @@ internal static class Gpt2TestData
 
     private static readonly Lazy<IReadOnlyList<TokenizerCase>> SharedCases = new(() =>
         JsonSerializer.Deserialize<List<TokenizerCase>>(
-            File.ReadAllText(TestPaths.Fixture("tokenizer", "gpt2-cases.json")),
+            File.ReadAllText(RepositoryPaths.Fixture("tokenizer", "gpt2-cases.json")),
             new JsonSerializerOptions { PropertyNameCaseInsensitive = true })!);
 
     public static IReadOnlyList<TokenizerCase> Cases => SharedCases.Value;

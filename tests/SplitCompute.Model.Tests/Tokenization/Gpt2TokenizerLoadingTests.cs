@@ -9,7 +9,7 @@ public sealed class Gpt2TokenizerLoadingTests
     [Fact]
     public void FromDirectoryReadsOpenAiFileNames()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         File.Copy(Path.Combine(Gpt2TestData.VocabDirectory, "encoder.json"), dir.File("encoder.json"));
         File.Copy(Path.Combine(Gpt2TestData.VocabDirectory, "vocab.bpe"), dir.File("vocab.bpe"));
 
@@ -23,7 +23,7 @@ public sealed class Gpt2TokenizerLoadingTests
     [Fact]
     public void FromDirectoryReadsHuggingFaceFileNames()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         Gpt2Vocabulary.WriteDefaultFiles(dir.Path);
 
         var tokenizer = Gpt2Tokenizer.FromDirectory(dir.Path);
@@ -43,7 +43,7 @@ public sealed class Gpt2TokenizerLoadingTests
     [Fact]
     public void DefaultFilesEqualTheReferenceVocabulary()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         Gpt2Vocabulary.WriteDefaultFiles(dir.Path);
 
         Assert.Equal(File.ReadAllBytes(Path.Combine(Gpt2TestData.VocabDirectory, "encoder.json")), File.ReadAllBytes(dir.File("vocab.json")));
@@ -53,7 +53,7 @@ public sealed class Gpt2TokenizerLoadingTests
     [Fact]
     public void WriteDefaultFilesCreatesTheDirectory()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         var nested = Path.Combine(dir.Path, "a", "b");
         Gpt2Vocabulary.WriteDefaultFiles(nested);
         Assert.True(File.Exists(Path.Combine(nested, "vocab.json")));
@@ -80,7 +80,7 @@ public sealed class Gpt2TokenizerLoadingTests
     [Fact]
     public void MissingVocabularyNamesBothAcceptedNames()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         File.WriteAllText(dir.File("merges.txt"), "#version: 0.2\n");
 
         var ex = Assert.Throws<TokenizerFormatException>(() => Gpt2Tokenizer.FromDirectory(dir.Path));
@@ -93,7 +93,7 @@ public sealed class Gpt2TokenizerLoadingTests
     [Fact]
     public void MissingMergesNamesBothAcceptedNames()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         Gpt2TestData.WriteVocab(dir.File("vocab.json"), Gpt2TestData.ByteVocabulary());
 
         var ex = Assert.Throws<TokenizerFormatException>(() => Gpt2Tokenizer.FromDirectory(dir.Path));
@@ -105,7 +105,7 @@ public sealed class Gpt2TokenizerLoadingTests
     [Fact]
     public void MissingFileInFromFilesIsNamed()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         File.WriteAllText(dir.File("merges.txt"), "#version: 0.2\n");
 
         var ex = Assert.Throws<TokenizerFormatException>(() => Gpt2Tokenizer.FromFiles(dir.File("nope.json"), dir.File("merges.txt")));
@@ -118,7 +118,7 @@ public sealed class Gpt2TokenizerLoadingTests
     [Fact]
     public void MalformedJsonIsReportedWithFileAndLine()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         File.WriteAllText(dir.File("vocab.json"), "{\n\"a\": 0,\n\"b\": 1,,\n}");
         File.WriteAllText(dir.File("merges.txt"), "#version: 0.2\n");
 
@@ -132,7 +132,7 @@ public sealed class Gpt2TokenizerLoadingTests
     [Fact]
     public void NonObjectJsonIsRejected()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         File.WriteAllText(dir.File("vocab.json"), "[1, 2, 3]");
         File.WriteAllText(dir.File("merges.txt"), "#version: 0.2\n");
 
@@ -150,7 +150,7 @@ public sealed class Gpt2TokenizerLoadingTests
     [InlineData("null")]
     public void NonIntegerIdNamesTheToken(string badId)
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         File.WriteAllText(dir.File("vocab.json"), "{\n\"a\": 0,\n\"weird\": " + badId + "\n}");
         File.WriteAllText(dir.File("merges.txt"), "#version: 0.2\n");
 
@@ -165,7 +165,7 @@ public sealed class Gpt2TokenizerLoadingTests
     [Fact]
     public void VocabularyWithoutEveryByteIsRejected()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         var vocab = Gpt2TestData.ByteVocabulary();
         vocab.Remove("Ġ");
         Gpt2TestData.WriteVocab(dir.File("vocab.json"), vocab);
@@ -180,7 +180,7 @@ public sealed class Gpt2TokenizerLoadingTests
     [Fact]
     public void DuplicateIdIsRejected()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         var vocab = Gpt2TestData.ByteVocabulary("Ġt");
         vocab["Ġt"] = 7;
         Gpt2TestData.WriteVocab(dir.File("vocab.json"), vocab);
@@ -199,7 +199,7 @@ public sealed class Gpt2TokenizerLoadingTests
     [InlineData("h  e")]
     public void BadMergeLineIsReportedWithItsLineNumber(string badLine)
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         Gpt2TestData.WriteVocab(dir.File("vocab.json"), Gpt2TestData.ByteVocabulary("Ġt", "he"));
         File.WriteAllText(dir.File("merges.txt"), $"#version: 0.2\nĠ t\n{badLine}\n");
 
@@ -213,7 +213,7 @@ public sealed class Gpt2TokenizerLoadingTests
     [Fact]
     public void MergeOfUnknownTokenIsReported()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         Gpt2TestData.WriteVocab(dir.File("vocab.json"), Gpt2TestData.ByteVocabulary("Ġt"));
         File.WriteAllText(dir.File("merges.txt"), "#version: 0.2\nĠ t\nh e\n");
 
@@ -226,7 +226,7 @@ public sealed class Gpt2TokenizerLoadingTests
     [Fact]
     public void EmptyLineInsideMergesIsReported()
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         Gpt2TestData.WriteVocab(dir.File("vocab.json"), Gpt2TestData.ByteVocabulary("Ġt", "he"));
         File.WriteAllText(dir.File("merges.txt"), "#version: 0.2\nĠ t\n\nh e\n");
 
@@ -242,7 +242,7 @@ public sealed class Gpt2TokenizerLoadingTests
     [InlineData("Ġ t\nh e")]
     public void MergesToleratesVersionLineCrLfAndTrailingEmptyLines(string merges)
     {
-        using var dir = TestPaths.NewTempDirectory();
+        using var dir = new TempDirectory();
         Gpt2TestData.WriteVocab(dir.File("vocab.json"), Gpt2TestData.ByteVocabulary("Ġt", "he"));
         File.WriteAllText(dir.File("merges.txt"), merges);
 

@@ -309,16 +309,22 @@ public sealed class CapabilityHeaderParserTests
         Assert.Equal(new AdapterInfo("amd", null, "GPU \"X\", rev; 2\\", null), caps!.Adapter);
     }
 
+    public static TheoryData<string, SplitPreference> SplitValues => new()
+    {
+        { "auto", SplitPreference.Auto },
+        { "none", SplitPreference.None },
+        { "k=0", SplitPreference.Force(0) },
+        { "k=12", SplitPreference.Force(12) },
+    };
+
     [Theory]
-    [InlineData("auto", SplitMode.Auto, null)]
-    [InlineData("none", SplitMode.None, null)]
-    [InlineData("k=0", SplitMode.Force, 0)]
-    [InlineData("k=12", SplitMode.Force, 12)]
-    public void SplitParses(string value, SplitMode mode, int? k)
+    [MemberData(nameof(SplitValues))]
+    public void SplitParses(string value, SplitPreference expected)
     {
         var (caps, warnings) = ParseWith(HeaderNames.Split, value);
         Assert.Empty(warnings);
-        Assert.Equal(new SplitPreference(mode, k), caps!.Split);
+        Assert.Equal(expected, caps!.Split);
+        Assert.Equal(value, caps.Split.HeaderValue);
     }
 
     [Theory]

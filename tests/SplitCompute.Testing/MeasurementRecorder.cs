@@ -2,14 +2,14 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using SplitCompute.Telemetry;
 
-namespace SplitCompute.EndToEnd.Tests;
+namespace SplitCompute.Testing;
 
 /// <summary>
 /// Records every measurement of our three meters, the way an OpenTelemetry reader sees them: the value and the measurement's
 /// own tags only. Meter tags are deliberately left out: OTLP carries them as scope attributes, which never become Prometheus
 /// labels, so a dashboard can group only by what is here.
 /// </summary>
-internal sealed class MeasurementRecorder : IDisposable
+public sealed class MeasurementRecorder : IDisposable
 {
     private static readonly string[] OurMeters = [TelemetryNames.Gateway, TelemetryNames.Worker, TelemetryNames.Edge];
 
@@ -48,7 +48,7 @@ internal sealed class MeasurementRecorder : IDisposable
 
     public void Dispose() => _listener.Dispose();
 
-    internal sealed record Measurement(string Instrument, string Meter, double Value, Dictionary<string, object?> Tags)
+    public sealed record Measurement(string Instrument, string Meter, double Value, Dictionary<string, object?> Tags)
     {
         public string? Tag(string key) => Tags.TryGetValue(key, out var value) ? value?.ToString() : null;
     }

@@ -5,18 +5,22 @@ using SplitCompute.Model.Shards;
 using SplitCompute.Protocol.Frames;
 using SplitCompute.Protocol.Manifests;
 
-namespace SplitCompute.WebGpu.Tests;
+namespace SplitCompute.EdgeRuntime.Tests.Tail;
 
 /// <summary>The edge's tail runner on Dawn: a hidden-state frame after k layers plus the model's own shards -> pooled embeddings.</summary>
 public sealed class TailRunnerTests
 {
+    /// <summary>As the WebGPU tail's own tests allow for f16 weights (SplitCompute.WebGpu.Tests' TailTests).</summary>
+    private const double F16Tolerance = 1e-2;
+
     [SkippableTheory]
     [InlineData("f32", 1e-4)]
-    [InlineData("f16", TailTests.F16Tolerance)]  // f16 shards are widened to f32 on load, so only their rounding differs
+    [InlineData("f16", F16Tolerance)]  // f16 shards are widened to f32 on load, so only their rounding differs
     public void A_frame_and_its_shards_give_the_reference_embeddings_on_WebGPU(string dtype, double tolerance)
     {
-        _ = TestEnvironment.Device;
-        using var reference = new HuggingFaceReference("gpt2-mini");
+        var noDawn = WebGpuAvailability.SkipReason;
+        Skip.If(noDawn is not null, noDawn);
+        using var reference = HuggingFaceReference.Fixture("gpt2-mini");
         var config = Gpt2Config.Load(reference.ModelDirectory);
         var shardDirectory = Directory.CreateTempSubdirectory("splitcompute-shards-").FullName;
         try

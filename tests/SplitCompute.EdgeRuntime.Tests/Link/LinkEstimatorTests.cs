@@ -1,6 +1,6 @@
 using SplitCompute.EdgeRuntime.Link;
 
-namespace SplitCompute.EndToEnd.Tests.EdgeLearning;
+namespace SplitCompute.EdgeRuntime.Tests.Link;
 
 /// <summary>The measured link: what is advertised before and after samples, what is ignored, and the file shared by processes.</summary>
 public sealed class LinkEstimatorTests : IDisposable

@@ -1,7 +1,7 @@
 using SplitCompute.EdgeRuntime.Shards;
 using SplitCompute.Protocol.Manifests;
 
-namespace SplitCompute.EndToEnd.Tests;
+namespace SplitCompute.EdgeRuntime.Tests.Shards;
 
 /// <summary>
 /// The edge's shard cache counts each shard it resolves as a hit (used without downloading) or a miss (downloaded), read with a

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using SplitCompute.Protocol.Manifests;
 
-namespace SplitCompute.EndToEnd.Tests;
+namespace SplitCompute.EdgeRuntime.Tests.Shards;
 
 /// <summary>
 /// A real Kestrel server on loopback serving content-addressed blobs at /v1/shards/{sha256} the way workers do (ETag = hash,
@@ -41,7 +41,7 @@ internal sealed partial class ShardServer : IAsyncDisposable
 
     public int MaxConcurrentRequests => Volatile.Read(ref _maxInFlight);
 
-    public Uri Uri => new(SplitCluster.Address(_app));
+    public Uri Uri => new(_app.Urls.First());
 
     public static async Task<ShardServer> StartAsync()
     {

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using SplitCompute.EdgeRuntime.Shards;
 
-namespace SplitCompute.EndToEnd.Tests;
+namespace SplitCompute.EdgeRuntime.Tests.Shards;
 
 /// <summary>The shard hash over the file mapping equals SHA-256 of the bytes, at every block boundary; a mismatch is refused.</summary>
 public sealed class ShardHashTests : IDisposable

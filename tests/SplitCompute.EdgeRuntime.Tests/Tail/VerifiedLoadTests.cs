@@ -1,3 +1,4 @@
+using SplitCompute.EdgeRuntime;
 using SplitCompute.EdgeRuntime.Tail;
 using SplitCompute.Model.Config;
 using SplitCompute.Model.Cpu;
@@ -8,7 +9,7 @@ using SplitCompute.Model.Shards;
 using SplitCompute.Protocol.Frames;
 using SplitCompute.Protocol.Manifests;
 
-namespace SplitCompute.EndToEnd.Tests;
+namespace SplitCompute.EdgeRuntime.Tests.Tail;
 
 /// <summary>
 /// Loading the tail while its shards are still being hashed: nothing is handed out (or run) before the check passes, and a
@@ -95,6 +96,28 @@ public sealed class VerifiedLoadTests : IDisposable
         Assert.Equal(first.SelectMany(e => e), again.SelectMany(e => e));
     }
 
+    [Fact]
+    public void A_tail_whose_backend_fails_outside_the_code_is_an_edge_failure_and_its_backend_is_dropped()
+    {
+        using var runner = new TailRunner(w => new Recording(new CpuBackend(w)) { Fault = new OutOfMemoryException("no room for the activations") });
+
+        var failure = Assert.Throws<EdgeFailureException>(() => runner.Run(Frame(), _paths));
+
+        Assert.Equal(nameof(OutOfMemoryException), failure.Kind);
+        Assert.Equal("no room for the activations", failure.Message);
+        Assert.Null(runner.BackendName);  // the next tail starts on a fresh backend
+    }
+
+    [Fact]
+    public void A_bug_in_the_tail_propagates_as_itself()
+    {
+        using var runner = new TailRunner(w => new Recording(new CpuBackend(w)) { Fault = new InvalidOperationException("layer range disagrees") });
+
+        var bug = Assert.Throws<InvalidOperationException>(() => runner.Run(Frame(), _paths));
+
+        Assert.Equal("layer range disagrees", bug.Message);
+    }
+
     private (Gpt2Weights Weights, ILayerRangeBackend Backend)? Load(Func<Gpt2Weights, ILayerRangeBackend> create, Task<bool> verified) =>
         VerifiedLoad.Load("test shards", _paths, _config, K.., finalNorm: true, create, verified);
 
@@ -108,10 +131,12 @@ public sealed class VerifiedLoadTests : IDisposable
         return HiddenStateFrame.Hidden("tiny", _index.Revision, K, _config.NLayer, 1, t, _config.NEmbd, [t], data, manifest);
     }
 
-    /// <summary>A backend that remembers being disposed.</summary>
+    /// <summary>A backend that remembers being disposed, and throws <see cref="Fault"/> from its layers when one is set.</summary>
     private sealed class Recording(ILayerRangeBackend inner) : ILayerRangeBackend
     {
         public bool Disposed { get; private set; }
+
+        public Exception? Fault { get; init; }
 
         public string Name => inner.Name;
 
@@ -119,7 +144,11 @@ public sealed class VerifiedLoadTests : IDisposable
 
         public HiddenState Embed(TokenBatch batch) => inner.Embed(batch);
 
-        public void RunLayers(HiddenState hidden, int from, int to) => inner.RunLayers(hidden, from, to);
+        public void RunLayers(HiddenState hidden, int from, int to)
+        {
+            if (Fault is not null) throw Fault;
+            inner.RunLayers(hidden, from, to);
+        }
 
         public void ApplyFinalNorm(HiddenState hidden) => inner.ApplyFinalNorm(hidden);
 

@@ -1,7 +1,7 @@
 using SplitCompute.EdgeRuntime.Client;
 using SplitCompute.Protocol.Feedback;
 
-namespace SplitCompute.EndToEnd.Tests;
+namespace SplitCompute.EdgeRuntime.Tests.Client;
 
 /// <summary>The edge client's id file: made once, shared by everyone using the cache directory, repaired when damaged.</summary>
 public sealed class EdgeClientIdTests : IDisposable

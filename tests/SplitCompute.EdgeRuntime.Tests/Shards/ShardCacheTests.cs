@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
+using SplitCompute.EdgeRuntime;
 using SplitCompute.EdgeRuntime.Shards;
 using SplitCompute.Protocol.Manifests;
 
-namespace SplitCompute.EndToEnd.Tests;
+namespace SplitCompute.EdgeRuntime.Tests.Shards;
 
 /// <summary>
 /// The edge's shard cache against a real Kestrel shard server: resumable downloads, verification, parallelism, LRU eviction under
@@ -68,6 +69,20 @@ public sealed class ShardCacheTests : IAsyncLifetime
         Assert.Equal(blob, await File.ReadAllBytesAsync(lease.Paths[0]));
         Assert.Equal($"bytes={kept}-", _server.Log.Last().Range);
         Assert.Equal(blob.Length - kept, lease.DownloadedBytes);
+    }
+
+    [Fact]
+    public async Task A_shard_the_server_does_not_have_is_an_edge_failure_naming_the_refused_request()
+    {
+        var served = _server.Add(ShardServer.RandomBlob(10_000, seed: 70), 0);
+        var gone = new string('0', 64);
+        var missing = served with { Sha256 = gone, Url = $"/v1/shards/{gone}" };
+
+        var failure = await Assert.ThrowsAsync<EdgeFailureException>(() => EnsureAsync(NewCache(), missing));
+
+        Assert.Equal(nameof(HttpRequestException), failure.Kind);
+        Assert.Contains($"/v1/shards/{gone}", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("404", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]

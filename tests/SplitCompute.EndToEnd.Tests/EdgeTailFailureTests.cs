@@ -1,15 +1,20 @@
 using Microsoft.Extensions.DependencyInjection;
 using SplitCompute.EdgeRuntime.Client;
 using SplitCompute.Gateway.Feedback;
+using SplitCompute.Model.Config;
+using SplitCompute.Model.Cpu;
+using SplitCompute.Model.Forward;
+using SplitCompute.Protocol.Capabilities;
 
 namespace SplitCompute.EndToEnd.Tests;
 
 /// <summary>
-/// An edge whose WebGPU device is lost mid-request (issue 7): real redis-server, worker and gateway, the real edge client on
-/// Dawn (lavapipe here). The caller still gets the right answer, from the cloud, is told why, the gateway hears that the edge
-/// fell back, and the next request splits again on a fresh device.
+/// What the edge client does when its tail fails, with real redis-server, worker and gateway. An edge failure (here its WebGPU
+/// device lost mid-request, issue 7, on Dawn/lavapipe) is answered by the cloud: the caller still gets the right answer, is
+/// told why, the gateway hears that the edge fell back, and the next request splits again on a fresh device. A bug in the
+/// tail is not an edge failure: it reaches the caller instead of hiding as a fallback (issue 20).
 /// </summary>
-public sealed class EdgeDeviceLossTests(SplitCluster cluster) : IClassFixture<SplitCluster>
+public sealed class EdgeTailFailureTests(SplitCluster cluster) : IClassFixture<SplitCluster>
 {
     private static readonly string[] Texts = ["The GPU went away in the middle.", "The cloud answers; the next request runs on a new device."];
 
@@ -18,16 +23,17 @@ public sealed class EdgeDeviceLossTests(SplitCluster cluster) : IClassFixture<Sp
     [SkippableFact]
     public async Task A_device_lost_mid_request_is_answered_by_the_cloud_and_the_next_request_splits_on_a_fresh_device()
     {
-        WebGpuAvailability.SkipUnlessProvisioned();
+        var noDawn = WebGpuAvailability.SkipReason;
+        Skip.If(noDawn is not null, noDawn);
         using var reference = cluster.NewEdgeClient();
-        var cloud = await reference.EmbedTextsAsync(Texts, EdgeSplit.None);
+        var cloud = await reference.EmbedTextsAsync(Texts, SplitPreference.None);
 
         var tail = new LosableWebGpuTail();
         var recorder = new RecordingHandler();
         using var edge = new EdgeClient(new EdgeOptions(cluster.GatewayUri, cluster.NewCacheDirectory()) { Backend = EdgeBackend.WebGpu }, recorder, tail.Create);
         tail.LoseNextDevice();
 
-        var lost = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(2));
+        var lost = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(2));
 
         Assert.True(lost.FellBack, "the edge lost its device and still claims to have run the tail");
         Assert.Equal(1, tail.DevicesLost);
@@ -44,7 +50,7 @@ public sealed class EdgeDeviceLossTests(SplitCluster cluster) : IClassFixture<Sp
         Assert.Equal((1, 1), (profile.Samples, profile.Fallbacks));
         Assert.NotNull(profile.LastFallbackAt);
 
-        var next = await edge.EmbedTextsAsync(Texts, EdgeSplit.Force(2));
+        var next = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(2));
 
         Assert.False(next.FellBack, next.FallbackReason);
         Assert.Equal((2, 4, "webgpu"), (next.K, next.N, next.Backend));
@@ -54,5 +60,36 @@ public sealed class EdgeDeviceLossTests(SplitCluster cluster) : IClassFixture<Sp
         Assert.Equal(0, next.Timings.DownloadedBytes);  // the first request had fetched the shards before its device was lost
         Assert.Equal("accepted", next.Feedback);
         Assert.Equal((2, 1), (Profiles.Find(edge.ClientId)!.Samples, Profiles.Find(edge.ClientId)!.Fallbacks));
+    }
+
+    [Fact]
+    public async Task A_bug_in_the_tail_reaches_the_caller_and_is_not_answered_by_the_cloud()
+    {
+        var recorder = new RecordingHandler();
+        using var edge = new EdgeClient(new EdgeOptions(cluster.GatewayUri, cluster.NewCacheDirectory()) { Gflops = 50, DownlinkMbps = 10_000, RttMs = 1, Prefetch = false },
+            recorder, weights => new BuggyTail(new CpuBackend(weights)));
+
+        var bug = await Assert.ThrowsAsync<InvalidOperationException>(() => edge.EmbedTextsAsync(Texts, SplitPreference.Force(2)));
+
+        Assert.Equal(BuggyTail.Message, bug.Message);
+        Assert.Equal(1, recorder.Count("/v1/embeddings"));  // the split only: no split=none request after it
+    }
+
+    /// <summary>The real CPU tail with a bug in its layer loop: it throws what a broken invariant throws.</summary>
+    private sealed class BuggyTail(CpuBackend inner) : ILayerRangeBackend
+    {
+        public const string Message = "layer loop: hidden state and layer range disagree";
+
+        public string Name => inner.Name;
+
+        public Gpt2Config Config => inner.Config;
+
+        public HiddenState Embed(TokenBatch batch) => inner.Embed(batch);
+
+        public void RunLayers(HiddenState hidden, int from, int to) => throw new InvalidOperationException(Message);
+
+        public void ApplyFinalNorm(HiddenState hidden) => inner.ApplyFinalNorm(hidden);
+
+        public void Dispose() => inner.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using SplitCompute.EdgeRuntime.Client;
 using SplitCompute.EdgeRuntime.Prefetch;
 using SplitCompute.Protocol.Capabilities;
@@ -6,7 +7,7 @@ using SplitCompute.WebGpu;
 using SplitCompute.WebGpu.Gpu;
 using SplitCompute.WebGpu.Probe;
 
-namespace SplitCompute.EndToEnd.Tests.EdgeLearning;
+namespace SplitCompute.EdgeRuntime.Tests.Client;
 
 /// <summary>Deterministic pieces of the edge's learning: the prefetch plan, the power state, and when the probe runs.</summary>
 public sealed class EdgeLearningUnitTests : IDisposable
@@ -67,17 +68,10 @@ public sealed class EdgeLearningUnitTests : IDisposable
     private static WebGpuProbeResult Probe(DateTimeOffset at, WebGpuAdapterDescription? adapter = null) =>
         new(adapter ?? Gpu, new WebGpuLimits(1 << 28, 1 << 27, 16384, 256, 8, 65535), [], 100, "128x768x3072 f32", 5, 32 << 20, at);
 
-    private sealed class Clock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     [Fact]
     public void Only_the_first_request_on_a_machine_without_a_cached_probe_waits_for_it()
     {
-        var clock = new Clock(DateTimeOffset.UnixEpoch.AddDays(100));
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(100));
         var runs = 0;
         using var probe = new EdgeDeviceProbe((known, age, now) => { runs++; return Probe(now); }, cached: null, TimeSpan.FromHours(24), clock);
         Assert.Null(probe.Result);  // reading it never probes
@@ -95,11 +89,11 @@ public sealed class EdgeLearningUnitTests : IDisposable
     [Fact]
     public async Task A_cached_probe_is_used_at_once_and_refreshed_in_the_background_when_stale_or_the_adapter_changed()
     {
-        var clock = new Clock(DateTimeOffset.UnixEpoch.AddDays(100));
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(100));
         var present = Gpu with { Device = "another GPU" };
         var gate = new ManualResetEventSlim();
         using var probe = new EdgeDeviceProbe((known, age, now) => { gate.Wait(); return Probe(now, present); },
-            cached: Probe(clock.Now - TimeSpan.FromHours(25)), TimeSpan.FromHours(24), clock);
+            cached: Probe(clock.GetUtcNow() - TimeSpan.FromHours(25)), TimeSpan.FromHours(24), clock);
 
         var result = probe.ForRequest(out var waited);  // stale: answered at once, refreshed meanwhile
         Assert.Equal(0, waited);

@@ -2,26 +2,31 @@ using System.Runtime.InteropServices;
 using SplitCompute.Model.Forward;
 using SplitCompute.Model.SafeTensors;
 
-namespace SplitCompute.WebGpu.Tests;
+namespace SplitCompute.Testing;
 
 /// <summary>
-/// Hugging Face transformers' float64 outputs for a fixture (tests/fixtures/NAME/reference.safetensors): the batch,
-/// embeddings, block_out.i, last_hidden_state (B, T, C) and mean_pooled (B, C). Padded positions hold whatever HF computed.
+/// What Hugging Face transformers computed for a fixture (NAME/reference.safetensors beside its config.json and weights):
+/// input_ids and attention_mask (B, T), embeddings, block_out.i, last_hidden_state (B, T, C) and mean_pooled (B, C).
+/// Padded positions hold whatever HF computed there, so compare valid positions only.
 /// </summary>
-internal sealed class HuggingFaceReference : IDisposable
+public sealed class HuggingFaceReference : IDisposable
 {
     private readonly SafeTensorsFile _file;
 
-    public HuggingFaceReference(string fixture)
+    /// <param name="modelDirectory">A fixture's directory (the benchmarks pass one of their own; tests use <see cref="Fixture"/>).</param>
+    public HuggingFaceReference(string modelDirectory)
     {
-        ModelDirectory = TestEnvironment.Fixture(fixture);
-        _file = SafeTensorsFile.Open(Path.Combine(ModelDirectory, "reference.safetensors"));
+        ModelDirectory = modelDirectory;
+        _file = SafeTensorsFile.Open(Path.Combine(modelDirectory, "reference.safetensors"));
         var idsInfo = _file.Tensors["input_ids"];
         var (b, t) = ((int)idsInfo.Shape[0], (int)idsInfo.Shape[1]);
         var ids = MemoryMarshal.Cast<byte, long>(_file.GetBytes(idsInfo));
         var mask = MemoryMarshal.Cast<byte, long>(_file.GetBytes(_file.Tensors["attention_mask"]));
         Batch = new TokenBatch(b, t, [.. ids.ToArray().Select(v => (int)v)], [.. mask.ToArray().Select(v => (byte)v)]);
     }
+
+    /// <summary>The reference of the committed fixture <paramref name="name"/> (tests/fixtures/NAME).</summary>
+    public static HuggingFaceReference Fixture(string name) => new(RepositoryPaths.Fixture(name));
 
     public string ModelDirectory { get; }
 
@@ -33,11 +38,13 @@ internal sealed class HuggingFaceReference : IDisposable
     public HiddenState HiddenBefore(int k, int channels) =>
         new(Batch, channels, Tensor(k == 0 ? "embeddings" : $"block_out.{k - 1}"), k);
 
-    /// <summary>Largest |actual - expected| over valid positions of a (B, T, C) tensor.</summary>
+    /// <summary>Largest |actual - expected| over valid positions of a (B, T, C) tensor, llm.c's check_tensor style.</summary>
     public double MaxDifferenceOnValidPositions(float[] actual, string name)
     {
+        ArgumentNullException.ThrowIfNull(actual);
         var expected = Tensor(name);
-        Assert.Equal(expected.Length, actual.Length);
+        if (expected.Length != actual.Length)
+            throw new ArgumentException($"{name} has {expected.Length} elements in {ModelDirectory}, the tensor compared with it {actual.Length}", nameof(actual));
         var c = expected.Length / (Batch.BatchSize * Batch.SequenceLength);
         var max = 0.0;
         for (var row = 0; row < Batch.BatchSize * Batch.SequenceLength; row++)
