@@ -27,6 +27,7 @@ internal sealed class CpuLayerBenchmark : IBenchmark
     {
         var repetitions = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
         Console.WriteLine($"# load average before: {MachineLoad.Average()}");
+        Console.WriteLine($"# CPU: {CpuModel.Describe()}");
         Console.WriteLine($"# {OpenBlas.Selection}; backend threads {Environment.ProcessorCount}; median of {repetitions}");
         Console.WriteLine("model    B    T   layer_ms  layer_GFLOPs   sgemm_ms  sgemm_GFLOPs  layer/sgemm_rate");
         var presets = args.Length > 1 ? args[1..] : ["gpt2", "gpt2-xl"];  // e.g. `cpu-layer 15 gpt2` to profile one shape

@@ -29,6 +29,7 @@ internal sealed class CpuVsTorchBenchmark : IBenchmark
         var threads = Environment.ProcessorCount;
         torch.set_num_threads(threads);
         Console.WriteLine($"# load average before: {MachineLoad.Average()}");
+        Console.WriteLine($"# CPU: {CpuModel.Describe()}");
         Console.WriteLine($"# {OpenBlas.Selection}; our pool {threads} threads");
         Console.WriteLine($"# libtorch {torch.__version__} (TorchSharp {typeof(torch).Assembly.GetName().Version}), " +
                           $"{torch.get_num_threads()} threads; median of {repetitions}, each path warmed up for 2 s first");

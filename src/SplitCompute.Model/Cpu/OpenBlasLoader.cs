@@ -31,7 +31,9 @@ internal static unsafe partial class OpenBlasLoader
     public static (IntPtr Handle, OpenBlasSelection Selection) Load()
     {
         if (GetVariable(ThreadTimeoutVariable) is null) SetVariable(ThreadTimeoutVariable, DefaultThreadTimeout);
-        if (GetVariable(CoreTypeVariable) is { } userChoice) return LoadChecked($"{CoreTypeVariable}={userChoice} set by the user", ladder: []);
+        // An empty value counts as unset, as for a container given ${OPENBLAS_CORETYPE:-} from a host that has none.
+        if (GetVariable(CoreTypeVariable) is { Length: > 0 } userChoice)
+            return LoadChecked($"{CoreTypeVariable}={userChoice} set by the user", ladder: []);
 
         var cpu = X86Features.Detect();
         var ladder = OpenBlasCoreTypes.For(cpu);
