@@ -15,13 +15,29 @@ internal static class BlockTiming
     {
         WarmUp(action);
         var times = new double[repetitions];
+        for (var i = 0; i < repetitions; i++) times[i] = TimeMs(action);
+        return Median(times);
+    }
+
+    /// <summary>Both warmed up, then timed alternately, one run of each per round; the median of each.</summary>
+    public static (double FirstMs, double SecondMs) MedianMsInterleaved(Action first, Action second, int repetitions)
+    {
+        WarmUp(first);
+        WarmUp(second);
+        var (a, b) = (new double[repetitions], new double[repetitions]);
         for (var i = 0; i < repetitions; i++)
         {
-            var clock = Stopwatch.StartNew();
-            action();
-            times[i] = clock.Elapsed.TotalMilliseconds;
+            a[i] = TimeMs(first);
+            b[i] = TimeMs(second);
         }
-        return Median(times);
+        return (Median(a), Median(b));
+    }
+
+    private static double TimeMs(Action action)
+    {
+        var clock = Stopwatch.StartNew();
+        action();
+        return clock.Elapsed.TotalMilliseconds;
     }
 
     public static void WarmUp(Action action)
