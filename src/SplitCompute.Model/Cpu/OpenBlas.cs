@@ -24,10 +24,6 @@ internal static unsafe partial class OpenBlas
     /// <summary>Which kernels run and why; loads the library if it is not yet.</summary>
     public static OpenBlasSelection Selection => Loaded.Value.Selection;
 
-    public static int ThreadCount => openblas_get_num_threads();
-
-    public static string ConfigString => Selection.Config;
-
     /// <summary>C(M,N) = alpha * A(M,K) * op(B) + beta * C, all row-major. transB: B is stored (N,K).</summary>
     public static void Sgemm(int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, bool transB = false) =>
         cblas_sgemm(RowMajor, NoTrans, transB ? Trans : NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -38,7 +34,4 @@ internal static unsafe partial class OpenBlas
     [LibraryImport(Library)]
     private static partial void cblas_sgemm(int order, int transA, int transB, int m, int n, int k,
         float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc);
-
-    [LibraryImport(Library)]
-    private static partial int openblas_get_num_threads();
 }
