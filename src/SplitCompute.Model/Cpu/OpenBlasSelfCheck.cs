@@ -7,10 +7,10 @@ namespace SplitCompute.Model.Cpu;
 /// </summary>
 internal static unsafe class OpenBlasSelfCheck
 {
-    /// <summary>cblas_sgemm's signature (order, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc).</summary>
+    /// <summary>C(M,N) += A(M,K) op(B), row-major (alpha = beta = 1, as the backend calls it); transB: B is stored (N,K).</summary>
     public delegate void Sgemm(int m, int n, int k, float* a, int lda, float* b, int ldb, bool transB, float* c, int ldc);
 
-    /// <summary>Per element: |c - reference| &lt;= Tolerance * (|beta c| + sum |a b|); fp32 over these K is ~1e-6, broken kernels ~1.</summary>
+    /// <summary>Per element: |c - reference| &lt;= Tolerance * (|beta c| + sum |a b|); fp32 over these K gives ~2e-7, broken kernels ~1.</summary>
     public const double Tolerance = 1e-4;
 
     private static readonly (int M, int N, int K, bool TransB)[] Shapes = [(5, 9, 17, false), (67, 131, 259, false), (33, 70, 96, true)];
