@@ -26,7 +26,9 @@ internal sealed class CpuLayerBenchmark : IBenchmark
     public int Run(string[] args)
     {
         var repetitions = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
-        Console.WriteLine($"# OpenBLAS: {OpenBlas.ConfigString}, {OpenBlas.ThreadCount} threads; backend threads {Environment.ProcessorCount}; median of {repetitions}");
+        Console.WriteLine($"# load average before: {MachineLoad.Average()}");
+        Console.WriteLine($"# CPU: {CpuModel.Describe()}");
+        Console.WriteLine($"# {OpenBlas.Selection}; backend threads {Environment.ProcessorCount}; median of {repetitions}");
         Console.WriteLine("model    B    T   layer_ms  layer_GFLOPs   sgemm_ms  sgemm_GFLOPs  layer/sgemm_rate");
         var presets = args.Length > 1 ? args[1..] : ["gpt2", "gpt2-xl"];  // e.g. `cpu-layer 15 gpt2` to profile one shape
         foreach (var preset in presets)
@@ -53,6 +55,7 @@ internal sealed class CpuLayerBenchmark : IBenchmark
                 Directory.Delete(directory, recursive: true);
             }
         }
+        Console.WriteLine($"# load average after: {MachineLoad.Average()}");
         return 0;
     }
 
@@ -61,21 +64,11 @@ internal sealed class CpuLayerBenchmark : IBenchmark
         var random = new Random(5);
         var batch = TokenBatch.FromSequences([.. Enumerable.Range(0, b).Select(_ => Enumerable.Range(0, T).Select(_ => random.Next(1024)).ToArray())]);
         var hidden = backend.Embed(batch);
-        // Warm up by time, not by count: the JIT promotes the hot loops to optimised code only after they have run a while,
-        // and a process that has just started would otherwise be timed on its first-tier code (3x slower at gpt2, B = 1).
-        WarmUp(() => { hidden.LayersDone = 0; backend.RunLayers(hidden, 0, 1); });
-        var layer = new double[repetitions];
-        for (var i = 0; i < repetitions; i++)
-        {
-            hidden.LayersDone = 0;
-            var clock = Stopwatch.StartNew();
-            backend.RunLayers(hidden, 0, 1);
-            layer[i] = clock.Elapsed.TotalMilliseconds;
-        }
-        WarmUp(() => FourProducts(weights.Layer(0), b * T, weights.Config.NEmbd));
+        var layerMs = BlockTiming.MedianMs(() => { hidden.LayersDone = 0; backend.RunLayers(hidden, 0, 1); }, repetitions);
         var sgemm = new double[repetitions];
+        BlockTiming.WarmUp(() => FourProducts(weights.Layer(0), b * T, weights.Config.NEmbd));
         for (var i = 0; i < repetitions; i++) sgemm[i] = FourProducts(weights.Layer(0), b * T, weights.Config.NEmbd);
-        return (Median(layer), Median(sgemm));
+        return (layerMs, BlockTiming.Median(sgemm));
     }
 
     /// <summary>The block's four products exactly as the backend issues them (beta = 1), on scratch buffers.</summary>
@@ -99,19 +92,5 @@ internal sealed class CpuLayerBenchmark : IBenchmark
             NativeMemory.AlignedFree(input);
             NativeMemory.AlignedFree(output);
         }
-    }
-
-    private static void WarmUp(Action action)
-    {
-        var clock = Stopwatch.StartNew();
-        for (var runs = 0; runs < 3 || clock.Elapsed < WarmUpTime; runs++) action();
-    }
-
-    private static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(2);
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[sorted.Length / 2];
     }
 }

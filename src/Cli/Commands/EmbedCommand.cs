@@ -55,7 +55,7 @@ internal static class EmbedCommand
 
         var batch = TokenBatch.FromSequences(sequences);
         var (embeddings, timings) = SplitEmbedder.Embed(backend, backend, batch, request.Split, request.Pooling);
-        var report = new EmbedReport(weights.Config.NLayer, request.Split ?? weights.Config.NLayer, request.Pooling, backend.Name,
+        var report = new EmbedReport(weights.Config.NLayer, request.Split ?? weights.Config.NLayer, request.Pooling, backend.Name, backend.Blas.ToString(),
             sequences.Select(s => s.Length).ToArray(), embeddings, loadMs, tokenizeMs, timings);
         if (json) EmbedReportWriter.WriteJson(report, Console.OpenStandardOutput());
         else EmbedReportWriter.WriteText(report, Console.Out);

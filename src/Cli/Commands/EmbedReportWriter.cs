@@ -13,6 +13,7 @@ internal static class EmbedReportWriter
         json.WriteNumber("split", report.Split);
         json.WriteNumber("layers", report.Layers);
         json.WriteString("backend", report.Backend);
+        json.WriteString("kernels", report.Kernels);
         json.WriteString("pooling", report.Pooling.ToString().ToLowerInvariant());
         json.WriteStartArray("tokens");
         foreach (var count in report.TokenCounts) json.WriteNumberValue(count);
@@ -38,6 +39,7 @@ internal static class EmbedReportWriter
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{report.Embeddings.Length} sequence(s), tokens [{string.Join(", ", report.TokenCounts)}], backend {report.Backend}, " +
             $"layers [0,{report.Split}) then [{report.Split},{report.Layers}), pooling {report.Pooling.ToString().ToLowerInvariant()}"));
+        output.WriteLine($"kernels: {report.Kernels}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"timings: load {report.LoadMs:F1} ms, tokenize {report.TokenizeMs:F2} ms, embed {t.EmbedMs:F2} ms, head {t.HeadMs:F2} ms, " +
             $"tail {t.TailMs:F2} ms, finish {t.FinishMs:F2} ms"));

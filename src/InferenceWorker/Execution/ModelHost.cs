@@ -38,7 +38,12 @@ public sealed partial class ModelHost : IDisposable
                 });
                 return (backend, $"{backend.Device} {o.CudaPrecision}");
             },
-            cpu: () => (new CpuBackend(weights, o.Threads), $"{o.Threads ?? Environment.ProcessorCount}-core CPU (OpenBLAS)"));
+            cpu: () =>
+            {
+                var backend = new CpuBackend(weights, o.Threads);
+                LogCpuKernels(logger, backend.Blas);
+                return (backend, $"{o.Threads ?? Environment.ProcessorCount}-core CPU (OpenBLAS {backend.Blas.CoreName})");
+            });
         if (Device.FallbackReason is not null) LogCpuFallback(logger, Device.FallbackReason);
         LogDevice(logger, Device.Device, Device.DeviceName, Config.NLayer);
         // A model directory without vocab files (like a bare checkpoint) serves token-id input only.
@@ -83,6 +88,9 @@ public sealed partial class ModelHost : IDisposable
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Worker:Device is auto and CUDA is not usable, running on the CPU: {Reason}")]
     private static partial void LogCpuFallback(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Information, Message = "CPU matrix products: {Selection}")]
+    private static partial void LogCpuKernels(ILogger logger, OpenBlasSelection selection);
 
     public void Dispose()
     {

@@ -28,6 +28,9 @@ public sealed unsafe class CpuBackend : ILayerRangeBackend
 
     public string Name => "cpu";
 
+    /// <summary>The OpenBLAS kernels the matrix products run on (chosen and checked when the first backend was made).</summary>
+    public OpenBlasSelection Blas => OpenBlas.Selection;
+
     public Gpt2Config Config => _weights.Config;
 
     /// <summary>Token + position embeddings: hidden[b, t] = wte[ids[b, t]] + wpe[t].  (B, T) -> (B, T, C)</summary>

@@ -38,14 +38,21 @@ public sealed class CpuKernelTests
         }
     }
 
-    [Fact]
-    public unsafe void Attention_respects_causality_and_padding_and_zeroes_queries_without_keys()
+    public static TheoryData<int, int, int, int> AttentionShapes => new()
     {
-        // B = 1, T = 4, C = 4, H = 2 (D = 2); mask 0 1 1 1: key 0 is padding (left padding), so query 0 has no key.
-        const int t = 4, c = 4, heads = 2;
+        { 4, 4, 2, 1 },    // D = 2: one query and one key at a time; key 0 is padding, so query 0 has no key
+        { 19, 128, 2, 3 }, // D = 64 (every GPT-2 size): 8 x 8 tiles, a partial last tile, three padded keys
+        { 9, 32, 2, 0 },   // D = 16: tiles, no padding
+    };
+
+    [Theory]
+    [MemberData(nameof(AttentionShapes))]
+    public unsafe void Attention_respects_causality_and_padding_and_zeroes_queries_without_keys(int t, int c, int heads, int padded)
+    {
+        // B = 1; left padding: keys [0, padded) are masked out, so queries before the first real key get zeros.
         var random = new Random(7);
         var qkv = Enumerable.Range(0, t * 3 * c).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
-        byte[] mask = [0, 1, 1, 1];
+        var mask = Enumerable.Range(0, t).Select(j => (byte)(j < padded ? 0 : 1)).ToArray();
         var output = new float[t * c];
         var job = new AttentionJob();
         fixed (float* q = qkv)
@@ -56,13 +63,13 @@ public sealed class CpuKernelTests
             job.Execute(0, heads);
         }
 
-        Assert.All(output[..c], v => Assert.Equal(0f, v));
-        const int d = c / heads;
+        Assert.All(output[..(padded * c)], v => Assert.Equal(0f, v));
+        var d = c / heads;
         for (var h = 0; h < heads; h++)
         {
-            for (var i = 1; i < t; i++)
+            for (var i = padded; i < t; i++)
             {
-                var keys = Enumerable.Range(1, i).ToArray();  // j <= i and mask[j] = 1
+                var keys = Enumerable.Range(padded, i - padded + 1).ToArray();  // j <= i and mask[j] = 1
                 var scores = keys.Select(j => Enumerable.Range(0, d).Sum(e => (double)qkv[(i * 3 * c) + (h * d) + e] * qkv[(j * 3 * c) + c + (h * d) + e]) / Math.Sqrt(d)).ToArray();
                 var max = scores.Max();
                 var weights = scores.Select(s => Math.Exp(s - max)).ToArray();
