@@ -18,9 +18,16 @@ public sealed class AccessOptions
     [Range(0, 300)]
     public double ApiKeyCacheSeconds { get; set; } = 2;
 
-    /// <summary>Keys kept in the lookup cache per replica; beyond it the cache starts over (bounded memory under junk keys).</summary>
+    /// <summary>Known keys kept in the lookup cache per replica; the least recently used is dropped beyond it.</summary>
     [Range(16, 10_000_000)]
     public int ApiKeyCacheEntries { get; set; } = 10_000;
+
+    /// <summary>
+    /// Well-formed keys Redis does not know, remembered apart from the known ones (least recently used dropped beyond it), so a
+    /// flood of invented keys never pushes a real key out of the cache.
+    /// </summary>
+    [Range(16, 10_000_000)]
+    public int ApiKeyUnknownCacheEntries { get; set; } = 10_000;
 
     /// <summary>
     /// How long a concurrency slot is held at most. A gateway that dies mid-request cannot release its slots; they expire after

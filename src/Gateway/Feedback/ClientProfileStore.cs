@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Planning;
 using SplitCompute.Protocol.Feedback;
+using SplitCompute.Gateway.Caching;
 
 namespace SplitCompute.Gateway.Feedback;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SplitCompute.Gateway.Caching;
 
 namespace SplitCompute.Gateway.Feedback;
 

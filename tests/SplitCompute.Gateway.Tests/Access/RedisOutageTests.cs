@@ -74,6 +74,23 @@ public sealed class RedisOutageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_flood_of_invented_keys_never_pushes_a_known_key_out_so_it_survives_a_Redis_pause()
+    {
+        // Issue 21: the cache used to start over at its capacity, so 10k invented keys then a Redis pause turned a working key into 503s.
+        var store = new ApiKeyStore(_client, TimeProvider.System);
+        var (known, record) = await store.CreateAsync("known through a flood", 0, 0);
+        var cache = new ApiKeyCache(store, _client, Options.Create(new AccessOptions { ApiKeyCacheSeconds = 2, ApiKeyCacheEntries = 16, ApiKeyUnknownCacheEntries = 16 }),
+            _time, NullLogger<ApiKeyCache>.Instance);
+        Assert.Equal(record, (await cache.LookupAsync(known, default)).Record);
+        for (var i = 0; i < 200; i++) Assert.Null((await cache.LookupAsync(ApiKeys.Generate(), default)).Record);
+
+        await _redis.StopAsync();
+        _time.Advance(TimeSpan.FromSeconds(10));
+        var during = await cache.LookupAsync(known, default);
+        Assert.Equal((record, false, true), (during.Record, during.Unavailable, during.Stale));
+    }
+
+    [Fact]
     public async Task Revocation_is_seen_once_the_cached_lookup_is_older_than_the_cache_period()
     {
         var store = new ApiKeyStore(_client, TimeProvider.System);

@@ -1,4 +1,4 @@
-namespace SplitCompute.Gateway.Feedback;
+namespace SplitCompute.Gateway.Caching;
 
 /// <summary>
 /// A dictionary that holds at most <paramref name="capacity"/> entries and drops the least recently used one to make room, so
