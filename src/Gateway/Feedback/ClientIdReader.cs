@@ -17,6 +17,16 @@ internal static class ClientIdReader
         return null;
     }
 
+    /// <summary>
+    /// The client id as the gateway files everything under it: with API keys, prefixed by the authenticated key's public id, so a
+    /// tenant who learns another tenant's client id can neither move that client's plans nor claim its decisions (issue 21).
+    /// </summary>
+    public static string? ReadScoped(HttpContext context, out string? problem)
+    {
+        var id = Read(context.Request, out problem);
+        return id is not null && context.Items[Access.ApiKeyMiddleware.RecordItem] is Access.ApiKeyRecord key ? $"{key.Id}:{id}" : id;
+    }
+
     /// <summary>A client-sent value for an error message: quoted, at most 40 characters, non-printable characters as '?'.</summary>
     public static string Show(string? value)
     {

@@ -18,7 +18,7 @@ internal sealed class FeedbackEndpoint(OutstandingDecisions decisions, ClientPro
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
-        var clientId = ClientIdReader.Read(request, out var problem);
+        var clientId = ClientIdReader.ReadScoped(context, out var problem);
         if (clientId is null)
         {
             await Problem(context, 400, problem ?? $"{HeaderNames.Client} is required: the id the client sent with its embeddings request").ConfigureAwait(false);

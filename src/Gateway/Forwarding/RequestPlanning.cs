@@ -26,7 +26,7 @@ internal sealed class RequestPlanning(
     {
         var wantsFrame = Accepts(request.Headers.Accept, MediaTypes.HiddenState);
         var capabilities = capabilityCache.Read(request, wantsFrame);
-        var clientId = ClientIdReader.Read(request, out var clientProblem);
+        var clientId = ClientIdReader.ReadScoped(request.HttpContext, out var clientProblem);
         IReadOnlyList<string> warnings = clientProblem is null ? capabilities.Warnings : [.. capabilities.Warnings, clientProblem];
         return new RequestClient(wantsFrame, capabilities, clientId, ClientFor(clientId, wantsFrame ? capabilities.Client : null), warnings);
     }
