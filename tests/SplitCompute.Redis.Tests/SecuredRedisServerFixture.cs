@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using SplitCompute.RedisConnection;
 
 namespace SplitCompute.Redis.Tests;
@@ -17,7 +15,7 @@ public sealed class SecuredRedisServerFixture : RedisServerFixture
 
     private readonly TestCertificates _certificates = TestCertificates.Create();
 
-    public int TlsPort { get; } = FreeTlsPort();
+    public int TlsPort { get; } = FreePort();
 
     public string CaFile => _certificates.CaFile;
 
@@ -40,14 +38,5 @@ public sealed class SecuredRedisServerFixture : RedisServerFixture
     {
         await base.DisposeAsync();
         _certificates.Dispose();
-    }
-
-    private static int FreeTlsPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
