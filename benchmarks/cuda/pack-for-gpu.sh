@@ -14,7 +14,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 rm -rf "$out/app" "$out/fixtures" "$out/fixtures.tar.xz" "$out/loadtools.tar.xz" "$out/dawn.tar.xz" "$out/vulkan-debs" && mkdir -p "$out"
 dotnet publish "$root/benchmarks/SplitCompute.Benchmarks" -c Release -o "$out/app" --no-self-contained -v quiet
-[[ -f "$out/dotnet-runtime.tar.xz" ]] || "$root/../shared/device/pack-dotnet-runtime.sh" "$out" > /dev/null
+# This machine's .NET runtime (host + NETCore + AspNetCore): the GPU machine has none.
+dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
+[[ -f "$out/dotnet-runtime.tar.xz" ]] || tar -C "$dotnet_root" -cJf "$out/dotnet-runtime.tar.xz" dotnet host shared/Microsoft.NETCore.App shared/Microsoft.AspNetCore.App
 [[ -f "$out/openblas.tar.xz" ]] || tar -cJf "$out/openblas.tar.xz" -C / -h usr/lib/x86_64-linux-gnu/libopenblas.so.0 \
   lib/x86_64-linux-gnu/libgfortran.so.5 lib/x86_64-linux-gnu/libquadmath.so.0
 # The fixtures are not packed: tests/fixtures is tracked, so it reaches the GPU machine with the working tree.
@@ -25,7 +27,7 @@ if wants gateway fleet; then
 fi
 if wants webgpu; then
   # Dawn as the launcher provisioned it here, and the Vulkan loader with the GL/EGL libraries NVIDIA's ICD needs (the GPU
-  # machine has the ICD but no loader: ../shared/notes/WEBGPU.md).
+  # machine has the ICD but no loader: docs/webgpu.md).
   dawn="${SPLITCOMPUTE_HOME:-$root/.splitcompute}/dawn"
   [[ -f "$dawn/libwebgpu_wrapper.so" ]] || { echo "pack-for-gpu: no Dawn in $dawn (run ./splitcompute test or demo once)" >&2; exit 1; }
   tar -cJf "$out/dawn.tar.xz" -C "$dawn" libwebgpu_wrapper.so .integrity

@@ -20,7 +20,7 @@ internal static class HeadlessChromium
         try
         {
             var start = new ProcessStartInfo(Executable) { RedirectStandardOutput = true, RedirectStandardError = true };
-            // Flags from ../shared/notes/WEBGPU.md: without the networking ones Chromium tries Google's hosts on this closed network.
+            // Without the networking flags Chromium tries Google's hosts on this closed network.
             foreach (var arg in new[]
                      {
                          "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

@@ -8,7 +8,7 @@ public sealed class DeviceTests
     [Fact]
     public void Struct_sizes_match_the_pinned_Dawn_build()
     {
-        // Numbers from C sizeof on the same build (../shared/notes/WEBGPU.md); a drift would corrupt memory on the first call.
+        // Numbers from C sizeof on the same build (see StructSizes and docs/webgpu.md); a drift would corrupt memory on the first call.
         var wrong = StructSizes.All.Where(s => s.Actual != s.Expected).Select(s => $"{s.Name}: {s.Actual} != {s.Expected}").ToArray();
         Assert.True(wrong.Length == 0, string.Join("; ", wrong));
         Assert.Equal(152, System.Runtime.CompilerServices.Unsafe.SizeOf<WGPULimits>());

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace SplitCompute.WebGpu.Interop;
 
 /// <summary>
-/// The struct sizes of the pinned Dawn build (measured with C sizeof, ../shared/notes/WEBGPU.md), checked before the first
+/// The struct sizes of the pinned Dawn build (measured with C sizeof against its webgpu.h; docs/webgpu.md), checked before the first
 /// native call: a mismatch means the bindings and the library disagree, and every call after it would corrupt memory.
 /// </summary>
 internal static class StructSizes
