@@ -51,7 +51,9 @@ internal sealed class EmbeddingsRequestValidator(WorkerRegistry registry, Gpt2To
         var snapshot = registry.Current;
         if (snapshot.Workers.Count == 0) return (null, new EmbeddingsRefusal(ApiError.Unavailable("no inference worker is available"), RetryAfter: true));
         var resolved = ModelResolver.Resolve(parsed.Model, snapshot, _options.DefaultModel, _options.ModelAliases);
-        var serving = resolved is null ? null : snapshot.Serving(resolved.Model).FirstOrDefault(w => resolved.Revision is null || w.Revision == resolved.Revision);
+        // The workers that may serve it: the model's, at the revision asked for if one was.
+        var candidates = resolved is null ? [] : snapshot.Serving(resolved.Model).Where(w => resolved.Revision is null || w.Revision == resolved.Revision).ToList();
+        var serving = candidates.FirstOrDefault();
         if (resolved is null || serving is null)
         {
             return Refuse(ApiError.ModelNotFound(
@@ -78,8 +80,7 @@ internal sealed class EmbeddingsRequestValidator(WorkerRegistry registry, Gpt2To
         }
         for (var i = 0; i < lengths.Length; i++) lengths[i] = Math.Min(lengths[i], nPositions);
         // Only where every worker that may serve it tokenizes exactly as this gateway does (else they get the texts, as sent).
-        var sameTokenizer = snapshot.Serving(resolved.Model).Where(w => resolved.Revision is null || w.Revision == resolved.Revision)
-            .All(w => w.Tokenizer == tokenizer.Fingerprint);
+        var sameTokenizer = candidates.All(w => w.Tokenizer == tokenizer.Fingerprint);
         if (tokenized is not null && sameTokenizer) body = EmbeddingRequestWriter.ToJsonUtf8(parsed with { Texts = null, TokenIds = tokenized });
         return (new ValidatedEmbeddingsRequest(body, parsed, resolved, new PlanRequest(lengths.Length, lengths.Max(), lengths.Sum())), null);
     }
