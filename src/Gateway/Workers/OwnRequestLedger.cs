@@ -7,7 +7,8 @@ namespace SplitCompute.Gateway.Workers;
 /// This gateway's own requests per worker (sent, predicted work, finished), so the queue it predicts is the worker's real schedule
 /// (<see cref="QueuePrediction"/>) and not a stale heartbeat: a heartbeat still counting a request this gateway has seen finish (a
 /// client's own previous request) must not make a phantom queue, and requests sent since the heartbeat must be counted.
-/// Bounded: finished requests are kept only until a heartbeat newer than their end arrives.
+/// Bounded: finished requests are kept only until a heartbeat newer than their end arrives. Every request asks for a prediction,
+/// so a prediction walks only the requests still in flight (bounded by concurrency); the finished ones are walked once per heartbeat.
 /// </summary>
 public sealed class OwnRequestLedger(TimeProvider time)
 {
@@ -26,8 +27,13 @@ public sealed class OwnRequestLedger(TimeProvider time)
     public void Finished(Ticket ticket)
     {
         ArgumentNullException.ThrowIfNull(ticket);
-        ticket.Entry.Finish(NowMs());
+        var now = NowMs();
+        if (_books.TryGetValue(ticket.WorkerId, out var book)) book.Finish(ticket.Entry, now);
+        else ticket.Entry.Finish(now);
     }
+
+    /// <summary>Requests this ledger still holds for a worker: in flight, or finished after its latest heartbeat.</summary>
+    public int Tracked(string workerId) => _books.TryGetValue(workerId, out var book) ? book.Count : 0;
 
     /// <summary>
     /// What the worker said a request really waited on other work (X-SplitCompute-Worker-Ms: total - busy) against the queue that
@@ -63,6 +69,9 @@ public sealed class OwnRequestLedger(TimeProvider time)
         public double WorkMs { get; } = workMs;
         public double FinishedMs => Volatile.Read(ref _finishedMs);
 
+        /// <summary>Its place among its book's requests in flight; null once finished or dropped for room.</summary>
+        internal LinkedListNode<Entry>? InFlight { get; set; }
+
         public void Finish(double atMs) => Volatile.Write(ref _finishedMs, atMs);
 
         /// <summary>Work still ahead at <paramref name="atMs"/>: none once finished, otherwise what is left before its predicted end.</summary>
@@ -76,10 +85,16 @@ public sealed class OwnRequestLedger(TimeProvider time)
         private const double MinSampleMs = 1;       // a queue under a millisecond says nothing about the ratio
         private const double MinCorrection = 0.5, MaxCorrection = 4;
         private readonly Lock _gate = new();
-        private readonly List<Entry> _entries = [];
+        private readonly LinkedList<Entry> _inFlight = new();      // oldest first
+        private readonly Queue<Entry> _finished = new();            // in the order they finished
         private long _heartbeatMs = long.MinValue;
         private double _othersAtHeartbeat;
         private double _predictedAverage, _observedAverage;
+
+        public int Count
+        {
+            get { lock (_gate) return _inFlight.Count + _finished.Count; }
+        }
 
         /// <summary>Observed over predicted queue, from the averages of both (1 until both have seen a real queue).</summary>
         public double Correction => _predictedAverage > MinSampleMs && _observedAverage > 0
@@ -102,8 +117,28 @@ public sealed class OwnRequestLedger(TimeProvider time)
         {
             lock (_gate)
             {
-                if (_entries.Count >= MaxEntriesPerWorker) _entries.RemoveAt(0);
-                _entries.Add(entry);
+                if (_inFlight.Count >= MaxEntriesPerWorker)
+                {
+                    // Never finished (a lost ticket): forgotten rather than counted for ever.
+                    var oldest = _inFlight.First!;
+                    _inFlight.RemoveFirst();
+                    oldest.Value.InFlight = null;
+                }
+                entry.InFlight = _inFlight.AddLast(entry);
+            }
+        }
+
+        public void Finish(Entry entry, double atMs)
+        {
+            lock (_gate)
+            {
+                entry.Finish(atMs);
+                if (entry.InFlight is not { } node) return;
+                _inFlight.Remove(node);
+                entry.InFlight = null;
+                // Kept until a heartbeat newer than its end: that heartbeat's backlog may still count it.
+                if (_finished.Count >= MaxEntriesPerWorker) _finished.Dequeue();
+                _finished.Enqueue(entry);
             }
         }
 
@@ -116,13 +151,15 @@ public sealed class OwnRequestLedger(TimeProvider time)
                 {
                     // A new heartbeat: what of its backlog is other gateways' work? Our requests in flight at its time were in it.
                     _heartbeatMs = worker.UnixMs;
-                    _entries.RemoveAll(e => e.FinishedMs != double.MaxValue && e.FinishedMs < worker.UnixMs);
+                    while (_finished.TryPeek(out var done) && done.FinishedMs < worker.UnixMs) _finished.Dequeue();
                     var ownThen = 0.0;
-                    foreach (var e in _entries) ownThen += e.RemainingAt(worker.UnixMs);
+                    foreach (var e in _finished) ownThen += e.RemainingAt(worker.UnixMs);
+                    foreach (var e in _inFlight) ownThen += e.RemainingAt(worker.UnixMs);
                     _othersAtHeartbeat = Math.Max(0, worker.BacklogMs - (ownThen / slots));
                 }
+                // A finished request has no work ahead of now: only those in flight count.
                 var ownNow = 0.0;
-                foreach (var e in _entries) ownNow += e.RemainingAt(now);
+                foreach (var e in _inFlight) ownNow += e.RemainingAt(now);
                 return Correction * (QueuePrediction.Others(_othersAtHeartbeat, 0, now - worker.UnixMs) + (ownNow / slots));
             }
         }

@@ -83,4 +83,25 @@ public sealed class OwnRequestLedgerTests
         Assert.Equal(0, QueuePrediction.Others(10, 0, 20));
         Assert.Equal(10, QueuePrediction.Others(10, 0, -5));  // a worker clock ahead of ours is no time elapsed
     }
+
+    [Fact]
+    public void Finished_requests_are_held_only_until_a_newer_heartbeat_and_those_in_flight_still_count()
+    {
+        // 10,000 requests finish between heartbeats (the gateway's hot path at 10k requests/s): a prediction must not walk
+        // them all, and the next heartbeat lets them go; the two still in flight stay counted.
+        var time = new FakeTimeProvider(Start);
+        var ledger = new OwnRequestLedger(time);
+        var running = new[] { ledger.Started("w1", 0, 40), ledger.Started("w1", 0, 60) };
+        for (var i = 0; i < 10_000; i++) ledger.Finished(ledger.Started("w1", 0, 1));
+        Assert.Equal(10_002, ledger.Tracked("w1"));
+        time.Advance(TimeSpan.FromMilliseconds(10));
+        var heartbeat = Heartbeat(100, time.GetUtcNow(), capacity: 2);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        // Others: 100 - (30 + 50) / 2 at the heartbeat, 1 ms drained since; ours now: (29 + 49) / 2.
+        Assert.Equal(59 + 39, ledger.PredictQueueMs(heartbeat), 6);
+        Assert.Equal(2, ledger.Tracked("w1"));
+        foreach (var ticket in running) ledger.Finished(ticket);
+        Assert.Equal(2, ledger.Tracked("w1"));  // finished after the heartbeat: its backlog may still count them
+        Assert.Equal(59, ledger.PredictQueueMs(heartbeat), 6);
+    }
 }
