@@ -27,7 +27,7 @@ internal sealed class LiveCluster : IAsyncDisposable
 
     public string ModelDirectory => Path.Combine(_root, "model");
 
-    public static async Task<LiveCluster> StartAsync(int workers = 2)
+    public static async Task<LiveCluster> StartAsync(int workers = 2, params string[] gatewayArgs)
     {
         var cluster = new LiveCluster();
         RandomModelWriter.Write(cluster.ModelDirectory, Gpt2Config.Preset("tiny"), seed: 11);
@@ -41,9 +41,9 @@ internal sealed class LiveCluster : IAsyncDisposable
             cluster.Workers.Add(worker);
         }
         await Task.WhenAll(cluster.Workers.Select(w => w.StartAsync()));
-        cluster.Gateway = new ServiceProcess("gateway", ServiceProcess.FreePort(), "gateway",
+        cluster.Gateway = new ServiceProcess("gateway", ServiceProcess.FreePort(), ["gateway",
             $"--Gateway:RedisEndpoint={cluster.Redis.Endpoint}", "--Gateway:RefreshIntervalMs=50", "--Gateway:WorkerTimeoutSeconds=10",
-            "--Logging:LogLevel:Default=Warning");
+            "--Logging:LogLevel:Default=Warning", .. gatewayArgs]);
         await cluster.Gateway.StartAsync();
         await cluster.WaitForWorkersAsync(workers);
         return cluster;

@@ -84,6 +84,21 @@ internal sealed class ServiceProcess : IAsyncDisposable
         return process.WorkingSet64;
     }
 
+    /// <summary>
+    /// Private writable memory the process has mapped (VmData in /proc): what the runtime has committed, touched or not. A
+    /// buffer allocated and zeroed lazily by the kernel shows here long before it shows in the resident set.
+    /// </summary>
+    public long CommittedBytes()
+    {
+        if (_process is not { } process) return 0;
+        foreach (var line in File.ReadLines($"/proc/{process.Id}/status"))
+        {
+            if (line.StartsWith("VmData:", StringComparison.Ordinal))
+                return long.Parse(line.AsSpan(7).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+        return 0;
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -56,16 +56,23 @@ public static class GatewayApp
         services.AddHttpForwarder();
         services.AddGatewayAccess();
         services.AddManifestSigning();
-        var limits = ConnectionLimits.From(builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions());
+        var startOptions = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+        var limits = ConnectionLimits.From(startOptions);
+        var transfer = TransferLimits.From(startOptions);
         services.AddSingleton(limits);
+        services.AddSingleton(transfer);
+        services.AddRequestAdmission(startOptions);
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>($"{GatewayOptions.Section}:MaxRequestBytes") ?? 4 * 1024 * 1024;
             limits.ApplyTo(kestrel);
+            transfer.ApplyTo(kestrel);
         });
 
         var app = builder.Build();
-        app.Logger.LogInformation("connection limits: {Limits}", limits);
+        app.Logger.LogInformation("connection limits: {Limits}; {Transfer}", limits, transfer);
+        app.UseRateLimiter();  // per-address rate and load shedding, before anything costs more than a counter
+        app.UseMiddleware<BodyDeadline>();
         app.UseGatewayAccess();
         app.MapGet("/alive", () => Results.Text("alive"));
         app.MapGet("/health", (WorkerRegistry registry, GatewayWarmup warmup) =>

@@ -69,6 +69,40 @@ public sealed class GatewayOptions
     [Range(1, 1_000_000)]
     public int MaxConnectionsPerIp { get; set; } = 256;
 
+    /// <summary>A client must send its request line and headers within this many seconds (slowloris).</summary>
+    [Range(1, 600)]
+    public int HeadersTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// Slowest a request body may arrive, averaged after <see cref="DataRateGraceSeconds"/> (Kestrel's MinRequestBodyDataRate;
+    /// its default, 240 B/s, let a body trickled at 300 B/s hold a connection for hours). 0 turns the check off.
+    /// </summary>
+    [Range(0, 1_000_000_000)]
+    public int MinBodyBytesPerSecond { get; set; } = 4_096;
+
+    /// <summary>Slowest a client may read its answer (Kestrel's MinResponseDataRate): a client that stops reading is cut off. 0: off.</summary>
+    [Range(0, 1_000_000_000)]
+    public int MinResponseBytesPerSecond { get; set; } = 4_096;
+
+    /// <summary>Seconds before the data rates above are enforced (a connection's slow start).</summary>
+    [Range(1, 600)]
+    public int DataRateGraceSeconds { get; set; } = 5;
+
+    /// <summary>Longest a whole request body may take, whatever its rate: a body still arriving after this closes the connection.</summary>
+    [Range(1, 3_600)]
+    public int BodyTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// Most requests one address may start per second, before authentication (a token bucket with a burst of twice this).
+    /// 0 turns it off: do that (or raise it) behind a load balancer that does not pass the client's address on.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int MaxRequestsPerSecondPerIp { get; set; } = 2_000;
+
+    /// <summary>Most requests the gateway works on at once; beyond it new requests are shed with 503 and Retry-After, never queued.</summary>
+    [Range(1, 10_000_000)]
+    public int MaxConcurrentRequests { get; set; } = 4_096;
+
     /// <summary>A worker that sends nothing for this long is treated as failed (the request is retried once elsewhere).</summary>
     [Range(1, 600)]
     public int WorkerTimeoutSeconds { get; set; } = 60;

@@ -39,6 +39,7 @@ public sealed class GatewayTelemetry : IDisposable
     private readonly Counter<long> _shardRequests;
     private readonly Counter<long> _edgeReports;
     private readonly Histogram<double> _edgeStageMs;
+    private readonly Counter<long> _shed;
 
     public GatewayTelemetry(IMeterFactory meters, WorkerRegistry registry)
     {
@@ -65,6 +66,8 @@ public sealed class GatewayTelemetry : IDisposable
         _edgeReports = _meter.CreateCounter<long>("splitcompute.gateway.edge_reports", "{report}", "Edge feedback reports, by outcome (ok or fallback)");
         _edgeStageMs = _meter.CreateHistogram("splitcompute.gateway.edge_stage_ms", "ms", "Edge-reported time per stage (request, download, edge, total)",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = MsBuckets });
+        _shed = _meter.CreateCounter<long>("splitcompute.gateway.shed_requests", "{request}",
+            "Requests refused before authentication: over an address's rate (address_rate) or over the gateway's capacity (capacity)");
         _meter.CreateObservableGauge("splitcompute.gateway.worker_queue_depth", () => registry.Current.Workers.Select(w =>
             new Measurement<int>(w.QueueDepth, new KeyValuePair<string, object?>("worker", w.WorkerId))), "{request}", "Queued requests per worker, from its heartbeat");
         _meter.CreateObservableGauge("splitcompute.gateway.worker_backlog_ms", () => registry.Current.Workers.Select(w =>
@@ -97,6 +100,8 @@ public sealed class GatewayTelemetry : IDisposable
         Stage(_predictedMs, "total", p.TotalMs, pathTag);
         _observedMs.Record(decision.ObservedMs, pathTag);
     }
+
+    public void Shed(string reason) => _shed.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void ShardServed(int status, long bytes)
     {

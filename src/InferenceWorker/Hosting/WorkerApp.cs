@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using SplitCompute.InferenceWorker.Endpoints;
 using SplitCompute.InferenceWorker.Execution;
@@ -30,7 +31,14 @@ public static class WorkerApp
         builder.Services.AddSingleton<HeartbeatPublisher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<HeartbeatPublisher>());
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
-            kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>($"{WorkerOptions.Section}:MaxRequestBytes") ?? WorkerOptions.DefaultMaxRequestBytes);
+        {
+            kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>($"{WorkerOptions.Section}:MaxRequestBytes") ?? WorkerOptions.DefaultMaxRequestBytes;
+            // A caller that stops reading is cut off after 5 s instead of holding its frames (Kestrel's default, 240 B/s, let a
+            // non-reader keep a whole hidden state for hours); a gateway reads at network speed, far above these.
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(4_096, TimeSpan.FromSeconds(5));
+            kestrel.Limits.MinResponseDataRate = new MinDataRate(4_096, TimeSpan.FromSeconds(5));
+        });
 
         var app = builder.Build();
         _ = app.Services.GetRequiredService<ModelHost>();  // load the model (and make shards) before accepting requests

@@ -8,37 +8,46 @@ namespace SplitCompute.Protocol.Http;
 /// </summary>
 public static class BoundedBody
 {
+    /// <summary>The first buffer for a declared body; it doubles as data arrives.</summary>
+    public const int FirstBufferBytes = 64 * 1024;
+
     public static async Task<byte[]?> ReadAsync(Stream body, long? declaredLength, long limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
-        // The usual case: a declared length within the limit is read straight into an array of that size (a server never hands
-        // out more than was declared; a body that ends early comes back short and fails to parse).
+        // A declared length within the limit: the buffer grows with what arrives (doubling, never past the declaration), so a
+        // client that declares megabytes and sends nothing costs a small buffer, not the declared size. A server never hands out
+        // more than was declared; a body that ends early comes back short and fails to parse.
         if (declaredLength is long declared and <= int.MaxValue)
         {
             if (declared > limit) return null;
-            var exact = new byte[declared];
+            var buffer = new byte[(int)Math.Min(declared, FirstBufferBytes)];
             var filled = 0;
             int n;
-            while (filled < exact.Length && (n = await body.ReadAsync(exact.AsMemory(filled), cancellationToken).ConfigureAwait(false)) > 0) filled += n;
-            return filled == exact.Length ? exact : exact[..filled];
+            while (filled < declared)
+            {
+                if (filled == buffer.Length) Array.Resize(ref buffer, (int)Math.Min(declared, 2L * buffer.Length));
+                if ((n = await body.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false)) == 0) break;
+                filled += n;
+            }
+            return filled == buffer.Length ? buffer : buffer[..filled];
         }
 
         // Chunked or unknown length: copy through a pooled chunk.
-        using var buffer = new MemoryStream();
+        using var stream = new MemoryStream();
         var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
             int read;
             while ((read = await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                if (buffer.Length + read > limit) return null;
-                buffer.Write(chunk, 0, read);
+                if (stream.Length + read > limit) return null;
+                stream.Write(chunk, 0, read);
             }
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(chunk);
         }
-        return buffer.ToArray();
+        return stream.ToArray();
     }
 }
