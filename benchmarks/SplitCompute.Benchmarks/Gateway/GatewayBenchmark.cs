@@ -55,10 +55,12 @@ internal sealed class GatewayBenchmark : IBenchmark
         await using var heartbeat = new FakeWorkerHeartbeat(redis.Endpoint, backend.Url);
         await heartbeat.StartAsync().ConfigureAwait(false);
         await using var plain = await ServerProcess.StartAsync("plain-yarp", [$"--Backend={backend.Url}"]).ConfigureAwait(false);
-        await using var gateway = await ServerProcess.StartAsync("gateway", [$"--Gateway:RedisEndpoint={redis.Endpoint}"]).ConfigureAwait(false);
+        // wrk is one address sending tens of thousands of requests a second: the per-address rate limit is for the internet.
+        string[] oneAddress = ["--Gateway:MaxRequestsPerSecondPerIp=0"];
+        await using var gateway = await ServerProcess.StartAsync("gateway", [$"--Gateway:RedisEndpoint={redis.Endpoint}", .. oneAddress]).ConfigureAwait(false);
         // Keys on: every request is looked up (cached) and runs the limiter's Lua script in Redis plus a ZREM when it ends, since
         // the key has (unreachably high) rate and concurrency limits; limits of 0 would skip Redis.
-        await using var keyed = await ServerProcess.StartAsync("gateway", [$"--Gateway:RedisEndpoint={redis.Endpoint}", "--Gateway:RequireApiKeys=true"]).ConfigureAwait(false);
+        await using var keyed = await ServerProcess.StartAsync("gateway", [$"--Gateway:RedisEndpoint={redis.Endpoint}", "--Gateway:RequireApiKeys=true", .. oneAddress]).ConfigureAwait(false);
         string apiKey;
         await using (var connector = new RedisConnector(new RedisSettings { Endpoint = redis.Endpoint }))
             (apiKey, _) = await new ApiKeyStore(connector, TimeProvider.System).CreateAsync("gateway benchmark", 10_000_000, 100_000).ConfigureAwait(false);
