@@ -27,17 +27,23 @@ internal sealed class LiveCluster : IAsyncDisposable
 
     public string ModelDirectory => Path.Combine(_root, "model");
 
-    public static async Task<LiveCluster> StartAsync(int workers = 2, params string[] gatewayArgs)
+    public static Task<LiveCluster> StartAsync(int workers = 2, params string[] gatewayArgs) => StartCoreAsync(workers, [], gatewayArgs);
+
+    /// <summary>A cluster whose gateway and workers share <paramref name="secret"/> (Cluster:Secret): sealed heartbeats, tokens to workers.</summary>
+    public static Task<LiveCluster> StartSealedAsync(int workers, string secret) =>
+        StartCoreAsync(workers, [$"--Cluster:Secret={secret}"], [$"--Cluster:Secret={secret}"]);
+
+    private static async Task<LiveCluster> StartCoreAsync(int workers, string[] workerArgs, string[] gatewayArgs)
     {
         var cluster = new LiveCluster();
         RandomModelWriter.Write(cluster.ModelDirectory, Gpt2Config.Preset("tiny"), seed: 11);
         await cluster.Redis.InitializeAsync();
         for (var i = 1; i <= workers; i++)
         {
-            var worker = new ServiceProcess($"worker w{i}", ServiceProcess.FreePort(), "worker",
+            var worker = new ServiceProcess($"worker w{i}", ServiceProcess.FreePort(), ["worker",
                 $"--Worker:ModelDirectory={cluster.ModelDirectory}", $"--Worker:ShardDirectory={Path.Combine(cluster._root, $"shards-w{i}")}",
                 $"--Worker:WorkerId=w{i}", "--Worker:HeartbeatIntervalMs=100", "--Worker:HeartbeatTtlMs=1000", "--Worker:Threads=1",
-                $"--Redis:Endpoint={cluster.Redis.Endpoint}", "--Logging:LogLevel:Default=Warning");
+                $"--Redis:Endpoint={cluster.Redis.Endpoint}", "--Logging:LogLevel:Default=Warning", .. workerArgs]);
             cluster.Workers.Add(worker);
         }
         await Task.WhenAll(cluster.Workers.Select(w => w.StartAsync()));

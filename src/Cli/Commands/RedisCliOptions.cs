@@ -13,7 +13,10 @@ internal sealed class RedisCliOptions
     };
 
     private readonly Option<string?> _user = new("--redis-user") { Description = "Redis ACL user (default: $SPLITCOMPUTE_REDIS_USER, else the default user)" };
-    private readonly Option<string?> _password = new("--redis-password") { Description = "Redis password (default: $SPLITCOMPUTE_REDIS_PASSWORD)" };
+    private readonly Option<string?> _password = new("--redis-password")
+    {
+        Description = "Redis password (default: $SPLITCOMPUTE_REDIS_PASSWORD, else the one `up` generated in $SPLITCOMPUTE_HOME/secrets)",
+    };
     private readonly Option<bool> _tls = new("--redis-tls") { Description = "connect to Redis with TLS" };
     private readonly Option<FileInfo?> _caFile = new("--redis-tls-ca") { Description = "PEM file of the private CA that signed Redis's certificate (implies --redis-tls)" };
 
@@ -32,7 +35,7 @@ internal sealed class RedisCliOptions
     {
         Endpoint = result.GetValue(_endpoint)!,
         User = result.GetValue(_user) ?? Environment("SPLITCOMPUTE_REDIS_USER"),
-        Password = result.GetValue(_password) ?? Environment("SPLITCOMPUTE_REDIS_PASSWORD"),
+        Password = result.GetValue(_password) ?? Environment("SPLITCOMPUTE_REDIS_PASSWORD") ?? Local.LocalSecrets.ExistingRedisPassword(Paths.Home),
         Tls = result.GetValue(_tls),
         TlsCaFile = result.GetValue(_caFile)?.FullName,
         ClientName = "splitcompute-keys",

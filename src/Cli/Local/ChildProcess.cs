@@ -11,11 +11,13 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 {
     private readonly string _fileName;
     private readonly string[] _arguments;
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly StreamWriter _log;
     private Process _process;
 
-    private ChildProcess(string name, string fileName, string[] arguments, StreamWriter log)
+    private ChildProcess(string name, string fileName, string[] arguments, IReadOnlyDictionary<string, string> environment, StreamWriter log)
     {
+        _environment = environment;
         Name = name;
         _fileName = fileName;
         _arguments = arguments;
@@ -31,11 +33,13 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string logDirectory)
+    /// <param name="environment">Added to this process's environment (secrets go here, not in arguments `ps` shows).</param>
+    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string logDirectory,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         Directory.CreateDirectory(logDirectory);
         var log = new StreamWriter(Path.Combine(logDirectory, $"{name}.log"), append: false) { AutoFlush = true };
-        return new ChildProcess(name, fileName, [.. arguments], log);
+        return new ChildProcess(name, fileName, [.. arguments], environment ?? new Dictionary<string, string>(), log);
     }
 
     /// <summary>Starts the same command again after the process has exited (a crash, or a kill from outside).</summary>
@@ -52,6 +56,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     {
         var start = new ProcessStartInfo(_fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in _arguments) start.ArgumentList.Add(argument);
+        foreach (var (name, value) in _environment) start.Environment[name] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {Name} ({_fileName})");
         var log = _log;
         process.OutputDataReceived += (_, e) => Append(log, e.Data);

@@ -1,3 +1,4 @@
+using SplitCompute.Protocol.Cluster;
 using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Access;
 using SplitCompute.Gateway.Connections;
@@ -29,6 +30,7 @@ public static class GatewayApp
         services.AddOptions<PlannerOptions>().BindConfiguration(PlannerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<FeedbackOptions>().BindConfiguration(FeedbackOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(ClusterSecret.From(builder.Configuration["Cluster:Secret"], builder.Configuration["Cluster:SecretFile"]));
         services.AddSingleton(sp => new RedisConnector(
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value.RedisSettings("splitcompute-gateway"), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<WorkerRegistry>();
@@ -71,6 +73,8 @@ public static class GatewayApp
 
         var app = builder.Build();
         app.Logger.LogInformation("connection limits: {Limits}; {Transfer}", limits, transfer);
+        if (!app.Services.GetRequiredService<ClusterSecret>().Enabled)
+            app.Logger.LogWarning("Cluster:Secret is not set: any process that can write to Redis can enrol a worker (development only)");
         app.UseRateLimiter();  // per-address rate and load shedding, before anything costs more than a counter
         app.UseMiddleware<BodyDeadline>();
         app.UseGatewayAccess();

@@ -1,3 +1,4 @@
+using SplitCompute.Protocol.Cluster;
 using System.Collections.Concurrent;
 using SplitCompute.Protocol;
 using SplitCompute.Protocol.Heartbeats;
@@ -11,7 +12,7 @@ namespace SplitCompute.Gateway.Integrity;
 /// validated, checked to cover every layer of the revision they are filed under, signed, and kept (a revision's manifest never
 /// changes, so each is signed once per gateway process).
 /// </summary>
-public sealed class SignedManifestSource(RedisConnector redis, ManifestSigningKey signingKey)
+public sealed class SignedManifestSource(RedisConnector redis, ManifestSigningKey signingKey, ClusterSecret cluster)
 {
     private const int MaxCached = 256;
     private readonly ConcurrentDictionary<string, byte[]> _signed = new(StringComparer.Ordinal);
@@ -23,8 +24,12 @@ public sealed class SignedManifestSource(RedisConnector redis, ManifestSigningKe
         var cacheKey = $"{model}@{revision}";
         if (_signed.TryGetValue(cacheKey, out var cached)) return cached;
         var database = await redis.DatabaseAsync().ConfigureAwait(false);
-        var json = (byte[]?)await database.StringGetAsync(WorkerHeartbeat.ManifestKey(model, revision)).WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (json is null) return null;
+        var key = WorkerHeartbeat.ManifestKey(model, revision);
+        var stored = (string?)await database.StringGetAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (stored is null) return null;
+        // Only what one of our workers published is vouched for: a manifest written by anything else is never signed.
+        if (!cluster.TryOpen(key, stored, out var json))
+            throw new ProtocolException($"the manifest stored for {model}@{revision} is not sealed with this cluster's secret; it is not signed");
         var manifest = ShardManifest.FromJson(json);
         manifest.Validate();
         if (manifest.Model != model || manifest.Revision != revision || manifest.FirstLayer != 0 || manifest.Shards.Count != manifest.NLayer)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Hosting;
 using SplitCompute.Gateway.Planning;
+using SplitCompute.Protocol.Cluster;
 using SplitCompute.Protocol.Heartbeats;
 using SplitCompute.Protocol.Manifests;
 using SplitCompute.RedisConnection;
@@ -17,9 +18,11 @@ namespace SplitCompute.Gateway.Workers;
 /// RedisRecoveryGraceMs after recovery, last-known workers without a heartbeat yet are kept (still cloud-only) rather than
 /// dropped, which would answer 503 with every worker alive.
 /// </summary>
-public sealed partial class WorkerRegistry(RedisConnector redis, IOptions<GatewayOptions> options, TimeProvider time, ILogger<WorkerRegistry> logger)
-    : BackgroundService
+public sealed partial class WorkerRegistry(RedisConnector redis, IOptions<GatewayOptions> options, TimeProvider time, ILogger<WorkerRegistry> logger,
+    ClusterSecret cluster) : BackgroundService
 {
+    private const int MaxRefusedRemembered = 1_024;
+    private readonly HashSet<string> _refused = new(StringComparer.Ordinal);  // keys already warned about, so a rogue one warns once
     private readonly GatewayOptions _options = options.Value;
     private readonly Dictionary<string, ModelProfile> _profiles = new(StringComparer.Ordinal);
     private WorkerSnapshot _snapshot = WorkerSnapshot.Empty;
@@ -51,10 +54,20 @@ public sealed partial class WorkerRegistry(RedisConnector redis, IOptions<Gatewa
             var keys = await redis.ScanAsync(WorkerHeartbeat.KeyPrefix + "*", 256, cancellationToken).ConfigureAwait(false);
             var database = await redis.DatabaseAsync().ConfigureAwait(false);
             var values = keys.Count == 0 ? [] : await database.StringGetAsync([.. keys]).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var heartbeats = new List<WorkerHeartbeat>(values.Length);
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (values[i].IsNull) continue;
+                if (!cluster.TryOpen(keys[i]!, (string?)values[i], out var json))
+                {
+                    Refuse(keys[i]!);
+                    continue;
+                }
+                // A heartbeat counts only under its own worker's key (a sealed one copied to another key fails the seal already).
+                if (WorkerHeartbeat.TryParse(json) is { } heartbeat && keys[i] == WorkerHeartbeat.KeyPrefix + heartbeat.WorkerId) heartbeats.Add(heartbeat);
+            }
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            var workers = values
-                .Select(v => v.IsNull ? null : WorkerHeartbeat.TryParse((string?)v))
-                .OfType<WorkerHeartbeat>()
+            var workers = heartbeats
                 .Where(w => now - w.UnixMs <= _options.StaleAfterMs)
                 .ToList();
             if (_redisDown) _graceUntilMs = now + _options.RedisRecoveryGraceMs;
@@ -84,8 +97,14 @@ public sealed partial class WorkerRegistry(RedisConnector redis, IOptions<Gatewa
         var key = ProfileKey(worker);
         if (_profiles.ContainsKey(key)) return;
         var database = await redis.DatabaseAsync().ConfigureAwait(false);
-        var json = (byte[]?)await database.StringGetAsync(WorkerHeartbeat.ManifestKey(worker.Model, worker.Revision)).WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (json is null) return;  // the worker publishes it with its next heartbeat
+        var manifestKey = WorkerHeartbeat.ManifestKey(worker.Model, worker.Revision);
+        var stored = (string?)await database.StringGetAsync(manifestKey).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (stored is null) return;  // the worker publishes it with its next heartbeat
+        if (!cluster.TryOpen(manifestKey, stored, out var json))
+        {
+            Refuse(manifestKey);
+            return;
+        }
         ShardManifest? manifest;
         try
         {
@@ -102,6 +121,13 @@ public sealed partial class WorkerRegistry(RedisConnector redis, IOptions<Gatewa
             [.. manifest.Shards.Select(s => s.Sha256)], [.. manifest.Shards.Select(s => s.Bytes)], manifest.FinalNorm.Sha256, manifest.FinalNorm.Bytes);
     }
 
+    /// <summary>Values not sealed with the cluster secret are ignored; each such key is logged once (and counted by the set's size).</summary>
+    private void Refuse(string key)
+    {
+        if (_refused.Count >= MaxRefusedRemembered || !_refused.Add(key)) return;
+        LogUnsealed(logger, key);
+    }
+
     private static string ProfileKey(WorkerHeartbeat worker) => $"{worker.Model}@{worker.Revision}";
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Redis unavailable ({Reason}); serving cloud-only on the {Count} last-known workers until it returns")]
@@ -109,6 +135,9 @@ public sealed partial class WorkerRegistry(RedisConnector redis, IOptions<Gatewa
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Redis reachable again; {Count} live workers")]
     private static partial void LogRedisBack(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "{Key} in Redis is not sealed with this cluster's secret (Cluster:Secret): ignored. A process that can write to Redis but is not one of our workers wrote it, or a worker runs without the secret")]
+    private static partial void LogUnsealed(ILogger logger, string key);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "shard manifest of {Model}@{Revision} in Redis is invalid: {Reason}")]
     private static partial void LogBadManifest(ILogger logger, string model, string revision, string reason);

@@ -1,3 +1,4 @@
+using SplitCompute.Protocol.Cluster;
 using Microsoft.Extensions.Options;
 using SplitCompute.InferenceWorker.Execution;
 using SplitCompute.InferenceWorker.Hosting;
@@ -13,7 +14,7 @@ namespace SplitCompute.InferenceWorker.Heartbeat;
 /// </summary>
 internal sealed partial class HeartbeatPublisher(
     RedisConnector redis, ModelHost model, WorkerStats stats, WorkerIdentity identity, IOptions<WorkerOptions> options,
-    ILogger<HeartbeatPublisher> logger, IHostApplicationLifetime lifetime, WorkerReadiness readiness) : BackgroundService
+    ILogger<HeartbeatPublisher> logger, IHostApplicationLifetime lifetime, WorkerReadiness readiness, ClusterSecret cluster) : BackgroundService
 {
     private readonly WorkerOptions _options = options.Value;
     private bool _manifestPublished;
@@ -75,14 +76,15 @@ internal sealed partial class HeartbeatPublisher(
             if (!_manifestPublished)
             {
                 _manifestGeneration = redis.Generation;
-                var manifest = System.Text.Json.JsonSerializer.Serialize(model.Manifest);
+                var manifestKey = WorkerHeartbeat.ManifestKey(model.ModelId, model.Revision);
+                var manifest = cluster.Seal(manifestKey, System.Text.Json.JsonSerializer.Serialize(model.Manifest));
                 await (await redis.DatabaseAsync().ConfigureAwait(false))
-                    .StringSetAsync(WorkerHeartbeat.ManifestKey(model.ModelId, model.Revision), manifest, TimeSpan.FromDays(7)).WaitAsync(cancellationToken).ConfigureAwait(false);
+                    .StringSetAsync(manifestKey, manifest, TimeSpan.FromDays(7)).WaitAsync(cancellationToken).ConfigureAwait(false);
                 _manifestPublished = true;
                 _manifestPublishedAt = Environment.TickCount64;
             }
             await (await redis.DatabaseAsync().ConfigureAwait(false))
-                .StringSetAsync(Key, Snapshot().ToJson(), TimeSpan.FromMilliseconds(_options.HeartbeatTtlMs)).WaitAsync(cancellationToken).ConfigureAwait(false);
+                .StringSetAsync(Key, cluster.Seal(Key, Snapshot().ToJson()), TimeSpan.FromMilliseconds(_options.HeartbeatTtlMs)).WaitAsync(cancellationToken).ConfigureAwait(false);
             if (_redisDown) LogRedisBack(logger, identity.WorkerId);
             _redisDown = false;
         }

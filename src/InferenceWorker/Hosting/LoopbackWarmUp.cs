@@ -1,3 +1,4 @@
+using SplitCompute.Protocol.Cluster;
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -15,7 +16,7 @@ namespace SplitCompute.InferenceWorker.Hosting;
 /// the worker becomes ready anyway: warming up must never keep a worker from serving.
 /// </summary>
 internal sealed partial class LoopbackWarmUp(
-    IServer server, ModelHost model, HeadExecutor executor, WorkerReadiness readiness, IHostApplicationLifetime lifetime, ILogger<LoopbackWarmUp> logger)
+    IServer server, ModelHost model, HeadExecutor executor, WorkerReadiness readiness, IHostApplicationLifetime lifetime, ILogger<LoopbackWarmUp> logger, ClusterSecret cluster)
     : BackgroundService
 {
 
@@ -37,6 +38,7 @@ internal sealed partial class LoopbackWarmUp(
             using var handler = new SocketsHttpHandler();
             handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;  // our own certificate, over loopback
             using var http = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromMinutes(1) };
+            if (cluster.Enabled) http.DefaultRequestHeaders.TryAddWithoutValidation(ClusterSecret.Header, cluster.RequestToken);
             var n = model.Config.NLayer;
             // Once each: repeating them (40 rounds, to push every method through tiering) tripled the time to ready and did
             // not bring the first request closer to steady state; nor did turning dynamic PGO off (benchmarks/results/cold-start.txt).

@@ -1,3 +1,4 @@
+using SplitCompute.Protocol.Cluster;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using SplitCompute.InferenceWorker.Endpoints;
@@ -19,6 +20,7 @@ public static class WorkerApp
         builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // Section "Redis": Endpoint (host:port or a StackExchange.Redis configuration string), User, Password, Tls, TlsCaFile.
         builder.Services.AddOptions<RedisSettings>().BindConfiguration("Redis");
+        builder.Services.AddSingleton(ClusterSecret.From(builder.Configuration["Cluster:Secret"], builder.Configuration["Cluster:SecretFile"]));
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddSingleton<WorkerStats>();
         builder.Services.AddSingleton<HeadExecutor>();
@@ -45,6 +47,9 @@ public static class WorkerApp
         WorkerWarmUp.Run(app.Services);  // before Kestrel listens: /alive, /health and the first heartbeat come after it
         app.Services.GetRequiredService<HeadExecutor>().Calibrate();
         _ = app.Services.GetRequiredService<WorkerTelemetry>();  // its gauges exist from the start, not from the first request
+        if (!app.Services.GetRequiredService<ClusterSecret>().Enabled)
+            app.Logger.LogWarning("Cluster:Secret is not set: heartbeats and manifests are not sealed and any caller can use this worker (development only)");
+        app.UseMiddleware<ClusterTokenCheck>();
         app.MapGet("/alive", () => Results.Text("alive"));
         // Liveness answers as soon as Kestrel listens; readiness (and the heartbeat) only once the loopback warm-up is over.
         app.MapGet("/health", (HeartbeatPublisher heartbeat, WorkerReadiness readiness) => readiness.IsReady

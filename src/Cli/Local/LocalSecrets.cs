@@ -1,0 +1,63 @@
+using System.Security.Cryptography;
+
+namespace SplitCompute.Cli.Local;
+
+/// <summary>
+/// The secrets of the local cluster `up` and `demo` start, generated once (32 random bytes each) and kept in the state directory
+/// ($SPLITCOMPUTE_HOME/secrets, mode 0700; files 0600): the Redis password (redis-server gets it from a 0600 config file, the
+/// services from their environment, never a command line that `ps` shows) and the cluster secret that seals heartbeats and
+/// manifests and lets workers recognise the gateway. `keys` reads the Redis password from here when none is given.
+/// </summary>
+internal sealed record LocalSecrets(string Directory, string RedisPassword, string ClusterSecret)
+{
+    public const string RedisPasswordFile = "redis-password";
+    public const string ClusterSecretFile = "cluster-secret";
+
+    public static LocalSecrets LoadOrCreate(string home)
+    {
+        var directory = Path.Combine(home, "secrets");
+        System.IO.Directory.CreateDirectory(directory);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return new LocalSecrets(directory, ReadOrCreate(Path.Combine(directory, RedisPasswordFile)), ReadOrCreate(Path.Combine(directory, ClusterSecretFile)));
+    }
+
+    /// <summary>The Redis password `up` generated under <paramref name="home"/>, if it did.</summary>
+    public static string? ExistingRedisPassword(string home)
+    {
+        var path = Path.Combine(home, "secrets", RedisPasswordFile);
+        return File.Exists(path) ? File.ReadAllText(path).Trim() : null;
+    }
+
+    /// <summary>A redis-server configuration file (0600) holding the password, for redis-server's first argument.</summary>
+    public string WriteRedisConfig()
+    {
+        var path = Path.Combine(Directory, "redis-local.conf");
+        WritePrivate(path, $"requirepass {RedisPassword}\n");
+        return path;
+    }
+
+    /// <summary>The environment that hands both secrets to a gateway or worker child process.</summary>
+    public IReadOnlyDictionary<string, string> ServiceEnvironment() => new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["Gateway__RedisPassword"] = RedisPassword,
+        ["Redis__Password"] = RedisPassword,
+        ["Cluster__Secret"] = ClusterSecret,
+    };
+
+    private static string ReadOrCreate(string path)
+    {
+        if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: >= 32 } existing) return existing;
+        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        WritePrivate(path, secret);
+        return secret;
+    }
+
+    private static void WritePrivate(string path, string contents)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(path, options))
+        using (var writer = new StreamWriter(stream)) writer.Write(contents);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+}
