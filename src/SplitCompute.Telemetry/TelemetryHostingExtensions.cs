@@ -11,7 +11,8 @@ namespace SplitCompute.Telemetry;
 
 /// <summary>
 /// The one call each service makes: metrics, traces and structured logs through OpenTelemetry's hosted registration, exported
-/// over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (see <see cref="TelemetryOptions"/>).
+/// over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (see <see cref="TelemetryOptions"/>); per-request framework logs kept
+/// below Information (<see cref="PerRequestLogLevels"/>).
 /// </summary>
 public static class TelemetryHostingExtensions
 {
@@ -19,6 +20,7 @@ public static class TelemetryHostingExtensions
         where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
+        builder.Logging.QuietPerRequestLogs(builder.Configuration);
         var options = TelemetryOptions.FromConfiguration(builder.Configuration, serviceName);
         builder.Services.AddSingleton(options);
         // Nothing to export to: register no providers. A tracer provider with no exporter still makes ASP.NET Core and HttpClient

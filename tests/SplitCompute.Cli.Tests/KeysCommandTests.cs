@@ -24,6 +24,8 @@ public sealed class KeysCommandTests(RedisServerFixture redis) : IClassFixture<R
 
         var list = CliProcess.Run("keys", "list", "--redis", redis.Endpoint);
         Assert.True(list.ExitCode == 0, list.Stderr);
+        Assert.EndsWith("\n", list.Stdout, StringComparison.Ordinal);  // a shell prompt or `| tail` must not join the last line (issue 21)
+        Assert.EndsWith("key(s)\n", list.Stderr, StringComparison.Ordinal);
         var line = list.Stdout.Split('\n').Single(l => l.StartsWith(id, StringComparison.Ordinal));
         Assert.Contains("active", line, StringComparison.Ordinal);
         Assert.Contains("7/s, concurrency 2", line, StringComparison.Ordinal);

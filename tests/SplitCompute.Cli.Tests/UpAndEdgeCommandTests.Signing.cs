@@ -33,11 +33,17 @@ public sealed partial class UpAndEdgeCommandTests
                 var other = Path.Combine(root, "other.pem");
                 await File.WriteAllTextAsync(other, stranger.ExportSubjectPublicKeyInfoPem());
 
-                using var good = Embed(gateway, pinned, Path.Combine(root, "cache"));
+                using var good = Embed(gateway, pinned, Path.Combine(root, "cache"), out var pinnedErr);
                 Assert.Equal(1, good.RootElement.GetProperty("split").GetInt32());
                 Assert.Equal(JsonValueKind.Null, good.RootElement.GetProperty("fallback").ValueKind);
+                Assert.DoesNotContain("warning: the tail ran on weights whose manifest was not verified", pinnedErr, StringComparison.Ordinal);
 
-                using var refused = Embed(gateway, other, Path.Combine(root, "cache2"));
+                // Without a pinned key the tail still runs, but the user is told the weights were not verified (issue 21 item 7).
+                using var unpinned = Embed(gateway, null, Path.Combine(root, "cache3"), out var unpinnedErr);
+                Assert.Equal(1, unpinned.RootElement.GetProperty("split").GetInt32());
+                Assert.Contains("warning: the tail ran on weights whose manifest was not verified against a pinned key; pass --manifest-key", unpinnedErr, StringComparison.Ordinal);
+
+                using var refused = Embed(gateway, other, Path.Combine(root, "cache2"), out _);
                 Assert.Equal(4, refused.RootElement.GetProperty("split").GetInt32());
                 Assert.Contains("ManifestVerificationException", refused.RootElement.GetProperty("fallback").GetString(), StringComparison.Ordinal);
             }
@@ -53,10 +59,11 @@ public sealed partial class UpAndEdgeCommandTests
         }
     }
 
-    private static JsonDocument Embed(string gateway, string manifestKey, string cache)
+    private static JsonDocument Embed(string gateway, string? manifestKey, string cache, out string stderr)
     {
-        var (exit, stdout, stderr) = CliProcess.Run("edge", "embed", "--gateway", gateway, "--ids", "15496,995,11", "--force-split", "1",
-            "--json", "--cache", cache, "--manifest-key", manifestKey);
+        string[] pin = manifestKey is null ? [] : ["--manifest-key", manifestKey];
+        (var exit, var stdout, stderr) = CliProcess.Run(["edge", "embed", "--gateway", gateway, "--ids", "15496,995,11", "--force-split", "1",
+            "--json", "--cache", cache, .. pin]);
         Assert.True(exit == 0, stderr);
         return JsonDocument.Parse(stdout);
     }

@@ -32,7 +32,7 @@ internal static class EdgeCommand
         var apiKey = new Option<string?>("--api-key") { Description = "API key for a gateway that requires one (default: $SPLITCOMPUTE_API_KEY)" };
         var backend = new Option<string>("--backend") { Description = "where the tail layers run: webgpu (this machine's GPU through Dawn) or cpu", DefaultValueFactory = _ => "webgpu" };
         backend.AcceptOnlyFromAmong("webgpu", "cpu");
-        var manifestKey = new Option<FileInfo?>("--manifest-key") { Description = "PEM file of the gateway's manifest public key to pin (GET /v1/keys/manifest); frames whose manifest it does not sign are refused" };
+        var manifestKey = new Option<FileInfo?>("--manifest-key") { Description = "PEM file of the gateway's manifest public key to pin (GET /v1/keys/manifest); frames whose manifest it does not sign are refused (without it, manifests are not verified and a warning is printed)" };
         var cacheMax = new Option<long?>("--cache-max-bytes")
         {
             Description = "size bound of the shard cache, e.g. 10G or 512M (default 10G); least recently used shards are evicted beyond it",
@@ -90,6 +90,8 @@ internal static class EdgeCommand
                 var (fetched, problem) = client.PrefetchState;
                 await Console.Error.WriteLineAsync($"prefetch: {fetched} shard(s) downloaded{(problem is null ? "" : $"; {problem}")}").ConfigureAwait(false);
             }
+            if (pinned is null && outcome.K < outcome.N && !outcome.FellBack)
+                await Console.Error.WriteLineAsync(UnverifiedManifestWarning).ConfigureAwait(false);
             var format = result.GetValue(encoding) == "base64" ? Protocol.Embeddings.EncodingFormat.Base64 : Protocol.Embeddings.EncodingFormat.Float;
             if (result.GetValue(json)) EdgeReportWriter.WriteJson(outcome, Console.OpenStandardOutput(), format);
             else EdgeReportWriter.WriteText(outcome, Console.Out);
@@ -97,6 +99,14 @@ internal static class EdgeCommand
         });
         return new Command("edge", "the client's edge runtime") { embed, EdgeProbeCommand.Create() };
     }
+
+    /// <summary>
+    /// Printed when a tail ran on weights whose manifest no pinned key verified: whoever answers as the gateway (or sits between)
+    /// chose the code's numbers. Not an error, so local use stays simple; docs/security.md, "Pinning the manifest key".
+    /// </summary>
+    public const string UnverifiedManifestWarning =
+        "warning: the tail ran on weights whose manifest was not verified against a pinned key; pass --manifest-key with the " +
+        "gateway's public key (GET /v1/keys/manifest, saved once over a channel you trust) so that other weights are refused";
 
     /// <summary>
     /// An edge client for this machine: its CPU's measured GFLOP/s (not for a cloud-only request, which sends no figures) goes

@@ -94,6 +94,7 @@ public sealed partial class ApiKeyMiddleware(
         ? TeiError.ForStatus(status, detail).WriteAsync(context)
         : Api.StatusErrors.WriteAsync(context, status, detail);
 
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "API key {KeyId} refused by its {Scope} limits: {Reason}")]
+    // Debug: one line per refused request, so a client over its limit cannot flood the log.
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Debug, Message = "API key {KeyId} refused by its {Scope} limits: {Reason}")]
     private static partial void LogLimited(ILogger logger, string keyId, string scope, string reason);
 }

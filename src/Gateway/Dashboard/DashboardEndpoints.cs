@@ -18,7 +18,8 @@ internal static class DashboardEndpoints
 
     public static void MapDashboard(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/dashboard/{file?}", (HttpContext context, string? file) =>
+        // HEAD as GET without the body (RFC 9110 9.3.2): monitors and link checkers probe with it; Kestrel drops the body for HEAD.
+        app.MapMethods("/dashboard/{file?}", [HttpMethods.Get, HttpMethods.Head], (HttpContext context, string? file) =>
         {
             // Routing treats "/dashboard" and "/dashboard/" alike; the page's relative URLs need the slash.
             if (file is null && context.Request.Path.Value?.EndsWith('/') != true) return Results.Redirect("/dashboard/");

@@ -59,8 +59,8 @@ public sealed class ClientProfileStore(IOptions<FeedbackOptions> options, TimePr
         {
             compute = (compute ?? OnlineLineFit.Prior(prior.ComputeFixedMs, prior.ComputeMsPerGflop, ComputeFixedVarianceMs2, Square(PriorSpread * prior.ComputeMsPerGflop)))
                 .Update(gflop, computeMs, _options.Forgetting);
-            gflops = Average(gflops, gflop / computeMs * 1_000);
-            msPerLayer = Average(msPerLayer, computeMs / layers);
+            gflops = Average(gflops, gflop / computeMs * 1_000, ProfileBounds.MaxGflops);
+            msPerLayer = Average(msPerLayer, computeMs / layers, ProfileBounds.MaxMs);
         }
         if (feedback.LoadedBytes > 0 && feedback.LoadMs > 0)
         {
@@ -69,15 +69,15 @@ public sealed class ClientProfileStore(IOptions<FeedbackOptions> options, TimePr
         }
         var downlink = profile.DownlinkMbps;
         if (feedback.DownloadedBytes >= _options.MinDownloadBytesForDownlink && feedback.DownloadMs > 0)
-            downlink = Average(downlink, feedback.DownloadedBytes * 8.0 / (feedback.DownloadMs * 1000.0));  // bytes per ms -> Mbit/s
+            downlink = Average(downlink, feedback.DownloadedBytes * 8.0 / (feedback.DownloadMs * 1000.0), ProfileBounds.MaxMbps);  // bytes per ms -> Mbit/s
         // What the client spent beyond the stages it timed: parsing, checking cached shards, a new process's own start-up.
-        var overhead = Average(profile.OverheadMs, Math.Max(0, feedback.TotalMs - feedback.RequestMs - feedback.DownloadMs - feedback.EdgeMs));
+        var overhead = Average(profile.OverheadMs, Math.Max(0, feedback.TotalMs - feedback.RequestMs - feedback.DownloadMs - feedback.EdgeMs), ProfileBounds.MaxMs);
         var rtt = profile.RttMs;
         if (decision.WorkerTotalMs is { } workerMs && (downlink ?? decision.PlannedDownlinkMbps) is > 0 and var mbps)
         {
             // The request's time beyond the worker's own is gateway + network: round trip plus the hidden state on the downlink.
             var hiddenBytes = (double)decision.Request.Rows * decision.Channels * 4;
-            rtt = Average(rtt, Math.Max(0, feedback.RequestMs - workerMs - (hiddenBytes / (mbps * 125.0))));
+            rtt = Average(rtt, Math.Max(0, feedback.RequestMs - workerMs - (hiddenBytes / (mbps * 125.0))), ProfileBounds.MaxMs);
         }
         return profile with
         {
@@ -88,7 +88,10 @@ public sealed class ClientProfileStore(IOptions<FeedbackOptions> options, TimePr
 
     private static double Square(double x) => x * x;
 
-    /// <summary>An exponentially weighted average; a non-finite sample (a 5e-324 ms report divides to infinity) is ignored.</summary>
-    private double? Average(double? previous, double sample) =>
-        !double.IsFinite(sample) ? previous : previous is { } p ? p + (_options.EwmaWeight * (sample - p)) : sample;
+    /// <summary>
+    /// An exponentially weighted average; a sample outside [0, <paramref name="max"/>] (infinite, NaN, or an absurd ratio such as
+    /// 1 TiB downloaded in 1 us) is ignored, so the average stays within the same range.
+    /// </summary>
+    private double? Average(double? previous, double sample, double max) =>
+        !ProfileBounds.Sane(sample, max) ? previous : previous is { } p ? p + (_options.EwmaWeight * (sample - p)) : sample;
 }

@@ -79,12 +79,7 @@ public static class GatewayApp
         app.UseMiddleware<BodyDeadline>();
         app.UseGatewayAccess();
         app.MapGet("/alive", () => Results.Text("alive"));
-        app.MapGet("/health", (WorkerRegistry registry, GatewayWarmup warmup) =>
-        {
-            var snapshot = registry.Current;
-            return Results.Json(new { redis = snapshot.RedisHealthy, warm = warmup.HotPathReady, workers = snapshot.Workers.Select(w => new { w.WorkerId, w.Model, w.Address, w.BacklogMs }) },
-                statusCode: snapshot.Workers.Count > 0 && warmup.HotPathReady ? 200 : 503);
-        });
+        app.MapHealth();
         app.MapPost("/v1/embeddings", (HttpContext context, EmbeddingsProxy proxy) => proxy.HandleAsync(context));
         app.MapMethods("/v1/shards/{sha256}", ["GET", "HEAD"], (HttpContext context, string sha256, ShardsProxy proxy) => proxy.HandleAsync(context, sha256));
         app.MapGet("/v1/decisions", (DecisionLog log) => Results.Json(log.Recent()));

@@ -42,6 +42,12 @@ public sealed class GatewayOptions
     [Range(0, 60_000)]
     public int RedisRecoveryGraceMs { get; set; } = 5_000;
 
+    /// <summary>
+    /// Whether GET /health lists each worker's internal address to every caller. Off by default: with API keys required, only a
+    /// caller presenting a valid key sees them; without keys, nobody does unless this is on (docs/security.md, "/health").
+    /// </summary>
+    public bool HealthShowsWorkerAddresses { get; set; }
+
     /// <summary>Largest request body accepted (413 beyond).</summary>
     [Range(1_024, 64 * 1024 * 1024)]
     public long MaxRequestBytes { get; set; } = 4 * 1024 * 1024;

@@ -5,7 +5,7 @@ namespace SplitCompute.Protocol.Embeddings;
 /// <summary>
 /// Strict parser for <see cref="EmbeddingRequest"/> bodies. Every problem is a <see cref="ProtocolException"/> naming the field
 /// (e.g. "input[3]"), so the HTTP layer answers 400 with that message and the field as OpenAI's <c>param</c>. Unknown fields are
-/// ignored, as OpenAI's API does. An input over a length limit is kept only up to the limit and refused at the end unless
+/// ignored, as OpenAI's API does; a key given twice is refused. An input over a length limit is kept only up to the limit and refused at the end unless
 /// <c>truncate</c> is true (the fields may come in any order).
 /// </summary>
 public static class EmbeddingRequestParser
@@ -45,9 +45,13 @@ public static class EmbeddingRequestParser
         int? dimensions = null;
         bool? normalize = null;
         var truncate = false;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.GetString();
+            var name = reader.GetString()!;
+            // Parsers disagree on which of two equal keys wins (the last here, the first elsewhere): a proxy in front that read
+            // the other one would have checked a different request (issue 21).
+            if (!seen.Add(name)) throw new ProtocolException($"the key \"{Shorten(name)}\" appears twice in the object", name.Length <= 40 ? name : "body");
             reader.Read();
             switch (name)
             {
@@ -115,6 +119,8 @@ public static class EmbeddingRequestParser
         JsonTokenType.Null => null,
         _ => throw new ProtocolException($"must be true or false, found {Show(ref reader)}", field),
     };
+
+    private static string Shorten(string name) => name.Length <= 40 ? name : name[..40] + "...";
 
     /// <summary>The offending value for a message: a short string or number as written, otherwise its JSON kind.</summary>
     private static string Show(ref Utf8JsonReader reader)

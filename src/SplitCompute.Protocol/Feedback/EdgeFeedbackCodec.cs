@@ -1,15 +1,18 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
 namespace SplitCompute.Protocol.Feedback;
 
 /// <summary>
-/// The JSON of a feedback body (docs/protocol.md §5). The reader is strict: every field required, typed and in range,
+/// The JSON of a feedback body (docs/protocol.md §5). The reader is strict: every field required, typed and in range (each
+/// time 0 or 1 us..10 min, so no denormal, infinity or NaN gets past it),
 /// duplicate keys refused (languages disagree on which one wins), unknown fields skipped (new optional fields may be added
 /// within version 1), and every failure a <see cref="ProtocolException"/> naming the field.
 /// </summary>
 public static class EdgeFeedbackCodec
 {
+    private static readonly string MsRange = string.Create(CultureInfo.InvariantCulture, $"{EdgeFeedbackLimits.MinNonZeroMs}..{EdgeFeedbackLimits.MaxMs}");
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 8, CommentHandling = JsonCommentHandling.Disallow };
 
     public static byte[] ToJson(EdgeFeedback feedback)
@@ -78,7 +81,7 @@ public static class EdgeFeedbackCodec
                 return integer;
             case "request_ms" or "download_ms" or "edge_ms" or "total_ms" or "load_ms":
                 if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out var number) || !double.IsFinite(number))
-                    throw new ProtocolException($"expected a finite number of milliseconds, found {Describe(reader.TokenType)}", name);
+                    throw new ProtocolException($"expected 0 or {MsRange} ms, found {Describe(reader.TokenType)}{(reader.TokenType == JsonTokenType.Number ? " " + Encoding.UTF8.GetString(reader.ValueSpan) : "")}", name);
                 return number;
             case "fell_back" or "weights_loaded":
                 if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False)) throw new ProtocolException($"expected true or false, found {Describe(reader.TokenType)}", name);
@@ -125,7 +128,10 @@ public static class EdgeFeedbackCodec
     private static double Milliseconds(Dictionary<string, object> fields, string name)
     {
         var ms = fields.TryGetValue(name, out var value) ? (double)value : throw new ProtocolException("missing", name);
-        if (ms is < 0 or > EdgeFeedbackLimits.MaxMs) throw new ProtocolException($"expected 0..{EdgeFeedbackLimits.MaxMs} ms, found {ms}", name);
+        if (ms == 0) return 0;  // -0 too: a zero with a sign would turn a later division into -infinity
+        if (ms is < EdgeFeedbackLimits.MinNonZeroMs or > EdgeFeedbackLimits.MaxMs)
+            throw new ProtocolException(string.Create(CultureInfo.InvariantCulture,
+                $"expected 0 or {MsRange} ms, found {ms:R}"), name);
         return ms;
     }
 

@@ -38,4 +38,24 @@ public sealed class EdgeClientIdTests : IDisposable
         Assert.True(ClientId.IsValid(id), id);
         Assert.Equal(id, File.ReadAllText(Path.Combine(_directory, EdgeClientId.FileName)).Trim());
     }
+
+    [SkippableFact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void The_id_file_is_readable_by_its_owner_only_and_an_older_wider_file_is_narrowed()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "Unix file modes");
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var made = Path.Combine(_directory, "made");
+        EdgeClientId.LoadOrCreate(made);
+        var path = Path.Combine(made, EdgeClientId.FileName);
+        Assert.Equal(ownerOnly, File.GetUnixFileMode(path));
+
+        var older = Path.Combine(_directory, "older");
+        Directory.CreateDirectory(older);
+        var id = ClientId.New();
+        File.WriteAllText(Path.Combine(older, EdgeClientId.FileName), id + "\n");
+        File.SetUnixFileMode(Path.Combine(older, EdgeClientId.FileName), ownerOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead);  // 0644
+        Assert.Equal(id, EdgeClientId.LoadOrCreate(older));
+        Assert.Equal(ownerOnly, File.GetUnixFileMode(Path.Combine(older, EdgeClientId.FileName)));
+    }
 }

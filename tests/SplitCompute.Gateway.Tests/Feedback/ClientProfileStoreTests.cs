@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using SplitCompute.Gateway.Feedback;
@@ -108,6 +110,33 @@ public sealed class ClientProfileStoreTests
         Assert.True(double.IsFinite(profile.EdgeGflops!.Value) && double.IsFinite(profile.EdgeMsPerLayer!.Value) && double.IsFinite(profile.DownlinkMbps ?? 0), $"{profile}");
         var model = profile.EdgeModel(EdgeCostModel.FromReported(100, 1, 0));
         Assert.True(double.IsFinite(model.ComputeFixedMs) && double.IsFinite(model.ComputeMsPerGflop), $"{model}");
+    }
+
+    [Fact]
+    public void Any_feedback_the_codec_accepts_keeps_every_figure_within_its_bounds()
+    {
+        // Property: feedback at the codec's own limits (1 us to 10 min, 0 to 1 TiB) never puts an infinite, NaN or absurd figure
+        // (1 TiB in 1 us is 8.8e12 Mbit/s) into a profile, nor into the edge model planned from it.
+        var ms = Gen.Elements(0.0, EdgeFeedbackLimits.MinNonZeroMs, 0.002, 1, 40, 5_000, EdgeFeedbackLimits.MaxMs);
+        var bytes = Gen.Elements(0L, 1, 300_000, 25_000_000, EdgeFeedbackLimits.MaxDownloadedBytes);
+        var feedback = ms.SelectMany(_ => ms, (a, b) => (a, b)).SelectMany(_ => ms, (ab, c) => (ab.a, ab.b, c)).SelectMany(_ => bytes, (t, by) =>
+        {
+            var (request, download, edge) = t;
+            var load = Math.Min(edge, download);
+            return new EdgeFeedback(DecisionId.New(), "gpt2", 8, 12, request, download, by, edge, Math.Min(EdgeFeedbackLimits.MaxMs, request + edge),
+                false, by > 0, load, by);
+        });
+        var store = new ClientProfileStore(Options.Create(new FeedbackOptions { EwmaWeight = 1, MinDownloadBytesForDownlink = 0 }), new FakeTimeProvider());
+        var decision = Decision("c1") with { WorkerTotalMs = 1, PlannedDownlinkMbps = 1e-3 };
+        foreach (var sample in feedback.Sample(500))
+        {
+            var p = store.Record(decision, sample);
+            Assert.True(p.EdgeGflops is null or (>= 0 and <= 1e6) && p.DownlinkMbps is null or (>= 0 and <= 1e6)
+                && p.EdgeMsPerLayer is null or (>= 0 and <= 600_000) && p.OverheadMs is null or (>= 0 and <= 600_000) && p.RttMs is null or (>= 0 and <= 600_000),
+                $"{sample} gave {p}");
+            var model = p.EdgeModel(EdgeCostModel.FromReported(100, 1, 0));
+            Assert.True(double.IsFinite(model.ComputeMs(1_000)) && double.IsFinite(model.LoadMs(1_000)), $"{sample} gave {model}");
+        }
     }
 
     [Fact]

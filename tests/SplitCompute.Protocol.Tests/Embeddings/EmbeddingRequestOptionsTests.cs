@@ -20,6 +20,19 @@ public sealed class EmbeddingRequestOptionsTests
     }
 
     [Theory]
+    [InlineData("""{"input":"a","input":"b"}""", "input")]
+    [InlineData("""{"model":"m","input":"a","model":"n"}""", "model")]
+    [InlineData("""{"input":"a","user":"u","user":"v"}""", "user")]
+    [InlineData("""{"input":"a","dimensions":8,"dimensions":16}""", "dimensions")]
+    public void A_key_given_twice_is_refused_naming_it(string json, string key)
+    {
+        // Parsers disagree on which duplicate wins, so a proxy in front may have checked the other value (issue 21).
+        var ex = Assert.Throws<ProtocolException>(() => Parse(json));
+        Assert.Equal(key, ex.Field);
+        Assert.Contains($"\"{key}\" appears twice", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("""{"input":"a","dimensions":0}""", "dimensions")]
     [InlineData("""{"input":"a","dimensions":"32"}""", "dimensions")]
     [InlineData("""{"input":"a","normalize":"yes"}""", "normalize")]

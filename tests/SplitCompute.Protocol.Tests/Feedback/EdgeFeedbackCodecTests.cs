@@ -81,6 +81,34 @@ public sealed class EdgeFeedbackCodecTests
         Assert.Equal(field, ex.Field);
     }
 
+    [Theory]
+    [InlineData("edge_ms", "5e-324")]        // a denormal: any rate computed from it is infinite (issue 21)
+    [InlineData("download_ms", "1e-300")]
+    [InlineData("request_ms", "0.0009")]     // below the microsecond clients write
+    [InlineData("total_ms", "1e308")]
+    [InlineData("load_ms", "2.2250738585072014E-308")]
+    [InlineData("edge_ms", "1e400")]         // parses to infinity
+    [InlineData("edge_ms", "\"NaN\"")]
+    [InlineData("edge_ms", "[1]")]
+    public void Hostile_milliseconds_are_refused_naming_the_field_and_its_bound(string field, string value)
+    {
+        var json = Encoding.UTF8.GetString(EdgeFeedbackCodec.ToJson(Sample));
+        var start = json.IndexOf($"\"{field}\":", StringComparison.Ordinal) + field.Length + 3;
+        var end = json.IndexOfAny([',', '}'], start);
+        var ex = Assert.Throws<ProtocolException>(() => EdgeFeedbackCodec.Parse(Encoding.UTF8.GetBytes(json[..start] + value + json[end..])));
+        Assert.Equal(field, ex.Field);
+        if (value[0] is not ('"' or '[')) Assert.Contains("0.001..600000 ms", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Negative_zero_milliseconds_read_as_plain_zero()
+    {
+        var json = Encoding.UTF8.GetString(EdgeFeedbackCodec.ToJson(Sample)).Replace("\"load_ms\":0,", "\"load_ms\":-0,", StringComparison.Ordinal);
+        Assert.Contains("-0,", json, StringComparison.Ordinal);
+        var parsed = EdgeFeedbackCodec.Parse(Encoding.UTF8.GetBytes(json));
+        Assert.False(double.IsNegative(parsed.LoadMs), "load_ms kept its sign");
+    }
+
     [Fact]
     public void Oversized_duplicated_nested_or_trailing_input_is_refused()
     {
