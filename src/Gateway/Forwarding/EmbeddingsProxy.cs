@@ -12,8 +12,8 @@ namespace SplitCompute.Gateway.Forwarding;
 /// <summary>
 /// POST /v1/embeddings in three stages: validate (<see cref="EmbeddingsRequestValidator"/>: size, content type, JSON, model,
 /// tokens; then the key's token limits, <see cref="TokenAdmission"/>), plan (<see cref="RequestPlanning"/>: the client, then per attempt the least-loaded worker and the split there) and
-/// forward (<see cref="WorkerForwarding"/>: YARP, the decision log, feedback awaited). A worker the request never reached is
-/// replaced once by another; one that timed out or failed mid-request is not (it may still be running it): 504 or 502.
+/// forward (<see cref="WorkerForwarding"/>: YARP, the decision log, feedback awaited). A worker whose connection failed before
+/// answering is replaced once by another; one that timed out is not (it may still be running the request): 504.
 /// </summary>
 internal sealed class EmbeddingsProxy(
     EmbeddingsRequestValidator validator, TokenAdmission admission, RequestPlanning planning, WorkerForwarding forwarding, WorkerRegistry registry,
@@ -70,7 +70,7 @@ internal sealed class EmbeddingsProxy(
         var timedOut = context.GetForwarderErrorFeature()?.Error == Yarp.ReverseProxy.Forwarder.ForwarderError.RequestTimedOut;
         return StatusErrors.WriteAsync(context, timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway, timedOut
             ? $"worker {workerId} did not answer within {_workerTimeoutSeconds} s; not retried elsewhere (it may still be running the request)"
-            : $"worker {workerId} failed mid-request; not retried elsewhere (it may have started the request)");
+            : $"worker {workerId} failed before answering; not retried elsewhere");
     }
 
     private Task RefuseAsync(HttpContext context, EmbeddingsRefusal refusal)

@@ -6,9 +6,9 @@ internal enum ForwardOutcome
     /// <summary>The client got the worker's answer (or went away).</summary>
     Answered,
 
-    /// <summary>The worker never received the request (connection refused, no route): trying another cannot run it twice.</summary>
+    /// <summary>The connection failed before any answer (refused, reset, worker died): the worker is not running it, another may.</summary>
     NotStarted,
 
-    /// <summary>The worker may have started (timed out, connection dropped mid-request): retrying could run it twice, so no retry.</summary>
+    /// <summary>The worker may still be running it (timed out) or the failure is not the worker's: no retry.</summary>
     Failed,
 }

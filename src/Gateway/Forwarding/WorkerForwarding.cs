@@ -51,7 +51,7 @@ internal sealed class WorkerForwarding(
         if (error != ForwarderError.None && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             context.Response.Clear();
-            return RetryPolicy.Classify(error, context.GetForwarderErrorFeature()?.Exception);
+            return RetryPolicy.Classify(error);
         }
         var size = request.Size;
         decisions.Record(new SplitDecision(time.GetUtcNow(), context.TraceIdentifier, model, worker.WorkerId, size.Sequences, size.Tokens,
