@@ -45,6 +45,12 @@ public static class HeaderNames
     /// <summary>mean (default) or last.</summary>
     public const string Pooling = Prefix + "Pooling";
 
+    /// <summary>
+    /// The fairness label of the request: the id of its API key (never the key), or absent without keys. The worker shares each
+    /// batch between labels; it authorises nothing. The gateway replaces whatever a client sent.
+    /// </summary>
+    public const string Tenant = Prefix + "Tenant";
+
     /// <summary>On the worker's own loopback warm-up requests: left out of its metrics (honoured from loopback only).</summary>
     public const string WarmUp = Prefix + "Warm-Up";
 

@@ -38,6 +38,30 @@ public sealed class KeysCommandTests(RedisServerFixture redis) : IClassFixture<R
     }
 
     [Fact]
+    public async Task Create_sets_token_limits_with_defaults_and_list_shows_them()
+    {
+        var (exit, stdout, stderr) = CliProcess.Run("keys", "create", "--name", "tokens", "--tokens-per-minute", "50000", "--tokens-in-flight", "4096", "--redis", redis.Endpoint);
+        Assert.True(exit == 0, stderr);
+        var defaults = CliProcess.Run("keys", "create", "--name", "defaults", "--redis", redis.Endpoint);
+        Assert.True(defaults.ExitCode == 0, defaults.Stderr);
+
+        await using var client = redis.Connect();
+        var store = new ApiKeyStore(client, TimeProvider.System);
+        var record = (await store.FindAsync(ApiKeys.Hash(stdout.Trim())))!;
+        Assert.Equal((50_000, 4096), (record.TokensPerMinute, record.TokensInFlight));
+        var byDefault = (await store.FindAsync(ApiKeys.Hash(defaults.Stdout.Trim())))!;
+        Assert.Equal((ApiKeyRecord.DefaultTokensPerMinute, ApiKeyRecord.DefaultTokensInFlight), (byDefault.TokensPerMinute, byDefault.TokensInFlight));
+
+        var list = CliProcess.Run("keys", "list", "--redis", redis.Endpoint);
+        var line = list.Stdout.Split('\n').Single(l => l.StartsWith(record.Id, StringComparison.Ordinal));
+        Assert.Contains("tokens 50000/min, 4096 in flight", line, StringComparison.Ordinal);
+
+        var negative = CliProcess.Run("keys", "create", "--name", "x", "--tokens-in-flight", "-1", "--redis", redis.Endpoint);
+        Assert.NotEqual(0, negative.ExitCode);
+        Assert.Contains("--tokens-in-flight must be 0 or more", negative.Stdout + negative.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bad_arguments_and_unknown_ids_fail_with_a_reason()
     {
         var unknown = CliProcess.Run("keys", "revoke", "0123456789ab", "--redis", redis.Endpoint);

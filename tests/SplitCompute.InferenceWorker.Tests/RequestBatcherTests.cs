@@ -105,6 +105,50 @@ public sealed class RequestBatcherTests
     }
 
     [Fact]
+    public async Task Another_tenants_request_joins_the_first_pass_instead_of_waiting_behind_a_long_queue()
+    {
+        using var model = new TinyModel();
+        var passes = new MeteredModel(model, new Microsoft.Extensions.Time.Testing.FakeTimeProvider());
+        using var batcher = new RequestBatcher(passes, new WorkerStats(), TimeSpan.Zero, maxTokens: 20, TimeProvider.System);
+        var heavy = Enumerable.Range(0, 4).Select(i => batcher.SubmitAsync(Tokens(i, 10), 4, Pooling.Mean, "heavy", CancellationToken.None)).ToList();
+        var light = batcher.SubmitAsync(Tokens(900, 10), 4, Pooling.Mean, "light", CancellationToken.None);
+
+        batcher.Start();
+        var heavyResults = await Task.WhenAll(heavy).WaitAsync(Patience);
+        var lightResult = await light.WaitAsync(Patience);
+
+        // Two requests fit a pass: the first is heavy's oldest and light's (in arrival order light would run third, alone).
+        Assert.Equal(3, batcher.Passes);
+        Assert.Equal(2, passes.Ranges[0].B);
+        var later = heavyResults.Skip(1).Min(r => r.QueueMs);
+        Assert.True(lightResult.QueueMs < later, $"light waited {lightResult.QueueMs} ms, longer than a heavy request of a later pass ({later} ms)");
+    }
+
+    [Fact]
+    public async Task A_running_pass_whose_callers_all_left_stops_before_its_next_layer()
+    {
+        using var model = new TinyModel();
+        var metered = new MeteredModel(model, new Microsoft.Extensions.Time.Testing.FakeTimeProvider());
+        var stats = new WorkerStats();
+        using var batcher = new RequestBatcher(metered, stats, TimeSpan.Zero, maxTokens: 4096, TimeProvider.System);
+        batcher.Start();
+        model.Gate.Reset();
+        using var cancel = new CancellationTokenSource();
+        var running = batcher.SubmitAsync(Tokens(1, 8), model.Config.NLayer, Pooling.Mean, "gone", cancel.Token);
+        Assert.True(SpinWait.SpinUntil(() => model.Embeds == 1, Patience), "the pass never started");
+
+        await cancel.CancelAsync();  // its caller goes away while the pass is embedding
+        model.Gate.Set();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(Patience));
+
+        Assert.True(SpinWait.SpinUntil(() => batcher.Cancelled == 1, Patience), $"cancelled: {batcher.Cancelled}");
+        Assert.Equal(0, metered.Ranges.Sum(r => r.To - r.From));  // none of the N layers ran
+        Assert.True(SpinWait.SpinUntil(() => stats.QueueDepth == 0 && stats.InFlight == 0, Patience), $"queue {stats.QueueDepth}, in flight {stats.InFlight}");
+        var next = await batcher.SubmitAsync(Tokens(2, 8), 1, Pooling.Mean, CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal(1, next.Hidden.LayersDone);  // the batcher goes on serving
+    }
+
+    [Fact]
     public async Task A_failing_pass_fails_every_request_in_it_with_the_cause()
     {
         using var model = new TinyModel { FailWith = () => new InvalidOperationException("device lost") };

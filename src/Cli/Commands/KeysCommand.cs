@@ -16,13 +16,25 @@ internal static class KeysCommand
         var name = new Option<string>("--name") { Description = "who the key is for (1 to 64 printable ASCII characters)", Required = true };
         var rate = new Option<int>("--rate") { Description = "requests per second to /v1/embeddings, across all gateways (0 = unlimited)", DefaultValueFactory = _ => 10 };
         var concurrency = new Option<int>("--concurrency") { Description = "embeddings requests in flight at once, across all gateways (0 = unlimited)", DefaultValueFactory = _ => 4 };
+        var tokensPerMinute = new Option<int>("--tokens-per-minute")
+        {
+            Description = "input tokens per minute to the embeddings endpoints, across all gateways (0 = unlimited)", DefaultValueFactory = _ => ApiKeyRecord.DefaultTokensPerMinute,
+        };
+        var tokensInFlight = new Option<int>("--tokens-in-flight")
+        {
+            Description = "input tokens of embeddings requests running at once, across all gateways; also the largest request (0 = unlimited)",
+            DefaultValueFactory = _ => ApiKeyRecord.DefaultTokensInFlight,
+        };
+        tokensPerMinute.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--tokens-per-minute must be 0 or more"); });
+        tokensInFlight.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--tokens-in-flight must be 0 or more"); });
         rate.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--rate must be 0 or more"); });
         concurrency.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--concurrency must be 0 or more"); });
-        var create = new Command("create", "create an API key and print it (once)") { name, rate, concurrency };
+        var create = new Command("create", "create an API key and print it (once)") { name, rate, concurrency, tokensPerMinute, tokensInFlight };
         var redis = RedisCliOptions.AddTo(create);
         create.SetAction((result, cancellationToken) => WithRedisAsync(redis.Settings(result), async client =>
         {
-            var (key, record) = await Store(client).CreateAsync(result.GetValue(name)!, result.GetValue(rate), result.GetValue(concurrency), cancellationToken).ConfigureAwait(false);
+            var (key, record) = await Store(client).CreateAsync(result.GetValue(name)!, result.GetValue(rate), result.GetValue(concurrency),
+                result.GetValue(tokensPerMinute), result.GetValue(tokensInFlight), cancellationToken).ConfigureAwait(false);
             Console.WriteLine(key);
             Console.Error.WriteLine($"created key {record.Id} for \"{record.Name}\": {Limits(record)}. Store it now: it is not shown again (Redis holds only its SHA-256).");
             return 0;
@@ -33,11 +45,11 @@ internal static class KeysCommand
         list.SetAction((result, cancellationToken) => WithRedisAsync(listRedis.Settings(result), async client =>
         {
             var records = await Store(client).ListAsync(cancellationToken).ConfigureAwait(false);
-            Console.WriteLine($"{"id",-12}  {"state",-7}  {"created (UTC)",-19}  {"limits",-28}  name");
+            Console.WriteLine($"{"id",-12}  {"state",-7}  {"created (UTC)",-19}  {"limits",-66}  name");
             foreach (var r in records)
             {
                 var created = DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedUnixMs).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-                Console.WriteLine($"{r.Id,-12}  {(r.Revoked ? "revoked" : "active"),-7}  {created,-19}  {Limits(r),-28}  {r.Name}");
+                Console.WriteLine($"{r.Id,-12}  {(r.Revoked ? "revoked" : "active"),-7}  {created,-19}  {Limits(r),-66}  {r.Name}");
             }
             Console.Error.WriteLine($"{records.Count} key(s)");
             return 0;
@@ -88,5 +100,7 @@ internal static class KeysCommand
     private static ApiKeyStore Store(RedisConnector client) => new(client, TimeProvider.System);
 
     private static string Limits(ApiKeyRecord r) =>
-        $"{(r.RatePerSecond == 0 ? "unlimited" : r.RatePerSecond.ToString(CultureInfo.InvariantCulture) + "/s")}, concurrency {(r.MaxConcurrent == 0 ? "unlimited" : r.MaxConcurrent.ToString(CultureInfo.InvariantCulture))}";
+        $"{Limit(r.RatePerSecond, "/s")}, concurrency {Limit(r.MaxConcurrent, "")}, tokens {Limit(r.TokensPerMinute, "/min")}, {Limit(r.TokensInFlight, " in flight")}";
+
+    private static string Limit(int value, string unit) => value == 0 ? "unlimited" + (unit == " in flight" ? unit : "") : value.ToString(CultureInfo.InvariantCulture) + unit;
 }

@@ -22,7 +22,10 @@ public static class AccessHostingExtensions
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<RedisKeyLimiter>();
         services.AddSingleton<LocalKeyLimiter>();
+        services.AddSingleton<RedisTokenLimiter>();
+        services.AddSingleton<LocalTokenLimiter>();
         services.AddSingleton<KeyLimiter>();
+        services.AddSingleton<TokenAdmission>();
         services.AddSingleton<AccessTelemetry>();
         services.AddCors();
         services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>().Configure<IOptions<AccessOptions>>((cors, access) =>

@@ -17,7 +17,7 @@ public sealed class AccessTelemetry
     {
         ArgumentNullException.ThrowIfNull(meters);
         _refusals = meters.Create(TelemetryNames.Gateway)
-            .CreateCounter<long>(RefusalsName, "{request}", "Requests refused by API key checks and limits, by reason (missing, invalid, unknown, revoked, unverifiable, rate, concurrency)");
+            .CreateCounter<long>(RefusalsName, "{request}", "Requests refused by API key checks and limits, by reason (missing, invalid, unknown, revoked, unverifiable, rate, concurrency, tokens_per_minute, tokens_in_flight)");
     }
 
     public void Refused(string reason) => _refusals.Add(1, new KeyValuePair<string, object?>("reason", reason));

@@ -19,6 +19,20 @@ public sealed record ApiKeyRecord
     /// <summary>Embeddings requests in flight at once across all gateway replicas; 0 = unlimited.</summary>
     [JsonPropertyName("max_concurrent")] public int MaxConcurrent { get; init; }
 
+    /// <summary>
+    /// Input tokens per minute to the embeddings endpoints across all gateway replicas (a bucket refilled continuously, as
+    /// OpenAI's TPM); 0 = unlimited. Requests are what a client sends, tokens are what a GPU spends: a key holding its request
+    /// limits can still send few huge requests.
+    /// </summary>
+    [JsonPropertyName("tokens_per_minute")] public int TokensPerMinute { get; init; }
+
+    /// <summary>Input tokens of the key's embeddings requests running at once across all gateway replicas; 0 = unlimited.</summary>
+    [JsonPropertyName("tokens_in_flight")] public int TokensInFlight { get; init; }
+
+    /// <summary>`keys create`'s defaults: about 16k tokens a second, and two full batches of 16 x 1024-token inputs at once.</summary>
+    public const int DefaultTokensPerMinute = 1_000_000;
+    public const int DefaultTokensInFlight = 32_768;
+
     [JsonPropertyName("revoked")] public bool Revoked { get; init; }
     [JsonPropertyName("revoked_unix_ms")] public long? RevokedUnixMs { get; init; }
 
@@ -31,7 +45,7 @@ public sealed record ApiKeyRecord
         try
         {
             var record = JsonSerializer.Deserialize<ApiKeyRecord>(json);
-            return record is { RatePerSecond: >= 0, MaxConcurrent: >= 0 } && ApiKeys.IsValidId(record.Id) ? record : null;
+            return record is { RatePerSecond: >= 0, MaxConcurrent: >= 0, TokensPerMinute: >= 0, TokensInFlight: >= 0 } && ApiKeys.IsValidId(record.Id) ? record : null;
         }
         catch (JsonException)
         {

@@ -14,12 +14,19 @@ public sealed class ApiKeyStore(RedisConnector redis, TimeProvider time)
     public const int MaxNameLength = 64;
 
     /// <summary>Creates a key; returns the key itself (shown once, never stored) and its record.</summary>
-    public async Task<(string Key, ApiKeyRecord Record)> CreateAsync(string name, int ratePerSecond, int maxConcurrent, CancellationToken cancellationToken = default)
+    public async Task<(string Key, ApiKeyRecord Record)> CreateAsync(string name, int ratePerSecond, int maxConcurrent, CancellationToken cancellationToken = default) =>
+        await CreateAsync(name, ratePerSecond, maxConcurrent, 0, 0, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Creates a key with token limits too (0 = unlimited); returns the key itself (shown once, never stored) and its record.</summary>
+    public async Task<(string Key, ApiKeyRecord Record)> CreateAsync(string name, int ratePerSecond, int maxConcurrent, int tokensPerMinute, int tokensInFlight,
+        CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength || !name.All(c => c is >= ' ' and <= '~'))
             throw new ArgumentException($"a key name is 1 to {MaxNameLength} printable ASCII characters; got '{name}'", nameof(name));
         ArgumentOutOfRangeException.ThrowIfNegative(ratePerSecond);
         ArgumentOutOfRangeException.ThrowIfNegative(maxConcurrent);
+        ArgumentOutOfRangeException.ThrowIfNegative(tokensPerMinute);
+        ArgumentOutOfRangeException.ThrowIfNegative(tokensInFlight);
         var key = ApiKeys.Generate();
         var hash = ApiKeys.Hash(key);
         var record = new ApiKeyRecord
@@ -29,6 +36,8 @@ public sealed class ApiKeyStore(RedisConnector redis, TimeProvider time)
             CreatedUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
             RatePerSecond = ratePerSecond,
             MaxConcurrent = maxConcurrent,
+            TokensPerMinute = tokensPerMinute,
+            TokensInFlight = tokensInFlight,
         };
         // NX: 256 random bits never collide, but if they did, overwriting another key's record would be the worst outcome.
         var database = await redis.DatabaseAsync().ConfigureAwait(false);

@@ -4,10 +4,12 @@ using SplitCompute.RedisConnection;
 namespace SplitCompute.Gateway.Access;
 
 /// <summary>
-/// Enforces a key's rate and concurrency limits across replicas through Redis, and on this replica alone while Redis cannot be
+/// Enforces a key's request limits (rate, concurrency) and token limits (per minute, in flight) across replicas through Redis, and on this replica alone while Redis cannot be
 /// reached (<see cref="LocalKeyLimiter"/>): an outage must neither stop paying clients nor lift their limits entirely.
 /// </summary>
-public sealed partial class KeyLimiter(RedisKeyLimiter shared, LocalKeyLimiter local, RedisConnector redis, IOptions<AccessOptions> options, ILogger<KeyLimiter> logger)
+public sealed partial class KeyLimiter(
+    RedisKeyLimiter shared, LocalKeyLimiter local, RedisTokenLimiter sharedTokens, LocalTokenLimiter localTokens, RedisConnector redis,
+    IOptions<AccessOptions> options, ILogger<KeyLimiter> logger)
 {
     private readonly TimeSpan _leaseTime = TimeSpan.FromSeconds(options.Value.ConcurrencyLeaseSeconds);
 
@@ -23,6 +25,22 @@ public sealed partial class KeyLimiter(RedisKeyLimiter shared, LocalKeyLimiter l
         {
             LogFallback(logger, key.Id, ex.Message);
             return local.TryAcquire(key);
+        }
+    }
+
+    /// <summary>Charges <paramref name="tokens"/> to the key's token limits; allowed: dispose the lease when the request ends.</summary>
+    public async Task<LimitDecision> TryReserveTokensAsync(ApiKeyRecord key, long tokens, CancellationToken cancellationToken)
+    {
+        if (key is { TokensPerMinute: 0, TokensInFlight: 0 }) return LimitDecision.Allow(LimitDecision.NoLease.Instance);
+        if (!redis.IsConnected) return localTokens.TryReserve(key, tokens);
+        try
+        {
+            return await sharedTokens.TryReserveAsync(key, tokens, _leaseTime, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisFailure.Is(ex))
+        {
+            LogFallback(logger, key.Id, ex.Message);
+            return localTokens.TryReserve(key, tokens);
         }
     }
 

@@ -2,7 +2,7 @@ namespace SplitCompute.Gateway.Access;
 
 /// <summary>
 /// Whether a request may run under its key's limits. Allowed: dispose <see cref="Lease"/> when the request ends (it frees the
-/// concurrency slot). Refused: answer 429 with <see cref="RetryAfterSeconds"/> and <see cref="Reason"/>.
+/// concurrency slot). Refused: answer 429 with <see cref="RetryAfterSeconds"/> (none when 0: the request can never fit) and <see cref="Reason"/>.
 /// </summary>
 public sealed record LimitDecision(bool Allowed, string? Reason, int RetryAfterSeconds, IAsyncDisposable Lease)
 {
@@ -10,7 +10,7 @@ public sealed record LimitDecision(bool Allowed, string? Reason, int RetryAfterS
 
     public static LimitDecision Refuse(string kind, string reason, int retryAfterSeconds) => new(false, reason, retryAfterSeconds, NoLease.Instance) { Kind = kind };
 
-    /// <summary>Which limit refused: "rate" or "concurrency" (a metric tag); null when allowed.</summary>
+    /// <summary>Which limit refused: "rate", "concurrency", "tokens_per_minute" or "tokens_in_flight" (a metric tag); null when allowed.</summary>
     public string? Kind { get; init; }
 
     /// <summary>Where the limits were enforced: "redis" (across replicas) or "local" (this replica only, Redis unreachable).</summary>

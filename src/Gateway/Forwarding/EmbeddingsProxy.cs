@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using SplitCompute.Gateway.Access;
 using SplitCompute.Gateway.Api;
 using SplitCompute.Gateway.Hosting;
 using SplitCompute.Gateway.Workers;
@@ -10,15 +11,17 @@ namespace SplitCompute.Gateway.Forwarding;
 
 /// <summary>
 /// POST /v1/embeddings in three stages: validate (<see cref="EmbeddingsRequestValidator"/>: size, content type, JSON, model,
-/// tokens), plan (<see cref="RequestPlanning"/>: the client, then per attempt the least-loaded worker and the split there) and
-/// forward (<see cref="WorkerForwarding"/>: YARP, the decision log, feedback awaited). A worker that fails before answering is
-/// replaced once by another.
+/// tokens; then the key's token limits, <see cref="TokenAdmission"/>), plan (<see cref="RequestPlanning"/>: the client, then per attempt the least-loaded worker and the split there) and
+/// forward (<see cref="WorkerForwarding"/>: YARP, the decision log, feedback awaited). A worker whose connection failed before
+/// answering is replaced once by another; one that timed out is not (it may still be running the request): 504.
 /// </summary>
 internal sealed class EmbeddingsProxy(
-    EmbeddingsRequestValidator validator, RequestPlanning planning, WorkerForwarding forwarding, WorkerRegistry registry, IOptions<GatewayOptions> options)
+    EmbeddingsRequestValidator validator, TokenAdmission admission, RequestPlanning planning, WorkerForwarding forwarding, WorkerRegistry registry,
+    IOptions<GatewayOptions> options)
 {
     private const int MaxAttempts = 2;
     private readonly int _retryAfterSeconds = options.Value.RetryAfterSeconds;
+    private readonly int _workerTimeoutSeconds = options.Value.WorkerTimeoutSeconds;
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -29,6 +32,16 @@ internal sealed class EmbeddingsProxy(
             await RefuseAsync(context, refusal!).ConfigureAwait(false);
             return;
         }
+        var lease = await admission.TryAdmitAsync(context, request.Size.Tokens).ConfigureAwait(false);
+        if (lease is null) return;
+        await using (lease.ConfigureAwait(false))
+        {
+            await ForwardAsync(context, request, clock).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ForwardAsync(HttpContext context, ValidatedEmbeddingsRequest request, Stopwatch clock)
+    {
         var requester = planning.Read(context.Request);
         var decisionId = DecisionId.New();
         var tried = new List<string>();
@@ -37,13 +50,27 @@ internal sealed class EmbeddingsProxy(
             var next = planning.Next(registry.Current, request.Resolved, tried, requester, request.Size);
             if (next is null) break;
             var (worker, plan) = next.Value;
-            if (await forwarding.TryAsync(context, request, requester, worker, plan, attempt, decisionId, clock).ConfigureAwait(false)) return;
+            var outcome = await forwarding.TryAsync(context, request, requester, worker, plan, attempt, decisionId, clock).ConfigureAwait(false);
+            if (outcome == ForwardOutcome.Answered) return;
+            if (outcome == ForwardOutcome.Failed)
+            {
+                await FailedAsync(context, worker.WorkerId).ConfigureAwait(false);
+                return;
+            }
             tried.Add(worker.WorkerId);
         }
         var model = request.Resolved.Model;
         await RefuseAsync(context, new EmbeddingsRefusal(ApiError.Unavailable(tried.Count == 0
             ? $"no worker serving '{model}' is available"
             : $"worker(s) {string.Join(", ", tried)} failed before answering"), RetryAfter: true)).ConfigureAwait(false);
+    }
+
+    private Task FailedAsync(HttpContext context, string workerId)
+    {
+        var timedOut = context.GetForwarderErrorFeature()?.Error == Yarp.ReverseProxy.Forwarder.ForwarderError.RequestTimedOut;
+        return StatusErrors.WriteAsync(context, timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway, timedOut
+            ? $"worker {workerId} did not answer within {_workerTimeoutSeconds} s; not retried elsewhere (it may still be running the request)"
+            : $"worker {workerId} failed before answering; not retried elsewhere");
     }
 
     private Task RefuseAsync(HttpContext context, EmbeddingsRefusal refusal)

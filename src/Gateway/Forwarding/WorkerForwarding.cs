@@ -14,7 +14,7 @@ namespace SplitCompute.Gateway.Forwarding;
 /// <summary>
 /// The last stage of POST /v1/embeddings: one attempt on one worker through YARP, with the plan's split point in the request.
 /// An answered attempt is recorded in the <see cref="DecisionLog"/>, and a split for an identified client awaits its feedback
-/// (<see cref="OutstandingDecisions"/>); an attempt that failed before answering can be retried elsewhere.
+/// (<see cref="OutstandingDecisions"/>); only an attempt that never reached its worker may be retried elsewhere (<see cref="RetryPolicy"/>).
 /// </summary>
 internal sealed class WorkerForwarding(
     IHttpForwarder forwarder, ForwarderClient client, DecisionLog decisions, OutstandingDecisions outstanding, OwnRequestLedger ledger,
@@ -22,8 +22,8 @@ internal sealed class WorkerForwarding(
 {
     private readonly ForwarderRequestConfig _config = new() { ActivityTimeout = TimeSpan.FromSeconds(options.Value.WorkerTimeoutSeconds) };
 
-    /// <summary>True when the client got an answer (or went away); false when the worker failed first and another may be tried.</summary>
-    public async Task<bool> TryAsync(HttpContext context, ValidatedEmbeddingsRequest request, RequestClient requester, WorkerHeartbeat worker,
+    /// <summary>Answered when the client got an answer (or went away); otherwise the response is untouched and the caller answers.</summary>
+    public async Task<ForwardOutcome> TryAsync(HttpContext context, ValidatedEmbeddingsRequest request, RequestClient requester, WorkerHeartbeat worker,
         SplitPlan plan, int attempt, string decisionId, Stopwatch clock)
     {
         var model = request.Resolved.Model;
@@ -36,7 +36,8 @@ internal sealed class WorkerForwarding(
         context.Request.Body = new MemoryStream(request.Body, writable: false);
         context.Request.ContentLength = request.Body.Length;
         var ticket = ledger.Started(worker.WorkerId, plan.Predicted.QueueMs, plan.Predicted.CloudMs);
-        var transformer = new WorkerTransformer("/v1/embeddings", plan, worker.WorkerId, requester.Warnings, decisionId, model);
+        var tenant = (context.Items[Access.ApiKeyMiddleware.RecordItem] as Access.ApiKeyRecord)?.Id;
+        var transformer = new WorkerTransformer("/v1/embeddings", plan, worker.WorkerId, requester.Warnings, decisionId, model, tenant);
         ForwarderError error;
         try
         {
@@ -50,7 +51,7 @@ internal sealed class WorkerForwarding(
         if (error != ForwarderError.None && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             context.Response.Clear();
-            return false;
+            return RetryPolicy.Classify(error);
         }
         var size = request.Size;
         decisions.Record(new SplitDecision(time.GetUtcNow(), context.TraceIdentifier, model, worker.WorkerId, size.Sequences, size.Tokens,
@@ -64,6 +65,6 @@ internal sealed class WorkerForwarding(
                 WorkerTotalMs = transformer.Timing?.TotalMs, WorkerWaitMs = transformer.Timing?.WaitMs,
             });
         }
-        return true;
+        return ForwardOutcome.Answered;
     }
 }

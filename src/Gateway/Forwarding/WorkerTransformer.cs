@@ -8,10 +8,10 @@ namespace SplitCompute.Gateway.Forwarding;
 
 /// <summary>
 /// Shapes a forwarded embeddings request for the chosen worker: fixed path, the gateway's split point (a client can never set
-/// it itself), and, on the way back, the decision headers every client and dashboard can read.
+/// it itself), the key's id as the fairness label (<see cref="HeaderNames.Tenant"/>), and, on the way back, the decision headers every client and dashboard can read.
 /// </summary>
 internal sealed class WorkerTransformer(string path, SplitPlan? plan, string workerId, IReadOnlyList<string> warnings, string decisionId = "",
-    string? resolvedModel = null) : HttpTransformer
+    string? resolvedModel = null, string? tenant = null) : HttpTransformer
 {
     /// <summary>What the worker said the request cost it (X-SplitCompute-Worker-Ms), once its answer arrived; null if it did not say.</summary>
     public WorkerTiming? Timing { get; private set; }
@@ -27,6 +27,8 @@ internal sealed class WorkerTransformer(string path, SplitPlan? plan, string wor
         proxyRequest.Headers.Remove(Access.PresentedKey.ApiKeyHeader);
         proxyRequest.Headers.Remove(HeaderNames.ResolvedModel);
         if (resolvedModel is not null) proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.ResolvedModel, resolvedModel);
+        proxyRequest.Headers.Remove(HeaderNames.Tenant);
+        if (tenant is not null) proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Tenant, tenant);
         if (plan is not null) proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.SplitK, plan.K.ToString(CultureInfo.InvariantCulture));
     }
 

@@ -77,7 +77,7 @@ internal static class EmbeddingsEndpoint
         using (var activity = WorkerTelemetry.Source.StartActivity("splitcompute.head"))
         {
             activity?.SetTag("splitcompute.k", k).SetTag("splitcompute.n", n).SetTag("splitcompute.sequences", batch.BatchSize).SetTag("splitcompute.tokens", batch.SequenceLength);
-            result = await executor.RunAsync(batch, k, pooling, cancellationToken).ConfigureAwait(false);
+            result = await executor.RunAsync(batch, k, pooling, TenantLabel.Read(request.Headers), cancellationToken).ConfigureAwait(false);
         }
         if (!WorkerWarmUp.IsWarmUp(context)) context.RequestServices.GetRequiredService<WorkerTelemetry>().RequestDone(k, n, batch.BatchSize, result);
         var response = context.Response;

@@ -35,9 +35,16 @@ public sealed class HeadExecutor : IDisposable
     /// <summary>Forward passes the batcher ran (null without batching).</summary>
     public int? BatchedPasses => _batcher?.Passes;
 
-    public async Task<HeadResult> RunAsync(TokenBatch batch, int k, Pooling pooling, CancellationToken cancellationToken)
+    /// <summary>Requests the batcher dropped because their callers went away (null without batching).</summary>
+    public int? CancelledRequests => _batcher?.Cancelled;
+
+    public Task<HeadResult> RunAsync(TokenBatch batch, int k, Pooling pooling, CancellationToken cancellationToken) =>
+        RunAsync(batch, k, pooling, "", cancellationToken);
+
+    /// <summary>Runs one request of <paramref name="tenant"/>, a fairness label the batcher shares passes by (see <see cref="FairOrder"/>).</summary>
+    public async Task<HeadResult> RunAsync(TokenBatch batch, int k, Pooling pooling, string tenant, CancellationToken cancellationToken)
     {
-        if (_batcher is not null) return await _batcher.SubmitAsync(batch, k, pooling, cancellationToken).ConfigureAwait(false);
+        if (_batcher is not null) return await _batcher.SubmitAsync(batch, k, pooling, tenant, cancellationToken).ConfigureAwait(false);
         var n = model.Config.NLayer;
         var work = RequestWork.Of(batch, k);
         var queueClock = Stopwatch.StartNew();

@@ -57,8 +57,8 @@ public class AccessCluster : SplitCluster
     }
 
     /// <summary>A fresh key with the given limits (0 = unlimited).</summary>
-    public async Task<(string Key, ApiKeyRecord Record)> NewKeyAsync(int rate = 0, int concurrency = 0, string name = "test") =>
-        await Keys.CreateAsync(name, rate, concurrency);
+    public async Task<(string Key, ApiKeyRecord Record)> NewKeyAsync(int rate = 0, int concurrency = 0, string name = "test", int tokensPerMinute = 0, int tokensInFlight = 0) =>
+        await Keys.CreateAsync(name, rate, concurrency, tokensPerMinute, tokensInFlight);
 
     /// <summary>Waits until <paramref name="count"/> embeddings requests of the key hold a concurrency slot in Redis.</summary>
     public async Task WaitForSlotsAsync(ApiKeyRecord key, int count)

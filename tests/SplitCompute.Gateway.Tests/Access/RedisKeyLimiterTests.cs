@@ -87,7 +87,7 @@ public sealed class RedisKeyLimiterTests(RedisServerFixture redis) : IClassFixtu
     [Fact]
     public async Task Zero_limits_mean_unlimited_and_touch_nothing()
     {
-        var limiter = new KeyLimiter(new RedisKeyLimiter(_replicaA), new LocalKeyLimiter(TimeProvider.System), _replicaA,
+        var limiter = new KeyLimiter(new RedisKeyLimiter(_replicaA), new LocalKeyLimiter(TimeProvider.System), new RedisTokenLimiter(_replicaA), new LocalTokenLimiter(TimeProvider.System), _replicaA,
             Options.Create(new AccessOptions()), NullLogger<KeyLimiter>.Instance);
         var key = Key(0, 0);
         for (var i = 0; i < 50; i++) Assert.True((await limiter.TryAcquireAsync(key, default)).Allowed);

@@ -63,7 +63,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
         var never = await cache.LookupAsync(unseen, default);
         Assert.Equal((null, true), (never.Record, never.Unavailable));
 
-        var limiter = new KeyLimiter(new RedisKeyLimiter(_client), new LocalKeyLimiter(TimeProvider.System), _client,
+        var limiter = new KeyLimiter(new RedisKeyLimiter(_client), new LocalKeyLimiter(TimeProvider.System), new RedisTokenLimiter(_client), new LocalTokenLimiter(TimeProvider.System), _client,
             Options.Create(new AccessOptions()), NullLogger<KeyLimiter>.Instance);
         var first = await limiter.TryAcquireAsync(record, default);
         Assert.Equal((true, "local"), (first.Allowed, first.Scope));

@@ -9,7 +9,8 @@ namespace SplitCompute.InferenceWorker.Execution.Batching;
 /// their rows and leave, then on to the next k with only the rows still active (a prefix, thanks to the order), and so on;
 /// requests with k = N get the final norm and their pooled embeddings. So no row pays for a layer it does not need.
 /// Each request is charged the device time it used (<see cref="HeadResult.BusyMs"/>): the embedding by its share of real
-/// tokens, each stage by its share of the stage's rows.
+/// tokens, each stage by its share of the stage's rows. When every request still running has lost its caller, the pass stops
+/// at the next layer boundary (host-memory backends; a device pass is one call and runs to its end).
 /// Legend: B sequences, T tokens, C channels.
 /// </summary>
 public static class BatchRunner
@@ -56,7 +57,12 @@ public static class BatchRunner
             hidden = ActiveRows.Keep(hidden, offsets[end - 1] + items[end - 1].Batch.BatchSize, items.Take(end).Max(i => i.Batch.SequenceLength));
             var stageStart = time.GetTimestamp();
             var from = hidden.LayersDone;
-            backend.RunLayers(hidden, from, k);                               // (B_active, T_active, C)
+            if (!RunLayers(backend, hidden, from, k, items.AsSpan(0, end)))   // (B_active, T_active, C)
+            {
+                var stoppedMs = time.GetElapsedTime(start).TotalMilliseconds;
+                for (var i = 0; i < end; i++) results[i] = new HeadResult(Slice(hidden, offsets[i], items[i].Batch), null, queueMs[i], stoppedMs);
+                return new PassResult(results, new PassMeasure(embedMs, tokens.Sum(), stoppedMs - embedMs, layerRows)) { Stopped = end };
+            }
             if (k == n) backend.ApplyFinalNorm(hidden);
             layerRows += (long)hidden.Batch.BatchSize * hidden.Batch.SequenceLength * (k - from);
             BusyShares.Add(busy, rows, end, time.GetElapsedTime(stageStart).TotalMilliseconds);
@@ -71,6 +77,36 @@ public static class BatchRunner
         }
         var layersMs = time.GetElapsedTime(start).TotalMilliseconds - embedMs;
         return new PassResult(results, new PassMeasure(embedMs, tokens.Sum(), layersMs, layerRows));
+    }
+
+    /// <summary>
+    /// Layers [from, to) on the active rows; layer by layer when a caller may go away, false (stopped) once every one of
+    /// <paramref name="running"/> has. Without cancellable callers (tests, warm-up) one call, as before.
+    /// </summary>
+    private static bool RunLayers(ILayerRangeBackend backend, HiddenState hidden, int from, int to, ReadOnlySpan<BatchItem> running)
+    {
+        var cancellable = false;
+        foreach (var item in running) cancellable |= item.Aborted.CanBeCanceled;
+        if (!cancellable)
+        {
+            backend.RunLayers(hidden, from, to);
+            return true;
+        }
+        for (var layer = from; layer < to; layer++)
+        {
+            if (AllAborted(running)) return false;
+            backend.RunLayers(hidden, layer, layer + 1);
+        }
+        return true;
+    }
+
+    private static bool AllAborted(ReadOnlySpan<BatchItem> running)
+    {
+        foreach (var item in running)
+        {
+            if (!item.Aborted.IsCancellationRequested) return false;
+        }
+        return true;
     }
 
     /// <summary>

@@ -5,8 +5,9 @@ namespace SplitCompute.InferenceWorker.Execution.Batching;
 
 /// <summary>
 /// Dynamic batching: requests queue in a channel; one loop takes, each time the device is free, the requests waiting (after an
-/// optional window that lets more arrive), as many as fit the token budget in arrival order, and runs them as one forward pass
-/// through <see cref="BatchRunner"/>. Under light load a request runs at once and alone; under load the queue that builds up
+/// optional window that lets more arrive), as many as fit the token budget in <see cref="FairOrder"/> (round-robin across
+/// tenants, so one tenant's queue cannot starve another's), and runs them as one forward pass through <see cref="BatchRunner"/>.
+/// A request whose caller went away leaves the queue, and a pass whose remaining rows are all abandoned stops early. Under light load a request runs at once and alone; under load the queue that builds up
 /// during a pass becomes the next batch, so a GPU does one large pass instead of many small ones.
 /// </summary>
 public sealed class RequestBatcher : IDisposable
@@ -18,8 +19,10 @@ public sealed class RequestBatcher : IDisposable
     private readonly TimeSpan _window;
     private readonly int _maxTokens;
     private readonly TimeProvider _time;
+    private readonly Dictionary<string, long> _lastServed = new(StringComparer.Ordinal);  // loop only
     private Task? _loop;
     private int _passes;
+    private int _cancelled;
 
     public RequestBatcher(ILayerRangeBackend backend, WorkerStats stats, TimeSpan window, int maxTokens, TimeProvider time)
     {
@@ -32,6 +35,9 @@ public sealed class RequestBatcher : IDisposable
     /// <summary>Forward passes run so far (each may serve several requests).</summary>
     public int Passes => Volatile.Read(ref _passes);
 
+    /// <summary>Requests dropped because their caller went away: before their pass, or stopped during it.</summary>
+    public int Cancelled => Volatile.Read(ref _cancelled);
+
     /// <summary>Starts the loop (once). Requests submitted before it starts wait and are batched together.</summary>
     public void Start()
     {
@@ -42,12 +48,17 @@ public sealed class RequestBatcher : IDisposable
     }
 
     /// <summary>Queues one request; completes with its own result (its k, its pooling) once its batch has run.</summary>
-    public Task<HeadResult> SubmitAsync(TokenBatch batch, int k, Pooling pooling, CancellationToken cancellationToken)
+    public Task<HeadResult> SubmitAsync(TokenBatch batch, int k, Pooling pooling, CancellationToken cancellationToken) =>
+        SubmitAsync(batch, k, pooling, "", cancellationToken);
+
+    /// <summary>Queues one request of <paramref name="tenant"/> (a fairness label, nothing more).</summary>
+    public Task<HeadResult> SubmitAsync(TokenBatch batch, int k, Pooling pooling, string tenant, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(tenant);
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(k, _backend.Config.NLayer);
-        var pending = new Pending(new BatchItem(batch, k, pooling), RequestWork.Of(batch, k), _time.GetTimestamp());
+        var pending = new Pending(new BatchItem(batch, k, pooling) { Tenant = tenant, Aborted = cancellationToken }, RequestWork.Of(batch, k), _time.GetTimestamp());
         if (cancellationToken.CanBeCanceled)
         {
             pending.Registration = cancellationToken.Register(() => pending.Completion.TrySetCanceled(cancellationToken));
@@ -73,10 +84,8 @@ public sealed class RequestBatcher : IDisposable
                 Drain(reader, waiting);
                 await WaitForWindowAsync(reader, waiting).ConfigureAwait(false);
                 DropCancelled(waiting);
-                var take = BatchComposer.CountToTake([.. waiting.Select(p => p.Item)], _maxTokens);
-                if (take == 0) continue;
-                var group = waiting.GetRange(0, take);
-                waiting.RemoveRange(0, take);
+                var group = TakeFair(waiting);
+                if (group.Count == 0) continue;
                 RunGroup(group);
             }
         }
@@ -87,6 +96,22 @@ public sealed class RequestBatcher : IDisposable
         {
             if (p.Completion.TrySetException(new ObjectDisposedException(nameof(RequestBatcher), "the worker is shutting down"))) _stats.Abandoned(p.Work);
         }
+    }
+
+    /// <summary>The next pass: as many requests as fit the budget in <see cref="FairOrder"/>, removed from <paramref name="waiting"/>.</summary>
+    private List<Pending> TakeFair(List<Pending> waiting)
+    {
+        var order = FairOrder.Of([.. waiting.Select(p => p.Item.Tenant)], _lastServed);
+        var take = BatchComposer.CountToTake([.. order.Select(i => waiting[i].Item)], _maxTokens);
+        var group = order.Take(take).Select(i => waiting[i]).ToList();
+        foreach (var p in group)
+        {
+            waiting.Remove(p);
+            _lastServed[p.Item.Tenant] = _passes;
+        }
+        // Only tenants still waiting keep a turn; one that comes back later counts as never served (bounded by the queue).
+        foreach (var tenant in _lastServed.Keys.Where(t => waiting.All(p => p.Item.Tenant != t)).ToList()) _lastServed.Remove(tenant);
+        return group;
     }
 
     /// <summary>With a window, waits until it has passed since the first waiting request or the budget is full.</summary>
@@ -135,6 +160,7 @@ public sealed class RequestBatcher : IDisposable
             return;
         }
         _stats.PassEnded(pass, run.Measure);
+        if (run.Stopped > 0) Interlocked.Add(ref _cancelled, run.Stopped);
         for (var i = 0; i < group.Count; i++)
         {
             var result = run.Results[i] with { FullMs = _stats.FullMs(run.Results[i].EmbedMs, group[i].Work.Rows, _backend.Config.NLayer) };
@@ -150,6 +176,7 @@ public sealed class RequestBatcher : IDisposable
         {
             if (!waiting[i].Completion.Task.IsCompleted) continue;
             _stats.Abandoned(waiting[i].Work);
+            Interlocked.Increment(ref _cancelled);
             waiting[i].Registration.Dispose();
             waiting.RemoveAt(i);
         }
