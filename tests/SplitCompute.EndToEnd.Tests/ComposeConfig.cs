@@ -16,15 +16,24 @@ internal sealed class ComposeConfig
     /// <summary>The Redis password the deployment requires (a user puts it in .env), as these tests set it.</summary>
     public const string RedisPassword = "compose-test-password";
 
+    /// <summary>The cluster secret the deployment requires (.env), as these tests set it.</summary>
+    public const string ClusterSecret = "compose-test-cluster-secret-0123456789abcdef";
+
     public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> files, params string[] extra) =>
         RunAsync(files, RedisPassword, extra);
 
     /// <param name="redisPassword">SPLITCOMPUTE_REDIS_PASSWORD for docker-compose; null leaves it unset.</param>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> files, string? redisPassword, params string[] extra)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> files, string? redisPassword, params string[] extra) =>
+        RunAsync(files, redisPassword, ClusterSecret, extra);
+
+    /// <param name="clusterSecret">SPLITCOMPUTE_CLUSTER_SECRET for docker-compose; null leaves it unset.</param>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> files, string? redisPassword, string? clusterSecret, params string[] extra)
     {
         var start = new ProcessStartInfo("docker-compose") { WorkingDirectory = RepositoryPaths.Root, RedirectStandardError = true, RedirectStandardOutput = true };
         if (redisPassword is null) start.Environment.Remove("SPLITCOMPUTE_REDIS_PASSWORD");
         else start.Environment["SPLITCOMPUTE_REDIS_PASSWORD"] = redisPassword;
+        if (clusterSecret is null) start.Environment.Remove("SPLITCOMPUTE_CLUSTER_SECRET");
+        else start.Environment["SPLITCOMPUTE_CLUSTER_SECRET"] = clusterSecret;
         foreach (var file in files)
         {
             start.ArgumentList.Add("-f");

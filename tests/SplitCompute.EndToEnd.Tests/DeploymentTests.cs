@@ -52,6 +52,23 @@ public sealed partial class DeploymentTests(SplitCluster cluster) : IClassFixtur
         }
     }
 
+    [Theory]
+    [InlineData("docker-compose.yml")]
+    [InlineData("docker-compose.yml", "docker-compose.gpus.yml")]
+    public async Task The_gateway_and_every_worker_share_the_deployments_cluster_secret(params string[] files)
+    {
+        var (code, _, stderr) = await ComposeConfig.RunAsync(files, ComposeConfig.RedisPassword, clusterSecret: null, "-q");
+        Assert.NotEqual(0, code);
+        Assert.Contains("SPLITCOMPUTE_CLUSTER_SECRET", stderr, StringComparison.Ordinal);
+
+        var config = await ComposeConfig.LoadAsync(files);
+        var services = config.Services.Where(s => s == "gateway" || s.StartsWith("worker", StringComparison.Ordinal)).ToList();
+        Assert.Contains("gateway", services);
+        Assert.True(services.Count >= 2, string.Join(",", services));
+        foreach (var service in services)
+            Assert.True(config.Service(service)["environment"]!.Scalar("Cluster__Secret") == ComposeConfig.ClusterSecret, $"{service} lacks the cluster secret");
+    }
+
     [Fact]
     public async Task Every_GPU_worker_reserves_its_own_GPU_by_id()
     {
