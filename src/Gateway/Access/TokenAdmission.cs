@@ -22,6 +22,6 @@ public sealed partial class TokenAdmission(KeyLimiter limiter, AccessTelemetry t
         return null;
     }
 
-    [LoggerMessage(EventId = 1104, Level = LogLevel.Information, Message = "API key {KeyId} refused by its {Scope} token limits: {Reason}")]
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Debug, Message = "API key {KeyId} refused by its {Scope} token limits: {Reason}")]
     private static partial void LogLimited(ILogger logger, string keyId, string scope, string reason);
 }

@@ -93,4 +93,42 @@ public sealed class RedisKeyLimiterTests(RedisServerFixture redis) : IClassFixtu
         for (var i = 0; i < 50; i++) Assert.True((await limiter.TryAcquireAsync(key, default)).Allowed);
         Assert.True((await (await _replicaA.DatabaseAsync()).StringGetAsync(RedisKeyLimiter.RateKeyPrefix + key.Id)).IsNull);
     }
+
+    [Fact]
+    public async Task Concurrent_checks_batched_into_one_script_run_still_admit_exactly_the_limit_and_free_every_slot()
+    {
+        // 200 requests at once from two replicas: checks queue behind the call in flight and go together, each decided in turn.
+        var a = new RedisKeyLimiter(_replicaA);
+        var b = new RedisKeyLimiter(_replicaB);
+        var key = Key(0, 37);
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => (i % 2 == 0 ? a : b).TryAcquireAsync(key, TimeSpan.FromSeconds(30), default)));
+        Assert.Equal(37, outcomes.Count(o => o.Allowed));
+        Assert.All(outcomes.Where(o => !o.Allowed), o => Assert.Equal("concurrency", o.Kind));
+        await Task.WhenAll(outcomes.Select(o => o.Lease.DisposeAsync().AsTask()));
+        var again = await Task.WhenAll(Enumerable.Range(0, 37).Select(_ => a.TryAcquireAsync(key, TimeSpan.FromSeconds(30), default)));
+        Assert.All(again, o => Assert.True(o.Allowed));
+        await Task.WhenAll(again.Select(o => o.Lease.DisposeAsync().AsTask()));
+    }
+
+    [Fact]
+    public async Task A_caller_that_gives_up_while_admitted_does_not_keep_its_slot()
+    {
+        var limiter = new RedisKeyLimiter(_replicaA);
+        var key = Key(0, 1);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => limiter.TryAcquireAsync(key, TimeSpan.FromSeconds(30), cancelled.Token));
+        // The check ran anyway and admitted it; its slot is given back, so the next request fits.
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var next = await limiter.TryAcquireAsync(key, TimeSpan.FromSeconds(30), default);
+            if (next.Allowed)
+            {
+                await next.Lease.DisposeAsync();
+                return;
+            }
+            await Task.Delay(20);
+        }
+        Assert.Fail("the cancelled request's slot was never freed");
+    }
 }
