@@ -87,16 +87,18 @@ internal sealed partial class LoadBenchmark : IBenchmark
         }
     }
 
-    private static Process StartUp(string home, string model, int port)
+    internal static Process StartUp(string home, string model, int port, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "splitcompute.dll"), "up", "--model", model, "--workers", "2", "--port", port.ToString(CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(arg);
         start.Environment["SPLITCOMPUTE_HOME"] = home;
+        start.Environment["Gateway__HealthShowsWorkerAddresses"] = "true";  // this run finds worker-1's address there
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         return Process.Start(start) ?? throw new InvalidOperationException("could not start splitcompute up");
     }
 
-    private static async Task<string> WaitForLineAsync(Process process, string prefix, TimeSpan timeout)
+    internal static async Task<string> WaitForLineAsync(Process process, string prefix, TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);
         while (await process.StandardOutput.ReadLineAsync(cancel.Token).ConfigureAwait(false) is { } line)
@@ -162,7 +164,7 @@ internal sealed partial class LoadBenchmark : IBenchmark
         return false;
     }
 
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+    internal static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 
     [LibraryImport("libc")]
     private static partial int kill(int pid, int signal);

@@ -27,6 +27,7 @@ internal static class UpCommand
             var logs = Path.Combine(Paths.Home, "logs");
             await using var cluster = await LocalCluster.StartAsync(result.GetValue(model)!.FullName, result.GetValue(port), Math.Max(1, result.GetValue(workers)),
                 logs, Console.Out, cancellationToken).ConfigureAwait(false);
+            Console.WriteLine($"redis: {cluster.Redis}  (password in {Path.Combine(Paths.Home, "secrets")}; `keys --redis {cluster.Redis}` finds it)");
             Console.WriteLine($"gateway: {cluster.Gateway}  (logs in {logs}; Ctrl-C stops everything)");
             await stopping.Task.ConfigureAwait(false);
             Console.WriteLine("stopping ...");

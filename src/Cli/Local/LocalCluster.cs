@@ -27,6 +27,9 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     public Uri Gateway { get; }
 
+    /// <summary>The cluster's redis-server (host:port; its password is in $SPLITCOMPUTE_HOME/secrets), for `keys --redis`.</summary>
+    public string Redis { get; private set; } = "";
+
     public string LogDirectory { get; }
 
     public static async Task<LocalCluster> StartAsync(string modelDirectory, int port, int workers, string logDirectory, TextWriter output, CancellationToken cancellationToken)
@@ -39,6 +42,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         try
         {
             var redisPort = FreePort();
+            cluster.Redis = $"127.0.0.1:{redisPort}";
             var redis = FindRedisServer();
             // Redis requires the generated password, and the services share the cluster secret: a local process that finds the
             // port can neither read the keys nor enrol a worker (issue 21).
