@@ -73,8 +73,9 @@ public sealed class TenantFairnessTests(AccessCluster cluster) : IClassFixture<A
         var statuses = (await Task.WhenAll(flood)).Select(r => r.StatusCode).ToList();
 
         // Today's queue put it behind every large request admitted (4 by the request limits: ~4 passes); fair, it waits at
-        // most for the pass running when it came. Bound: its own time plus 1.6 large passes.
-        var bound = aloneMs + 1.6 * largeMs + 100;
+        // most for the pass running when it came. Bound: its own time plus 2 large passes (1.6 failed once on a loaded CI
+        // machine at 462 vs 438 ms).
+        var bound = aloneMs + 2 * largeMs + 100;
         Assert.True(loadedMs <= bound,
             $"the small request took {loadedMs:F0} ms under load; alone {aloneMs:F0} ms, one large request {largeMs:F0} ms (bound {bound:F0} ms); large: {string.Join(",", statuses)}");
         Assert.Contains(HttpStatusCode.TooManyRequests, statuses);  // tokens in flight capped the flood (2 x 16,384)
