@@ -55,6 +55,11 @@ public sealed record RedisSettings
         options.ConnectTimeout = (int)ConnectTimeout.TotalMilliseconds;
         options.SyncTimeout = options.AsyncTimeout = (int)CommandTimeout.TotalMilliseconds;
         options.ReconnectRetryPolicy = new ExponentialRetry(50, 2_000);
+        // Nothing here uses pub/sub: without SUBSCRIBE there is one connection per server instead of two, and a refused
+        // connection reports its own reason (e.g. AuthenticationFailure) instead of the torn-down subscription socket's. Sentinel
+        // keeps it: that is how it hears of a failover.
+        if (string.IsNullOrEmpty(options.ServiceName))
+            options.CommandMap = CommandMap.Create(["SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"], available: false);
         if (ClientName is not null) options.ClientName = ClientName;
         if (User is not null) options.User = User;
         if (Password is not null) options.Password = Password;
