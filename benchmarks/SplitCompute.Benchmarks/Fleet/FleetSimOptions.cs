@@ -2,12 +2,15 @@ using System.Globalization;
 
 namespace SplitCompute.Benchmarks.Fleet;
 
-/// <summary>fleet-sim [--clients N] [--workers W] [--seconds S] [--seed X] [--scenario all|load|capable60|gpu|scale[,...]]</summary>
+/// <summary>fleet-sim [--clients N] [--workers W] [--seconds S] [--saturation-seconds S] [--seed X] [--scenario all|load|capable60|gpu|scale[,...]]</summary>
 internal sealed record FleetSimOptions(int? Clients, int? Workers, double? Seconds, int Seed, IReadOnlySet<string> Scenarios)
 {
     private static readonly string[] Known = ["load", "capable60", "gpu", "scale"];
 
     public string Scenario => string.Join(",", Scenarios);
+
+    /// <summary>Seconds of arrivals per step of the saturation search (default: 300 on CPU workers, 60 on GPU workers).</summary>
+    public double? SaturationSeconds { get; init; }
 
     public bool Runs(string scenario) => Scenarios.Contains(scenario);
 
@@ -15,7 +18,7 @@ internal sealed record FleetSimOptions(int? Clients, int? Workers, double? Secon
     {
         ArgumentNullException.ThrowIfNull(args);
         int? clients = null, workers = null;
-        double? seconds = null;
+        double? seconds = null, saturationSeconds = null;
         var seed = 18;
         var scenarios = new HashSet<string>(Known, StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)
@@ -26,6 +29,7 @@ internal sealed record FleetSimOptions(int? Clients, int? Workers, double? Secon
                 case "--clients" when value is not null: clients = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--workers" when value is not null: workers = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--seconds" when value is not null: seconds = double.Parse(value, CultureInfo.InvariantCulture); i++; break;
+                case "--saturation-seconds" when value is not null: saturationSeconds = double.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--seed" when value is not null: seed = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--scenario" when value is not null:
                     scenarios = value == "all" ? new HashSet<string>(Known, StringComparer.Ordinal) : [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries)];
@@ -36,13 +40,13 @@ internal sealed record FleetSimOptions(int? Clients, int? Workers, double? Secon
             }
         }
         var unknown = scenarios.Where(s => !Known.Contains(s)).ToList();
-        return unknown.Count > 0 ? Usage($"unknown scenario(s) {string.Join(", ", unknown)}") : new FleetSimOptions(clients, workers, seconds, seed, scenarios);
+        return unknown.Count > 0 ? Usage($"unknown scenario(s) {string.Join(", ", unknown)}") : new FleetSimOptions(clients, workers, seconds, seed, scenarios) { SaturationSeconds = saturationSeconds };
     }
 
     private static FleetSimOptions? Usage(string problem)
     {
         Console.Error.WriteLine($"fleet-sim: {problem}");
-        Console.Error.WriteLine("usage: fleet-sim [--clients N] [--workers W] [--seconds S] [--seed X] [--scenario all|load|capable60|gpu|scale[,...]]");
+        Console.Error.WriteLine("usage: fleet-sim [--clients N] [--workers W] [--seconds S] [--saturation-seconds S] [--seed X] [--scenario all|load|capable60|gpu|scale[,...]]");
         return null;
     }
 }

@@ -5,81 +5,50 @@ using StackExchange.Redis;
 namespace SplitCompute.Gateway.Access;
 
 /// <summary>
-/// Per-key limits shared by every gateway replica through Redis, in one Lua script so the check and the update are atomic:
-/// a fixed one-second window counter (INCR, PEXPIRE on the first request of the window) for the rate, and a sorted set of
-/// leases scored by their expiry (Redis's own clock, so replicas' clocks do not matter) for concurrency. A lease is removed
-/// when its request ends; one a crashed gateway never removed expires after ConcurrencyLeaseSeconds on its own. Requests of one
-/// key that arrive while its previous check is in flight are checked together, each in turn, by one run of the script.
+/// Per-key request limits shared by every gateway replica through Redis: requests in flight as each replica's share of the
+/// key's concurrency limit (<see cref="SharedHolds"/>: a hash of replica -> units, on Redis's clock), requests per second as
+/// grants out of a fixed one-second window counter (<see cref="SharedBudgets"/>: INCRBY, PEXPIRE on the window's first grant).
+/// Small limits are asked of Redis on every request (exact); from <see cref="ChunkedFrom"/> on, a replica takes a 32nd of the
+/// limit at a time and decides in memory until it is spent, so a busy key costs Redis one call per many requests.
 /// </summary>
-public sealed class RedisKeyLimiter
+public sealed class RedisKeyLimiter : IDisposable
 {
     public const string RateKeyPrefix = "splitcompute:limit:rate:";
     public const string ConcurrencyKeyPrefix = "splitcompute:limit:concurrency:";
 
-    // ARGV: rate, concurrency, lease ms, then one lease id per request. Returns, per request, {0, 0} allowed; {1, ms until the
-    // rate window ends}; {2, 0} concurrency full (flattened into one array).
-    private const string Script = """
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    /// <summary>Limits from which replicas take shares in chunks instead of one request at a time.</summary>
+    public const long ChunkedFrom = 256;
+
+    // KEYS[1]: the window counter. ARGV: rate, want, least. Grants want, or all that is left if that is at least least, or none.
+    // Returns {granted, ms until the window ends, left after the grant} (the window's end is also when asking again can help).
+    private const string RateScript = """
         local rate = tonumber(ARGV[1])
-        local limit = tonumber(ARGV[2])
-        local leaseMs = tonumber(ARGV[3])
-        local used = 0
-        if limit > 0 then
-          redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-          used = redis.call('ZCARD', KEYS[2])
-        end
-        local out = {}
-        local leased = false
-        for i = 4, #ARGV do
-          local code, value = 0, 0
-          if rate > 0 then
-            local n = redis.call('INCR', KEYS[1])
-            if n == 1 then redis.call('PEXPIRE', KEYS[1], 1000) end
-            if n > rate then
-              local ttl = redis.call('PTTL', KEYS[1])
-              if ttl < 0 then redis.call('PEXPIRE', KEYS[1], 1000) ttl = 1000 end
-              code, value = 1, ttl
-            end
-          end
-          if code == 0 and limit > 0 then
-            if used >= limit then
-              code = 2
-            else
-              redis.call('ZADD', KEYS[2], now + leaseMs, ARGV[i])
-              used = used + 1
-              leased = true
-            end
-          end
-          out[#out + 1] = code
-          out[#out + 1] = value
-        end
-        if leased then redis.call('PEXPIRE', KEYS[2], leaseMs) end
-        return out
+        local want = tonumber(ARGV[2])
+        local least = tonumber(ARGV[3])
+        local left = math.max(0, rate - tonumber(redis.call('GET', KEYS[1]) or '0'))
+        local grant = 0
+        if left >= want then grant = want elseif left >= least then grant = left end
+        if grant > 0 and redis.call('INCRBY', KEYS[1], grant) == grant then redis.call('PEXPIRE', KEYS[1], 1000) end
+        local ttl = redis.call('PTTL', KEYS[1])
+        if ttl == -1 then redis.call('PEXPIRE', KEYS[1], 1000) end
+        if ttl < 0 then ttl = 1000 end
+        return {grant, ttl, left - grant}
         """;
 
-    private readonly RedisLeases _leases;
-    private readonly RedisBatcher<Check, LimitDecision> _checks;
+    private readonly SharedHolds _slots;
+    private readonly SharedBudgets _rate;
 
     public RedisKeyLimiter(RedisConnector redis)
     {
-        _leases = new RedisLeases(redis);
-        _checks = new RedisBatcher<Check, LimitDecision>(async (_, checks) =>
+        _slots = new SharedHolds(redis);
+        _rate = new SharedBudgets(async (key, state, request) =>
         {
-            var key = checks[0].Key;
-            var concurrencyKey = ConcurrencyKeyPrefix + key.Id;
             var database = await redis.DatabaseAsync().ConfigureAwait(false);
             // EVALSHA once the script is cached on the server (StackExchange.Redis falls back to EVAL on NOSCRIPT).
-            var reply = await database.ScriptEvaluateAsync(Script, [RateKeyPrefix + key.Id, concurrencyKey],
-                [key.RatePerSecond, key.MaxConcurrent, (long)checks[0].LeaseTime.TotalMilliseconds, .. checks.Select(c => (RedisValue)c.LeaseId)]).ConfigureAwait(false);
-            var result = reply.Resp2Type == ResultType.Array && reply.Length == 2 * checks.Count ? (long[])reply! : null;
-            if (result is null) throw new RedisException($"unexpected reply to the limit script of key {key.Id}: {reply}");
-            return [.. checks.Select((check, i) => result[2 * i] switch
-            {
-                0 => LimitDecision.Allow(key.MaxConcurrent > 0 ? _leases.Lease(concurrencyKey, check.LeaseId) : LimitDecision.NoLease.Instance),
-                1 => LimitDecision.Refuse("rate", RateReason(key), Math.Max(1, (int)Math.Ceiling(result[(2 * i) + 1] / 1000.0))),
-                _ => LimitDecision.Refuse("concurrency", ConcurrencyReason(key), 1),
-            })];
+            var reply = await database.ScriptEvaluateAsync(RateScript, [key], [state.Limit, request.Want, request.Least]).ConfigureAwait(false);
+            var result = reply.Resp2Type == ResultType.Array && reply.Length == 3 ? (long[])reply! : null;
+            if (result is null) throw new RedisException($"unexpected reply to the rate script of {key}: {reply}");
+            return new SharedBudgets.Grant(result[0], result[1], result[2], result[1]);
         });
     }
 
@@ -87,9 +56,33 @@ public sealed class RedisKeyLimiter
     public Task<LimitDecision> TryAcquireAsync(ApiKeyRecord key, TimeSpan leaseTime, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        // Batched by key id and limits, so every check in one script run has the same limits.
-        var batch = string.Create(CultureInfo.InvariantCulture, $"{key.Id}:{key.RatePerSecond}:{key.MaxConcurrent}:{leaseTime.Ticks}");
-        return RedisLeases.AwaitAsync(_checks.Enqueue(batch, new Check(key, leaseTime, Guid.NewGuid().ToString("N"))), cancellationToken);
+        return AdmissionWait.AwaitAsync(AcquireAsync(key, leaseTime), cancellationToken);
+    }
+
+    private async Task<LimitDecision> AcquireAsync(ApiKeyRecord key, TimeSpan leaseTime)
+    {
+        IAsyncDisposable lease = LimitDecision.NoLease.Instance;
+        if (key.MaxConcurrent > 0)
+        {
+            var slot = await _slots.AcquireAsync(ConcurrencyKeyPrefix + key.Id, key.MaxConcurrent,
+                Math.Min(1_024, SharedHolds.ChunkOf(key.MaxConcurrent, ChunkedFrom)), 1, leaseTime).ConfigureAwait(false);
+            if (!slot.Admitted) return LimitDecision.Refuse("concurrency", ConcurrencyReason(key), 1);
+            lease = slot.Lease;
+        }
+        if (key.RatePerSecond <= 0) return LimitDecision.Allow(lease);
+        try
+        {
+            var spent = await _rate.SpendAsync(RateKeyPrefix + key.Id, new(key.RatePerSecond),
+                Math.Min(4_096, SharedHolds.ChunkOf(key.RatePerSecond, ChunkedFrom)), 1).ConfigureAwait(false);
+            if (spent.Spent) return LimitDecision.Allow(lease);
+            await lease.DisposeAsync().ConfigureAwait(false);
+            return LimitDecision.Refuse("rate", RateReason(key), Math.Max(1, (int)Math.Ceiling(spent.ValidMs / 1000.0)));
+        }
+        catch
+        {
+            await lease.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     internal static string RateReason(ApiKeyRecord key) =>
@@ -98,5 +91,5 @@ public sealed class RedisKeyLimiter
     internal static string ConcurrencyReason(ApiKeyRecord key) =>
         string.Create(CultureInfo.InvariantCulture, $"API key {key.Id} already has {key.MaxConcurrent} requests in flight (its concurrency limit)");
 
-    private sealed record Check(ApiKeyRecord Key, TimeSpan LeaseTime, string LeaseId);
+    public void Dispose() => _slots.Dispose();
 }

@@ -65,7 +65,10 @@ public class AccessCluster : SplitCluster
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
         var database = await Redis2.DatabaseAsync();
-        while (await database.SortedSetLengthAsync(RedisKeyLimiter.ConcurrencyKeyPrefix + key.Id) < count)
+        // The key's hash holds each replica's share of its concurrency limit as "units:expiry"; small limits are shared exactly.
+        async Task<long> HeldAsync() => (await database.HashValuesAsync(RedisKeyLimiter.ConcurrencyKeyPrefix + key.Id))
+            .Sum(v => long.Parse(((string)v!).Split(':')[0], System.Globalization.CultureInfo.InvariantCulture));
+        while (await HeldAsync() < count)
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"key {key.Id} did not hold {count} slot(s) within 10 s");
             await Task.Delay(10);
