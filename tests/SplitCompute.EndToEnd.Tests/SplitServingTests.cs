@@ -170,3 +170,29 @@ public sealed class SplitServingTests(SplitCluster cluster) : IClassFixture<Spli
         Assert.Contains("k=4; n=4", response.Headers.GetValues(HeaderNames.Decision).Single(), StringComparison.Ordinal);
     }
 }
+
+/// <summary>
+/// k = 0 needs only the embedding tables, which the worker holds in host memory: it is answered without a device pass, so a
+/// client that takes every layer never waits behind the worker's queue, and the heartbeat tells the gateway so.
+/// </summary>
+public sealed class EmbeddingsOnlyTests(SplitCluster cluster) : IClassFixture<SplitCluster>
+{
+    [Fact]
+    public async Task An_embeddings_only_split_runs_no_device_pass_and_the_heartbeat_says_it_skips_the_queue()
+    {
+        var executor = cluster.Workers[0].Services.GetRequiredService<HeadExecutor>();
+        using var edge = cluster.NewEdgeClient();
+        await edge.EmbedTextsAsync(["warm up"], SplitPreference.None);
+        var passes = executor.BatchedPasses;
+        var split = await edge.EmbedTextsAsync(["Hello world", "a"], SplitPreference.Force(0));
+        Assert.Equal(0, split.K);
+        Assert.False(split.FellBack, split.FallbackReason);
+        Assert.Equal(passes, executor.BatchedPasses);  // answered from host memory, not by the batcher
+        var cloud = await edge.EmbedTextsAsync(["Hello world", "a"], SplitPreference.None);
+        Assert.Equal(passes + 1, executor.BatchedPasses);
+        var max = cloud.Embeddings.SelectMany(e => e).Zip(split.Embeddings.SelectMany(e => e)).Max(p => Math.Abs(p.First - p.Second));
+        Assert.True(max <= 1e-4, $"max |difference| {max:E3}");
+        await SplitCluster.WaitUntilAsync(() => cluster.Registry.Current.Workers.Any(w => w.WorkerId == SplitCluster.WorkerId && w.EmbedsOutsideQueue),
+            "a heartbeat saying embeds_outside_queue");
+    }
+}

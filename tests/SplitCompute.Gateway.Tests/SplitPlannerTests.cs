@@ -141,6 +141,19 @@ public sealed class SplitPlannerTests
     }
 
     [Fact]
+    public void Embeddings_only_skips_the_queue_of_a_worker_that_answers_it_from_host_memory()
+    {
+        // A 2 s queue; a 300 GFLOP/s client holding its tail: its whole tail takes ~0.36 s, less than the wait.
+        var queued = Worker(queueMs: 2_000) with { EmbedsOutsideQueue = true };
+        Assert.Equal(0, Planner().Predict(Model, queued, Client(gflops: 300), Request, 0).QueueMs);
+        Assert.Equal(2_000, Planner().Predict(Model, queued, Client(gflops: 300), Request, 1).QueueMs);
+        Assert.Equal(2_000, Planner().Predict(Model, Worker(queueMs: 2_000), Client(gflops: 300), Request, 0).QueueMs);  // older workers
+        var plan = Planner().Plan(Model, queued, Client(gflops: 300), Request);
+        Assert.Equal(0, plan.K);
+        Assert.True(plan.Predicted.TotalMs < plan.CloudOnly.TotalMs, plan.Reason);
+    }
+
+    [Fact]
     public void Stage_predictions_follow_the_cost_model()
     {
         var client = Client(gflops: 1_000, mbps: 80, resident: false, overheadMs: 12) with

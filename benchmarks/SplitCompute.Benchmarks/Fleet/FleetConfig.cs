@@ -18,6 +18,9 @@ internal sealed record FleetConfig(
     /// <summary>Simulated milliseconds after the last arrival allowed for the fleet to drain.</summary>
     public double DrainSeconds { get; init; } = 600;
 
+    /// <summary>Workers answer k = 0 from host memory, outside the device queue, as the real worker does (false: as before the eleventh session).</summary>
+    public bool EmbedsOutsideQueue { get; init; } = true;
+
     public double TotalRate => RatePerClient * Clients;
 
     public DeviceSpeed Speed => Model.Speed(Device);

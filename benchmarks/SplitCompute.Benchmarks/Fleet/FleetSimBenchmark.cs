@@ -22,7 +22,8 @@ internal sealed class FleetSimBenchmark : IBenchmark
     {
         var options = FleetSimOptions.Parse(args);
         if (options is null) return 2;
-        Console.WriteLine($"# fleet-sim: seed {options.Seed}, scenario {options.Scenario}; rates: cloud-only utilisation 1.5 at 64 clients per worker (0.023 at 1)");
+        Console.WriteLine($"# fleet-sim: seed {options.Seed}, scenario {options.Scenario}; rates: cloud-only utilisation 1.5 at 64 clients per worker (0.023 at 1); " +
+                          $"k = 0 {(options.EmbedsInQueue ? "queued behind the device's passes (--embeds-in-queue)" : "answered from host memory, outside the device queue")}");
         var wall = Stopwatch.StartNew();
         if (options.Runs("load")) LoadScenario("load", "gpt2", "cpu", options, holdShards: false, saturation: false, clientsPerUnit: 1, defaultWorkers: 10, maxSeconds: 1e9);
         if (options.Runs("capable60")) LoadScenario("capable60", "gpt2", "cpu", options, holdShards: true, saturation: true, clientsPerUnit: 1, defaultWorkers: 10, maxSeconds: 1e9);
@@ -53,7 +54,7 @@ internal sealed class FleetSimBenchmark : IBenchmark
         {
             var config = new FleetConfig(model, device, workers, perWorker * workers * clientsPerUnit, ratePerClient, seconds, options.Seed, FleetConfig.Capable60, holdShards)
             {
-                DrainSeconds = 3_600,
+                DrainSeconds = 3_600, EmbedsOutsideQueue = !options.EmbedsInQueue,
             };
             var runs = Policies.All.Select(p => FleetRun.Execute(config, p)).ToList();
             var cloud = runs.Single(r => r.Policy == Policy.CloudOnly);
@@ -65,7 +66,7 @@ internal sealed class FleetSimBenchmark : IBenchmark
         var capacity = workers / aloneMs * 1_000;
         var satClients = Math.Max(64 * workers * clientsPerUnit, options.Clients ?? 0);
         var satSeconds = options.SaturationSeconds ?? (clientsPerUnit == 1 ? Math.Min(seconds, 300) : Math.Min(seconds, 60));
-        var template = new FleetConfig(model, device, workers, satClients, 0, satSeconds, options.Seed, FleetConfig.Capable60, holdShards) { DrainSeconds = 600 };
+        var template = new FleetConfig(model, device, workers, satClients, 0, satSeconds, options.Seed, FleetConfig.Capable60, holdShards) { DrainSeconds = 600, EmbedsOutsideQueue = !options.EmbedsInQueue };
         Console.WriteLine($"# throughput at saturation ({satClients} clients, {satSeconds:F0} s per step, rate x1.15 a step from {0.5 * capacity:F2} requests/s = half the nominal cloud-only capacity):");
         var found = Policies.All.ToDictionary(p => p, p => Saturation.Find(template, p, 0.5 * capacity, aloneMs).Rate);
         foreach (var (policy, rate) in found)
@@ -130,7 +131,7 @@ internal sealed class FleetSimBenchmark : IBenchmark
         var total = 0.6 * workers / aloneMs * 1_000;
         var config = new FleetConfig(model, Device, workers, clients, total / clients, seconds, options.Seed, FleetConfig.Capable60, CapableHoldShards: true)
         {
-            MeasureCost = true, DrainSeconds = 600,
+            MeasureCost = true, DrainSeconds = 600, EmbedsOutsideQueue = !options.EmbedsInQueue,
         };
         Console.WriteLine();
         Console.WriteLine($"## scenario scale: {clients} clients, {workers} {Device} workers, {model.Profile.Model}; capable clients hold their shards; " +

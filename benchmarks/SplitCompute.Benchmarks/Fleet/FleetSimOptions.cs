@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace SplitCompute.Benchmarks.Fleet;
 
-/// <summary>fleet-sim [--clients N] [--workers W] [--seconds S] [--saturation-seconds S] [--seed X] [--scenario all|load|capable60|gpu|scale[,...]]</summary>
+/// <summary>fleet-sim [--clients N] [--workers W] [--seconds S] [--saturation-seconds S] [--embeds-in-queue] [--seed X] [--scenario all|load|capable60|gpu|scale[,...]]</summary>
 internal sealed record FleetSimOptions(int? Clients, int? Workers, double? Seconds, int Seed, IReadOnlySet<string> Scenarios)
 {
     private static readonly string[] Known = ["load", "capable60", "gpu", "scale"];
@@ -12,6 +12,9 @@ internal sealed record FleetSimOptions(int? Clients, int? Workers, double? Secon
     /// <summary>Seconds of arrivals per step of the saturation search (default: 300 on CPU workers, 60 on GPU workers).</summary>
     public double? SaturationSeconds { get; init; }
 
+    /// <summary>Model workers that queue k = 0 behind the device's passes (the worker before the eleventh session), for comparison.</summary>
+    public bool EmbedsInQueue { get; init; }
+
     public bool Runs(string scenario) => Scenarios.Contains(scenario);
 
     public static FleetSimOptions? Parse(string[] args)
@@ -19,6 +22,7 @@ internal sealed record FleetSimOptions(int? Clients, int? Workers, double? Secon
         ArgumentNullException.ThrowIfNull(args);
         int? clients = null, workers = null;
         double? seconds = null, saturationSeconds = null;
+        var embedsInQueue = false;
         var seed = 18;
         var scenarios = new HashSet<string>(Known, StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)
@@ -30,6 +34,7 @@ internal sealed record FleetSimOptions(int? Clients, int? Workers, double? Secon
                 case "--workers" when value is not null: workers = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--seconds" when value is not null: seconds = double.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--saturation-seconds" when value is not null: saturationSeconds = double.Parse(value, CultureInfo.InvariantCulture); i++; break;
+                case "--embeds-in-queue": embedsInQueue = true; break;
                 case "--seed" when value is not null: seed = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--scenario" when value is not null:
                     scenarios = value == "all" ? new HashSet<string>(Known, StringComparer.Ordinal) : [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries)];
@@ -40,13 +45,13 @@ internal sealed record FleetSimOptions(int? Clients, int? Workers, double? Secon
             }
         }
         var unknown = scenarios.Where(s => !Known.Contains(s)).ToList();
-        return unknown.Count > 0 ? Usage($"unknown scenario(s) {string.Join(", ", unknown)}") : new FleetSimOptions(clients, workers, seconds, seed, scenarios) { SaturationSeconds = saturationSeconds };
+        return unknown.Count > 0 ? Usage($"unknown scenario(s) {string.Join(", ", unknown)}") : new FleetSimOptions(clients, workers, seconds, seed, scenarios) { SaturationSeconds = saturationSeconds, EmbedsInQueue = embedsInQueue };
     }
 
     private static FleetSimOptions? Usage(string problem)
     {
         Console.Error.WriteLine($"fleet-sim: {problem}");
-        Console.Error.WriteLine("usage: fleet-sim [--clients N] [--workers W] [--seconds S] [--saturation-seconds S] [--seed X] [--scenario all|load|capable60|gpu|scale[,...]]");
+        Console.Error.WriteLine("usage: fleet-sim [--clients N] [--workers W] [--seconds S] [--saturation-seconds S] [--embeds-in-queue] [--seed X] [--scenario all|load|capable60|gpu|scale[,...]]");
         return null;
     }
 }

@@ -44,10 +44,21 @@ internal sealed class SimWorker
     public bool Busy => _events.Now < _passEndMs;
     public int Queued => _queue.Count;
 
+    /// <summary>Whether k = 0 requests are answered at once from host memory (the real worker's embeddings-only path), not queued.</summary>
+    public bool EmbedsOutsideQueue { get; init; }
+
     public void Submit(SimJob job)
     {
         ArgumentNullException.ThrowIfNull(job);
         job.ArrivedMs = _events.Now;
+        if (job.K == 0 && EmbedsOutsideQueue)
+        {
+            job.StartedMs = _events.Now;
+            job.BusyMs = job.Tokens * EmbedMsPerToken;  // host work, not the device's: it takes nothing from the passes
+            job.DoneMs = _events.Now + job.BusyMs;
+            _events.At(job.DoneMs, () => job.Done(job));
+            return;
+        }
         _queue.Enqueue(job);
         _queuedPredictedMs += Predicted(job);
         if (!Busy) StartPass();
@@ -72,7 +83,7 @@ internal sealed class SimWorker
         WorkerId = Id, Address = $"http://{Id}:8080", Model = model.Profile.Model, Revision = model.Profile.Revision,
         NLayer = model.Profile.Layers, NEmbd = model.Profile.Channels, NPositions = 1024, Device = Speed.Name, DeviceName = Speed.Name,
         QueueDepth = _queue.Count, InFlight = _inPass, Capacity = 1, MsPerLayerToken = MsPerLayerToken, EmbedMsPerToken = EmbedMsPerToken,
-        BacklogMs = BacklogMs(), BusyFraction = BusyFraction(), UnixMs = SimClock.UnixMs(_events.Now),
+        BacklogMs = BacklogMs(), BusyFraction = BusyFraction(), UnixMs = SimClock.UnixMs(_events.Now), EmbedsOutsideQueue = EmbedsOutsideQueue,
     };
 
     private double Predicted(SimJob job) => (job.Tokens * EmbedMsPerToken) + (job.K * job.Rows * MsPerLayerToken);

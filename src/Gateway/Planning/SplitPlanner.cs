@@ -83,7 +83,9 @@ public sealed class SplitPlanner(IOptions<PlannerOptions> options)
         var edgeModel = client.Edge;
         var edge = edgeModel.ComputeMs(layers * LayerCost.Flops(model.Channels, request) / 1e9);
         var load = tail.AllResident ? 0 : edgeModel.LoadMs(tail.Bytes / 1e6);
-        return new StagePrediction(worker.QueueMs, cloud, transfer, download, edge) { LoadMs = load, OverheadMs = edgeModel.OverheadMs };
+        // A worker that answers embeddings-only requests from host memory runs them outside its device queue: no wait.
+        var queue = k == 0 && worker.EmbedsOutsideQueue ? 0 : worker.QueueMs;
+        return new StagePrediction(queue, cloud, transfer, download, edge) { LoadMs = load, OverheadMs = edgeModel.OverheadMs };
     }
 
     private static StagePrediction PredictCloudOnly(ModelProfile model, WorkerLoad worker, ClientProfile? client, PlanRequest request)

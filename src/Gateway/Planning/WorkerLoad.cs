@@ -15,4 +15,7 @@ public sealed record WorkerLoad(
 {
     /// <summary>Fraction of recent wall time the serving devices were busy (heartbeats' busy_fraction), 0 when unknown.</summary>
     public double Utilisation { get; init; }
+
+    /// <summary>The worker answers k = 0 (embeddings only) at once, without the device queue (heartbeats' embeds_outside_queue).</summary>
+    public bool EmbedsOutsideQueue { get; init; }
 }

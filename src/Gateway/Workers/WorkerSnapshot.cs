@@ -30,6 +30,7 @@ public sealed record WorkerSnapshot(IReadOnlyList<WorkerHeartbeat> Workers, IRea
         new(w.WorkerId, w.Address, w.Device, queueMs, w.MsPerLayerToken, w.EmbedMsPerToken, w.InFlight, w.QueueDepth, w.Capacity)
         {
             Utilisation = Utilisation(w.Model),
+            EmbedsOutsideQueue = w.EmbedsOutsideQueue,
         };
 
     /// <summary>How busy the devices serving <paramref name="model"/> have been lately: the mean of their heartbeats' busy fraction.</summary>

@@ -44,6 +44,7 @@ public sealed class HeadExecutor : IDisposable
     /// <summary>Runs one request of <paramref name="tenant"/>, a fairness label the batcher shares passes by (see <see cref="FairOrder"/>).</summary>
     public async Task<HeadResult> RunAsync(TokenBatch batch, int k, Pooling pooling, string tenant, CancellationToken cancellationToken)
     {
+        if (k == 0 && model.EmbedsOnHost) return EmbedOnHost(batch);
         if (_batcher is not null) return await _batcher.SubmitAsync(batch, k, pooling, tenant, cancellationToken).ConfigureAwait(false);
         var n = model.Config.NLayer;
         var work = RequestWork.Of(batch, k);
@@ -92,6 +93,23 @@ public sealed class HeadExecutor : IDisposable
             stats.Finished();
             _slots.Release();
         }
+    }
+
+    /// <summary>
+    /// k = 0 needs only the embedding tables, which the host holds: answered at once, never queued behind the device's passes
+    /// (the heartbeat says so, embeds_outside_queue, and the planner predicts no wait for it), so a client that takes every layer
+    /// does not wait for a busy GPU it does not use. Costs the device nothing; the host time is this request's.
+    /// </summary>
+    private HeadResult EmbedOnHost(TokenBatch batch)
+    {
+        var clock = Stopwatch.StartNew();
+        var hidden = model.EmbedOnHost(batch);
+        var ms = clock.Elapsed.TotalMilliseconds;
+        var work = RequestWork.Of(batch, 0);
+        return new HeadResult(hidden, null, 0, ms)
+        {
+            BusyMs = ms, EmbedMs = ms, FullMs = stats.FullMs(work.Tokens * stats.EmbedMsPerToken, work.Rows, model.Config.NLayer),
+        };
     }
 
     /// <summary>

@@ -67,6 +67,12 @@ public sealed partial class ModelHost : IDisposable
         || string.Equals(requested, ModelId, StringComparison.OrdinalIgnoreCase)
         || string.Equals(requested, $"{ModelId}@{Revision}", StringComparison.OrdinalIgnoreCase);
     public ILayerRangeBackend Backend { get; }
+
+    /// <summary>Whether the embedding tables are in host memory, so k = 0 can be answered without the device (<see cref="EmbedOnHost"/>).</summary>
+    public bool EmbedsOnHost => _weights.TokenEmbedding is not null && _weights.PositionEmbedding is not null;
+
+    /// <summary>The input embeddings gathered from host memory, (B, T) -> (B, T, C): what the backend's Embed computes.</summary>
+    public HiddenState EmbedOnHost(TokenBatch batch) => TokenEmbeddings.Gather(_weights, batch);
     /// <summary>Null when the model directory has no vocab files: only token ids are accepted then.</summary>
     public Gpt2Tokenizer? Tokenizer { get; }
     public ShardStore Shards { get; }

@@ -64,6 +64,7 @@ internal sealed partial class HeartbeatPublisher(
         // With batching one pass runs at a time whatever Capacity says; without, Capacity passes share the device.
         BacklogMs = stats.BacklogMs(_options.Batching ? 1 : _options.Capacity),
         BusyFraction = stats.BusyFraction,
+        EmbedsOutsideQueue = model.EmbedsOnHost,
         UnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
     };
 

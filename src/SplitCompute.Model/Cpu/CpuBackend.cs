@@ -34,23 +34,7 @@ public sealed unsafe class CpuBackend : ILayerRangeBackend
     public Gpt2Config Config => _weights.Config;
 
     /// <summary>Token + position embeddings: hidden[b, t] = wte[ids[b, t]] + wpe[t].  (B, T) -> (B, T, C)</summary>
-    public HiddenState Embed(TokenBatch batch)
-    {
-        LayerRange.ValidateBatch(Config, batch);
-        var wte = _weights.TokenEmbedding ?? throw new InvalidOperationException("this CPU backend was loaded without embeddings");
-        var wpe = _weights.PositionEmbedding!;
-        var c = Config.NEmbd;
-        var hidden = new HiddenState(batch, c, new float[(long)batch.BatchSize * batch.SequenceLength * c], 0);
-        for (var b = 0; b < batch.BatchSize; b++)
-        {
-            var ids = batch.SequenceIds(b);
-            for (var t = 0; t < batch.SequenceLength; t++)
-            {
-                TensorPrimitives.Add(wte.Span.Slice(ids[t] * c, c), wpe.Span.Slice(t * c, c), hidden.Row(b, t));
-            }
-        }
-        return hidden;
-    }
+    public HiddenState Embed(TokenBatch batch) => TokenEmbeddings.Gather(_weights, batch);
 
     public void RunLayers(HiddenState hidden, int from, int to)
     {

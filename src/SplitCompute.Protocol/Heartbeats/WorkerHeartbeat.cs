@@ -55,6 +55,12 @@ public sealed record WorkerHeartbeat
     /// <summary>Fraction (0..1) of wall time the device was busy running passes over the last 5 s, measured. Absent: 0 (older workers).</summary>
     [JsonPropertyName("busy_fraction")] public double BusyFraction { get; init; }
 
+    /// <summary>
+    /// Whether a request that takes only the embeddings (k = 0) is answered at once from host memory instead of waiting in the
+    /// device queue. Absent: false (older workers).
+    /// </summary>
+    [JsonPropertyName("embeds_outside_queue")] public bool EmbedsOutsideQueue { get; init; }
+
     /// <summary>When this heartbeat's figures were taken (Unix milliseconds).</summary>
     [JsonPropertyName("unix_ms")] public long UnixMs { get; init; }
 
