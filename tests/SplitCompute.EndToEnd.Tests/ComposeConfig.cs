@@ -16,6 +16,10 @@ internal sealed class ComposeConfig
     /// <summary>The Redis password the deployment requires (a user puts it in .env), as these tests set it.</summary>
     public const string RedisPassword = "compose-test-password";
 
+    /// <summary>The passwords of the gateway's and the workers' Redis users (.env), as these tests set them.</summary>
+    public const string GatewayRedisPassword = "compose-test-gateway-password";
+    public const string WorkerRedisPassword = "compose-test-worker-password";
+
     /// <summary>The cluster secret the deployment requires (.env), as these tests set it.</summary>
     public const string ClusterSecret = "compose-test-cluster-secret-0123456789abcdef";
 
@@ -32,6 +36,8 @@ internal sealed class ComposeConfig
         var start = new ProcessStartInfo("docker-compose") { WorkingDirectory = RepositoryPaths.Root, RedirectStandardError = true, RedirectStandardOutput = true };
         if (redisPassword is null) start.Environment.Remove("SPLITCOMPUTE_REDIS_PASSWORD");
         else start.Environment["SPLITCOMPUTE_REDIS_PASSWORD"] = redisPassword;
+        start.Environment["SPLITCOMPUTE_REDIS_GATEWAY_PASSWORD"] = GatewayRedisPassword;
+        start.Environment["SPLITCOMPUTE_REDIS_WORKER_PASSWORD"] = WorkerRedisPassword;
         if (clusterSecret is null) start.Environment.Remove("SPLITCOMPUTE_CLUSTER_SECRET");
         else start.Environment["SPLITCOMPUTE_CLUSTER_SECRET"] = clusterSecret;
         foreach (var file in files)

@@ -1,3 +1,4 @@
+using SplitCompute.RedisConnection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using SplitCompute.EdgeRuntime.Client;
@@ -42,13 +43,24 @@ public sealed partial class DeploymentTests(SplitCluster cluster) : IClassFixtur
         Assert.Contains("--requirepass \"$$REDIS_PASSWORD\"", string.Join(" ", redis["command"]!.Items), StringComparison.Ordinal);
         Assert.Equal(ComposeConfig.RedisPassword, redis["environment"]!.Scalar("REDIS_PASSWORD"));
         Assert.Equal(ComposeConfig.RedisPassword, redis["environment"]!.Scalar("REDISCLI_AUTH"));  // the health check's redis-cli
+        // The role users, with exactly the rules the code defines (and the tests check against redis-server: RedisRolesTests).
+        var command = Regex.Replace(string.Join(" ", redis["command"]!.Lines), @"\s+", " ").Replace("'", "", StringComparison.Ordinal);  // the long item wraps
+        Assert.True(command.Contains($"--user {RedisRoles.GatewayUser} on \">$$REDIS_GATEWAY_PASSWORD\" {RedisRoles.GatewayRules}", StringComparison.Ordinal), command);
+        Assert.True(command.Contains($"--user {RedisRoles.WorkerUser} on \">$$REDIS_WORKER_PASSWORD\" {RedisRoles.WorkerRules}", StringComparison.Ordinal), command);
+        Assert.Equal(ComposeConfig.GatewayRedisPassword, redis["environment"]!.Scalar("REDIS_GATEWAY_PASSWORD"));
+        Assert.Equal(ComposeConfig.WorkerRedisPassword, redis["environment"]!.Scalar("REDIS_WORKER_PASSWORD"));
         var users = config.Services.Where(s => config.DependsOn(s).Any(d => d.Service == "redis")).ToList();
         Assert.Contains("gateway", users);
         foreach (var service in users)
         {
             var environment = config.Service(service)["environment"]!;
-            var password = environment.Scalar("Gateway__RedisPassword") ?? environment.Scalar("Redis__Password");
-            Assert.True(password == ComposeConfig.RedisPassword, $"{service} reaches Redis without its password");
+            var (user, password) = service == "gateway"
+                ? (environment.Scalar("Gateway__RedisUser"), environment.Scalar("Gateway__RedisPassword"))
+                : (environment.Scalar("Redis__User"), environment.Scalar("Redis__Password"));
+            var expected = service == "gateway" ? (RedisRoles.GatewayUser, ComposeConfig.GatewayRedisPassword)
+                : service.StartsWith("worker", StringComparison.Ordinal) ? (RedisRoles.WorkerUser, ComposeConfig.WorkerRedisPassword)
+                : (null, ComposeConfig.RedisPassword);  // anything else (none today) as the admin
+            Assert.True((user, password) == expected, $"{service} reaches Redis as {user ?? "default"} with the wrong password");
         }
     }
 

@@ -44,10 +44,9 @@ internal sealed class LocalCluster : IAsyncDisposable
             var redisPort = FreePort();
             cluster.Redis = $"127.0.0.1:{redisPort}";
             var redis = FindRedisServer();
-            // Redis requires the generated password, and the services share the cluster secret: a local process that finds the
-            // port can neither read the keys nor enrol a worker (issue 21).
+            // Redis requires the generated passwords, each service connects as its role's ACL user, and the services share the
+            // cluster secret: a local process that finds the port can neither read the keys nor enrol a worker (issue 21).
             var secrets = LocalSecrets.LoadOrCreate(Path.GetDirectoryName(Path.GetFullPath(logDirectory))!);
-            var environment = secrets.ServiceEnvironment();
             cluster._children.Add(ChildProcess.Start("redis", redis,
                 [secrets.WriteRedisConfig(), "--port", $"{redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"], logDirectory));
             var dotnet = Environment.ProcessPath ?? "dotnet";
@@ -58,10 +57,10 @@ internal sealed class LocalCluster : IAsyncDisposable
                 [
                     self, "worker", "--urls", $"http://127.0.0.1:{FreePort()}",
                     $"--Worker:ModelDirectory={modelDirectory}", $"--Worker:WorkerId=worker-{i}", $"--Redis:Endpoint=127.0.0.1:{redisPort}",
-                ], logDirectory, environment));
+                ], logDirectory, secrets.WorkerEnvironment()));
             }
             cluster._children.Add(ChildProcess.Start("gateway", dotnet,
-                [self, "gateway", "--urls", cluster.Gateway.ToString(), $"--Gateway:RedisEndpoint=127.0.0.1:{redisPort}"], logDirectory, environment));
+                [self, "gateway", "--urls", cluster.Gateway.ToString(), $"--Gateway:RedisEndpoint=127.0.0.1:{redisPort}"], logDirectory, secrets.GatewayEnvironment()));
             await cluster.WaitUntilReadyAsync(workers, cancellationToken).ConfigureAwait(false);
             cluster._supervisor = Task.Run(() => cluster.SuperviseAsync(output, cluster._stopping.Token), CancellationToken.None);
             return cluster;
