@@ -65,7 +65,7 @@ internal sealed class FleetSimBenchmark : IBenchmark
         if (!saturation) return;
         var capacity = workers / aloneMs * 1_000;
         var satClients = Math.Max(64 * workers * clientsPerUnit, options.Clients ?? 0);
-        var satSeconds = options.SaturationSeconds ?? (clientsPerUnit == 1 ? Math.Min(seconds, 300) : Math.Min(seconds, 60));
+        var satSeconds = options.SaturationSeconds ?? Math.Min(seconds, 300);  // long enough for a queue that plateaus to show it
         var template = new FleetConfig(model, device, workers, satClients, 0, satSeconds, options.Seed, FleetConfig.Capable60, holdShards) { DrainSeconds = 600, EmbedsOutsideQueue = !options.EmbedsInQueue };
         Console.WriteLine($"# throughput at saturation ({satClients} clients, {satSeconds:F0} s per step, rate x1.15 a step from {0.5 * capacity:F2} requests/s = half the nominal cloud-only capacity):");
         var found = Policies.All.ToDictionary(p => p, p => Saturation.Find(template, p, 0.5 * capacity, aloneMs).Rate);

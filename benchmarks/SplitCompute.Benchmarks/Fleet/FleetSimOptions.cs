@@ -9,7 +9,7 @@ internal sealed record FleetSimOptions(int? Clients, int? Workers, double? Secon
 
     public string Scenario => string.Join(",", Scenarios);
 
-    /// <summary>Seconds of arrivals per step of the saturation search (default: 300 on CPU workers, 60 on GPU workers).</summary>
+    /// <summary>Seconds of arrivals per step of the saturation search (default 300: 60 read a queue still climbing to its plateau as unbounded).</summary>
     public double? SaturationSeconds { get; init; }
 
     /// <summary>Model workers that queue k = 0 behind the device's passes (the worker before the eleventh session), for comparison.</summary>

@@ -19,6 +19,7 @@ public static class AccessHostingExtensions
                 "Gateway:CorsAllowedOrigins entries are exact origins, scheme://host[:port] with no path (e.g. https://app.example)")
             .ValidateOnStart();
         services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton(sp => new ApiKeyMac(sp.GetService<Protocol.Cluster.ClusterSecret>() ?? Protocol.Cluster.ClusterSecret.None));
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<RedisKeyLimiter>();
         services.AddSingleton<LocalKeyLimiter>();

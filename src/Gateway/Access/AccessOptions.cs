@@ -12,6 +12,12 @@ public sealed class AccessOptions
     public bool RequireApiKeys { get; set; }
 
     /// <summary>
+    /// With a cluster secret, refuse keys without its MAC before any Redis lookup (<see cref="ApiKeyMac"/>). Turn off only to keep
+    /// keys made before MACs existed working while they are replaced (they are then looked up like any well-formed key).
+    /// </summary>
+    public bool RequireKeyMac { get; set; } = true;
+
+    /// <summary>
     /// How long a key lookup is reused before Redis is asked again: a revocation takes effect on every replica within this
     /// many seconds. Also how long an unknown key's "no such key" is remembered.
     /// </summary>

@@ -9,19 +9,22 @@ namespace SplitCompute.Gateway.Access;
 /// one Redis GET per replica per period and a revocation reaches every replica within it. When Redis cannot be read, the
 /// last-known record is used however old (keys keep working through an outage, revocations made during it wait for it to
 /// end); a key this replica has never seen cannot be verified then, and is answered 503, never let in. Known keys and keys Redis
-/// does not know are remembered apart, each least-recently-used first out, so invented keys can only evict each other.
+/// does not know are remembered apart, each least-recently-used first out, so invented keys can only evict each other; with a
+/// cluster secret, invented keys fail the key's MAC (<see cref="ApiKeyMac"/>) and are not looked up at all.
 /// </summary>
-public sealed partial class ApiKeyCache(ApiKeyStore store, RedisConnector redis, IOptions<AccessOptions> options, TimeProvider time, ILogger<ApiKeyCache> logger)
+public sealed partial class ApiKeyCache(ApiKeyStore store, RedisConnector redis, ApiKeyMac mac, IOptions<AccessOptions> options, TimeProvider time, ILogger<ApiKeyCache> logger)
 {
+    private readonly bool _checkMac = mac.Enabled && options.Value.RequireKeyMac;
     private readonly BoundedLru<string, Entry> _known = new(options.Value.ApiKeyCacheEntries);
     private readonly BoundedLru<string, DateTimeOffset> _unknown = new(options.Value.ApiKeyUnknownCacheEntries);
     private readonly TimeSpan _maxAge = TimeSpan.FromSeconds(options.Value.ApiKeyCacheSeconds);
 
     private sealed record Entry(ApiKeyRecord Record, DateTimeOffset ReadAt);
 
-    /// <summary>Looks up a key that passed <see cref="ApiKeys.LooksValid"/>.</summary>
+    /// <summary>Looks up a key that passed <see cref="ApiKeys.LooksValid"/>; one without this deployment's MAC is unknown at once, never looked up.</summary>
     public async Task<KeyLookup> LookupAsync(string key, CancellationToken cancellationToken)
     {
+        if (_checkMac && !mac.Verifies(key)) return new KeyLookup(null, false, false);
         var hash = ApiKeys.Hash(key);
         var now = time.GetUtcNow();
         var known = _known.TryGet(hash, out var entry);

@@ -50,6 +50,9 @@ public sealed class ClusterSecret
         }
     }
 
+    /// <summary>A key for <paramref name="purpose"/> derived from the secret (the secret itself is used for nothing else); null without one.</summary>
+    public byte[]? DeriveKey(string purpose) => _key is null ? null : HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(purpose));
+
     public bool IsRequestToken(string? presented) =>
         !Enabled || (presented is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(presented), Encoding.ASCII.GetBytes(RequestToken)));
 

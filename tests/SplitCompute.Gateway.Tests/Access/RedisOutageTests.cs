@@ -79,7 +79,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
         // Issue 21: the cache used to start over at its capacity, so 10k invented keys then a Redis pause turned a working key into 503s.
         var store = new ApiKeyStore(_client, TimeProvider.System);
         var (known, record) = await store.CreateAsync("known through a flood", 0, 0);
-        var cache = new ApiKeyCache(store, _client, Options.Create(new AccessOptions { ApiKeyCacheSeconds = 2, ApiKeyCacheEntries = 16, ApiKeyUnknownCacheEntries = 16 }),
+        var cache = new ApiKeyCache(store, _client, ApiKeyMac.None, Options.Create(new AccessOptions { ApiKeyCacheSeconds = 2, ApiKeyCacheEntries = 16, ApiKeyUnknownCacheEntries = 16 }),
             _time, NullLogger<ApiKeyCache>.Instance);
         Assert.Equal(record, (await cache.LookupAsync(known, default)).Record);
         for (var i = 0; i < 200; i++) Assert.Null((await cache.LookupAsync(ApiKeys.Generate(), default)).Record);
