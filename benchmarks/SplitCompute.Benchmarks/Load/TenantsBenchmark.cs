@@ -47,7 +47,9 @@ internal sealed class TenantsBenchmark : IBenchmark
             string keyA, keyB;
             await using (var connector = new RedisConnector(new RedisSettings { Endpoint = redis, Password = password, ClientName = "tenants-benchmark" }))
             {
-                var store = new ApiKeyStore(connector, TimeProvider.System);
+                // Keys carry the MAC of up's cluster secret, as `keys create` makes them there.
+                var cluster = Protocol.Cluster.ClusterSecret.From(null, Path.Combine(root, "secrets", "cluster-secret"));
+                var store = new ApiKeyStore(connector, TimeProvider.System, new ApiKeyMac(cluster));
                 (keyA, _) = await store.CreateAsync("abusive", 10, 4, ApiKeyRecord.DefaultTokensPerMinute, ApiKeyRecord.DefaultTokensInFlight).ConfigureAwait(false);
                 (keyB, _) = await store.CreateAsync("well-behaved", 10, 4, ApiKeyRecord.DefaultTokensPerMinute, ApiKeyRecord.DefaultTokensInFlight).ConfigureAwait(false);
             }

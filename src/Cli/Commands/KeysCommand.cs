@@ -1,3 +1,4 @@
+using SplitCompute.Protocol.Cluster;
 using System.CommandLine;
 using System.Globalization;
 using SplitCompute.Gateway.Access;
@@ -29,11 +30,21 @@ internal static class KeysCommand
         tokensInFlight.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--tokens-in-flight must be 0 or more"); });
         rate.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--rate must be 0 or more"); });
         concurrency.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--concurrency must be 0 or more"); });
-        var create = new Command("create", "create an API key and print it (once)") { name, rate, concurrency, tokensPerMinute, tokensInFlight };
+        var secretFile = new Option<FileInfo?>("--cluster-secret-file")
+        {
+            Description = "the deployment's cluster secret, for the key's MAC (default: $SPLITCOMPUTE_CLUSTER_SECRET, else the one `up` generated)",
+        };
+        var create = new Command("create", "create an API key and print it (once)") { name, rate, concurrency, tokensPerMinute, tokensInFlight, secretFile };
         var redis = RedisCliOptions.AddTo(create);
         create.SetAction((result, cancellationToken) => WithRedisAsync(redis.Settings(result), async client =>
         {
-            var (key, record) = await Store(client).CreateAsync(result.GetValue(name)!, result.GetValue(rate), result.GetValue(concurrency),
+            var cluster = ClusterSecretFor(result.GetValue(secretFile));
+            if (!cluster.Enabled)
+            {
+                Console.Error.WriteLine("keys: no cluster secret (--cluster-secret-file, $SPLITCOMPUTE_CLUSTER_SECRET or `up`'s): the key carries no MAC, " +
+                                        "so gateways with a cluster secret refuse it unless Gateway:RequireKeyMac is false");
+            }
+            var (key, record) = await new ApiKeyStore(client, TimeProvider.System, new ApiKeyMac(cluster)).CreateAsync(result.GetValue(name)!, result.GetValue(rate), result.GetValue(concurrency),
                 result.GetValue(tokensPerMinute), result.GetValue(tokensInFlight), cancellationToken).ConfigureAwait(false);
             Console.WriteLine(key);
             Console.Error.WriteLine($"created key {record.Id} for \"{record.Name}\": {Limits(record)}. Store it now: it is not shown again (Redis holds only its SHA-256).");
@@ -98,6 +109,15 @@ internal static class KeysCommand
     }
 
     private static ApiKeyStore Store(RedisConnector client) => new(client, TimeProvider.System);
+
+    /// <summary>The cluster secret the gateways check keys' MACs with: the file given, else $SPLITCOMPUTE_CLUSTER_SECRET, else `up`'s.</summary>
+    private static ClusterSecret ClusterSecretFor(FileInfo? file)
+    {
+        if (file is not null) return ClusterSecret.From(null, file.FullName);
+        if (Environment.GetEnvironmentVariable("SPLITCOMPUTE_CLUSTER_SECRET") is { Length: > 0 } secret) return new ClusterSecret(secret.Trim());
+        var local = Path.Combine(Paths.Home, "secrets", Local.LocalSecrets.ClusterSecretFile);
+        return File.Exists(local) ? ClusterSecret.From(null, local) : ClusterSecret.None;
+    }
 
     private static string Limits(ApiKeyRecord r) =>
         $"{Limit(r.RatePerSecond, "/s")}, concurrency {Limit(r.MaxConcurrent, "")}, tokens {Limit(r.TokensPerMinute, "/min")}, {Limit(r.TokensInFlight, " in flight")}";

@@ -44,7 +44,9 @@ public sealed class ApiKeyMac
         ArgumentNullException.ThrowIfNull(key);
         if (_key is null) return true;
         Span<byte> secret = stackalloc byte[ApiKeys.SecretBytes + 2];
-        if (!Base64Url.TryDecodeFromChars(key.AsSpan(ApiKeys.Prefix.Length), secret, out var written) || written != ApiKeys.SecretBytes) return false;
+        // DecodeFromChars reports malformed input (e.g. a last character with stray low bits) where TryDecodeFromChars throws.
+        var status = Base64Url.DecodeFromChars(key.AsSpan(ApiKeys.Prefix.Length), secret, out _, out var written);
+        if (status != System.Buffers.OperationStatus.Done || written != ApiKeys.SecretBytes) return false;
         Span<byte> expected = stackalloc byte[MacBytes];
         Mac(secret[..RandomBytes], expected);
         return CryptographicOperations.FixedTimeEquals(expected, secret.Slice(RandomBytes, MacBytes));

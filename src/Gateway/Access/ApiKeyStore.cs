@@ -6,9 +6,9 @@ namespace SplitCompute.Gateway.Access;
 /// <summary>
 /// API keys in Redis: one string per key at <see cref="KeyPrefix"/>{sha256}, holding an <see cref="ApiKeyRecord"/> as JSON,
 /// with no TTL (keys live until revoked; revoked ones stay, marked, so `keys list` shows them). Used by the gateway for lookups
-/// and by the `splitcompute keys` commands.
+/// and by the `splitcompute keys` commands. New keys carry the deployment's MAC when <paramref name="mac"/> has a secret.
 /// </summary>
-public sealed class ApiKeyStore(RedisConnector redis, TimeProvider time)
+public sealed class ApiKeyStore(RedisConnector redis, TimeProvider time, ApiKeyMac? mac = null)
 {
     public const string KeyPrefix = "splitcompute:apikey:";
     public const int MaxNameLength = 64;
@@ -27,7 +27,7 @@ public sealed class ApiKeyStore(RedisConnector redis, TimeProvider time)
         ArgumentOutOfRangeException.ThrowIfNegative(maxConcurrent);
         ArgumentOutOfRangeException.ThrowIfNegative(tokensPerMinute);
         ArgumentOutOfRangeException.ThrowIfNegative(tokensInFlight);
-        var key = ApiKeys.Generate();
+        var key = (mac ?? ApiKeyMac.None).Generate();
         var hash = ApiKeys.Hash(key);
         var record = new ApiKeyRecord
         {

@@ -45,7 +45,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
     }
 
     private ApiKeyCache Cache(ApiKeyStore store) =>
-        new(store, _client, Options.Create(new AccessOptions { ApiKeyCacheSeconds = 2 }), _time, NullLogger<ApiKeyCache>.Instance);
+        new(store, _client, ApiKeyMac.None, Options.Create(new AccessOptions { ApiKeyCacheSeconds = 2 }), _time, NullLogger<ApiKeyCache>.Instance);
 
     [Fact]
     public async Task Known_keys_survive_an_outage_unknown_ones_are_not_let_in_and_limits_go_local()
