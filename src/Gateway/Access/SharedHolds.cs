@@ -58,7 +58,7 @@ internal sealed class SharedHolds : IDisposable
     public SharedHolds(RedisConnector redis)
     {
         _redis = redis;
-        _calls = new RedisBatcher<Op, Admission>((hashKey, ops) => ResizeAsync(_pools[hashKey], ops));
+        _calls = new RedisBatcher<Op, Admission>((_, ops) => ResizeAsync(ops[0].Pool, ops));
         _renewals = new Timer(_ => Renew(), null, RenewEvery, RenewEvery);
     }
 
@@ -78,12 +78,25 @@ internal sealed class SharedHolds : IDisposable
                 pool.UsedSinceTick = true;
                 if (pool.InUse + units > pool.Held) pool.SweepExpired();
                 if (pool.InUse + units <= pool.Held) return Task.FromResult(new Admission(true, 0, pool.Take(units)));
+                pool.Calls++;  // not removed while a call for it is queued or in flight
             }
-            return _calls.Enqueue(hashKey, new Op(units));
+            return _calls.Enqueue(hashKey, new Op(pool, units));
         }
     }
 
     private async Task<IReadOnlyList<Admission>> ResizeAsync(Pool pool, IReadOnlyList<Op> ops)
+    {
+        try
+        {
+            return await CallAsync(pool, ops).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (pool) pool.Calls -= ops.Count;
+        }
+    }
+
+    private async Task<IReadOnlyList<Admission>> CallAsync(Pool pool, IReadOnlyList<Op> ops)
     {
         long want, keep, limit, leaseMs;
         var need = ops.Sum(o => o.Units);
@@ -134,11 +147,13 @@ internal sealed class SharedHolds : IDisposable
         }
     }
 
+    /// <summary>Queues a shrink or renewal of <paramref name="pool"/>; call with its lock held.</summary>
     private async Task ShrinkAsync(Pool pool)
     {
+        pool.Calls++;
         try
         {
-            await _calls.Enqueue(pool.HashKey, new Op(0)).ConfigureAwait(false);
+            await _calls.Enqueue(pool.HashKey, new Op(pool, 0)).ConfigureAwait(false);
         }
         catch (Exception ex) when (RedisFailure.Is(ex))
         {
@@ -154,7 +169,7 @@ internal sealed class SharedHolds : IDisposable
             {
                 if (pool.Held == 0 && pool.InUse == 0)
                 {
-                    if (!pool.UsedSinceTick && _pools.TryRemove(new KeyValuePair<string, Pool>(pool.HashKey, pool))) pool.Removed = true;
+                    if (!pool.UsedSinceTick && pool.Calls == 0 && _pools.TryRemove(new KeyValuePair<string, Pool>(pool.HashKey, pool))) pool.Removed = true;
                     pool.UsedSinceTick = false;
                     continue;
                 }
@@ -171,7 +186,7 @@ internal sealed class SharedHolds : IDisposable
     /// <summary>The outcome of one acquire: admitted (dispose <see cref="Lease"/> when the request ends) or not, and what the key holds elsewhere.</summary>
     public readonly record struct Admission(bool Admitted, long HeldElsewhere, IAsyncDisposable Lease);
 
-    private readonly record struct Op(long Units);
+    private readonly record struct Op(Pool Pool, long Units);
 
     private sealed class Pool(string hashKey, long limit, long chunk, TimeSpan leaseTime)
     {
@@ -185,6 +200,7 @@ internal sealed class SharedHolds : IDisposable
         public bool ShrinkQueued { get; set; }
         public Task LastShrink { get; set; } = Task.CompletedTask;
         public bool UsedSinceTick { get; set; }
+        public int Calls { get; set; }  // Redis calls queued or in flight for this pool
         public bool Removed { get; set; }
         public SharedHolds? Owner { get; init; }
 
