@@ -10,13 +10,16 @@ namespace SplitCompute.InferenceWorker.Execution.Batching;
 /// requests with k = N get the final norm and their pooled embeddings. So no row pays for a layer it does not need.
 /// Each request is charged the device time it used (<see cref="HeadResult.BusyMs"/>): the embedding by its share of real
 /// tokens, each stage by its share of the stage's rows. When every request still running has lost its caller, the pass stops
-/// at the next layer boundary (host-memory backends; a device pass is one call and runs to its end).
+/// at the next layer boundary (host-memory backends; a device pass is one call and runs to its end). Between two layers a
+/// host-memory pass also lets <c>between</c> run other work (the batcher runs other tenants' small requests there, so they do
+/// not wait for the whole pass); the time that takes is not charged to this pass's requests or its measurement.
 /// Legend: B sequences, T tokens, C channels.
 /// </summary>
 public static class BatchRunner
 {
     /// <summary>Per-request results in input order, and what the pass measured for the worker's statistics.</summary>
-    public static PassResult Run(ILayerRangeBackend backend, IReadOnlyList<BatchItem> items, double[] queueMs, TimeProvider? time = null)
+    /// <param name="between">Called between two layers of a host-memory pass whose callers may go away; returns the milliseconds it took.</param>
+    public static PassResult Run(ILayerRangeBackend backend, IReadOnlyList<BatchItem> items, double[] queueMs, TimeProvider? time = null, Func<double>? between = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(items);
@@ -29,14 +32,15 @@ public static class BatchRunner
         var merged = Merge(ordered, out var offsets);
         var pass = backend is IMultiExitBackend exiting
             ? DeviceBatch.Run(exiting, ordered, merged, offsets, orderedQueueMs, time)
-            : RunStaged(backend, ordered, merged, offsets, orderedQueueMs, time);
+            : RunStaged(backend, ordered, merged, offsets, orderedQueueMs, time, between);
         var results = new HeadResult[items.Count];
         for (var j = 0; j < order.Length; j++) results[order[j]] = pass.Results[j];
         return pass with { Results = results };
     }
 
     /// <summary>Host-memory backends: embed once, then one RunLayers per distinct k on the rows still active.</summary>
-    private static PassResult RunStaged(ILayerRangeBackend backend, BatchItem[] items, TokenBatch merged, int[] offsets, double[] queueMs, TimeProvider time)
+    private static PassResult RunStaged(ILayerRangeBackend backend, BatchItem[] items, TokenBatch merged, int[] offsets, double[] queueMs, TimeProvider time,
+        Func<double>? between)
     {
         var n = backend.Config.NLayer;
         var tokens = items.Select(i => RequestWork.Of(i.Batch, i.K).Tokens).ToArray();
@@ -49,6 +53,7 @@ public static class BatchRunner
         var embedShare = (double[])busy.Clone();
         var results = new HeadResult[items.Length];
         long layerRows = 0;
+        var yieldedMs = 0.0;  // spent on other work between layers: not this pass's
         for (var end = items.Length; end > 0;)
         {
             var k = items[end - 1].K;                                         // the smallest k still running
@@ -57,15 +62,17 @@ public static class BatchRunner
             hidden = ActiveRows.Keep(hidden, offsets[end - 1] + items[end - 1].Batch.BatchSize, items.Take(end).Max(i => i.Batch.SequenceLength));
             var stageStart = time.GetTimestamp();
             var from = hidden.LayersDone;
-            if (!RunLayers(backend, hidden, from, k, items.AsSpan(0, end)))   // (B_active, T_active, C)
+            var stageYielded = 0.0;
+            if (!RunLayers(backend, hidden, from, k, items.AsSpan(0, end), between, ref stageYielded))   // (B_active, T_active, C)
             {
                 var stoppedMs = time.GetElapsedTime(start).TotalMilliseconds;
                 for (var i = 0; i < end; i++) results[i] = new HeadResult(Slice(hidden, offsets[i], items[i].Batch), null, queueMs[i], stoppedMs);
-                return new PassResult(results, new PassMeasure(embedMs, tokens.Sum(), stoppedMs - embedMs, layerRows)) { Stopped = end };
+                return new PassResult(results, new PassMeasure(embedMs, tokens.Sum(), stoppedMs - embedMs - yieldedMs - stageYielded, layerRows)) { Stopped = end };
             }
+            yieldedMs += stageYielded;
             if (k == n) backend.ApplyFinalNorm(hidden);
             layerRows += (long)hidden.Batch.BatchSize * hidden.Batch.SequenceLength * (k - from);
-            BusyShares.Add(busy, rows, end, time.GetElapsedTime(stageStart).TotalMilliseconds);
+            BusyShares.Add(busy, rows, end, time.GetElapsedTime(stageStart).TotalMilliseconds - stageYielded);
             var doneMs = time.GetElapsedTime(start).TotalMilliseconds;
             for (var i = first; i < end; i++)
             {
@@ -75,15 +82,17 @@ public static class BatchRunner
             }
             end = first;
         }
-        var layersMs = time.GetElapsedTime(start).TotalMilliseconds - embedMs;
+        var layersMs = time.GetElapsedTime(start).TotalMilliseconds - embedMs - yieldedMs;
         return new PassResult(results, new PassMeasure(embedMs, tokens.Sum(), layersMs, layerRows));
     }
 
     /// <summary>
     /// Layers [from, to) on the active rows; layer by layer when a caller may go away, false (stopped) once every one of
-    /// <paramref name="running"/> has. Without cancellable callers (tests, warm-up) one call, as before.
+    /// <paramref name="running"/> has, with <paramref name="between"/> given its turn before each layer but the first. Without
+    /// cancellable callers (tests, warm-up) one call, as before.
     /// </summary>
-    private static bool RunLayers(ILayerRangeBackend backend, HiddenState hidden, int from, int to, ReadOnlySpan<BatchItem> running)
+    private static bool RunLayers(ILayerRangeBackend backend, HiddenState hidden, int from, int to, ReadOnlySpan<BatchItem> running, Func<double>? between,
+        ref double yieldedMs)
     {
         var cancellable = false;
         foreach (var item in running) cancellable |= item.Aborted.CanBeCanceled;
@@ -94,6 +103,7 @@ public static class BatchRunner
         }
         for (var layer = from; layer < to; layer++)
         {
+            if (layer > from && between is not null) yieldedMs += between();
             if (AllAborted(running)) return false;
             backend.RunLayers(hidden, layer, layer + 1);
         }

@@ -8,7 +8,9 @@ namespace SplitCompute.InferenceWorker.Execution.Batching;
 /// optional window that lets more arrive), as many as fit the token budget in <see cref="FairOrder"/> (round-robin across
 /// tenants, so one tenant's queue cannot starve another's), and runs them as one forward pass through <see cref="BatchRunner"/>.
 /// A request whose caller went away leaves the queue, and a pass whose remaining rows are all abandoned stops early. Under light load a request runs at once and alone; under load the queue that builds up
-/// during a pass becomes the next batch, so a GPU does one large pass instead of many small ones.
+/// during a pass becomes the next batch, so a GPU does one large pass instead of many small ones. On host-memory backends a
+/// small request of a tenant not in the running pass (at most 1/<see cref="PreemptRatio"/> of its tokens) does not wait for
+/// that pass: it runs between two of its layers (issue 21: one tenant's large requests must not hold up another's small one).
 /// </summary>
 public sealed class RequestBatcher : IDisposable
 {
@@ -19,7 +21,13 @@ public sealed class RequestBatcher : IDisposable
     private readonly TimeSpan _window;
     private readonly int _maxTokens;
     private readonly TimeProvider _time;
+    /// <summary>A waiting request may cut into a running pass when the pass has at least this many times its tokens.</summary>
+    public const int PreemptRatio = 4;
+
     private readonly Dictionary<string, long> _lastServed = new(StringComparer.Ordinal);  // loop only
+    private readonly List<Pending> _waiting = [];  // loop only (preemption runs on the loop's thread, inside a pass)
+    private bool _preempting;                       // loop only: a preempting pass is not itself preempted
+    private int _preempted;
     private Task? _loop;
     private int _passes;
     private int _cancelled;
@@ -34,6 +42,9 @@ public sealed class RequestBatcher : IDisposable
 
     /// <summary>Forward passes run so far (each may serve several requests).</summary>
     public int Passes => Volatile.Read(ref _passes);
+
+    /// <summary>Requests that ran between two layers of another tenant's pass instead of after it.</summary>
+    public int Preempted => Volatile.Read(ref _preempted);
 
     /// <summary>Requests dropped because their caller went away: before their pass, or stopped during it.</summary>
     public int Cancelled => Volatile.Read(ref _cancelled);
@@ -74,7 +85,7 @@ public sealed class RequestBatcher : IDisposable
 
     private async Task LoopAsync()
     {
-        var waiting = new List<Pending>();
+        var waiting = _waiting;
         var reader = _queue.Reader;
         try
         {
@@ -143,10 +154,12 @@ public sealed class RequestBatcher : IDisposable
         Interlocked.Increment(ref _passes);
         // Predicted before it runs, so the backlog counts what remains of this pass while it runs.
         var pass = _stats.PassStarted(group.Sum(p => _stats.PredictMs(p.Work)));
+        var tenants = group.Select(p => p.Item.Tenant).ToHashSet(StringComparer.Ordinal);
+        var tokens = group.Sum(p => p.Work.Tokens);
         PassResult run;
         try
         {
-            run = BatchRunner.Run(_backend, [.. group.Select(p => p.Item)], queueMs, _time);
+            run = BatchRunner.Run(_backend, [.. group.Select(p => p.Item)], queueMs, _time, _preempting ? null : () => Preempt(tenants, tokens));
         }
         catch (Exception e)
         {
@@ -168,6 +181,39 @@ public sealed class RequestBatcher : IDisposable
             group[i].Registration.Dispose();
             group[i].Completion.TrySetResult(result);
         }
+    }
+
+    /// <summary>
+    /// Between two layers of a pass of <paramref name="tenants"/> with <paramref name="tokens"/>: runs, at once and as one pass,
+    /// the requests waiting from other tenants that are small beside it (oldest first, together at most 1/<see cref="PreemptRatio"/>
+    /// of its tokens). Returns the milliseconds that took.
+    /// </summary>
+    private double Preempt(HashSet<string> tenants, long tokens)
+    {
+        Drain(_queue.Reader, _waiting);
+        DropCancelled(_waiting);
+        var budget = tokens / PreemptRatio;
+        var group = new List<Pending>();
+        foreach (var p in _waiting)
+        {
+            if (tenants.Contains(p.Item.Tenant) || p.Work.Tokens > budget) continue;
+            group.Add(p);
+            budget -= p.Work.Tokens;
+        }
+        if (group.Count == 0) return 0;
+        var start = _time.GetTimestamp();
+        foreach (var p in group) _waiting.Remove(p);
+        Interlocked.Add(ref _preempted, group.Count);
+        _preempting = true;
+        try
+        {
+            RunGroup(group);
+        }
+        finally
+        {
+            _preempting = false;
+        }
+        return _time.GetElapsedTime(start).TotalMilliseconds;
     }
 
     private void DropCancelled(List<Pending> waiting)
