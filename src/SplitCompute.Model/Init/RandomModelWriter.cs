@@ -58,7 +58,7 @@ public static class RandomModelWriter
     }
 
     /// <summary>Fills a tensor's bytes chunk by chunk in parallel; each chunk has its own deterministic stream.</summary>
-    private static void Fill(Span<byte> bytes, TensorDType dtype, ulong seed, string name, float mean, float std)
+    internal static void Fill(Span<byte> bytes, TensorDType dtype, ulong seed, string name, float mean, float std)
     {
         var elementSize = dtype.SizeOf();
         var count = bytes.Length / elementSize;

@@ -58,6 +58,15 @@ public sealed class WordPieceTokenizer
         return new WordPieceTokenizer(reader, lowercase: true, stripAccents: true, BertBaseUncasedResource);
     }
 
+    /// <summary>Writes the embedded BERT-Base, Uncased vocab.txt (LF line endings) to <paramref name="path"/>, e.g. into a seeded model directory.</summary>
+    public static void WriteBertBaseUncasedVocabulary(string path)
+    {
+        using var stream = typeof(WordPieceTokenizer).Assembly.GetManifestResourceStream(BertBaseUncasedResource)
+            ?? throw new TokenizerFormatException($"embedded resource {BertBaseUncasedResource} is missing from {typeof(WordPieceTokenizer).Assembly.GetName().Name}");
+        using var file = File.Create(path);
+        stream.CopyTo(file);
+    }
+
     /// <summary>[CLS] text [SEP], at most <paramref name="maxTokens"/> ids (the end of the text is cut; [SEP] stays); token types all 0.</summary>
     public EncodedText Encode(string text, int maxTokens = 512)
     {
