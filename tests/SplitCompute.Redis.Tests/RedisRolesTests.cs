@@ -12,7 +12,9 @@ public sealed class RoleRedisServerFixture : RedisServerFixture
 
     public override RedisSettings ClientSettings => new() { Endpoint = Endpoint, Password = AdminPassword, ClientName = "splitcompute-tests" };
 
-    public RedisConnector ConnectAs(string user, string password) => new(new RedisSettings { Endpoint = Endpoint, User = user, Password = password });
+    /// <summary>With a generous reply timeout: these tests are about permissions, not latency, and CI machines are loaded.</summary>
+    public RedisConnector ConnectAs(string user, string password) =>
+        new(new RedisSettings { Endpoint = Endpoint, User = user, Password = password, CommandTimeout = TimeSpan.FromSeconds(15) });
 
     protected override IEnumerable<string> ExtraArguments() =>
         new[] { "--requirepass", AdminPassword }.Concat(RedisRoles.AclLines(GatewayPassword, WorkerPassword).SelectMany(line => line.Split(' ') is [_, .. var rest] ? ["--user", .. rest] : Array.Empty<string>()));

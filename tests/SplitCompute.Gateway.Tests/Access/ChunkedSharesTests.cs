@@ -21,8 +21,9 @@ public sealed class ChunkedSharesTests(RedisServerFixture redis) : IClassFixture
 
     public async Task InitializeAsync()
     {
-        _replicaA = redis.Connect();
-        _replicaB = redis.Connect();
+        // A generous reply timeout: these tests count script runs and check limits, not latency, on loaded CI machines.
+        _replicaA = new RedisConnector(redis.ClientSettings with { CommandTimeout = TimeSpan.FromSeconds(15) });
+        _replicaB = new RedisConnector(redis.ClientSettings with { CommandTimeout = TimeSpan.FromSeconds(15) });
         await _replicaA.DatabaseAsync();
         await _replicaB.DatabaseAsync();
         _admin = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint + ",allowAdmin=true");
