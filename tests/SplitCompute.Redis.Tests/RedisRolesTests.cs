@@ -60,11 +60,28 @@ public sealed class RedisRolesTests(RoleRedisServerFixture redis) : IClassFixtur
     }
 
     [Fact]
-    public async Task A_role_with_the_wrong_password_is_refused()
+    public async Task A_role_with_the_wrong_password_is_refused_and_the_error_names_the_authentication()
     {
-        await using var wrong = redis.ConnectAs(RedisRoles.GatewayUser, RoleRedisServerFixture.WorkerPassword);
+        // A long connect timeout: on a loaded machine the client must not give up on the connection before the server answers.
+        await using var wrong = new RedisConnector(new RedisSettings
+        {
+            Endpoint = redis.Endpoint, User = RedisRoles.GatewayUser, Password = RoleRedisServerFixture.WorkerPassword,
+            ConnectTimeout = TimeSpan.FromSeconds(10), CommandTimeout = TimeSpan.FromSeconds(15),
+        });
         var database = await wrong.DatabaseAsync();
-        await Assert.ThrowsAsync<RedisConnectionException>(() => database.StringGetAsync("splitcompute:worker:w1"));
+        // Every command fails fast; once a connection attempt (they run in the background, retried with backoff) has been
+        // refused, the error carries why.
+        var messages = new List<string>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!messages.Any(NamesTheAuthentication) && clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            var ex = await Assert.ThrowsAsync<RedisConnectionException>(() => database.StringGetAsync("splitcompute:worker:w1"));
+            messages.Add(ex.ToString());
+            await Task.Delay(100);
+        }
+        Assert.True(messages.Any(NamesTheAuthentication), $"no error named the authentication failure in {clock.Elapsed}; the last: {messages[^1]}");
         Assert.False(wrong.IsConnected);
+
+        static bool NamesTheAuthentication(string message) => message.Contains("AuthenticationFailure", StringComparison.Ordinal);
     }
 }

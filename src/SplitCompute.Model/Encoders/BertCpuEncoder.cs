@@ -1,0 +1,228 @@
+using System.Numerics.Tensors;
+using SplitCompute.Model.Cpu;
+using SplitCompute.Model.SafeTensors;
+
+namespace SplitCompute.Model.Encoders;
+
+/// <summary>
+/// A BERT-family encoder on the CPU (issue 22), as Hugging Face's BertModel computes it, with a layer-range API like GPT-2's so a
+/// request can split at any k: embeddings (word + position + token type, then LayerNorm), post-LayerNorm blocks with
+/// bidirectional attention over the unpadded keys and the exact (erf) GELU, then cls / mean / max pooling and L2 normalisation.
+/// Plain and unoptimised beside the GPT-2 backend (one sgemm per product, attention row by row); correctness first.
+/// Legend: B sequences, T positions, C channels, H heads, D = C / H, I intermediate width, R = B * T rows.
+/// </summary>
+public sealed unsafe class BertCpuEncoder : IDisposable
+{
+    private readonly Checkpoint _checkpoint;
+    private readonly string _prefix;
+
+    private BertCpuEncoder(Checkpoint checkpoint, BertConfig config, string prefix)
+    {
+        (_checkpoint, Config, _prefix) = (checkpoint, config, prefix);
+        OpenBlas.EnsureLoaded();
+        // Every tensor read once now: a missing or misshapen one fails at load, naming it.
+        foreach (var (name, shape) in BertTensorNames.All(config)) _ = _checkpoint.ReadFloat32(prefix + name, shape);
+    }
+
+    public BertConfig Config { get; }
+
+    /// <summary>Loads model.safetensors of <paramref name="directory"/>; parameter names with or without "bert." / "roberta.".</summary>
+    public static BertCpuEncoder Load(string directory, BertConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var checkpoint = Checkpoint.Open(directory);
+        try
+        {
+            var prefix = new[] { "", "bert.", "roberta." }.FirstOrDefault(p => checkpoint.Contains(p + "embeddings.word_embeddings.weight"))
+                ?? throw new ModelFormatException($"{directory}: no embeddings.word_embeddings.weight (with or without a bert./roberta. prefix): not a BERT-family checkpoint");
+            return new BertCpuEncoder(checkpoint, config, prefix);
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
+    }
+
+    private WeightTensor W(string name, params long[] shape) => _checkpoint.ReadFloat32(_prefix + name, shape);
+
+    /// <summary>Embeddings of right-padded sequences (mask 1 = real token), (B, T) -> (B, T, C).</summary>
+    public EncoderState Embed(int[][] ids, int[][]? tokenTypes = null)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var c = Config.HiddenSize;
+        var b = ids.Length;
+        var t = ids.Max(s => s.Length);
+        if (b == 0 || t == 0) throw new ArgumentException("an encoder batch needs at least one non-empty sequence", nameof(ids));
+        if (t + Config.PositionOffset > Config.MaxPositions)
+            throw new ArgumentException($"a sequence of {t} tokens exceeds the model's {Config.MaxPositions - Config.PositionOffset} positions", nameof(ids));
+        var state = new EncoderState(b, t, c);
+        var (words, positions, types) = (W("embeddings.word_embeddings.weight", Config.VocabSize, c),
+            W("embeddings.position_embeddings.weight", Config.MaxPositions, c), W("embeddings.token_type_embeddings.weight", Config.TypeVocabSize, c));
+        for (var s = 0; s < b; s++)
+        {
+            for (var p = 0; p < ids[s].Length; p++)
+            {
+                var id = ids[s][p];
+                var type = tokenTypes?[s][p] ?? 0;
+                if ((uint)id >= (uint)Config.VocabSize) throw new ArgumentOutOfRangeException(nameof(ids), $"token id {id} (sequence {s}, position {p}) is outside the vocabulary [0, {Config.VocabSize})");
+                if ((uint)type >= (uint)Config.TypeVocabSize) throw new ArgumentOutOfRangeException(nameof(tokenTypes), $"token type {type} (sequence {s}, position {p}) is outside [0, {Config.TypeVocabSize})");
+                var row = state.Row(s, p);
+                TensorPrimitives.Add(Span(words, id, c), Span(positions, Config.PositionOffset + p, c), row);
+                TensorPrimitives.Add(row, Span(types, type, c), row);
+                state.Mask[(s * t) + p] = 1;
+            }
+        }
+        LayerNormRows(state.Hidden, state.Rows, "embeddings.LayerNorm");
+        return state;
+    }
+
+    /// <summary>Blocks [from, to) on the state, in place.</summary>
+    public void RunLayers(EncoderState state, int from, int to)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (from != state.LayersDone || to < from || to > Config.NumLayers)
+            throw new ArgumentOutOfRangeException(nameof(to), $"layers [{from}, {to}) do not follow the {state.LayersDone} done (the model has {Config.NumLayers})");
+        for (var layer = from; layer < to; layer++)
+        {
+            Block(state, layer);
+            state.LayersDone = layer + 1;
+        }
+    }
+
+    private void Block(EncoderState s, int layer)
+    {
+        var (c, r, inner) = (Config.HiddenSize, s.Rows, Config.IntermediateSize);
+        var p = $"encoder.layer.{layer}.";
+        var q = Linear(s.Hidden, r, p + "attention.self.query", c, c);               // (R, C)
+        var k = Linear(s.Hidden, r, p + "attention.self.key", c, c);
+        var v = Linear(s.Hidden, r, p + "attention.self.value", c, c);
+        var context = Attention(s, q, k, v);                                          // (R, C)
+        var attended = Linear(context, r, p + "attention.output.dense", c, c);
+        TensorPrimitives.Add(attended, s.Hidden, s.Hidden);                           // residual, then post-LN
+        LayerNormRows(s.Hidden, r, p + "attention.output.LayerNorm");
+        var hidden = Linear(s.Hidden, r, p + "intermediate.dense", c, inner);         // (R, I)
+        for (var i = 0; i < hidden.Length; i++) hidden[i] = Gelu(hidden[i]);
+        var output = Linear(hidden, r, p + "output.dense", inner, c);                 // (R, C)
+        TensorPrimitives.Add(output, s.Hidden, s.Hidden);
+        LayerNormRows(s.Hidden, r, p + "output.LayerNorm");
+    }
+
+    /// <summary>softmax(q k^T / sqrt(D)) v per sequence and head, over the sequence's real keys only (the padding mask).</summary>
+    private float[] Attention(EncoderState s, float[] q, float[] k, float[] v)
+    {
+        var (c, h) = (Config.HiddenSize, Config.NumHeads);
+        var d = Config.HeadDim;
+        var scale = 1f / MathF.Sqrt(d);
+        var context = new float[q.Length];
+        var scores = new float[s.Positions];
+        for (var b = 0; b < s.Batch; b++)
+        {
+            var keys = 0;
+            while (keys < s.Positions && s.Mask[(b * s.Positions) + keys] == 1) keys++;  // right-padded: real keys are a prefix
+            for (var head = 0; head < h; head++)
+            {
+                for (var i = 0; i < s.Positions; i++)
+                {
+                    var qi = q.AsSpan((((b * s.Positions) + i) * c) + (head * d), d);
+                    for (var j = 0; j < keys; j++) scores[j] = TensorPrimitives.Dot(qi, k.AsSpan((((b * s.Positions) + j) * c) + (head * d), d)) * scale;
+                    var row = scores.AsSpan(0, keys);
+                    TensorPrimitives.SoftMax(row, row);
+                    var out_ = context.AsSpan((((b * s.Positions) + i) * c) + (head * d), d);
+                    for (var j = 0; j < keys; j++)
+                        TensorPrimitives.MultiplyAdd(v.AsSpan((((b * s.Positions) + j) * c) + (head * d), d), row[j], out_, out_);
+                }
+            }
+        }
+        return context;
+    }
+
+    /// <summary>x W^T + b for PyTorch's (out, in) weight: (rows, in) -> (rows, out).</summary>
+    private float[] Linear(float[] x, int rows, string name, int inWidth, int outWidth)
+    {
+        var weight = W(name + ".weight", outWidth, inWidth);
+        var bias = W(name + ".bias", outWidth);
+        var y = new float[rows * outWidth];
+        var biasSpan = new ReadOnlySpan<float>(bias.Pointer, outWidth);
+        for (var row = 0; row < rows; row++) biasSpan.CopyTo(y.AsSpan(row * outWidth, outWidth));
+        fixed (float* a = x)
+        fixed (float* result = y)
+        {
+            OpenBlas.Sgemm(rows, outWidth, inWidth, 1f, a, inWidth, weight.Pointer, inWidth, 1f, result, outWidth, transB: true);
+        }
+        return y;
+    }
+
+    private void LayerNormRows(float[] x, int rows, string name)
+    {
+        var c = Config.HiddenSize;
+        var gamma = new ReadOnlySpan<float>(W(name + ".weight", c).Pointer, c);
+        var beta = new ReadOnlySpan<float>(W(name + ".bias", c).Pointer, c);
+        for (var row = 0; row < rows; row++)
+        {
+            var span = x.AsSpan(row * c, c);
+            var mean = TensorPrimitives.Sum(span) / c;
+            var variance = 0f;
+            foreach (var value in span) variance += (value - mean) * (value - mean);
+            var inv = 1f / MathF.Sqrt((variance / c) + Config.LayerNormEpsilon);
+            for (var i = 0; i < c; i++) span[i] = ((span[i] - mean) * inv * gamma[i]) + beta[i];
+        }
+    }
+
+    /// <summary>One vector per sequence: [CLS], the mean or the maximum over its real tokens; L2-normalised when asked.</summary>
+    public float[][] Pool(EncoderState state, SentencePooling pooling, bool normalize)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.LayersDone != Config.NumLayers) throw new InvalidOperationException($"pooling needs all {Config.NumLayers} layers; {state.LayersDone} are done");
+        var c = Config.HiddenSize;
+        var result = new float[state.Batch][];
+        for (var b = 0; b < state.Batch; b++)
+        {
+            var vector = result[b] = new float[c];
+            var count = 0;
+            for (var p = 0; p < state.Positions; p++)
+            {
+                if (state.Mask[(b * state.Positions) + p] == 0) continue;
+                var row = state.Row(b, p);
+                if (pooling == SentencePooling.Cls && p > 0) break;
+                if (pooling == SentencePooling.Max && count > 0) TensorPrimitives.Max(vector, row, vector);
+                else TensorPrimitives.Add(vector, row, vector);
+                count++;
+            }
+            if (pooling == SentencePooling.Mean) TensorPrimitives.Divide(vector, count, vector);
+            if (normalize) TensorPrimitives.Divide(vector, MathF.Max(TensorPrimitives.Norm(vector), 1e-12f), vector);
+        }
+        return result;
+    }
+
+    private static ReadOnlySpan<float> Span(WeightTensor tensor, int row, int width) => new(tensor.Pointer + ((long)row * width), width);
+
+    /// <summary>The exact GELU, x Phi(x) = x (1 + erf(x / sqrt 2)) / 2 (BERT's "gelu", not GPT-2's tanh form).</summary>
+    internal static float Gelu(float x) => 0.5f * x * (1f + Erf(x * 0.70710678f));
+
+    /// <summary>erf within 1.5e-7 (Abramowitz and Stegun 7.1.26, in double): .NET has no erf, and GELU needs no more.</summary>
+    internal static float Erf(float x)
+    {
+        var sign = MathF.Sign(x);
+        var a = Math.Abs((double)x);
+        var t = 1.0 / (1.0 + (0.3275911 * a));
+        var y = 1.0 - ((((((1.061405429 * t) - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.Exp(-a * a);
+        return sign * (float)y;
+    }
+
+    public void Dispose() => _checkpoint.Dispose();
+}
+
+/// <summary>Hidden states of a batch on the host, (B, T, C) row-major, its padding mask (B, T) and how many layers are done.</summary>
+public sealed class EncoderState(int batch, int positions, int channels)
+{
+    public int Batch { get; } = batch;
+    public int Positions { get; } = positions;
+    public int Channels { get; } = channels;
+    public int Rows => Batch * Positions;
+    public float[] Hidden { get; } = new float[batch * positions * channels];
+    public byte[] Mask { get; } = new byte[batch * positions];
+    public int LayersDone { get; set; }
+
+    public Span<float> Row(int sequence, int position) => Hidden.AsSpan(((sequence * Positions) + position) * Channels, Channels);
+}
