@@ -254,6 +254,8 @@ public sealed class RedisOutageTests(SplitCluster cluster) : IClassFixture<Split
         var failures = new ConcurrentQueue<string>();
         var answered = 0;
         var answeredPlain = 0;
+        var redisDown = 0;
+        var answeredWhileDown = 0;  // edge and plain answers while Redis was stopped: the traffic really spanned the outage
         using var stop = new CancellationTokenSource();
         var traffic = Task.Run(async () =>
         {
@@ -266,6 +268,7 @@ public sealed class RedisOutageTests(SplitCluster cluster) : IClassFixture<Split
                     if (result.FellBack) failures.Enqueue($"fell back: {result.FallbackReason}");
                     EmbeddingAssert.Close(cloud.Embeddings, result.Embeddings);
                     Interlocked.Increment(ref answered);
+                    if (Volatile.Read(ref redisDown) == 1) Interlocked.Increment(ref answeredWhileDown);
                 }
                 catch (Exception ex)
                 {
@@ -285,7 +288,11 @@ public sealed class RedisOutageTests(SplitCluster cluster) : IClassFixture<Split
                 {
                     using var response = await http.PostAsync("/v1/embeddings", Requests.Ids([15496, 995]));
                     if (!response.IsSuccessStatusCode) failures.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} plain request: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-                    else Interlocked.Increment(ref answeredPlain);
+                    else
+                    {
+                        Interlocked.Increment(ref answeredPlain);
+                        if (Volatile.Read(ref redisDown) == 1) Interlocked.Increment(ref answeredWhileDown);
+                    }
                 }
                 catch (HttpRequestException ex)
                 {
@@ -297,6 +304,7 @@ public sealed class RedisOutageTests(SplitCluster cluster) : IClassFixture<Split
 
         await cluster.Redis.StopAsync();
         await SplitCluster.WaitUntilAsync(() => !cluster.Registry.Current.RedisHealthy, "the gateway noticing Redis is down", 5);
+        Volatile.Write(ref redisDown, 1);
         Assert.Single(cluster.Registry.Current.Workers);
         var during = await edge.EmbedTextsAsync(Faults.Texts, SplitPreference.Force(2));
         Assert.Equal((4, 4), (during.K, during.N));
@@ -305,6 +313,7 @@ public sealed class RedisOutageTests(SplitCluster cluster) : IClassFixture<Split
         EmbeddingAssert.Close(cloud.Embeddings, during.Embeddings);
         await Task.Delay(2_500);  // longer than StaleAfterMs: the last-known heartbeat is old now, and still used
 
+        Volatile.Write(ref redisDown, 0);
         await cluster.Redis.StartAsync();
         var resumed = Stopwatch.StartNew();
         EdgeResult after;
@@ -327,7 +336,10 @@ public sealed class RedisOutageTests(SplitCluster cluster) : IClassFixture<Split
         await stop.CancelAsync();
         await Task.WhenAll(traffic, plain);
         Assert.True(failures.IsEmpty, string.Join("\n", failures));
-        Assert.True(answered >= 5 && answeredPlain >= 50, $"only {answered} edge and {answeredPlain} plain requests were answered during the outage test");
+        // How many depends on the machine (a loaded CI machine answered 20 plain requests in all once); what matters is that
+        // traffic ran through the outage and nothing failed.
+        Assert.True(answered >= 1 && answeredWhileDown >= 3,
+            $"only {answered} edge and {answeredPlain} plain requests were answered, {answeredWhileDown} of them while Redis was down");
     }
 }
 
