@@ -115,8 +115,7 @@ internal static class KeysCommand
     {
         if (file is not null) return ClusterSecret.From(null, file.FullName);
         if (Environment.GetEnvironmentVariable("SPLITCOMPUTE_CLUSTER_SECRET") is { Length: > 0 } secret) return new ClusterSecret(secret.Trim());
-        var local = Path.Combine(Paths.Home, "secrets", Local.LocalSecrets.ClusterSecretFile);
-        return File.Exists(local) ? ClusterSecret.From(null, local) : ClusterSecret.None;
+        return Local.LocalSecrets.ExistingClusterSecretFile(Paths.Home) is { } local ? ClusterSecret.From(null, local) : ClusterSecret.None;
     }
 
     private static string Limits(ApiKeyRecord r) =>

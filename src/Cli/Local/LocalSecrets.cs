@@ -41,6 +41,13 @@ internal sealed record LocalSecrets(string Directory, string RedisPassword, stri
         return File.Exists(path) ? File.ReadAllText(path).Trim() : null;
     }
 
+    /// <summary>The file holding the cluster secret `up` generated under <paramref name="home"/>, if it did.</summary>
+    public static string? ExistingClusterSecretFile(string home)
+    {
+        var path = Path.Combine(home, "secrets", ClusterSecretFile);
+        return File.Exists(path) ? path : null;
+    }
+
     /// <summary>A redis-server configuration file (0600) holding the passwords and the role users, for redis-server's first argument.</summary>
     public string WriteRedisConfig()
     {

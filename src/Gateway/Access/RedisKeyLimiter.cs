@@ -1,6 +1,5 @@
 using System.Globalization;
 using SplitCompute.RedisConnection;
-using StackExchange.Redis;
 
 namespace SplitCompute.Gateway.Access;
 
@@ -43,11 +42,7 @@ public sealed class RedisKeyLimiter : IDisposable
         _slots = new SharedHolds(redis);
         _rate = new SharedBudgets(async (key, state, request) =>
         {
-            var database = await redis.DatabaseAsync().ConfigureAwait(false);
-            // EVALSHA once the script is cached on the server (StackExchange.Redis falls back to EVAL on NOSCRIPT).
-            var reply = await database.ScriptEvaluateAsync(RateScript, [key], [state.Limit, request.Want, request.Least]).ConfigureAwait(false);
-            var result = reply.Resp2Type == ResultType.Array && reply.Length == 3 ? (long[])reply! : null;
-            if (result is null) throw new RedisException($"unexpected reply to the rate script of {key}: {reply}");
+            var result = await RedisScripts.RunAsync(redis, RateScript, key, [state.Limit, request.Want, request.Least], 3, "rate").ConfigureAwait(false);
             return new SharedBudgets.Grant(result[0], result[1], result[2], result[1]);
         });
     }

@@ -1,5 +1,4 @@
 using SplitCompute.RedisConnection;
-using StackExchange.Redis;
 
 namespace SplitCompute.Gateway.Access;
 
@@ -50,10 +49,8 @@ public sealed class RedisTokenLimiter : IDisposable
         _inFlight = new SharedHolds(redis);
         _bucket = new SharedBudgets(async (key, state, request) =>
         {
-            var database = await redis.DatabaseAsync().ConfigureAwait(false);
-            var reply = await database.ScriptEvaluateAsync(BucketScript, [key], [state.Limit, request.Want, request.Least, request.GiveBack]).ConfigureAwait(false);
-            var result = reply.Resp2Type == ResultType.Array && reply.Length == 4 ? (long[])reply! : null;
-            if (result is null) throw new RedisException($"unexpected reply to the token bucket script of {key}: {reply}");
+            var result = await RedisScripts.RunAsync(redis, BucketScript, key, [state.Limit, request.Want, request.Least, request.GiveBack], 4, "token bucket")
+                .ConfigureAwait(false);
             return new SharedBudgets.Grant(result[0], result[1], result[2], result[3]);
         });
     }

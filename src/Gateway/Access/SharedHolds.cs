@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using SplitCompute.RedisConnection;
-using StackExchange.Redis;
 
 namespace SplitCompute.Gateway.Access;
 
@@ -119,10 +118,7 @@ internal sealed class SharedHolds : IDisposable
             }
             (limit, leaseMs) = (pool.Limit, (long)pool.LeaseTime.TotalMilliseconds);
         }
-        var database = await _redis.DatabaseAsync().ConfigureAwait(false);
-        var reply = await database.ScriptEvaluateAsync(Script, [pool.HashKey], [limit, leaseMs, _replica, want, keep]).ConfigureAwait(false);
-        var result = reply.Resp2Type == ResultType.Array && reply.Length == 2 ? (long[])reply! : null;
-        if (result is null) throw new RedisException($"unexpected reply to the share script of {pool.HashKey}: {reply}");
+        var result = await RedisScripts.RunAsync(_redis, Script, pool.HashKey, [limit, leaseMs, _replica, want, keep], 2, "share").ConfigureAwait(false);
         var others = result[1];
         lock (pool)
         {

@@ -52,8 +52,7 @@ public sealed class WordPieceTokenizer
     /// <summary>BERT-Base, Uncased's vocabulary (30,522 tokens; all-MiniLM-L6-v2's), embedded in this assembly.</summary>
     public static WordPieceTokenizer BertBaseUncased()
     {
-        using var stream = typeof(WordPieceTokenizer).Assembly.GetManifestResourceStream(BertBaseUncasedResource)
-            ?? throw new TokenizerFormatException($"embedded resource {BertBaseUncasedResource} is missing from {typeof(WordPieceTokenizer).Assembly.GetName().Name}");
+        using var stream = OpenBertBaseUncased();
         using var reader = new StreamReader(stream);
         return new WordPieceTokenizer(reader, lowercase: true, stripAccents: true, BertBaseUncasedResource);
     }
@@ -61,11 +60,14 @@ public sealed class WordPieceTokenizer
     /// <summary>Writes the embedded BERT-Base, Uncased vocab.txt (LF line endings) to <paramref name="path"/>, e.g. into a seeded model directory.</summary>
     public static void WriteBertBaseUncasedVocabulary(string path)
     {
-        using var stream = typeof(WordPieceTokenizer).Assembly.GetManifestResourceStream(BertBaseUncasedResource)
-            ?? throw new TokenizerFormatException($"embedded resource {BertBaseUncasedResource} is missing from {typeof(WordPieceTokenizer).Assembly.GetName().Name}");
+        using var stream = OpenBertBaseUncased();
         using var file = File.Create(path);
         stream.CopyTo(file);
     }
+
+    private static Stream OpenBertBaseUncased() =>
+        typeof(WordPieceTokenizer).Assembly.GetManifestResourceStream(BertBaseUncasedResource)
+        ?? throw new TokenizerFormatException($"embedded resource {BertBaseUncasedResource} is missing from {typeof(WordPieceTokenizer).Assembly.GetName().Name}");
 
     /// <summary>[CLS] text [SEP], at most <paramref name="maxTokens"/> ids (the end of the text is cut; [SEP] stays); token types all 0.</summary>
     public EncodedText Encode(string text, int maxTokens = 512)
