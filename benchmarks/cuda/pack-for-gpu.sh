@@ -6,7 +6,7 @@
 # one run will use. Then: run "bash OUTDIR/run-on-gpu.sh MODE" there with OUTDIR carried.
 # Usage: benchmarks/cuda/pack-for-gpu.sh OUTDIR [MODE ...]   (from the repository root; modes as run-on-gpu.sh, default all)
 set -euo pipefail
-out=${1:?usage: pack-for-gpu.sh OUTDIR [all|parity|layer|batching|worker|gateway|webgpu|fleet ...]}
+out=${1:?usage: pack-for-gpu.sh OUTDIR [all|parity|layer|batching|worker|gateway|webgpu|fleet|tenants|encoder ...]}
 shift
 modes=" ${*:-all} "
 wants() { for m in "$@"; do [[ $modes == *" $m "* ]] && return 0; done; return 1; }
@@ -20,7 +20,7 @@ dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
 [[ -f "$out/openblas.tar.xz" ]] || tar -cJf "$out/openblas.tar.xz" -C / -h usr/lib/x86_64-linux-gnu/libopenblas.so.0 \
   lib/x86_64-linux-gnu/libgfortran.so.5 lib/x86_64-linux-gnu/libquadmath.so.0
 # The fixtures are not packed: tests/fixtures is tracked, so it reaches the GPU machine with the working tree.
-if wants gateway fleet; then
+if wants gateway fleet tenants; then
   # wrk and redis-server (the GPU machine has neither): Debian's binaries and the libraries that machine lacks.
   tar -cJf "$out/loadtools.tar.xz" -C / -h usr/bin/wrk usr/bin/redis-server \
     usr/lib/x86_64-linux-gnu/libluajit-5.1.so.2 usr/lib/x86_64-linux-gnu/liblzf.so.1 usr/lib/x86_64-linux-gnu/libjemalloc.so.2

@@ -2,7 +2,8 @@
 # On the GPU machine, from the repository root: unpack .NET and OpenBLAS carried in $D (made by pack-for-gpu.sh here), then
 # run the CUDA parity checks, the benchmarks and a worker end to end; everything is written to $OUT.
 # Usage: run-on-gpu.sh [MODE ...]   modes: all (= parity layer batching worker), parity, layer, batching, worker, gateway, webgpu,
-# fleet (issue 18's fleet benchmark through `up` with a CUDA worker: FLEET_SECONDS, FLEET_LOADS, FLEET_RATE, FLEET_PRESET, FLEET_POLICIES);
+# fleet (issue 18's fleet benchmark through `up` with a CUDA worker: FLEET_SECONDS, FLEET_LOADS, FLEET_RATE, FLEET_PRESET, FLEET_POLICIES),
+# tenants (issue 21's two-tenant benchmark: TENANTS_SECONDS, TENANTS_PRESET), encoder (issue 22's Hugging Face parity);
 # several may be given to one call (one device call, one machine start); they run in the order of this script.
 set -uo pipefail
 D=${D:-.device-cuda}
@@ -49,6 +50,19 @@ if wants fleet; then
   cp /tmp/sys/usr/bin/redis-server /usr/local/bin/redis-server
   nproc | tee -a $OUT/machine.txt
   bench fleet 590 ${FLEET_SECONDS:-15} ${FLEET_LOADS:-1,16,64} ${FLEET_RATE:-4} ${FLEET_PRESET:-gpt2-medium} ${FLEET_POLICIES:-all}
+fi
+if wants tenants; then
+  # Issue 21's two-tenant run through `up` (CPU workers unless the preset is served by CUDA), on a machine with cores to spare.
+  mkdir -p /tmp/sys && tar -xJf $D/loadtools.tar.xz -C /tmp/sys
+  export PATH=/tmp/sys/usr/bin:$PATH LD_LIBRARY_PATH=/tmp/sys/usr/lib/x86_64-linux-gnu:$LD_LIBRARY_PATH
+  cp /tmp/sys/usr/bin/redis-server /usr/local/bin/redis-server
+  bench tenants 200 ${TENANTS_SECONDS:-30} ${TENANTS_PRESET:-tiny}
+fi
+if wants encoder; then
+  # Issue 22: seeded encoders and WordPiece against this machine's transformers / sentence-transformers; the answer is the
+  # tests' fixture (tests/fixtures/bert/hf-encoders.json).
+  bench encoder-parity 300 /tmp/encoder-parity python3
+  cp /tmp/encoder-parity/hf-encoders.json $OUT/ 2>/dev/null
 fi
 if wants all worker; then
   bash $D/worker-e2e.sh "$D" > $OUT/worker-e2e.txt 2>&1 || rc=$?

@@ -169,8 +169,12 @@ public sealed unsafe class BertCpuEncoder : IDisposable
         }
     }
 
-    /// <summary>One vector per sequence: [CLS], the mean or the maximum over its real tokens; L2-normalised when asked.</summary>
-    public float[][] Pool(EncoderState state, SentencePooling pooling, bool normalize)
+    /// <summary>
+    /// One vector per sequence: [CLS], the mean or the maximum over its real tokens; L2-normalised when asked. Mean and max skip the
+    /// first <paramref name="leadingExcluded"/> positions ([CLS] and a prompt's tokens when the model pools without its prompt, as
+    /// sentence-transformers masks them); [CLS] pooling reads position 0 regardless, as sentence-transformers does.
+    /// </summary>
+    public float[][] Pool(EncoderState state, SentencePooling pooling, bool normalize, int leadingExcluded = 0)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (state.LayersDone != Config.NumLayers) throw new InvalidOperationException($"pooling needs all {Config.NumLayers} layers; {state.LayersDone} are done");
@@ -182,14 +186,14 @@ public sealed unsafe class BertCpuEncoder : IDisposable
             var count = 0;
             for (var p = 0; p < state.Positions; p++)
             {
-                if (state.Mask[(b * state.Positions) + p] == 0) continue;
-                var row = state.Row(b, p);
                 if (pooling == SentencePooling.Cls && p > 0) break;
+                if (state.Mask[(b * state.Positions) + p] == 0 || (pooling != SentencePooling.Cls && p < leadingExcluded)) continue;
+                var row = state.Row(b, p);
                 if (pooling == SentencePooling.Max && count > 0) TensorPrimitives.Max(vector, row, vector);
                 else TensorPrimitives.Add(vector, row, vector);
                 count++;
             }
-            if (pooling == SentencePooling.Mean) TensorPrimitives.Divide(vector, count, vector);
+            if (pooling == SentencePooling.Mean && count > 0) TensorPrimitives.Divide(vector, count, vector);
             if (normalize) TensorPrimitives.Divide(vector, MathF.Max(TensorPrimitives.Norm(vector), 1e-12f), vector);
         }
         return result;

@@ -12,6 +12,7 @@ public sealed record EncoderPreset(string Name, BertConfig Config, SentencePooli
 
     public static IReadOnlyList<EncoderPreset> All { get; } =
     [
+        new("bert-tiny", Bert(128, 2, 2), SentencePooling.Mean, Normalize: true, MaxSequenceLength: 512),     // google/bert_uncased_L-2_H-128_A-2: demos, tests
         new("minilm-l6", Bert(384, 6, 12), SentencePooling.Mean, Normalize: true, MaxSequenceLength: 256),   // all-MiniLM-L6-v2
         new("bge-small", Bert(384, 12, 12), SentencePooling.Cls, Normalize: true, MaxSequenceLength: 512),   // BAAI/bge-small-en-v1.5
         new("bge-base", Bert(768, 12, 12), SentencePooling.Cls, Normalize: true, MaxSequenceLength: 512),    // BAAI/bge-base-en-v1.5

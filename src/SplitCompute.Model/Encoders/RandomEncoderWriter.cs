@@ -18,9 +18,11 @@ public static class RandomEncoderWriter
 {
     private const float Std = 0.02f;
 
-    public static void Write(string directory, EncoderPreset preset, ulong seed)
+    /// <param name="prompts">Prompts for config_sentence_transformers.json and whether pooling includes them; none by default.</param>
+    public static void Write(string directory, EncoderPreset preset, ulong seed, EncoderPrompts? prompts = null)
     {
         ArgumentNullException.ThrowIfNull(preset);
+        prompts ??= EncoderPrompts.None;
         var c = preset.Config;
         Directory.CreateDirectory(directory);
         var writer = new SafeTensorsWriter(new Dictionary<string, string>
@@ -59,10 +61,9 @@ public static class RandomEncoderWriter
         {
             ["tokenizer_class"] = "BertTokenizer", ["do_lower_case"] = true, ["model_max_length"] = preset.MaxSequenceLength,
         });
-        Json(Path.Combine(directory, "modules.json"), new JsonArray(
-            Module(0, "", "sentence_transformers.models.Transformer"),
-            Module(1, "1_Pooling", "sentence_transformers.models.Pooling"),
-            Module(2, "2_Normalize", "sentence_transformers.models.Normalize")));
+        var modules = new JsonArray(Module(0, "", "sentence_transformers.models.Transformer"), Module(1, "1_Pooling", "sentence_transformers.models.Pooling"));
+        if (preset.Normalize) modules.Add(Module(2, "2_Normalize", "sentence_transformers.models.Normalize"));
+        Json(Path.Combine(directory, "modules.json"), modules);
         Directory.CreateDirectory(Path.Combine(directory, "1_Pooling"));
         Json(Path.Combine(directory, "1_Pooling", "config.json"), new JsonObject
         {
@@ -70,13 +71,14 @@ public static class RandomEncoderWriter
             ["pooling_mode_cls_token"] = preset.Pooling == SentencePooling.Cls,
             ["pooling_mode_mean_tokens"] = preset.Pooling == SentencePooling.Mean,
             ["pooling_mode_max_tokens"] = preset.Pooling == SentencePooling.Max,
-            ["pooling_mode_mean_sqrt_len_tokens"] = false, ["include_prompt"] = true,
+            ["pooling_mode_mean_sqrt_len_tokens"] = false, ["include_prompt"] = prompts.IncludePrompt,
         });
-        Directory.CreateDirectory(Path.Combine(directory, "2_Normalize"));
+        if (preset.Normalize) Directory.CreateDirectory(Path.Combine(directory, "2_Normalize"));
         Json(Path.Combine(directory, "sentence_bert_config.json"), new JsonObject { ["max_seq_length"] = preset.MaxSequenceLength, ["do_lower_case"] = false });
         Json(Path.Combine(directory, "config_sentence_transformers.json"), new JsonObject
         {
-            ["prompts"] = new JsonObject(), ["default_prompt_name"] = null, ["similarity_fn_name"] = "cosine",
+            ["prompts"] = new JsonObject(prompts.Prompts.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
+            ["default_prompt_name"] = prompts.DefaultPromptName, ["similarity_fn_name"] = "cosine",
         });
     }
 

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using SplitCompute.Tokenization.Bert;
+
+namespace SplitCompute.Model.Encoders;
+
+/// <summary>
+/// A sentence-transformers model directory run whole on the CPU (issue 22): prompt, WordPiece, the encoder, pooling, normalisation,
+/// exactly as SentenceTransformer.encode does it. The reference answer the split paths are compared with.
+/// </summary>
+public sealed class CpuSentenceEncoder : IDisposable
+{
+    private readonly BertCpuEncoder _encoder;
+
+    private CpuSentenceEncoder(SentenceTransformerLayout layout, WordPieceTokenizer tokenizer, BertCpuEncoder encoder) =>
+        (Layout, Tokenizer, _encoder) = (layout, tokenizer, encoder);
+
+    public SentenceTransformerLayout Layout { get; }
+
+    public WordPieceTokenizer Tokenizer { get; }
+
+    public static CpuSentenceEncoder Load(string directory)
+    {
+        var layout = SentenceTransformerLayout.Load(directory);
+        var tokenizer = LoadTokenizer(directory);
+        if (tokenizer.VocabularySize != layout.Config.VocabSize)
+            throw new InvalidDataException($"{Path.Combine(directory, "vocab.txt")}: {tokenizer.VocabularySize} word pieces, but config.json's vocab_size is {layout.Config.VocabSize}");
+        return new CpuSentenceEncoder(layout, tokenizer, BertCpuEncoder.Load(directory, layout.Config));
+    }
+
+    /// <summary>
+    /// One embedding per text. <paramref name="promptName"/> picks one of the model's prompts (null: its default prompt, if any); the
+    /// prompt is prefixed to the text, and when the model pools without it, its [CLS] + prompt tokens are left out of mean/max.
+    /// </summary>
+    public float[][] Encode(IReadOnlyList<string> texts, string? promptName = null)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var prompt = PromptText(promptName);
+        var ids = texts.Select(t => Tokenizer.Encode(prompt + t, Layout.MaxSequenceLength).Ids).ToArray();
+        // sentence-transformers' prompt_length: the prompt's own encoding less its [SEP], i.e. [CLS] + the prompt's pieces.
+        var excluded = prompt.Length == 0 || Layout.PoolingIncludesPrompt ? 0 : Tokenizer.Encode(prompt, Layout.MaxSequenceLength).Ids.Length - 1;
+        var state = _encoder.Embed(ids);
+        _encoder.RunLayers(state, 0, Layout.Config.NumLayers);
+        return _encoder.Pool(state, Layout.Pooling, Layout.Normalize, excluded);
+    }
+
+    private string PromptText(string? name)
+    {
+        name ??= Layout.DefaultPromptName;
+        if (name is null) return "";
+        return Layout.Prompts.TryGetValue(name, out var text) ? text
+            : throw new ArgumentException($"the model has no prompt \"{name}\" (it has: {(Layout.Prompts.Count == 0 ? "none" : string.Join(", ", Layout.Prompts.Keys))})", nameof(name));
+    }
+
+    private static WordPieceTokenizer LoadTokenizer(string directory)
+    {
+        var vocab = Path.Combine(directory, "vocab.txt");
+        if (!File.Exists(vocab)) throw new FileNotFoundException($"{directory}: no vocab.txt (a WordPiece vocabulary is needed; tokenizer.json alone is not read yet)", vocab);
+        var lowercase = true;
+        var config = Path.Combine(directory, "tokenizer_config.json");
+        if (File.Exists(config))
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(config));
+            if (json.RootElement.TryGetProperty("do_lower_case", out var lower) && lower.ValueKind is JsonValueKind.False) lowercase = false;
+        }
+        return WordPieceTokenizer.FromFile(vocab, lowercase);
+    }
+
+    public void Dispose() => _encoder.Dispose();
+}
