@@ -120,7 +120,7 @@ public sealed class CudaBackendGpuTests(GpuFixture gpu) : IClassFixture<GpuFixtu
     private static HiddenState Whole(ILayerRangeBackend backend, TokenBatch batch)
     {
         var hidden = backend.Embed(batch);
-        backend.RunLayers(hidden, 0, backend.Config.NLayer);
+        backend.RunLayers(hidden, 0, backend.Shape.Layers);
         backend.ApplyFinalNorm(hidden);
         return hidden;
     }

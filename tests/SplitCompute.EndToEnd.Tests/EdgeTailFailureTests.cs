@@ -82,7 +82,7 @@ public sealed class EdgeTailFailureTests(SplitCluster cluster) : IClassFixture<S
 
         public string Name => inner.Name;
 
-        public Gpt2Config Config => inner.Config;
+        public LayerStackShape Shape => inner.Shape;
 
         public HiddenState Embed(TokenBatch batch) => inner.Embed(batch);
 

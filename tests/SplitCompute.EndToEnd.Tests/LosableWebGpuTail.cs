@@ -44,7 +44,7 @@ internal sealed class LosableWebGpuTail
     {
         public string Name => inner.Name;
 
-        public Gpt2Config Config => inner.Config;
+        public LayerStackShape Shape => inner.Shape;
 
         public HiddenState Embed(TokenBatch batch) => inner.Embed(batch);
 

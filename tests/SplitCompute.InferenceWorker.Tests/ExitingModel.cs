@@ -16,7 +16,7 @@ internal sealed class ExitingModel(TinyModel model) : IMultiExitBackend
 
     public string Name => "exits";
 
-    public Gpt2Config Config => model.Config;
+    public LayerStackShape Shape => model.Shape;
 
     public HiddenState Embed(TokenBatch batch) => throw new InvalidOperationException("the device path must not embed separately");
 
@@ -30,11 +30,11 @@ internal sealed class ExitingModel(TinyModel model) : IMultiExitBackend
         LastExits = [.. exits];
         var hidden = model.Embed(batch);
         var results = new float[exits.Count][];
-        var c = model.Config.NEmbd;
+        var c = model.Shape.Channels;
         foreach (var i in Enumerable.Range(0, exits.Count).OrderBy(i => exits[i].K))
         {
             model.RunLayers(hidden, hidden.LayersDone, exits[i].K);
-            if (exits[i].K == model.Config.NLayer && hidden.LayersDone == model.Config.NLayer) model.ApplyFinalNorm(hidden);
+            if (exits[i].K == model.Shape.Layers && hidden.LayersDone == model.Shape.Layers) model.ApplyFinalNorm(hidden);
             var rowLength = batch.SequenceLength * c;
             results[i] = hidden.Data.AsSpan(exits[i].FirstSequence * rowLength, exits[i].SequenceCount * rowLength).ToArray();
         }

@@ -16,7 +16,7 @@ internal sealed class MeteredModel(TinyModel model, FakeTimeProvider time, doubl
 
     public string Name => "cpu";
 
-    public Gpt2Config Config => model.Config;
+    public LayerStackShape Shape => model.Shape;
 
     public HiddenState Embed(TokenBatch batch)
     {

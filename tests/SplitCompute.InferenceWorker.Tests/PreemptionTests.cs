@@ -20,7 +20,7 @@ public sealed class PreemptionTests
 
         public string Name => "cpu";
 
-        public Gpt2Config Config => model.Config;
+        public LayerStackShape Shape => model.Shape;
 
         public HiddenState Embed(TokenBatch batch) => model.Embed(batch);
 

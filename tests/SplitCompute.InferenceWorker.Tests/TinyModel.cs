@@ -30,6 +30,8 @@ internal sealed class TinyModel : ILayerRangeBackend
 
     public Gpt2Config Config => _cpu.Config;
 
+    public LayerStackShape Shape => _cpu.Shape;
+
     public HiddenState Embed(TokenBatch batch)
     {
         Interlocked.Increment(ref _embeds);

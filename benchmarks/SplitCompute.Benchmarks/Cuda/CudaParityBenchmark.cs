@@ -209,7 +209,7 @@ internal sealed class CudaParityBenchmark : IBenchmark
     private static HiddenState Whole(ILayerRangeBackend backend, TokenBatch batch)
     {
         var hidden = backend.Embed(batch);
-        backend.RunLayers(hidden, 0, backend.Config.NLayer);
+        backend.RunLayers(hidden, 0, backend.Shape.Layers);
         backend.ApplyFinalNorm(hidden);
         return hidden;
     }

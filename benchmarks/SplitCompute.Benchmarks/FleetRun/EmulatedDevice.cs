@@ -12,7 +12,7 @@ internal sealed class EmulatedDevice(ILayerRangeBackend inner, double slowdown) 
 {
     public string Name => inner.Name;
 
-    public Gpt2Config Config => inner.Config;
+    public LayerStackShape Shape => inner.Shape;
 
     public HiddenState Embed(TokenBatch batch) => inner.Embed(batch);
 

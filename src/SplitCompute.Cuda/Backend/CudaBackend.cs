@@ -110,6 +110,8 @@ public sealed unsafe partial class CudaBackend : IMultiExitBackend, IDeviceMemor
 
     public Gpt2Config Config { get; }
 
+    public LayerStackShape Shape => Config.Shape;
+
     public CudaContext Device => _context;
 
     public CudaPrecision Precision => _options.Precision;

@@ -29,6 +29,9 @@ public sealed record Gpt2Config(int VocabSize, int NPositions, int NEmbd, int NL
 
     public int HeadDim => NEmbd / NHead;
 
+    /// <summary>The shape the layer-range code sees: causal attention.</summary>
+    public Forward.LayerStackShape Shape => new(NLayer, NEmbd, NHead, NPositions, VocabSize, Causal: true);
+
     /// <summary>MLP hidden width; GPT-2 fixes it at 4 * n_embd (configs with another n_inner are refused).</summary>
     public int InnerDim => 4 * NEmbd;
 

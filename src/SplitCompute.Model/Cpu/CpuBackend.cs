@@ -33,6 +33,8 @@ public sealed unsafe class CpuBackend : ILayerRangeBackend
 
     public Gpt2Config Config => _weights.Config;
 
+    public LayerStackShape Shape => Config.Shape;
+
     /// <summary>Token + position embeddings: hidden[b, t] = wte[ids[b, t]] + wpe[t].  (B, T) -> (B, T, C)</summary>
     public HiddenState Embed(TokenBatch batch) => TokenEmbeddings.Gather(_weights, batch);
 

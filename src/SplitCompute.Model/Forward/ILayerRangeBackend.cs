@@ -1,5 +1,3 @@
-using SplitCompute.Model.Config;
-
 namespace SplitCompute.Model.Forward;
 
 /// <summary>
@@ -12,7 +10,8 @@ public interface ILayerRangeBackend : IDisposable
     /// <summary>A short name for logs and headers: "cpu", "webgpu", "cuda".</summary>
     string Name { get; }
 
-    Gpt2Config Config { get; }
+    /// <summary>The layer stack it runs (its family's own config stays on the concrete backend).</summary>
+    LayerStackShape Shape { get; }
 
     /// <summary>Token + position embeddings: (B, T) ids -> (B, T, C), with LayersDone = 0.</summary>
     HiddenState Embed(TokenBatch batch);
@@ -20,6 +19,9 @@ public interface ILayerRangeBackend : IDisposable
     /// <summary>Applies blocks [from, to) in place. <paramref name="from"/> must equal hidden.LayersDone.</summary>
     void RunLayers(HiddenState hidden, int from, int to);
 
-    /// <summary>Final LayerNorm in place on every position: (B, T, C) -> (B, T, C). Requires all N blocks done.</summary>
+    /// <summary>
+    /// What the model applies after its last block, in place on every position, (B, T, C) -> (B, T, C): GPT-2's final LayerNorm;
+    /// nothing for post-LayerNorm encoders. Requires all N blocks done.
+    /// </summary>
     void ApplyFinalNorm(HiddenState hidden);
 }

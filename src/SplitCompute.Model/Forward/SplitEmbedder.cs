@@ -13,7 +13,7 @@ public static class SplitEmbedder
     {
         ArgumentNullException.ThrowIfNull(head);
         ArgumentNullException.ThrowIfNull(tail);
-        var n = head.Config.NLayer;
+        var n = head.Shape.Layers;
         var k = split ?? n;
         if (k < 0 || k > n) throw new ArgumentOutOfRangeException(nameof(split), $"split {k} is outside [0, {n}]");
 

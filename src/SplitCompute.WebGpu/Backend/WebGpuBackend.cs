@@ -88,6 +88,8 @@ public sealed class WebGpuBackend : ILayerRangeBackend
 
     public Gpt2Config Config => _weights.Config;
 
+    public LayerStackShape Shape => Config.Shape;
+
     public WeightPrecision Precision { get; }
 
     public WebGpuDevice Device => _device;

@@ -140,7 +140,7 @@ public sealed class VerifiedLoadTests : IDisposable
 
         public string Name => inner.Name;
 
-        public Gpt2Config Config => inner.Config;
+        public LayerStackShape Shape => inner.Shape;
 
         public HiddenState Embed(TokenBatch batch) => inner.Embed(batch);
 

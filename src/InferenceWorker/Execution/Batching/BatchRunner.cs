@@ -42,7 +42,7 @@ public static class BatchRunner
     private static PassResult RunStaged(ILayerRangeBackend backend, BatchItem[] items, TokenBatch merged, int[] offsets, double[] queueMs, TimeProvider time,
         Func<double>? between)
     {
-        var n = backend.Config.NLayer;
+        var n = backend.Shape.Layers;
         var tokens = items.Select(i => RequestWork.Of(i.Batch, i.K).Tokens).ToArray();
         var rows = items.Select(i => (long)i.Batch.BatchSize * i.Batch.SequenceLength).ToArray();
         var start = time.GetTimestamp();

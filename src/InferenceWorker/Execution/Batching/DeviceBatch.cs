@@ -12,11 +12,11 @@ internal static class DeviceBatch
 {
     public static PassResult Run(IMultiExitBackend backend, BatchItem[] items, TokenBatch merged, int[] offsets, double[] queueMs, TimeProvider time)
     {
-        var n = backend.Config.NLayer;
+        var n = backend.Shape.Layers;
         var start = time.GetTimestamp();
         var rows = backend.RunToExits(merged, [.. items.Select((item, i) => new LayerExit(item.K, offsets[i], item.Batch.BatchSize))]);
         var ms = time.GetElapsedTime(start).TotalMilliseconds;
-        var c = backend.Config.NEmbd;
+        var c = backend.Shape.Channels;
         var rowLayers = items.Select(i => (long)i.Batch.BatchSize * i.Batch.SequenceLength * i.K).ToArray();
         var busy = new double[items.Length];
         if (rowLayers.Sum() > 0) BusyShares.Add(busy, rowLayers, items.Length, ms);

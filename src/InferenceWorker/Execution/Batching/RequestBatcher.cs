@@ -68,7 +68,7 @@ public sealed class RequestBatcher : IDisposable
         ArgumentNullException.ThrowIfNull(tenant);
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(k, _backend.Config.NLayer);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(k, _backend.Shape.Layers);
         var pending = new Pending(new BatchItem(batch, k, pooling) { Tenant = tenant, Aborted = cancellationToken }, RequestWork.Of(batch, k), _time.GetTimestamp());
         if (cancellationToken.CanBeCanceled)
         {
@@ -176,7 +176,7 @@ public sealed class RequestBatcher : IDisposable
         if (run.Stopped > 0) Interlocked.Add(ref _cancelled, run.Stopped);
         for (var i = 0; i < group.Count; i++)
         {
-            var result = run.Results[i] with { FullMs = _stats.FullMs(run.Results[i].EmbedMs, group[i].Work.Rows, _backend.Config.NLayer) };
+            var result = run.Results[i] with { FullMs = _stats.FullMs(run.Results[i].EmbedMs, group[i].Work.Rows, _backend.Shape.Layers) };
             _stats.Finished();
             group[i].Registration.Dispose();
             group[i].Completion.TrySetResult(result);
