@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using SplitCompute.Model.Cpu;
+using SplitCompute.Model.Forward;
 using SplitCompute.Model.SafeTensors;
 
 namespace SplitCompute.Model.Encoders;
@@ -11,7 +12,7 @@ namespace SplitCompute.Model.Encoders;
 /// Plain and unoptimised beside the GPT-2 backend (one sgemm per product, attention row by row); correctness first.
 /// Legend: B sequences, T positions, C channels, H heads, D = C / H, I intermediate width, R = B * T rows.
 /// </summary>
-public sealed unsafe class BertCpuEncoder : IDisposable
+public sealed unsafe class BertCpuEncoder : ILayerRangeBackend
 {
     private readonly Checkpoint _checkpoint;
     private readonly string _prefix;
@@ -25,6 +26,10 @@ public sealed unsafe class BertCpuEncoder : IDisposable
     }
 
     public BertConfig Config { get; }
+
+    public string Name => "cpu";
+
+    public LayerStackShape Shape => new(Config.NumLayers, Config.HiddenSize, Config.NumHeads, Config.MaxPositions - Config.PositionOffset, Config.VocabSize, Causal: false);
 
     /// <summary>Loads model.safetensors of <paramref name="directory"/>; parameter names with or without "bert." / "roberta.".</summary>
     public static BertCpuEncoder Load(string directory, BertConfig config)
@@ -46,39 +51,48 @@ public sealed unsafe class BertCpuEncoder : IDisposable
 
     private WeightTensor W(string name, params long[] shape) => _checkpoint.ReadFloat32(_prefix + name, shape);
 
-    /// <summary>Embeddings of right-padded sequences (mask 1 = real token), (B, T) -> (B, T, C).</summary>
-    public EncoderState Embed(int[][] ids, int[][]? tokenTypes = null)
+    /// <summary>Embeddings of right-padded sequences (mask 1 = real token), (B, T) -> (B, T, C); token types all 0.</summary>
+    public HiddenState Embed(TokenBatch batch) => Embed(batch, null);
+
+    /// <summary>Embeds <paramref name="ids"/> right-padded, with token types (0: first sentence, 1: second) or all 0.</summary>
+    public HiddenState Embed(int[][] ids, int[][]? tokenTypes = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Length == 0 || ids.Any(s => s.Length == 0)) throw new ArgumentException("an encoder batch needs at least one sequence, and no empty one", nameof(ids));
+        return Embed(TokenBatch.FromSequences(ids), tokenTypes);
+    }
+
+    private HiddenState Embed(TokenBatch batch, int[][]? tokenTypes)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
         var c = Config.HiddenSize;
-        var b = ids.Length;
-        var t = ids.Max(s => s.Length);
-        if (b == 0 || t == 0) throw new ArgumentException("an encoder batch needs at least one non-empty sequence", nameof(ids));
+        var t = batch.SequenceLength;
         if (t + Config.PositionOffset > Config.MaxPositions)
-            throw new ArgumentException($"a sequence of {t} tokens exceeds the model's {Config.MaxPositions - Config.PositionOffset} positions", nameof(ids));
-        var state = new EncoderState(b, t, c);
+            throw new ArgumentException($"a sequence of {t} tokens exceeds the model's {Config.MaxPositions - Config.PositionOffset} positions", nameof(batch));
+        var state = new HiddenState(batch, c, new float[batch.BatchSize * t * c], 0);
         var (words, positions, types) = (W("embeddings.word_embeddings.weight", Config.VocabSize, c),
             W("embeddings.position_embeddings.weight", Config.MaxPositions, c), W("embeddings.token_type_embeddings.weight", Config.TypeVocabSize, c));
-        for (var s = 0; s < b; s++)
+        for (var s = 0; s < batch.BatchSize; s++)
         {
-            for (var p = 0; p < ids[s].Length; p++)
+            var ids = batch.SequenceIds(s);
+            var mask = batch.SequenceMask(s);
+            for (var p = 0; p < t && mask[p] == 1; p++)
             {
-                var id = ids[s][p];
+                var id = ids[p];
                 var type = tokenTypes?[s][p] ?? 0;
-                if ((uint)id >= (uint)Config.VocabSize) throw new ArgumentOutOfRangeException(nameof(ids), $"token id {id} (sequence {s}, position {p}) is outside the vocabulary [0, {Config.VocabSize})");
+                if ((uint)id >= (uint)Config.VocabSize) throw new ArgumentOutOfRangeException(nameof(batch), $"token id {id} (sequence {s}, position {p}) is outside the vocabulary [0, {Config.VocabSize})");
                 if ((uint)type >= (uint)Config.TypeVocabSize) throw new ArgumentOutOfRangeException(nameof(tokenTypes), $"token type {type} (sequence {s}, position {p}) is outside [0, {Config.TypeVocabSize})");
                 var row = state.Row(s, p);
                 TensorPrimitives.Add(Span(words, id, c), Span(positions, Config.PositionOffset + p, c), row);
                 TensorPrimitives.Add(row, Span(types, type, c), row);
-                state.Mask[(s * t) + p] = 1;
             }
         }
-        LayerNormRows(state.Hidden, state.Rows, "embeddings.LayerNorm");
+        LayerNormRows(state.Data, batch.BatchSize * t, "embeddings.LayerNorm");
         return state;
     }
 
     /// <summary>Blocks [from, to) on the state, in place.</summary>
-    public void RunLayers(EncoderState state, int from, int to)
+    public void RunLayers(HiddenState state, int from, int to)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (from != state.LayersDone || to < from || to > Config.NumLayers)
@@ -90,47 +104,55 @@ public sealed unsafe class BertCpuEncoder : IDisposable
         }
     }
 
-    private void Block(EncoderState s, int layer)
+    /// <summary>Post-LayerNorm encoders end with their last block: nothing to apply.</summary>
+    public void ApplyFinalNorm(HiddenState hidden)
     {
-        var (c, r, inner) = (Config.HiddenSize, s.Rows, Config.IntermediateSize);
+        ArgumentNullException.ThrowIfNull(hidden);
+        if (hidden.LayersDone != Config.NumLayers) throw new InvalidOperationException($"the encoder's output needs all {Config.NumLayers} layers; {hidden.LayersDone} are done");
+    }
+
+    private void Block(HiddenState s, int layer)
+    {
+        var (c, r, inner) = (Config.HiddenSize, s.Batch.BatchSize * s.Batch.SequenceLength, Config.IntermediateSize);
         var p = $"encoder.layer.{layer}.";
-        var q = Linear(s.Hidden, r, p + "attention.self.query", c, c);               // (R, C)
-        var k = Linear(s.Hidden, r, p + "attention.self.key", c, c);
-        var v = Linear(s.Hidden, r, p + "attention.self.value", c, c);
+        var q = Linear(s.Data, r, p + "attention.self.query", c, c);               // (R, C)
+        var k = Linear(s.Data, r, p + "attention.self.key", c, c);
+        var v = Linear(s.Data, r, p + "attention.self.value", c, c);
         var context = Attention(s, q, k, v);                                          // (R, C)
         var attended = Linear(context, r, p + "attention.output.dense", c, c);
-        TensorPrimitives.Add(attended, s.Hidden, s.Hidden);                           // residual, then post-LN
-        LayerNormRows(s.Hidden, r, p + "attention.output.LayerNorm");
-        var hidden = Linear(s.Hidden, r, p + "intermediate.dense", c, inner);         // (R, I)
+        TensorPrimitives.Add(attended, s.Data, s.Data);                           // residual, then post-LN
+        LayerNormRows(s.Data, r, p + "attention.output.LayerNorm");
+        var hidden = Linear(s.Data, r, p + "intermediate.dense", c, inner);         // (R, I)
         for (var i = 0; i < hidden.Length; i++) hidden[i] = Gelu(hidden[i]);
         var output = Linear(hidden, r, p + "output.dense", inner, c);                 // (R, C)
-        TensorPrimitives.Add(output, s.Hidden, s.Hidden);
-        LayerNormRows(s.Hidden, r, p + "output.LayerNorm");
+        TensorPrimitives.Add(output, s.Data, s.Data);
+        LayerNormRows(s.Data, r, p + "output.LayerNorm");
     }
 
     /// <summary>softmax(q k^T / sqrt(D)) v per sequence and head, over the sequence's real keys only (the padding mask).</summary>
-    private float[] Attention(EncoderState s, float[] q, float[] k, float[] v)
+    private float[] Attention(HiddenState s, float[] q, float[] k, float[] v)
     {
+        var (batch, positions) = (s.Batch.BatchSize, s.Batch.SequenceLength);
         var (c, h) = (Config.HiddenSize, Config.NumHeads);
         var d = Config.HeadDim;
         var scale = 1f / MathF.Sqrt(d);
         var context = new float[q.Length];
-        var scores = new float[s.Positions];
-        for (var b = 0; b < s.Batch; b++)
+        var scores = new float[positions];
+        for (var b = 0; b < batch; b++)
         {
             var keys = 0;
-            while (keys < s.Positions && s.Mask[(b * s.Positions) + keys] == 1) keys++;  // right-padded: real keys are a prefix
+            while (keys < positions && s.Batch.SequenceMask(b)[keys] == 1) keys++;  // right-padded: real keys are a prefix
             for (var head = 0; head < h; head++)
             {
-                for (var i = 0; i < s.Positions; i++)
+                for (var i = 0; i < positions; i++)
                 {
-                    var qi = q.AsSpan((((b * s.Positions) + i) * c) + (head * d), d);
-                    for (var j = 0; j < keys; j++) scores[j] = TensorPrimitives.Dot(qi, k.AsSpan((((b * s.Positions) + j) * c) + (head * d), d)) * scale;
+                    var qi = q.AsSpan((((b * positions) + i) * c) + (head * d), d);
+                    for (var j = 0; j < keys; j++) scores[j] = TensorPrimitives.Dot(qi, k.AsSpan((((b * positions) + j) * c) + (head * d), d)) * scale;
                     var row = scores.AsSpan(0, keys);
                     TensorPrimitives.SoftMax(row, row);
-                    var out_ = context.AsSpan((((b * s.Positions) + i) * c) + (head * d), d);
+                    var out_ = context.AsSpan((((b * positions) + i) * c) + (head * d), d);
                     for (var j = 0; j < keys; j++)
-                        TensorPrimitives.MultiplyAdd(v.AsSpan((((b * s.Positions) + j) * c) + (head * d), d), row[j], out_, out_);
+                        TensorPrimitives.MultiplyAdd(v.AsSpan((((b * positions) + j) * c) + (head * d), d), row[j], out_, out_);
                 }
             }
         }
@@ -174,20 +196,20 @@ public sealed unsafe class BertCpuEncoder : IDisposable
     /// first <paramref name="leadingExcluded"/> positions ([CLS] and a prompt's tokens when the model pools without its prompt, as
     /// sentence-transformers masks them); [CLS] pooling reads position 0 regardless, as sentence-transformers does.
     /// </summary>
-    public float[][] Pool(EncoderState state, SentencePooling pooling, bool normalize, int leadingExcluded = 0)
+    public float[][] Pool(HiddenState state, SentencePooling pooling, bool normalize, int leadingExcluded = 0)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (state.LayersDone != Config.NumLayers) throw new InvalidOperationException($"pooling needs all {Config.NumLayers} layers; {state.LayersDone} are done");
         var c = Config.HiddenSize;
-        var result = new float[state.Batch][];
-        for (var b = 0; b < state.Batch; b++)
+        var result = new float[state.Batch.BatchSize][];
+        for (var b = 0; b < state.Batch.BatchSize; b++)
         {
             var vector = result[b] = new float[c];
             var count = 0;
-            for (var p = 0; p < state.Positions; p++)
+            for (var p = 0; p < state.Batch.SequenceLength; p++)
             {
                 if (pooling == SentencePooling.Cls && p > 0) break;
-                if (state.Mask[(b * state.Positions) + p] == 0 || (pooling != SentencePooling.Cls && p < leadingExcluded)) continue;
+                if (state.Batch.SequenceMask(b)[p] == 0 || (pooling != SentencePooling.Cls && p < leadingExcluded)) continue;
                 var row = state.Row(b, p);
                 if (pooling == SentencePooling.Max && count > 0) TensorPrimitives.Max(vector, row, vector);
                 else TensorPrimitives.Add(vector, row, vector);
@@ -215,18 +237,4 @@ public sealed unsafe class BertCpuEncoder : IDisposable
     }
 
     public void Dispose() => _checkpoint.Dispose();
-}
-
-/// <summary>Hidden states of a batch on the host, (B, T, C) row-major, its padding mask (B, T) and how many layers are done.</summary>
-public sealed class EncoderState(int batch, int positions, int channels)
-{
-    public int Batch { get; } = batch;
-    public int Positions { get; } = positions;
-    public int Channels { get; } = channels;
-    public int Rows => Batch * Positions;
-    public float[] Hidden { get; } = new float[batch * positions * channels];
-    public byte[] Mask { get; } = new byte[batch * positions];
-    public int LayersDone { get; set; }
-
-    public Span<float> Row(int sequence, int position) => Hidden.AsSpan(((sequence * Positions) + position) * Channels, Channels);
 }

@@ -1,3 +1,4 @@
+using SplitCompute.Model.Forward;
 using System.Runtime.InteropServices;
 using SplitCompute.Model.Encoders;
 using SplitCompute.Model.SafeTensors;
@@ -65,7 +66,7 @@ public sealed class BertCpuEncoderTests : IDisposable
         Assert.Equal(0.8413447461, BertCpuEncoder.Gelu(1f), 6);  // 1 * Phi(1)
     }
 
-    private static void AssertClose(double[] expected, EncoderState actual, string what)
+    private static void AssertClose(double[] expected, HiddenState actual, string what)
     {
         for (var b = 0; b < Ids.Length; b++)
         {
@@ -74,7 +75,7 @@ public sealed class BertCpuEncoderTests : IDisposable
                 var row = actual.Row(b, p);
                 for (var i = 0; i < row.Length; i++)
                 {
-                    var e = expected[(((b * actual.Positions) + p) * actual.Channels) + i];
+                    var e = expected[(((b * actual.Batch.SequenceLength) + p) * actual.Channels) + i];
                     Assert.True(Math.Abs(e - row[i]) <= 1e-4, $"{what}: sequence {b} position {p} channel {i}: {row[i]} vs {e}");
                 }
             }

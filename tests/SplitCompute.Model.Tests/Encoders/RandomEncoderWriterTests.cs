@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using SplitCompute.Model.Encoders;
 using SplitCompute.Model.SafeTensors;
+using SplitCompute.Testing;
 
 namespace SplitCompute.Model.Tests.Encoders;
 
@@ -57,7 +58,9 @@ public sealed class RandomEncoderWriterTests : IDisposable
     [Fact]
     public void Presets_have_the_shapes_of_the_models_they_are_named_after()
     {
-        Assert.Equal(["minilm-l6", "bge-small", "bge-base", "bge-large"], EncoderPreset.All.Select(p => p.Name));
+        Assert.Equal(["bert-tiny", "minilm-l6", "bge-small", "bge-base", "bge-large"], EncoderPreset.All.Select(p => p.Name));
+        Assert.Equal((2, 128, 2, 512), Shape("bert-tiny"));
+        Assert.Equal((6, 384, 12, 1536), Shape("minilm-l6"));
         Assert.Equal((12, 768, 12, 3072), Shape("bge-base"));
         Assert.Equal((24, 1024, 16, 4096), Shape("bge-large"));
         Assert.Throws<ArgumentException>(() => EncoderPreset.ByName("gpt2"));
@@ -67,5 +70,18 @@ public sealed class RandomEncoderWriterTests : IDisposable
             var c = EncoderPreset.ByName(name).Config;
             return (c.NumLayers, c.HiddenSize, c.NumHeads, c.IntermediateSize);
         }
+    }
+
+    [Fact]
+    public void Prompts_include_prompt_and_a_model_without_Normalize_are_written_as_sentence_transformers_reads_them()
+    {
+        using var dir = new TempDirectory();
+        var preset = EncoderPreset.ByName("bert-tiny") with { Normalize = false, Pooling = SentencePooling.Max };
+        RandomEncoderWriter.Write(dir.Path, preset, 5, new EncoderPrompts(new Dictionary<string, string> { ["query"] = "query: " }, "query", IncludePrompt: false));
+        var layout = SentenceTransformerLayout.Load(dir.Path);
+        Assert.Equal((SentencePooling.Max, false, false), (layout.Pooling, layout.Normalize, layout.PoolingIncludesPrompt));
+        Assert.Equal("query: ", layout.Prompts["query"]);
+        Assert.Equal("query", layout.DefaultPromptName);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "2_Normalize")));
     }
 }
