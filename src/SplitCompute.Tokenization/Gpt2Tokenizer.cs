@@ -10,7 +10,7 @@ namespace SplitCompute.Tokenization;
 /// special tokens; "&lt;|endoftext|&gt;" in the text is encoded as ordinary characters. Instances are immutable
 /// apart from an internal word cache and are safe for concurrent use.
 /// </summary>
-public sealed class Gpt2Tokenizer
+public sealed class Gpt2Tokenizer : ITextTokenizer
 {
     /// <summary>Enough distinct words for typical prompts and corpora, a few MB at most.</summary>
     internal const int DefaultCacheCapacity = 100_000;

@@ -353,7 +353,7 @@ public sealed class ShardCorruptionTests(SplitCluster cluster) : IClassFixture<S
     {
         using var edgeCloud = cluster.NewEdgeClient();
         var cloud = await edgeCloud.EmbedTextsAsync(Faults.Texts, SplitPreference.None);
-        var layer3 = Host.Manifest.Shards[3];
+        var layer3 = Host.Manifest!.Shards[3];
         var path = Host.Shards.PathFor(layer3.Sha256);
         Assert.StartsWith(Path.GetFullPath(cluster.ShardDirectory), path, StringComparison.Ordinal);
         var original = Corrupt(path);
@@ -392,7 +392,7 @@ public sealed class ShardCorruptionTests(SplitCluster cluster) : IClassFixture<S
             var first = await warm.EmbedTextsAsync(Faults.Texts, SplitPreference.Force(2));
             Assert.False(first.FellBack, first.FallbackReason);
         }
-        var layer3 = Host.Manifest.Shards[3];
+        var layer3 = Host.Manifest!.Shards[3];
         var cached = Directory.EnumerateFiles(cache).Single(f => Path.GetFileName(f).StartsWith(layer3.Sha256, StringComparison.Ordinal));
         Corrupt(cached);  // same name, same length: only the hash can tell
 
@@ -409,7 +409,7 @@ public sealed class ShardCorruptionTests(SplitCluster cluster) : IClassFixture<S
     [Fact]
     public async Task A_cache_file_corrupted_on_disk_is_detected_and_downloaded_again()
     {
-        var entries = Host.Manifest.Shards.Take(2).ToList();
+        var entries = Host.Manifest!.Shards.Take(2).ToList();
         var directory = cluster.NewCacheDirectory();
         using var http = new HttpClient();
         IReadOnlyList<string> paths;
@@ -432,7 +432,7 @@ public sealed class ShardCorruptionTests(SplitCluster cluster) : IClassFixture<S
     [Fact]
     public async Task A_partial_download_resumes_through_the_real_gateway_and_worker_with_Range()
     {
-        var entry = Host.Manifest.Shards[1];
+        var entry = Host.Manifest!.Shards[1];
         var directory = cluster.NewCacheDirectory();
         _ = new ShardCache(directory);  // lays out the directory
         var original = await File.ReadAllBytesAsync(Host.Shards.PathFor(entry.Sha256));

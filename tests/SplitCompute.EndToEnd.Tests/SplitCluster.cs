@@ -55,7 +55,7 @@ public class SplitCluster : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        RandomModelWriter.Write(ModelDirectory, Gpt2Config.Preset("tiny"), seed: 7);
+        WriteModel(ModelDirectory);
         PrepareModel(ModelDirectory);
         await Redis.InitializeAsync();
         await AddWorkerAsync(WorkerId);
@@ -71,6 +71,12 @@ public class SplitCluster : IAsyncLifetime
         GatewayUri = new Uri(Address(Gateway));
         await WaitForWorkersAsync(1);
     }
+
+    /// <summary>Writes the model the workers serve: the seeded tiny GPT-2 unless a subclass serves another.</summary>
+    protected virtual void WriteModel(string directory) => RandomModelWriter.Write(directory, Gpt2Config.Preset("tiny"), seed: 7);
+
+    /// <summary>Whether the served model publishes a shard manifest (a model served whole publishes none).</summary>
+    protected virtual bool PublishesManifest => true;
 
     /// <summary>Adds files to the generated model directory before any worker loads it (e.g. embedding.json).</summary>
     protected virtual void PrepareModel(string directory)
@@ -101,7 +107,7 @@ public class SplitCluster : IAsyncLifetime
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (DateTime.UtcNow < deadline)
         {
-            if (Registry.Current.Workers.Count == count && Registry.Current.Models.ContainsKey(Model)) return;
+            if (Registry.Current.Workers.Count == count && (!PublishesManifest || Registry.Current.Models.ContainsKey(Model))) return;
             await Task.Delay(50);
         }
         throw new TimeoutException($"the gateway did not see {count} worker(s) with a manifest within 20 s");

@@ -108,7 +108,7 @@ public sealed class TelemetryTests(SplitCluster cluster) : IClassFixture<SplitCl
     [Fact]
     public async Task A_shard_revalidated_or_asked_with_HEAD_counts_no_bytes_at_the_worker()
     {
-        var shard = cluster.Workers[0].Services.GetRequiredService<ModelHost>().Manifest.Shards[0];
+        var shard = cluster.Workers[0].Services.GetRequiredService<ModelHost>().Manifest!.Shards[0];
         using var http = new HttpClient { BaseAddress = new Uri(SplitCluster.Address(cluster.Workers[0])) };
         Listen();
 

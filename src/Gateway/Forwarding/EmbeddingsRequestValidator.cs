@@ -72,15 +72,17 @@ internal sealed class EmbeddingsRequestValidator(WorkerRegistry registry, Gpt2To
         var tokenized = parsed.Texts?.Select(t => tokenizer.Encode(t).ToArray()).ToList();
         var lengths = (tokenized ?? parsed.TokenIds!).Select(s => s.Length).ToArray();
         var nPositions = serving.NPositions;
-        var tooLong = Array.FindIndex(lengths, l => l > nPositions);
+        // Only where every worker that may serve it tokenizes exactly as this gateway does (else they get the texts, as sent).
+        var sameTokenizer = candidates.All(w => w.Tokenizer == tokenizer.Fingerprint);
+        // Another tokenizer (a WordPiece encoder's) counts other tokens: the worker, which has it, refuses an input too long; here
+        // the counts only size the plan.
+        var tooLong = tokenized is null || sameTokenizer ? Array.FindIndex(lengths, l => l > nPositions) : -1;
         if (tooLong >= 0 && !parsed.Truncate)
         {
             return Refuse(ApiError.ContextLengthExceeded(
                 $"input[{tooLong}] is {lengths[tooLong]} tokens; the model's limit (n_positions) is {nPositions} (send \"truncate\": true to cut it)", $"input[{tooLong}]"));
         }
         for (var i = 0; i < lengths.Length; i++) lengths[i] = Math.Min(lengths[i], nPositions);
-        // Only where every worker that may serve it tokenizes exactly as this gateway does (else they get the texts, as sent).
-        var sameTokenizer = candidates.All(w => w.Tokenizer == tokenizer.Fingerprint);
         if (tokenized is not null && sameTokenizer) body = EmbeddingRequestWriter.ToJsonUtf8(parsed with { Texts = null, TokenIds = tokenized });
         return (new ValidatedEmbeddingsRequest(body, parsed, resolved, new PlanRequest(lengths.Length, lengths.Max(), lengths.Sum())), null);
     }

@@ -11,7 +11,8 @@ namespace SplitCompute.Gateway.Models;
 /// <summary>
 /// GET /v1/models and GET /v1/models/{id}: the models the live workers serve, in OpenAI's list / model shape (<c>id</c>,
 /// <c>object</c>, <c>created</c>, <c>owned_by</c>) plus ours: <c>revision</c>, <c>layers</c>, <c>width</c>, <c>dtype</c>,
-/// <c>max_input_tokens</c>, <c>dimensions</c> (Matryoshka widths accepted), <c>normalize</c> (the default) and <c>aliases</c>.
+/// <c>max_input_tokens</c>, <c>dimensions</c> (Matryoshka widths accepted), <c>normalize</c> (the default), <c>pooling</c> (mean, cls, max),
+/// <c>family</c> (gpt2, bert, roberta, xlm-roberta) and <c>aliases</c>.
 /// {id} is anything <c>model</c> accepts (<see cref="ModelResolver"/>); an unknown one is 404 <c>model_not_found</c>.
 /// </summary>
 public static class ModelsEndpoints
@@ -76,6 +77,8 @@ public static class ModelsEndpoints
         foreach (var d in w.Dimensions ?? []) json.WriteNumberValue(d);
         json.WriteEndArray();
         json.WriteBoolean("normalize", w.Normalize);
+        json.WriteString("pooling", w.Pooling);
+        json.WriteString("family", w.Family);
         json.WriteStartArray("aliases");
         foreach (var alias in aliases.Where(a => ModelName(a.Value).Equals(w.Model, StringComparison.OrdinalIgnoreCase)).Select(a => a.Key).Order(StringComparer.Ordinal))
             json.WriteStringValue(alias);

@@ -37,7 +37,7 @@ internal static class EmbeddingsEndpoint
         try
         {
             parsed = EmbeddingRequestParser.Parse(body);
-            shaping = EmbeddingShaping.For(parsed, model.Config.NEmbd, model.Embedding.Dimensions, model.Embedding.Normalize);
+            shaping = EmbeddingShaping.For(parsed, model.Shape.Channels, model.Embedding.Dimensions, model.Embedding.Normalize);
         }
         catch (ProtocolException ex)
         {
@@ -48,28 +48,31 @@ internal static class EmbeddingsEndpoint
         if (!model.Serves(name))
             return Error(ApiError.ModelNotFound($"model '{name}' is not served here (this worker serves '{model.ModelId}', revision {model.Revision})"));
 
-        var n = model.Config.NLayer;
+        var n = model.Shape.Layers;
         var k = n;
         if (request.Headers[HeaderNames.SplitK] is { Count: > 0 } splitHeader
             && (!int.TryParse(splitHeader[0], NumberStyles.None, CultureInfo.InvariantCulture, out k) || k < 0 || k > n))
             return Error(ApiError.InvalidRequest($"{HeaderNames.SplitK} must be an integer in [0, {n}]", HeaderNames.SplitK));
-        var pooling = request.Headers[HeaderNames.Pooling].ToString() == "last" ? Pooling.Last : Pooling.Mean;
+        if (k < n && model.Manifest is null)
+            return Error(ApiError.InvalidRequest($"model '{model.ModelId}' is served whole in the cloud: it has no shards for an edge to run layers [{k}, {n}) (encoder splits are not served yet)", HeaderNames.SplitK));
+        if (PoolingFor(model, request.Headers[HeaderNames.Pooling].ToString()) is not { } pooling)
+            return Error(ApiError.InvalidRequest($"{HeaderNames.Pooling}: model '{model.ModelId}' pools by {model.DefaultPooling.ToString().ToLowerInvariant()} (its Pooling module); it cannot be changed per request", HeaderNames.Pooling));
 
         if (parsed.TokenIds is null && model.Tokenizer is null)
             return Error(ApiError.InvalidRequest($"model '{model.ModelId}' has no tokenizer files (vocab.json, merges.txt); send token ids as input", "input"));
         List<int[]> sequences = parsed.TokenIds is { } ids ? [.. ids] : [.. parsed.Texts!.Select(model.Tokenizer!.Encode)];
-        var limit = model.Config.NPositions;
+        var limit = model.MaxTokens;
         for (var i = 0; i < sequences.Count; i++)
         {
             if (sequences[i].Length == 0) return Error(ApiError.InvalidRequest($"input[{i}] encodes to no tokens", $"input[{i}]"));
             if (sequences[i].Length > limit)
             {
                 if (!parsed.Truncate)
-                    return Error(ApiError.ContextLengthExceeded($"input[{i}] is {sequences[i].Length} tokens; the model's limit (n_positions) is {limit} (send \"truncate\": true to cut it)", $"input[{i}]"));
-                sequences[i] = sequences[i][..limit];
+                    return Error(ApiError.ContextLengthExceeded($"input[{i}] is {sequences[i].Length} tokens; the model's limit ({model.MaxTokensName}) is {limit} (send \"truncate\": true to cut it)", $"input[{i}]"));
+                sequences[i] = model.Tokenizer is { } tokenizer ? tokenizer.Truncate(sequences[i], limit) : sequences[i][..limit];
             }
-            var bad = Array.FindIndex(sequences[i], id => id >= model.Config.VocabSize);
-            if (bad >= 0) return Error(ApiError.InvalidRequest($"input[{i}][{bad}] = {sequences[i][bad]} is outside the vocabulary [0, {model.Config.VocabSize})", $"input[{i}]"));
+            var bad = Array.FindIndex(sequences[i], id => id >= model.Shape.VocabSize);
+            if (bad >= 0) return Error(ApiError.InvalidRequest($"input[{i}][{bad}] = {sequences[i][bad]} is outside the vocabulary [0, {model.Shape.VocabSize})", $"input[{i}]"));
         }
 
         var batch = TokenBatch.FromSequences(sequences);
@@ -106,15 +109,22 @@ internal static class EmbeddingsEndpoint
             return Error(new ApiError(StatusCodes.Status406NotAcceptable, $"a split answer (k = {k} < {n}) is a hidden-state frame; send Accept: {MediaTypes.HiddenState}",
                 ApiErrorCodes.InvalidRequest, null, ApiErrorCodes.NotAcceptable));
 
-        var framePooling = pooling == Pooling.Last ? FramePooling.Last : FramePooling.Mean;
+        var framePooling = Enum.Parse<FramePooling>(pooling.ToString());  // the two enums share their names
         var frame = result.Embeddings is { } pooled
-            ? HiddenStateFrame.Embeddings(model.ModelId, model.Revision, n, batch.BatchSize, model.Config.NEmbd, lengths,
+            ? HiddenStateFrame.Embeddings(model.ModelId, model.Revision, n, batch.BatchSize, model.Shape.Channels, lengths,
                 [.. pooled.SelectMany(e => e)], framePooling, requestId: context.TraceIdentifier)
-            : HiddenStateFrame.Hidden(model.ModelId, model.Revision, k, n, batch.BatchSize, batch.SequenceLength, model.Config.NEmbd,
-                lengths, result.Hidden.Data, model.Manifest.Slice(k, n), requestId: context.TraceIdentifier, pooling: framePooling);
+            : HiddenStateFrame.Hidden(model.ModelId, model.Revision, k, n, batch.BatchSize, batch.SequenceLength, model.Shape.Channels,
+                lengths, result.Hidden.Data, model.Manifest!.Slice(k, n), requestId: context.TraceIdentifier, pooling: framePooling);
         var bytes = FrameWriter.ToArray(frame);
         response.Headers[HeaderNames.Shaping] = shaping.ToHeader();  // the edge finishes the embeddings as this JSON answer would have
         return Results.Bytes(bytes, MediaTypes.HiddenState);
+    }
+
+    /// <summary>GPT-2: "last" or mean (the default); an encoder: its own pooling only (null when the header asks for another).</summary>
+    private static Pooling? PoolingFor(ModelHost model, string header)
+    {
+        if (model.Encoder is null) return header == "last" ? Pooling.Last : Pooling.Mean;
+        return header.Length == 0 || string.Equals(header, model.DefaultPooling.ToString(), StringComparison.OrdinalIgnoreCase) ? model.DefaultPooling : null;
     }
 
     private static ApiErrorResult Error(ApiError error) => new(error);

@@ -46,7 +46,7 @@ public sealed class HeadExecutor : IDisposable
     {
         if (k == 0 && model.EmbedsOnHost) return EmbedOnHost(batch);
         if (_batcher is not null) return await _batcher.SubmitAsync(batch, k, pooling, tenant, cancellationToken).ConfigureAwait(false);
-        var n = model.Config.NLayer;
+        var n = model.Shape.Layers;
         var work = RequestWork.Of(batch, k);
         var queueClock = Stopwatch.StartNew();
         stats.Enqueued(work);
@@ -108,7 +108,7 @@ public sealed class HeadExecutor : IDisposable
         var work = RequestWork.Of(batch, 0);
         return new HeadResult(hidden, null, 0, ms)
         {
-            BusyMs = ms, EmbedMs = ms, FullMs = stats.FullMs(work.Tokens * stats.EmbedMsPerToken, work.Rows, model.Config.NLayer),
+            BusyMs = ms, EmbedMs = ms, FullMs = stats.FullMs(work.Tokens * stats.EmbedMsPerToken, work.Rows, model.Shape.Layers),
         };
     }
 
@@ -118,9 +118,9 @@ public sealed class HeadExecutor : IDisposable
     /// </summary>
     public void Calibrate()
     {
-        var n = model.Config.NLayer;
-        var t = Math.Min(64, model.Config.NPositions);
-        var batch = TokenBatch.FromSequences([Enumerable.Range(0, t).Select(i => i % model.Config.VocabSize).ToArray()]);
+        var n = model.Shape.Layers;
+        var t = Math.Min(64, model.MaxTokens);
+        var batch = TokenBatch.FromSequences([Enumerable.Range(0, t).Select(i => i % model.Shape.VocabSize).ToArray()]);
         var (embedMs, layersMs) = (double.MaxValue, double.MaxValue);
         for (var run = 0; run < 3; run++)
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SplitCompute.Cuda.Backend;
+using SplitCompute.Cuda.Interop;
 using SplitCompute.InferenceWorker.Hosting;
 using SplitCompute.Model.Config;
 using SplitCompute.Model.Cpu;
@@ -13,50 +14,93 @@ namespace SplitCompute.InferenceWorker.Execution;
 
 /// <summary>
 /// The loaded model: weights on the chosen backend (GPU or CPU, see <see cref="BackendSelector"/>), tokenizer, and the shards (made at start if missing or stale) with the manifest
-/// that points clients at them through the gateway's /v1/shards/{sha256}.
+/// that points clients at them through the gateway's /v1/shards/{sha256}. Two families: GPT-2 (config.json model_type "gpt2") and
+/// BERT-family sentence encoders in sentence-transformers' layout (bert, roberta, xlm-roberta; <see cref="Encoder"/>), which are
+/// served whole in the cloud on the CPU backend until their shards, edge tails and CUDA kernels exist (no manifest, so the
+/// gateway plans them cloud-only).
 /// </summary>
 public sealed partial class ModelHost : IDisposable
 {
-    private readonly Gpt2Weights _weights;
+    private readonly Gpt2Weights? _weights;
 
     public ModelHost(IOptions<WorkerOptions> options, ILogger<ModelHost> logger)
     {
         var o = options.Value;
         var directory = Path.GetFullPath(o.ModelDirectory);
         ModelId = string.IsNullOrWhiteSpace(o.ModelId) ? Path.GetFileName(directory.TrimEnd('/')) : o.ModelId;
-        Config = Gpt2Config.Load(directory);
-        Embedding = EmbeddingSettings.Load(directory, Config.NEmbd);
-        _weights = Gpt2Weights.Load(directory);
-        var weights = _weights;
-        (Backend, Device) = BackendSelector.Select(o.Device,
-            cuda: () =>
-            {
-                var backend = CudaBackend.Create(weights, new CudaBackendOptions
+        var shardDirectory = o.ShardDirectory ?? Path.Combine(directory, "shards");
+        if (ServedEncoder.IsEncoder(directory))
+        {
+            Encoder = ServedEncoder.Load(directory);
+            Shape = Encoder.Backend.Shape;
+            Embedding = EmbeddingSettings.Load(directory, Shape.Channels);
+            var encoder = Encoder.Backend;
+            (Backend, Device) = BackendSelector.Select(o.Device,
+                cuda: () => throw new CudaUnavailableException("the CUDA backend has no kernels for BERT-family encoders yet"),
+                cpu: () => (encoder, $"{o.Threads ?? Environment.ProcessorCount}-core CPU (OpenBLAS)"));
+            Tokenizer = Encoder.Tokenizer;
+            MaxTokens = Encoder.Layout.MaxSequenceLength;
+            MaxTokensName = "max_seq_length";
+            DefaultPooling = Encoder.Pooling;
+            Shards = new ShardStore(shardDirectory);
+            Revision = Encoder.Revision;
+            Manifest = null;
+        }
+        else
+        {
+            Config = Gpt2Config.Load(directory);
+            Shape = Config.Shape;
+            Embedding = EmbeddingSettings.Load(directory, Config.NEmbd);
+            _weights = Gpt2Weights.Load(directory);
+            var weights = _weights;
+            (Backend, Device) = BackendSelector.Select(o.Device,
+                cuda: () =>
                 {
-                    Precision = o.CudaPrecision == "f32" ? CudaPrecision.Float32 : CudaPrecision.Float16,
-                    LibraryDirectories = o.CudaLibraryDirectory is null ? [] : [o.CudaLibraryDirectory],
+                    var backend = CudaBackend.Create(weights, new CudaBackendOptions
+                    {
+                        Precision = o.CudaPrecision == "f32" ? CudaPrecision.Float32 : CudaPrecision.Float16,
+                        LibraryDirectories = o.CudaLibraryDirectory is null ? [] : [o.CudaLibraryDirectory],
+                    });
+                    return (backend, $"{backend.Device} {o.CudaPrecision}");
+                },
+                cpu: () =>
+                {
+                    var backend = new CpuBackend(weights, o.Threads);
+                    LogCpuKernels(logger, backend.Blas);
+                    return (backend, $"{o.Threads ?? Environment.ProcessorCount}-core CPU (OpenBLAS {backend.Blas.CoreName})");
                 });
-                return (backend, $"{backend.Device} {o.CudaPrecision}");
-            },
-            cpu: () =>
-            {
-                var backend = new CpuBackend(weights, o.Threads);
-                LogCpuKernels(logger, backend.Blas);
-                return (backend, $"{o.Threads ?? Environment.ProcessorCount}-core CPU (OpenBLAS {backend.Blas.CoreName})");
-            });
+            // A model directory without vocab files (like a bare checkpoint) serves token-id input only.
+            Tokenizer = HasVocabulary(directory) ? Gpt2Tokenizer.FromDirectory(directory) : null;
+            MaxTokens = Config.NPositions;
+            MaxTokensName = "n_positions";
+            DefaultPooling = Pooling.Mean;
+            var index = ShardBuilder.EnsureShards(directory, shardDirectory);
+            Shards = new ShardStore(shardDirectory);
+            Revision = index.Revision;
+            Manifest = ShardManifests.Build(ModelId, Config, index, "f32");
+        }
         if (Device.FallbackReason is not null) LogCpuFallback(logger, Device.FallbackReason);
-        LogDevice(logger, Device.Device, Device.DeviceName, Config.NLayer);
-        // A model directory without vocab files (like a bare checkpoint) serves token-id input only.
-        Tokenizer = HasVocabulary(directory) ? Gpt2Tokenizer.FromDirectory(directory) : null;
-        var index = ShardBuilder.EnsureShards(directory, o.ShardDirectory ?? Path.Combine(directory, "shards"));
-        Shards = new ShardStore(o.ShardDirectory ?? Path.Combine(directory, "shards"));
-        Revision = index.Revision;
-        Manifest = ShardManifests.Build(ModelId, Config, index, "f32");
+        LogDevice(logger, Device.Device, Device.DeviceName, Shape.Layers);
     }
 
     public string ModelId { get; }
     public string Revision { get; }
-    public Gpt2Config Config { get; }
+
+    /// <summary>GPT-2's config; null for an encoder (<see cref="Encoder"/>).</summary>
+    public Gpt2Config? Config { get; }
+
+    /// <summary>The sentence encoder's layout, tokenizer and backend; null for GPT-2.</summary>
+    public ServedEncoder? Encoder { get; }
+
+    /// <summary>Layers, width, positions and vocabulary of whichever family is served.</summary>
+    public LayerStackShape Shape { get; }
+
+    /// <summary>The most tokens one input may have (GPT-2's n_positions, an encoder's max_seq_length), and that field's name for errors.</summary>
+    public int MaxTokens { get; }
+    public string MaxTokensName { get; }
+
+    /// <summary>GPT-2: mean unless the request asks for the last token; an encoder: its Pooling module's (cls, mean or max), always.</summary>
+    public Pooling DefaultPooling { get; }
 
     /// <summary>Normalisation by default, Matryoshka dimensions and dtype (also in the heartbeat, for the gateway's /v1/models).</summary>
     public EmbeddingSettings Embedding { get; }
@@ -69,16 +113,17 @@ public sealed partial class ModelHost : IDisposable
     public ILayerRangeBackend Backend { get; }
 
     /// <summary>Whether the embedding tables are in host memory, so k = 0 can be answered without the device (<see cref="EmbedOnHost"/>).</summary>
-    public bool EmbedsOnHost => _weights.TokenEmbedding is not null && _weights.PositionEmbedding is not null;
+    public bool EmbedsOnHost => _weights?.TokenEmbedding is not null && _weights.PositionEmbedding is not null;
 
     /// <summary>The input embeddings gathered from host memory, (B, T) -> (B, T, C): what the backend's Embed computes.</summary>
-    public HiddenState EmbedOnHost(TokenBatch batch) => TokenEmbeddings.Gather(_weights, batch);
+    public HiddenState EmbedOnHost(TokenBatch batch) =>
+        TokenEmbeddings.Gather(_weights ?? throw new InvalidOperationException("only GPT-2's embeddings are gathered on the host"), batch);
     /// <summary>Null when the model directory has no vocab files: only token ids are accepted then.</summary>
-    public Gpt2Tokenizer? Tokenizer { get; }
+    public ITextTokenizer? Tokenizer { get; }
     public ShardStore Shards { get; }
 
-    /// <summary>All layers and the final norm, f32 shards.</summary>
-    public ShardManifest Manifest { get; }
+    /// <summary>All layers and the final norm, f32 shards; null while the model cannot be split (encoders, for now).</summary>
+    public ShardManifest? Manifest { get; }
 
     /// <summary>Which backend runs the head layers and on what hardware (also in the heartbeat).</summary>
     public DeviceChoice Device { get; }
@@ -101,6 +146,6 @@ public sealed partial class ModelHost : IDisposable
     public void Dispose()
     {
         Backend.Dispose();
-        _weights.Dispose();
+        _weights?.Dispose();
     }
 }

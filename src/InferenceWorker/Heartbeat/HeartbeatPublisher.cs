@@ -47,9 +47,11 @@ internal sealed partial class HeartbeatPublisher(
         Address = identity.Address,
         Model = model.ModelId,
         Revision = model.Revision,
-        NLayer = model.Config.NLayer,
-        NEmbd = model.Config.NEmbd,
-        NPositions = model.Config.NPositions,
+        NLayer = model.Shape.Layers,
+        NEmbd = model.Shape.Channels,
+        NPositions = model.MaxTokens,
+        Family = model.Encoder?.Layout.Config.ModelType ?? "gpt2",
+        Pooling = model.DefaultPooling.ToString().ToLowerInvariant(),
         Device = model.Backend.Name,
         DType = model.Embedding.DType,
         Normalize = model.Embedding.Normalize,
@@ -74,7 +76,7 @@ internal sealed partial class HeartbeatPublisher(
         {
             if (_manifestPublished && Environment.TickCount64 - _manifestPublishedAt >= _options.ManifestRepublishSeconds * 1000L) _manifestPublished = false;
             if (_manifestGeneration != redis.Generation) _manifestPublished = false;  // reconnected: Redis may have restarted empty
-            if (!_manifestPublished)
+            if (!_manifestPublished && model.Manifest is not null)  // a model served whole (an encoder, for now) has none: planned cloud-only
             {
                 _manifestGeneration = redis.Generation;
                 var manifestKey = WorkerHeartbeat.ManifestKey(model.ModelId, model.Revision);

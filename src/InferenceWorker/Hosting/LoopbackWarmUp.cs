@@ -39,7 +39,7 @@ internal sealed partial class LoopbackWarmUp(
             handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;  // our own certificate, over loopback
             using var http = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromMinutes(1) };
             if (cluster.Enabled) http.DefaultRequestHeaders.TryAddWithoutValidation(ClusterSecret.Header, cluster.RequestToken);
-            var n = model.Config.NLayer;
+            var n = model.Shape.Layers;
             // Once each: repeating them (40 rounds, to push every method through tiering) tripled the time to ready and did
             // not bring the first request closer to steady state; nor did turning dynamic PGO off (benchmarks/results/cold-start.txt).
             await SendAsync(http, n / 2, stoppingToken).ConfigureAwait(false);
@@ -63,7 +63,7 @@ internal sealed partial class LoopbackWarmUp(
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/embeddings") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Add(HeaderNames.SplitK, k.ToString(CultureInfo.InvariantCulture));
         request.Headers.Add(HeaderNames.WarmUp, "1");
-        if (k < model.Config.NLayer) request.Headers.Accept.ParseAdd(MediaTypes.HiddenState);
+        if (k < model.Shape.Layers) request.Headers.Accept.ParseAdd(MediaTypes.HiddenState);
         using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         _ = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode) LogSkipped(logger, $"k = {k} answered {(int)response.StatusCode}");

@@ -38,10 +38,10 @@ internal static partial class WorkerWarmUp
         var clock = Stopwatch.StartNew();
         var text = "SplitCompute warms up: tokenizer, passes, endpoint.";
         _ = model.Tokenizer?.Encode(text);
-        var n = model.Config.NLayer;
-        foreach (var t in Lengths.Where(t => t <= model.Config.NPositions).DefaultIfEmpty(model.Config.NPositions))
+        var n = model.Shape.Layers;
+        foreach (var t in Lengths.Where(t => t <= model.MaxTokens).DefaultIfEmpty(model.MaxTokens))
         {
-            var batch = TokenBatch.FromSequences([[.. Enumerable.Range(0, t).Select(i => (i * 7919) % model.Config.VocabSize)]]);
+            var batch = TokenBatch.FromSequences([[.. Enumerable.Range(0, t).Select(i => (i * 7919) % model.Shape.VocabSize)]]);
             executor.RunAsync(batch, n, Pooling.Mean, CancellationToken.None).GetAwaiter().GetResult();
         }
         executor.RunAsync(TokenBatch.FromSequences([[1, 2, 3]]), n / 2, Pooling.Mean, CancellationToken.None).GetAwaiter().GetResult();
@@ -66,7 +66,7 @@ internal static partial class WorkerWarmUp
         context.Request.ContentLength = bytes.Length;
         context.Request.Body = new MemoryStream(bytes);
         context.Request.Headers[HeaderNames.SplitK] = k.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (k < model.Config.NLayer) context.Request.Headers.Accept = MediaTypes.HiddenState;
+        if (k < model.Shape.Layers) context.Request.Headers.Accept = MediaTypes.HiddenState;
         context.Response.Body = new MemoryStream();
         var options = services.GetRequiredService<IOptions<WorkerOptions>>();
         var result = EmbeddingsEndpoint.HandleAsync(context, model, executor, options, CancellationToken.None).GetAwaiter().GetResult();

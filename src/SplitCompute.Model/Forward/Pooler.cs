@@ -17,6 +17,18 @@ public static class Pooler
             {
                 hidden.Row(b, mask.LastIndexOf((byte)1)).CopyTo(output);
             }
+            else if (pooling == Pooling.Cls)
+            {
+                hidden.Row(b, 0).CopyTo(output);
+            }
+            else if (pooling == Pooling.Max)
+            {
+                output.AsSpan().Fill(float.NegativeInfinity);
+                for (var t = 0; t < batch.SequenceLength; t++)
+                {
+                    if (mask[t] == 1) System.Numerics.Tensors.TensorPrimitives.Max(output, hidden.Row(b, t), output);
+                }
+            }
             else
             {
                 // Sum in double so long sequences do not lose precision, then divide once.

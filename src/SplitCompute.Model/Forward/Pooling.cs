@@ -8,6 +8,12 @@ public enum Pooling
 
     /// <summary>The last position whose mask is 1.</summary>
     Last,
+
+    /// <summary>Position 0, the [CLS] token of BERT-family encoders (BGE).</summary>
+    Cls,
+
+    /// <summary>Per-channel maximum over positions whose mask is 1.</summary>
+    Max,
 }
 
 public static class PoolingNames
@@ -16,6 +22,8 @@ public static class PoolingNames
     {
         "mean" => Pooling.Mean,
         "last" => Pooling.Last,
-        _ => throw new ArgumentException($"unknown pooling '{value}': expected 'mean' or 'last'", nameof(value)),
+        "cls" => Pooling.Cls,
+        "max" => Pooling.Max,
+        _ => throw new ArgumentException($"unknown pooling '{value}': expected 'mean', 'last', 'cls' or 'max'", nameof(value)),
     };
 }

@@ -25,7 +25,13 @@ public static class FrameFormat
 
     internal static string ToWire(FrameDType dtype) => dtype == FrameDType.F32 ? "f32" : "f16";
 
-    internal static string ToWire(FramePooling pooling) => pooling == FramePooling.Mean ? "mean" : "last";
+    internal static string ToWire(FramePooling pooling) => pooling switch
+    {
+        FramePooling.Last => "last",
+        FramePooling.Cls => "cls",
+        FramePooling.Max => "max",
+        _ => "mean",
+    };
 
     internal static int SizeOf(FrameDType dtype) => dtype == FrameDType.F32 ? 4 : 2;
 }

@@ -76,7 +76,7 @@ internal static class FrameHeaderCodec
             var shape = IntArray(root, "shape", offset, 3);
             var lengths = IntArray(root, "lengths", offset, limits.MaxBatchSize);
             var pooling = root.TryGetProperty("pooling", out _)
-                ? Enum(root, "pooling", offset, ("mean", FramePooling.Mean), ("last", FramePooling.Last))
+                ? Enum(root, "pooling", offset, ("mean", FramePooling.Mean), ("last", FramePooling.Last), ("cls", FramePooling.Cls), ("max", FramePooling.Max))
                 : FramePooling.Mean;
             string? requestId = root.TryGetProperty("request_id", out _) ? String(root, "request_id", offset) : null;
             if (root.TryGetProperty("mask", out _))

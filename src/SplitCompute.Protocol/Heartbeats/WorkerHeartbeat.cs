@@ -20,7 +20,14 @@ public sealed record WorkerHeartbeat
     [JsonPropertyName("revision")] public required string Revision { get; init; }
     [JsonPropertyName("n_layer")] public required int NLayer { get; init; }
     [JsonPropertyName("n_embd")] public required int NEmbd { get; init; }
+    /// <summary>The most tokens one input may have: GPT-2's n_positions, an encoder's max_seq_length.</summary>
     [JsonPropertyName("n_positions")] public required int NPositions { get; init; }
+
+    /// <summary>The model family: "gpt2", or "bert" / "roberta" / "xlm-roberta" for sentence encoders. Absent: gpt2 (older workers).</summary>
+    [JsonPropertyName("family")] public string Family { get; init; } = "gpt2";
+
+    /// <summary>How token states become the embedding: "mean", "cls" or "max" (an encoder's Pooling module). Absent: mean.</summary>
+    [JsonPropertyName("pooling")] public string Pooling { get; init; } = "mean";
     [JsonPropertyName("device")] public required string Device { get; init; }
 
     /// <summary>The weights' dtype as stored (f32, f16, bf16). Absent in older heartbeats: f32.</summary>

@@ -116,11 +116,15 @@ public sealed class WordPieceTokenizer
         var prepared = OverlongWords.Replace(_stripAccents ? StripAccents.Apply(text) : text, _unknownWord);
         // The library wraps its output in [CLS] ... [SEP]; ask for enough room that it never truncates (a piece spans at least
         // one character, and a character becomes at most one piece of its own plus [UNK] handling).
-        var (ids, _, _) = _inner.Encode(prepared, maximumTokens: prepared.Length + 16);
-        var span = ids.Span;
-        var pieces = new int[Math.Max(0, span.Length - 2)];
-        for (var i = 0; i < pieces.Length; i++) pieces[i] = (int)span[i + 1];
-        return pieces;
+        // The library's Encode hands back its own reused buffers: one caller at a time, copied out before the next.
+        lock (_inner)
+        {
+            var (ids, _, _) = _inner.Encode(prepared, maximumTokens: prepared.Length + 16);
+            var span = ids.Span;
+            var pieces = new int[Math.Max(0, span.Length - 2)];
+            for (var i = 0; i < pieces.Length; i++) pieces[i] = (int)span[i + 1];
+            return pieces;
+        }
     }
 }
 

@@ -28,7 +28,7 @@ public sealed class HttpConformanceTests(AccessCluster cluster) : IClassFixture<
     {
         var (key, _) = await cluster.NewKeyAsync();
         using var http = cluster.NewHttpClient(key);
-        var shard = cluster.Workers[0].Services.GetRequiredService<ModelHost>().Manifest.Shards[0];
+        var shard = cluster.Workers[0].Services.GetRequiredService<ModelHost>().Manifest!.Shards[0];
         var path = $"/v1/shards/{shard.Sha256}";
 
         using var bytes = await SendAsync(http, path, "bytes=0-5");

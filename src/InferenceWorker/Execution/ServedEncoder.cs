@@ -1,0 +1,94 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using SplitCompute.Model.Encoders;
+using SplitCompute.Model.Forward;
+using SplitCompute.Tokenization.Bert;
+
+namespace SplitCompute.InferenceWorker.Execution;
+
+/// <summary>
+/// A BERT-family sentence encoder as the worker serves it (issue 22): its sentence-transformers layout, the tokenizer with the
+/// model's default prompt, the CPU encoder, its pooling, and a revision that changes whenever an output could.
+/// </summary>
+public sealed class ServedEncoder
+{
+    private static readonly string[] EncoderTypes = ["bert", "roberta", "xlm-roberta"];
+
+    private ServedEncoder(SentenceTransformerLayout layout, SentenceTokenizer tokenizer, BertCpuEncoder backend, string revision) =>
+        (Layout, Tokenizer, Backend, Revision) = (layout, tokenizer, backend, revision);
+
+    public SentenceTransformerLayout Layout { get; }
+    public SentenceTokenizer Tokenizer { get; }
+    public BertCpuEncoder Backend { get; }
+    public string Revision { get; }
+
+    public Pooling Pooling => Layout.Pooling switch
+    {
+        SentencePooling.Cls => Pooling.Cls,
+        SentencePooling.Max => Pooling.Max,
+        _ => Pooling.Mean,
+    };
+
+    /// <summary>Whether <paramref name="directory"/>'s config.json names a BERT-family model_type.</summary>
+    public static bool IsEncoder(string directory)
+    {
+        var path = Path.Combine(directory, "config.json");
+        if (!File.Exists(path)) return false;
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllBytes(path));
+            return json.RootElement.TryGetProperty("model_type", out var type) && type.ValueKind == JsonValueKind.String && EncoderTypes.Contains(type.GetString());
+        }
+        catch (JsonException)
+        {
+            return false;  // the GPT-2 loader reports the malformed file with its own message
+        }
+    }
+
+    public static ServedEncoder Load(string directory)
+    {
+        if (!File.Exists(Path.Combine(directory, "modules.json")))
+            throw new InvalidDataException($"{directory}: a BERT-family encoder is served in sentence-transformers' layout, and modules.json is missing " +
+                                           "(save the model with SentenceTransformer.save, or write modules.json and 1_Pooling/config.json)");
+        var layout = SentenceTransformerLayout.Load(directory);
+        var prompt = layout.DefaultPromptName is { } name ? layout.Prompts[name] : "";
+        if (prompt.Length > 0 && !layout.PoolingIncludesPrompt)
+            throw new InvalidDataException($"{Path.Combine(directory, "1_Pooling", "config.json")}: include_prompt is false with a default prompt " +
+                                           $"(\"{layout.DefaultPromptName}\"); pooling without the prompt's tokens is not served yet");
+        var vocabPath = Path.Combine(directory, "vocab.txt");
+        if (!File.Exists(vocabPath)) throw new FileNotFoundException($"{directory}: no vocab.txt (the encoder's WordPiece vocabulary; tokenizer.json alone is not read yet)", vocabPath);
+        var lowercase = ReadLowercase(directory);
+        var vocabulary = File.ReadAllBytes(vocabPath);
+        var tokenizer = new SentenceTokenizer(WordPieceTokenizer.FromFile(vocabPath, lowercase), prompt, vocabulary, lowercase);
+        if (tokenizer.VocabularySize != layout.Config.VocabSize)
+            throw new InvalidDataException($"{vocabPath}: {tokenizer.VocabularySize} word pieces, but config.json's vocab_size is {layout.Config.VocabSize}");
+        var backend = BertCpuEncoder.Load(directory, layout.Config);
+        return new ServedEncoder(layout, tokenizer, backend, RevisionOf(directory, tokenizer.Fingerprint));
+    }
+
+    private static bool ReadLowercase(string directory)
+    {
+        var path = Path.Combine(directory, "tokenizer_config.json");
+        if (!File.Exists(path)) return true;
+        using var json = JsonDocument.Parse(File.ReadAllBytes(path));
+        return !(json.RootElement.TryGetProperty("do_lower_case", out var lower) && lower.ValueKind == JsonValueKind.False);
+    }
+
+    /// <summary>SHA-256 over the weights, every layout file and the tokenizer's fingerprint, first 16 hex digits (as GPT-2's revisions).</summary>
+    private static string RevisionOf(string directory, string tokenizerFingerprint)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var file in new[] { "config.json", "modules.json", "1_Pooling/config.json", "sentence_bert_config.json", "config_sentence_transformers.json", "model.safetensors" })
+        {
+            var path = Path.Combine(directory, file);
+            if (!File.Exists(path)) continue;
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(file));
+            using var stream = File.OpenRead(path);
+            var buffer = new byte[1 << 20];
+            int read;
+            while ((read = stream.Read(buffer)) > 0) hash.AppendData(buffer.AsSpan(0, read));
+        }
+        hash.AppendData(System.Text.Encoding.ASCII.GetBytes(tokenizerFingerprint));
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
+    }
+}

@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using SplitCompute.Model.Encoders;
+using SplitCompute.Protocol;
+using SplitCompute.Protocol.Capabilities;
+using SplitCompute.Testing;
+
+namespace SplitCompute.EndToEnd.Tests;
+
+/// <summary>A deployment serving a seeded BERT-family sentence encoder (CLS pooling, a default "query: " prompt, normalised).</summary>
+public sealed class EncoderCluster : SplitCluster
+{
+    public static GoldenEncoders.SentenceCase Case { get; } = GoldenEncoders.Sentences.Single(s => s.Name == "bert-tiny-cls-default-prompt");
+
+    protected override void WriteModel(string directory) => GoldenEncoders.Write(directory, Case);
+
+    protected override bool PublishesManifest => false;
+}
+
+/// <summary>
+/// Issue 22: a sentence encoder served through the real gateway and worker: OpenAI JSON equal to the model run whole
+/// (sentence-transformers' pipeline: prompt, WordPiece, encoder, CLS pooling, normalisation), /v1/models telling its pooling,
+/// planned cloud-only (no shards for edges yet) with the reason said, and refusals that name the model's own limits.
+/// </summary>
+public sealed class EncoderServingTests(EncoderCluster cluster) : IClassFixture<EncoderCluster>
+{
+    private static readonly string[] Texts = ["Hello, world!", "Naïve café résumé.", "北京 is a city"];
+
+    [Fact]
+    public async Task OpenAI_json_equals_the_model_run_whole_on_the_cpu()
+    {
+        using var http = cluster.NewHttpClient();
+        using var response = await http.PostAsync("/v1/embeddings", Requests.Texts(Texts));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var served = json.RootElement.GetProperty("data").EnumerateArray().Select(d => d.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray()).ToArray();
+        using var reference = CpuSentenceEncoder.Load(cluster.ModelDirectory);
+        var expected = reference.Encode(Texts);
+        Assert.Equal(Texts.Length, served.Length);
+        for (var i = 0; i < Texts.Length; i++)
+        {
+            Assert.Equal(128, served[i].Length);
+            Assert.Equal(1.0, Math.Sqrt(served[i].Sum(v => (double)v * v)), 4);  // the Normalize module
+            var max = served[i].Zip(expected[i]).Max(p => Math.Abs(p.First - p.Second));
+            Assert.True(max <= 1e-5, $"text {i}: max |served - whole| {max:E3}");
+        }
+        // Usage counts the encoder's own tokens: [CLS] query : ... [SEP], not the gateway's GPT-2 count.
+        var tokens = Texts.Sum(t => reference.Tokenizer.Encode("query: " + t).Ids.Length);
+        Assert.Equal(tokens, json.RootElement.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+        Assert.StartsWith("k=2; n=2", response.Headers.GetValues(HeaderNames.Decision).Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Models_lists_the_encoders_pooling_family_and_limit()
+    {
+        using var http = cluster.NewHttpClient();
+        using var json = JsonDocument.Parse(await http.GetStringAsync("/v1/models"));
+        var model = json.RootElement.GetProperty("data").EnumerateArray().Single(m => m.GetProperty("id").GetString() == SplitCluster.Model);
+        Assert.Equal("cls", model.GetProperty("pooling").GetString());
+        Assert.Equal("bert", model.GetProperty("family").GetString());
+        Assert.True(model.GetProperty("normalize").GetBoolean());
+        Assert.Equal(512, model.GetProperty("max_input_tokens").GetInt32());
+        Assert.Equal(128, model.GetProperty("width").GetInt32());
+    }
+
+    [Fact]
+    public async Task An_edge_client_gets_the_cloud_answer_and_the_reason()
+    {
+        using var edge = cluster.NewEdgeClient(gflops: 5_000);
+        var result = await edge.EmbedTextsAsync(Texts, SplitPreference.Auto);
+        using var reference = CpuSentenceEncoder.Load(cluster.ModelDirectory);
+        var expected = reference.Encode(Texts);
+        var max = result.Embeddings.SelectMany(e => e).Zip(expected.SelectMany(e => e)).Max(p => Math.Abs(p.First - p.Second));
+        Assert.True(max <= 1e-5, $"max |edge answer - whole| {max:E3}");
+        Assert.Equal(2, result.K);
+    }
+
+    [Fact]
+    public async Task A_worker_refuses_a_split_it_has_no_shards_for_and_names_why()
+    {
+        var worker = cluster.Workers[0];
+        using var http = new HttpClient { BaseAddress = new Uri(SplitCluster.Address(worker)) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/embeddings") { Content = Requests.Texts("hello") };
+        request.Headers.Add(HeaderNames.SplitK, "1");
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("no shards", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_input_over_max_seq_length_is_refused_by_the_encoders_count_unless_truncated()
+    {
+        var text = string.Join(' ', Enumerable.Repeat("word", 600));  // ~600 WordPiece tokens, 600 GPT-2 ones too
+        using var http = cluster.NewHttpClient();
+        using var refused = await http.PostAsync("/v1/embeddings", Requests.Texts(text));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("max_seq_length", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var cut = await http.PostAsync("/v1/embeddings", JsonContent.Create(new { model = SplitCluster.Model, input = new[] { text }, truncate = true }));
+        Assert.Equal(HttpStatusCode.OK, cut.StatusCode);
+        using var json = JsonDocument.Parse(await cut.Content.ReadAsStringAsync());
+        var served = json.RootElement.GetProperty("data")[0].GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+        using var reference = CpuSentenceEncoder.Load(cluster.ModelDirectory);
+        var expected = reference.Encode([text])[0];  // sentence-transformers truncates to max_seq_length, keeping [SEP]
+        Assert.True(served.Zip(expected).Max(p => Math.Abs(p.First - p.Second)) <= 1e-5);
+    }
+}
