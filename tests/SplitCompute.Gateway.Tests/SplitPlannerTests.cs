@@ -17,7 +17,7 @@ public sealed class SplitPlannerTests
 
     private static readonly PlanRequest Request = new(Sequences: 1, PaddedLength: 128, Tokens: 128);
 
-    private static readonly HashSet<string> AllShards = Model.LayerShardHashes.Append(Model.FinalNormHash).ToHashSet();
+    private static readonly HashSet<string> AllShards = Model.LayerShardHashes.Append(Model.FinalNormHash!).ToHashSet();
 
     private static WorkerLoad Worker(double queueMs = 0, double msPerLayerToken = 0.01, double utilisation = 0) =>
         new("w1", "http://127.0.0.1:1", "cpu", queueMs, msPerLayerToken, 0.001, 0, 0, 1) { Utilisation = utilisation };

@@ -35,7 +35,7 @@ internal sealed record ModelShape(ModelProfile Profile, DeviceSpeed Cpu, DeviceS
         var layerBytes = ((12L * channels * channels) + (13L * channels)) * 4;
         var hashes = Enumerable.Range(0, layers).Select(l => Hash($"{name}/layer{l}")).ToArray();
         var profile = new ModelProfile(name, "sim", layers, channels, hashes, [.. Enumerable.Repeat(layerBytes, layers)], Hash($"{name}/ln_f"), 2L * channels * 4);
-        return new ModelShape(profile, cpu, gpu) { AllShards = [.. hashes, profile.FinalNormHash] };
+        return new ModelShape(profile, cpu, gpu) { AllShards = [.. hashes, profile.FinalNormHash!] };
     }
 
     private static string Hash(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));

@@ -85,7 +85,7 @@ internal sealed class SimClient
     public void Keep(ModelShape model, int k)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var resident = new HashSet<string>(StringComparer.Ordinal) { model.Profile.FinalNormHash };
+        var resident = new HashSet<string>(StringComparer.Ordinal) { model.Profile.FinalNormHash! };
         for (var l = k; l < model.Layers; l++) resident.Add(model.Profile.LayerShardHashes[l]);
         Held.UnionWith(resident);
         Resident = resident;
@@ -97,8 +97,8 @@ internal sealed class SimClient
     {
         ArgumentNullException.ThrowIfNull(model);
         var p = model.Profile;
-        long bytes = p.FinalNormBytes, missing = Held.Contains(p.FinalNormHash) ? 0 : p.FinalNormBytes;
-        var resident = Resident.Contains(p.FinalNormHash);
+        long bytes = p.FinalNormBytes, missing = Held.Contains(p.FinalNormHash!) ? 0 : p.FinalNormBytes;
+        var resident = Resident.Contains(p.FinalNormHash!);
         for (var l = k; l < p.Layers; l++)
         {
             bytes += p.LayerShardBytes[l];

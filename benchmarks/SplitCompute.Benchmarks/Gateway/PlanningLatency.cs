@@ -25,7 +25,7 @@ internal static class PlanningLatency
     {
         var manifest = FakeWorkerHeartbeat.Manifest("gpt2-xl", "bench-xl", 48, 1600, 25);
         var model = new ModelProfile(manifest.Model, manifest.Revision, manifest.NLayer, manifest.NEmbd,
-            [.. manifest.Shards.Select(s => s.Sha256)], [.. manifest.Shards.Select(s => s.Bytes)], manifest.FinalNorm.Sha256, manifest.FinalNorm.Bytes);
+            [.. manifest.Shards.Select(s => s.Sha256)], [.. manifest.Shards.Select(s => s.Bytes)], manifest.FinalNorm!.Sha256, manifest.FinalNorm.Bytes);
         var worker = new WorkerLoad("w1", "http://10.0.0.5:8080", "cuda", QueueMs: 12.5, MsPerLayerToken: 0.004, EmbedMsPerToken: 0.001,
             InFlight: 3, QueueDepth: 2, Capacity: 8);
         var capabilities = ClientCapabilitiesFor(manifest, heldFrom: 24);
@@ -66,7 +66,7 @@ internal static class PlanningLatency
         Features = ["shader-f16", "subgroups", "timestamp-query"],
         Perf = new PerfMeasurements(Gflops: 850, UploadGbps: 16),
         Network = new NetworkMeasurements(DownlinkMbps: 200, RttMs: 18),
-        HeldShards = [.. manifest.Shards.Skip(heldFrom).Append(manifest.FinalNorm).Select(s => CapabilityHeaderWriter.ShardPrefix(s.Sha256))],
+        HeldShards = [.. manifest.Shards.Skip(heldFrom).Append(manifest.FinalNorm!).Select(s => CapabilityHeaderWriter.ShardPrefix(s.Sha256))],
     };
 
     private sealed record Stats(double P50, double P99, double P999, double Max, double Mean, double AllocPerCall, int Gen0);

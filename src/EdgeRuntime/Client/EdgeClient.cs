@@ -178,7 +178,7 @@ public sealed class EdgeClient : IDisposable
         try
         {
             if (_verifier is not null) await _verifier.VerifyAsync(_http, frame.Manifest!, cancellationToken).ConfigureAwait(false);
-            var entries = frame.Manifest!.Shards.Append(frame.Manifest.FinalNorm).ToList();
+            var entries = frame.Manifest!.TailEntries.ToList();
             TailRun? run;
             long downloaded;
             double downloadMs, strictDownloadMs = 0;

@@ -60,8 +60,10 @@ public sealed class ManifestVerifier : IDisposable
             if (expected is null || !expected.Equals(entry))
                 throw new ManifestVerificationException($"{where}: layer {entry.Layer?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} shard {entry.Sha256} ({entry.Bytes} bytes, {entry.DType}) is not in the signed manifest");
         }
-        if (!signed.FinalNorm.Equals(frameManifest.FinalNorm))
-            throw new ManifestVerificationException($"{where}: final norm shard {frameManifest.FinalNorm.Sha256} is not the signed one");
+        if (frameManifest.Family != signed.Family)
+            throw new ManifestVerificationException($"{where}: the frame's model family \"{frameManifest.Family}\" is not the signed one (\"{signed.Family}\")");
+        if (!Equals(signed.FinalNorm, frameManifest.FinalNorm))
+            throw new ManifestVerificationException($"{where}: final norm shard {frameManifest.FinalNorm?.Sha256 ?? "(none)"} is not the signed one");
     }
 
     /// <summary>The revision's whole manifest, signature checked against the pinned key (fetched once per revision).</summary>

@@ -80,7 +80,7 @@ public sealed class ShardPrefetcher : IDisposable
             var full = await FullManifestAsync(frameManifest, token).ConfigureAwait(false);
             if (_verifier is not null) ManifestVerifier.Check(frameManifest, full);
             var held = _cache.HeldShards().ToHashSet(StringComparer.Ordinal);
-            var tailBytes = frameManifest.Shards.Sum(s => s.Bytes) + frameManifest.FinalNorm.Bytes;
+            var tailBytes = frameManifest.TailEntries.Sum(s => s.Bytes);
             var budget = _cache.Options.MaxBytes - tailBytes - CachedBytesOutside(full, k, held);
             foreach (var entry in PrefetchPlan.Next(full, k, held.Contains, budget))
             {

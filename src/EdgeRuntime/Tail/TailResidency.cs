@@ -10,7 +10,7 @@ namespace SplitCompute.EdgeRuntime.Tail;
 internal sealed record TailResidency(string Model, string Revision, int FirstLayer, IReadOnlyList<string> Shards)
 {
     public static TailResidency Of(ShardManifest manifest, int k) =>
-        new(manifest.Model, manifest.Revision, k, [.. manifest.Shards.Select(s => s.Sha256), manifest.FinalNorm.Sha256]);
+        new(manifest.Model, manifest.Revision, k, [.. manifest.TailEntries.Select(s => s.Sha256)]);
 
     public bool Covers(ShardManifest manifest, int k) =>
         manifest.Model == Model && manifest.Revision == Revision && k >= FirstLayer;

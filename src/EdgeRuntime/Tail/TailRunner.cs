@@ -154,7 +154,7 @@ public sealed class TailRunner : IDisposable
         if (VerifiedLoad.Load($"shard cache for {residency.Label(manifest.NLayer)}", shardPaths, config, k.., finalNorm: true, _createBackend, verified) is not { } load)
             return (null, 0);
         _loaded = (residency, load.Weights, load.Backend);
-        return (load.Backend, manifest.Shards.Sum(s => s.Bytes) + manifest.FinalNorm.Bytes);
+        return (load.Backend, manifest.TailEntries.Sum(s => s.Bytes));
     }
 
     /// <summary>Drops the loaded backend so the next tail starts afresh (<see cref="TryRunMeasured"/> does so itself after a failure).</summary>

@@ -124,7 +124,7 @@ public sealed class SplitPlanner(IOptions<PlannerOptions> options)
             if (!_started)
             {
                 _started = true;
-                Add(model.FinalNormHash, model.FinalNormPrefix, model.FinalNormBytes);
+                if (model.FinalNormHash is not null) Add(model.FinalNormHash, model.FinalNormPrefix!, model.FinalNormBytes);
             }
             Add(model.LayerShardHashes[layer], model.LayerShardPrefixes[layer], model.LayerShardBytes[layer]);
         }

@@ -118,7 +118,7 @@ public sealed partial class WorkerRegistry(RedisConnector redis, IOptions<Gatewa
         }
         if (manifest is null || manifest.Shards.Count != manifest.NLayer) return;
         _profiles[key] = new ModelProfile(manifest.Model, manifest.Revision, manifest.NLayer, manifest.NEmbd,
-            [.. manifest.Shards.Select(s => s.Sha256)], [.. manifest.Shards.Select(s => s.Bytes)], manifest.FinalNorm.Sha256, manifest.FinalNorm.Bytes);
+            [.. manifest.Shards.Select(s => s.Sha256)], [.. manifest.Shards.Select(s => s.Bytes)], manifest.FinalNorm?.Sha256, manifest.FinalNorm?.Bytes ?? 0);
     }
 
     /// <summary>Values not sealed with the cluster secret are ignored; each such key is logged once (and counted by the set's size).</summary>

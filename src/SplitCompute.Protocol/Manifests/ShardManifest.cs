@@ -4,8 +4,8 @@ using System.Text.Json.Serialization;
 namespace SplitCompute.Protocol.Manifests;
 
 /// <summary>
-/// What a client needs to run layers [from, to) of a model itself: the model shape and one content-addressed
-/// shard per layer plus the final layer norm. Sent embedded in hidden-state frames (covering [k, n)) and,
+/// What a client needs to run layers [from, to) of a model itself: the model family and shape, and one content-addressed
+/// shard per layer plus GPT-2's final layer norm (post-LayerNorm encoders have none). Sent embedded in hidden-state frames (covering [k, n)) and,
 /// standalone, as JSON (<see cref="MediaTypes.ShardManifest"/>).
 /// </summary>
 public sealed record ShardManifest
@@ -22,6 +22,20 @@ public sealed record ShardManifest
     /// <summary>Identifies the exact weights (e.g. a content hash); a hidden state is only valid with the same revision.</summary>
     [JsonPropertyName("revision")]
     public required string Revision { get; init; }
+
+    /// <summary>The families a client may be asked to run: GPT-2's decoder, and BERT-family encoders.</summary>
+    public static readonly IReadOnlyList<string> Families = ["gpt2", "bert", "roberta", "xlm-roberta"];
+
+    /// <summary>
+    /// Which blocks the shards hold: "gpt2" (pre-LayerNorm, causal attention, tanh GELU, then a final norm) or an encoder's
+    /// model_type (post-LayerNorm, bidirectional attention over the unpadded keys, erf GELU, no final norm). Absent: gpt2.
+    /// </summary>
+    [JsonPropertyName("family")]
+    public string Family { get; init; } = "gpt2";
+
+    /// <summary>Whether the blocks are GPT-2's (and a final norm follows them).</summary>
+    [JsonIgnore]
+    public bool IsGpt2 => Family == "gpt2";
 
     [JsonPropertyName("n_layer")]
     public required int NLayer { get; init; }
@@ -43,8 +57,12 @@ public sealed record ShardManifest
     [JsonPropertyName("shards")]
     public required IReadOnlyList<ShardEntry> Shards { get; init; }
 
+    /// <summary>GPT-2's final LayerNorm; null (absent) for an encoder.</summary>
     [JsonPropertyName("final_norm")]
-    public required ShardEntry FinalNorm { get; init; }
+    public ShardEntry? FinalNorm { get; init; }
+
+    /// <summary>The shards of layers [from, N) plus the final norm where there is one: everything a tail from there binds.</summary>
+    public IEnumerable<ShardEntry> TailEntries => FinalNorm is null ? Shards : Shards.Append(FinalNorm);
 
     /// <summary>First layer covered by <see cref="Shards"/> (n_layer when there are none).</summary>
     [JsonIgnore]
@@ -62,6 +80,7 @@ public sealed record ShardManifest
     {
         if (!PrintableAscii.IsIdentifier(Model)) throw Bad("model", $"expected 1..{PrintableAscii.MaxIdentifierLength} printable ASCII chars, found {PrintableAscii.Quote(Model)}");
         if (!PrintableAscii.IsIdentifier(Revision)) throw Bad("revision", $"expected 1..{PrintableAscii.MaxIdentifierLength} printable ASCII chars, found {PrintableAscii.Quote(Revision)}");
+        if (!Families.Contains(Family)) throw Bad("family", $"expected one of {string.Join(", ", Families.Select(f => $"\"{f}\""))}, found {PrintableAscii.Quote(Family)}");
         if (NLayer is < 1 or > MaxLayers) throw Bad("n_layer", $"expected 1..{MaxLayers}, found {NLayer}");
         if (NEmbd < 1) throw Bad("n_embd", $"expected > 0, found {NEmbd}");
         if (NHead < 1 || NEmbd % NHead != 0) throw Bad("n_head", $"expected a positive divisor of n_embd {NEmbd}, found {NHead}");
@@ -85,6 +104,11 @@ public sealed record ShardManifest
             previous = layer;
         }
 
+        if (!IsGpt2)
+        {
+            if (FinalNorm is not null) throw Bad("final_norm", $"expected none for the post-LayerNorm family \"{Family}\", found a shard");
+            return;
+        }
         if (FinalNorm is null) throw Bad("final_norm", "expected an object, found null");
         ValidateEntry(FinalNorm, "final_norm");
         if (FinalNorm.Kind != ShardKinds.FinalNorm) throw Bad("final_norm.kind", $"expected \"{ShardKinds.FinalNorm}\", found {PrintableAscii.Quote(FinalNorm.Kind)}");
@@ -196,7 +220,7 @@ public sealed record ShardManifest
     private static ProtocolException Bad(string field, string message) => new(message, field);
 
     public bool Equals(ShardManifest? other) =>
-        other is not null && Model == other.Model && Revision == other.Revision && NLayer == other.NLayer && NEmbd == other.NEmbd
+        other is not null && Model == other.Model && Revision == other.Revision && Family == other.Family && NLayer == other.NLayer && NEmbd == other.NEmbd
         && NHead == other.NHead && DType == other.DType && LayerNormEpsilon.Equals(other.LayerNormEpsilon)
         && Shards.SequenceEqual(other.Shards) && Equals(FinalNorm, other.FinalNorm);
 

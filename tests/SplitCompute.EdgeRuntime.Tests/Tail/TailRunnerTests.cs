@@ -29,7 +29,7 @@ public sealed class TailRunnerTests
             var store = new ShardStore(shardDirectory);
             const int k = 2;
             var manifest = ShardManifests.Build("gpt2-mini", config, index, dtype).Slice(k, config.NLayer);  // as the worker publishes it
-            var paths = manifest.Shards.Append(manifest.FinalNorm).Select(s => store.TryResolve(s.Sha256)!).ToArray();
+            var paths = manifest.TailEntries.Select(s => store.TryResolve(s.Sha256)!).ToArray();
             var batch = reference.Batch;
             var lengths = Enumerable.Range(0, batch.BatchSize).Select(batch.ValidCount).ToArray();
             var frame = HiddenStateFrame.Hidden("gpt2-mini", index.Revision, k, config.NLayer, batch.BatchSize, batch.SequenceLength, config.NEmbd,

@@ -6,7 +6,8 @@ namespace SplitCompute.EndToEnd.Tests.OpenAi;
 internal static class NodeSdkErrors
 {
     /// <summary>The Node SDK (skipped only where node/npm are absent outside ./splitcompute test) sees the status, code and message.</summary>
-    public static async Task AssertAsync(Uri gateway, string key, string[] input, int status, string code, string? message)
+    /// <param name="repeat">Requests the script sends back to back (the first error counts): 2 or more crosses a per-second limit.</param>
+    public static async Task AssertAsync(Uri gateway, string key, string[] input, int status, string code, string? message, int repeat = 1)
     {
         var missing = NodeTool.Missing("node", "npm");
         Assert.False(missing is not null && Environment.GetEnvironmentVariable("SPLITCOMPUTE_REQUIRE_NODE") == "1", $"{missing} is not on PATH");
@@ -22,6 +23,7 @@ internal static class NodeSdkErrors
                 ["SPLITCOMPUTE_MODEL"] = SplitCluster.Model,
                 ["SPLITCOMPUTE_INPUT_FILE"] = inputFile,
                 ["OPENAI_API_KEY"] = key,
+                ["SPLITCOMPUTE_REPEAT"] = repeat.ToString(System.Globalization.CultureInfo.InvariantCulture),
             }, TimeSpan.FromMinutes(1));
             using var result = JsonDocument.Parse(output);
             Assert.True(result.RootElement.ValueKind == JsonValueKind.Object, $"the Node SDK did not fail: {output[..Math.Min(200, output.Length)]}");

@@ -57,7 +57,8 @@ public sealed class OpenAiSdkAccessErrorTests(AccessCluster cluster) : IClassFix
         Assert.Equal(429, ex?.Status);
         Assert.Contains("rate limit of 1 requests per second", ex!.Message, StringComparison.Ordinal);
         Assert.Contains("rate_limit_exceeded", ex.Message, StringComparison.Ordinal);
-        await NodeSdkErrors.AssertAsync(cluster.GatewayUri, key, Texts, 429, "rate_limit_exceeded", "rate limit of 1 requests per second");
+        // Node starts in a second or more on a loaded machine, after which the window has room again: it sends three at once.
+        await NodeSdkErrors.AssertAsync(cluster.GatewayUri, key, Texts, 429, "rate_limit_exceeded", "rate limit of 1 requests per second", repeat: 3);
     }
 
     [Fact]

@@ -99,7 +99,7 @@ public sealed class ManifestSigningTests(AccessCluster cluster) : IClassFixture<
             "shard" => m with { Shards = [.. m.Shards.Select(s => s.Layer == 2 ? s with { Sha256 = evil, Url = $"/v1/shards/{evil}" } : s)] },
             "epsilon" => m with { LayerNormEpsilon = 0.5 },
             "url" => m with { Shards = [.. m.Shards.Select(s => s.Layer == 2 ? s with { Url = $"/v1/shards/{evil}" } : s)] },
-            _ => m with { FinalNorm = m.FinalNorm with { Bytes = m.FinalNorm.Bytes + 1 } },
+            _ => m with { FinalNorm = m.FinalNorm! with { Bytes = m.FinalNorm.Bytes + 1 } },
         });
         using var edge = await EdgeAsync(await PublishedPemAsync(), handler);
         var result = await edge.EmbedTextsAsync(["Hello world"], SplitPreference.Force(1));

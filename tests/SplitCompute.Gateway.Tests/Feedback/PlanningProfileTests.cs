@@ -19,9 +19,9 @@ public sealed class PlanningProfileTests
     private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(10);
 
     private static readonly ClientProfile Reported =
-        new(2_000, 10, 1_000, 2, Model.LayerShardHashes.Append(Model.FinalNormHash).ToHashSet())
+        new(2_000, 10, 1_000, 2, Model.LayerShardHashes.Append(Model.FinalNormHash!).ToHashSet())
         {
-            ResidentShards = Model.LayerShardHashes.Append(Model.FinalNormHash).ToHashSet(),
+            ResidentShards = Model.LayerShardHashes.Append(Model.FinalNormHash!).ToHashSet(),
             Edge = EdgeCostModel.FromReported(2_000, 10, 0),
         };
 

@@ -59,6 +59,17 @@ public sealed class FrameRoundTripTests
     }
 
     [Theory]
+    [InlineData(FramePooling.Mean)]
+    [InlineData(FramePooling.Last)]
+    [InlineData(FramePooling.Cls)]
+    [InlineData(FramePooling.Max)]
+    public void Every_pooling_round_trips(FramePooling pooling)
+    {
+        var frame = HiddenStateFrame.Hidden(Fixtures.Model, Fixtures.Revision, 2, 4, 1, 3, 200, [3], Fixtures.Values(3 * 200, 1), Fixtures.Manifest(4, 200, 2), pooling: pooling);
+        Assert.Equal(pooling, FrameReader.Read(FrameWriter.ToArray(frame)).Pooling);
+    }
+
+    [Theory]
     [InlineData(FrameDType.F32)]
     [InlineData(FrameDType.F16)]
     public void EmbeddingsFramesRoundTrip(FrameDType dtype)
@@ -142,7 +153,7 @@ public sealed class FrameRoundTripTests
         var frame = HiddenStateFrame.Hidden(Fixtures.Model, Fixtures.Revision, 4, 4, 1, 2, 8, [2], Fixtures.Values(16, 2), Fixtures.Manifest(4, 8).Slice(4, 4));
         var read = FrameReader.Read(FrameWriter.ToArray(frame));
         Assert.Empty(read.Manifest!.Shards);
-        Assert.Equal("ln_f.weight", read.Manifest.FinalNorm.Tensors[0]);
+        Assert.Equal("ln_f.weight", read.Manifest.FinalNorm!.Tensors[0]);
     }
 
     [Theory]

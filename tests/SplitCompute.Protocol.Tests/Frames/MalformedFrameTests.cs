@@ -120,7 +120,7 @@ public sealed class MalformedFrameTests
     [Theory]
     [InlineData("kind", "\"hidden-state\"", "expected \"hidden\" or \"embeddings\", found \"hidden-state\"")]
     [InlineData("dtype", "\"bf16\"", "expected \"f32\" or \"f16\", found \"bf16\"")]
-    [InlineData("pooling", "\"max\"", "expected \"mean\" or \"last\", found \"max\"")]
+    [InlineData("pooling", "\"median\"", "expected \"mean\" or \"last\" or \"cls\" or \"max\", found \"median\"")]
     [InlineData("k", "1.5", "expected a 32-bit integer, found \"1.5\"")]
     [InlineData("n", "\"4\"", "expected a 32-bit integer, found \"\\u00224\\u0022\"")]
     [InlineData("model", "7", "expected a string, found Number")]

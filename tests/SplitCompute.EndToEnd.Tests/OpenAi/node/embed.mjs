@@ -11,8 +11,12 @@ const input = process.env.SPLITCOMPUTE_INPUT_FILE ? readFileSync(process.env.SPL
 const request = { model: process.env.SPLITCOMPUTE_MODEL, input: JSON.parse(input) };
 if (process.env.SPLITCOMPUTE_DIMENSIONS) request.dimensions = Number(process.env.SPLITCOMPUTE_DIMENSIONS);
 if (process.env.SPLITCOMPUTE_NORMALIZE) request.normalize = process.env.SPLITCOMPUTE_NORMALIZE === 'true';
+// SPLITCOMPUTE_REPEAT (default 1): send the request that many times back to back and print the last answer or the first
+// error (a limit of one request per second is then crossed within this process, however long Node took to start).
+const repeat = Number(process.env.SPLITCOMPUTE_REPEAT ?? '1');
 try {
-  const response = await client.embeddings.create(request);
+  let response;
+  for (let i = 0; i < repeat; i++) response = await client.embeddings.create(request);
   process.stdout.write(JSON.stringify(response.data.map((d) => d.embedding)));
 } catch (e) {
   if (!(e instanceof OpenAI.APIError)) throw e;
