@@ -232,8 +232,7 @@ public sealed class MalformedFrameTests
         var bytes = Fixtures.Edited(h => h["manifest"]!["shards"]![1]!["sha256"] = "ABC");
         Assert.Equal("manifest.shards[1].sha256 (byte 16): expected 64 lowercase hex chars, found \"ABC\"", Refused(bytes).Message);
         var missing = Fixtures.Edited(h => ((JsonObject)h["manifest"]!).Remove("final_norm"));
-        Assert.StartsWith("manifest (byte 16): not a valid shard manifest: ", Refused(missing).Message, StringComparison.Ordinal);
-        Assert.Contains("final_norm", Refused(missing).Message, StringComparison.Ordinal);
+        Assert.Equal("manifest.final_norm (byte 16): expected an object, found null", Refused(missing).Message);
     }
 
     [Fact]

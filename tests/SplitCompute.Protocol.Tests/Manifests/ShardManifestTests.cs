@@ -46,7 +46,6 @@ public sealed class ShardManifestTests
     [InlineData("model")]
     [InlineData("n_layer")]
     [InlineData("shards")]
-    [InlineData("final_norm")]
     public void MissingFieldsAreRefused(string field)
     {
         var node = (JsonObject)JsonNode.Parse(Fixtures.Manifest().ToJson())!;
@@ -54,6 +53,24 @@ public sealed class ShardManifestTests
         var e = Assert.Throws<ProtocolException>(() => ShardManifest.FromJson(node.ToJsonString()));
         Assert.Contains(field, e.Message, StringComparison.Ordinal);
         Assert.StartsWith("manifest: not a valid shard manifest: ", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_gpt2_manifest_needs_its_final_norm_and_an_encoders_has_none()
+    {
+        var node = (JsonObject)JsonNode.Parse(Fixtures.Manifest().ToJson())!;
+        node.Remove("final_norm");
+        Assert.Equal("final_norm: expected an object, found null", Assert.Throws<ProtocolException>(() => ShardManifest.FromJson(node.ToJsonString())).Message);
+        node["family"] = "bert";
+        var encoder = ShardManifest.FromJson(node.ToJsonString());
+        Assert.Equal(("bert", false, null), (encoder.Family, encoder.IsGpt2, encoder.FinalNorm));
+        Assert.Equal(encoder.Shards, encoder.TailEntries);
+        var withNorm = (JsonObject)JsonNode.Parse(Fixtures.Manifest().ToJson())!;
+        withNorm["family"] = "bert";
+        Assert.StartsWith("final_norm: expected none", Assert.Throws<ProtocolException>(() => ShardManifest.FromJson(withNorm.ToJsonString())).Message, StringComparison.Ordinal);
+        withNorm["family"] = "t5";
+        Assert.StartsWith("family: expected one of \"gpt2\"", Assert.Throws<ProtocolException>(() => ShardManifest.FromJson(withNorm.ToJsonString())).Message, StringComparison.Ordinal);
+        Assert.Equal("gpt2", Fixtures.Manifest().Family);  // absent in older manifests: GPT-2
     }
 
     [Theory]
