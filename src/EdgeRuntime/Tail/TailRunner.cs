@@ -19,7 +19,7 @@ public sealed class TailRunner : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Func<Gpt2Weights, ILayerRangeBackend> _createBackend;
-    private (TailResidency Residency, Gpt2Weights Weights, ILayerRangeBackend Backend)? _loaded;
+    private (TailResidency Residency, IDisposable Weights, ILayerRangeBackend Backend)? _loaded;
 
     public TailRunner() : this(TailBackends.Cpu)
     {
@@ -147,11 +147,20 @@ public sealed class TailRunner : IDisposable
             return (null, 0);
         }
         var residency = TailResidency.Of(manifest, k);
+        var label = $"shard cache for {residency.Label(manifest.NLayer)}";
+        if (!manifest.IsGpt2)
+        {
+            Release();
+            // Encoder blocks run on the CPU whatever this runner's backend (WGSL encoder kernels are not written yet).
+            if (VerifiedLoad.Load(() => EncoderTail.Bind(label, shardPaths, manifest, k), encoder => encoder, verified) is not { } tail) return (null, 0);
+            _loaded = (residency, tail.Weights, tail.Backend);
+            return (tail.Backend, manifest.TailEntries.Sum(s => s.Bytes));
+        }
         // The tail never embeds, so vocabulary size and positions do not matter; 1 keeps the config valid.
         var config = new Gpt2Config(1, 1, manifest.NEmbd, manifest.NLayer, manifest.NHead, (float)manifest.LayerNormEpsilon, "gelu_new");
         // Free the old weights first: two tails' weights at once may not fit the device.
         Release();
-        if (VerifiedLoad.Load($"shard cache for {residency.Label(manifest.NLayer)}", shardPaths, config, k.., finalNorm: true, _createBackend, verified) is not { } load)
+        if (VerifiedLoad.Load(label, shardPaths, config, k.., finalNorm: true, _createBackend, verified) is not { } load)
             return (null, 0);
         _loaded = (residency, load.Weights, load.Backend);
         return (load.Backend, manifest.TailEntries.Sum(s => s.Bytes));

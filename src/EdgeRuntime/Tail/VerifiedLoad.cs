@@ -20,15 +20,21 @@ public static class VerifiedLoad
     /// <param name="label">Names the shard set in error messages.</param>
     /// <param name="createBackend">Makes the backend for the bound weights (it must not take ownership of them).</param>
     public static (Gpt2Weights Weights, ILayerRangeBackend Backend)? Load(string label, IReadOnlyList<string> shardPaths, Gpt2Config config, Range layers,
-        bool finalNorm, Func<Gpt2Weights, ILayerRangeBackend> createBackend, Task<bool> verified)
+        bool finalNorm, Func<Gpt2Weights, ILayerRangeBackend> createBackend, Task<bool> verified) =>
+        Load(() => Gpt2Weights.Bind(Checkpoint.OpenFiles(label, shardPaths), config, layers, embeddings: false, finalNorm), createBackend, verified);
+
+    /// <summary>As the GPT-2 overload, for whatever <paramref name="bind"/> binds (an encoder's tail binds itself: its backend may be the weights).</summary>
+    public static (TWeights Weights, ILayerRangeBackend Backend)? Load<TWeights>(Func<TWeights> bind, Func<TWeights, ILayerRangeBackend> createBackend, Task<bool> verified)
+        where TWeights : class, IDisposable
     {
+        ArgumentNullException.ThrowIfNull(bind);
         ArgumentNullException.ThrowIfNull(createBackend);
         ArgumentNullException.ThrowIfNull(verified);
-        Gpt2Weights? weights = null;
+        TWeights? weights = null;
         ILayerRangeBackend? backend = null;
         try
         {
-            weights = Gpt2Weights.Bind(Checkpoint.OpenFiles(label, shardPaths), config, layers, embeddings: false, finalNorm);
+            weights = bind();
             backend = createBackend(weights);
         }
         catch
@@ -54,7 +60,7 @@ public static class VerifiedLoad
     /// <summary>Waits for the check; its own exception (an unreadable file, a cancellation) propagates as itself.</summary>
     private static bool Passed(Task<bool> verified) => verified.GetAwaiter().GetResult();
 
-    private static void Discard(Gpt2Weights weights, ILayerRangeBackend backend)
+    private static void Discard(IDisposable weights, ILayerRangeBackend backend)
     {
         backend.Dispose();
         weights.Dispose();

@@ -15,9 +15,8 @@ namespace SplitCompute.InferenceWorker.Execution;
 /// <summary>
 /// The loaded model: weights on the chosen backend (GPU or CPU, see <see cref="BackendSelector"/>), tokenizer, and the shards (made at start if missing or stale) with the manifest
 /// that points clients at them through the gateway's /v1/shards/{sha256}. Two families: GPT-2 (config.json model_type "gpt2") and
-/// BERT-family sentence encoders in sentence-transformers' layout (bert, roberta, xlm-roberta; <see cref="Encoder"/>), which are
-/// served whole in the cloud on the CPU backend until their shards, edge tails and CUDA kernels exist (no manifest, so the
-/// gateway plans them cloud-only).
+/// BERT-family sentence encoders in sentence-transformers' layout (bert, roberta, xlm-roberta; <see cref="Encoder"/>), on the CPU
+/// backend (the CUDA backend has no encoder kernels yet), with per-layer shards so an edge can run layers [k, N) like GPT-2's.
 /// </summary>
 public sealed partial class ModelHost : IDisposable
 {
@@ -42,9 +41,10 @@ public sealed partial class ModelHost : IDisposable
             MaxTokens = Encoder.Layout.MaxSequenceLength;
             MaxTokensName = "max_seq_length";
             DefaultPooling = Encoder.Pooling;
-            Shards = new ShardStore(shardDirectory);
             Revision = Encoder.Revision;
-            Manifest = null;
+            var index = EncoderShardBuilder.EnsureShards(directory, shardDirectory, Encoder.Layout.Config, Revision);
+            Shards = new ShardStore(shardDirectory);
+            Manifest = ShardManifests.Build(ModelId, Revision, Encoder.Layout.Config, index, "f32");
         }
         else
         {

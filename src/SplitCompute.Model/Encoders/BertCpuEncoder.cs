@@ -17,12 +17,47 @@ public sealed unsafe class BertCpuEncoder : ILayerRangeBackend
     private readonly Checkpoint _checkpoint;
     private readonly string _prefix;
 
-    private BertCpuEncoder(Checkpoint checkpoint, BertConfig config, string prefix)
+    private readonly bool _embeds;
+
+    private BertCpuEncoder(Checkpoint checkpoint, BertConfig config, string prefix, int firstLayer, bool embeds)
     {
-        (_checkpoint, Config, _prefix) = (checkpoint, config, prefix);
+        (_checkpoint, Config, _prefix, FirstLayer, _embeds) = (checkpoint, config, prefix, firstLayer, embeds);
         OpenBlas.EnsureLoaded();
-        // Every tensor read once now: a missing or misshapen one fails at load, naming it.
-        foreach (var (name, shape) in BertTensorNames.All(config)) _ = _checkpoint.ReadFloat32(prefix + name, shape);
+        // Every tensor it will use read once now: a missing or misshapen one fails at load, naming it.
+        var tensors = Enumerable.Range(firstLayer, config.NumLayers - firstLayer).SelectMany(l => BertTensorNames.Layer(config, l));
+        if (embeds) tensors = BertTensorNames.Embeddings(config).Concat(tensors);
+        foreach (var (name, shape) in tensors) _ = _checkpoint.ReadFloat32(prefix + name, shape);
+    }
+
+    /// <summary>The first block whose weights are bound (0 with the embeddings: the whole model; k: an edge's tail [k, N), no embeddings).</summary>
+    public int FirstLayer { get; }
+
+    /// <summary>The prefix the checkpoint's BertModel names carry ("", "bert." or "roberta."), or null when it has no BERT embeddings.</summary>
+    public static string? PrefixOf(Checkpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        return new[] { "", "bert.", "roberta." }.FirstOrDefault(p => checkpoint.Contains(p + "embeddings.word_embeddings.weight"));
+    }
+
+    /// <summary>
+    /// Binds blocks [<paramref name="firstLayer"/>, N) from <paramref name="checkpoint"/> (an edge's shard files, BertModel's names,
+    /// no embeddings): a tail that runs layer ranges from there and pools, and never embeds. Takes ownership of the checkpoint.
+    /// </summary>
+    public static BertCpuEncoder BindTail(Checkpoint checkpoint, BertConfig config, int firstLayer)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstLayer);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(firstLayer, config.NumLayers);
+        try
+        {
+            return new BertCpuEncoder(checkpoint, config, "", firstLayer, embeds: false);
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
     }
 
     public BertConfig Config { get; }
@@ -38,9 +73,9 @@ public sealed unsafe class BertCpuEncoder : ILayerRangeBackend
         var checkpoint = Checkpoint.Open(directory);
         try
         {
-            var prefix = new[] { "", "bert.", "roberta." }.FirstOrDefault(p => checkpoint.Contains(p + "embeddings.word_embeddings.weight"))
+            var prefix = PrefixOf(checkpoint)
                 ?? throw new ModelFormatException($"{directory}: no embeddings.word_embeddings.weight (with or without a bert./roberta. prefix): not a BERT-family checkpoint");
-            return new BertCpuEncoder(checkpoint, config, prefix);
+            return new BertCpuEncoder(checkpoint, config, prefix, firstLayer: 0, embeds: true);
         }
         catch
         {
@@ -65,6 +100,7 @@ public sealed unsafe class BertCpuEncoder : ILayerRangeBackend
     private HiddenState Embed(TokenBatch batch, int[][]? tokenTypes)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        if (!_embeds) throw new InvalidOperationException($"this encoder holds only blocks [{FirstLayer}, {Config.NumLayers}) (an edge's tail): it cannot embed");
         var c = Config.HiddenSize;
         var t = batch.SequenceLength;
         if (t + Config.PositionOffset > Config.MaxPositions)
@@ -95,6 +131,7 @@ public sealed unsafe class BertCpuEncoder : ILayerRangeBackend
     public void RunLayers(HiddenState state, int from, int to)
     {
         ArgumentNullException.ThrowIfNull(state);
+        if (from < FirstLayer) throw new ArgumentOutOfRangeException(nameof(from), $"block {from} is not bound: this encoder holds [{FirstLayer}, {Config.NumLayers})");
         if (from != state.LayersDone || to < from || to > Config.NumLayers)
             throw new ArgumentOutOfRangeException(nameof(to), $"layers [{from}, {to}) do not follow the {state.LayersDone} done (the model has {Config.NumLayers})");
         for (var layer = from; layer < to; layer++)

@@ -66,13 +66,15 @@ public static class ShardBuilder
         return string.Join(';', files);
     }
 
-    private static ShardEntry WriteShard(Checkpoint checkpoint, ShardStore store, string kind, int? layer, string dtype, string[] names, long[][] shapes)
+    /// <param name="sourcePrefix">Prepended to each name when reading the checkpoint (e.g. "bert."), never written into the shard.</param>
+    internal static ShardEntry WriteShard(Checkpoint checkpoint, ShardStore store, string kind, int? layer, string dtype, string[] names, long[][] shapes,
+        string sourcePrefix = "")
     {
         var tensorDType = dtype == "f16" ? TensorDType.F16 : TensorDType.F32;
         var writer = new SafeTensorsWriter(new Dictionary<string, string> { ["format"] = "pt", ["splitcompute.kind"] = kind });
         for (var i = 0; i < names.Length; i++)
         {
-            var weight = checkpoint.ReadFloat32(names[i], shapes[i]);
+            var weight = checkpoint.ReadFloat32(sourcePrefix + names[i], shapes[i]);
             writer.Add(names[i], tensorDType, shapes[i], bytes => Encode(weight.Span, tensorDType, bytes));
         }
         var temporary = Path.Combine(store.Directory, $".building-{Guid.NewGuid():N}{ShardStore.Extension}");
