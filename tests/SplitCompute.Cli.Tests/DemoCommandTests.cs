@@ -30,4 +30,25 @@ public sealed class DemoCommandTests
             Directory.Delete(root, recursive: true);
         }
     }
+
+    [Fact]
+    public void Demo_runs_a_sentence_encoder_preset_split_on_this_machine()
+    {
+        var root = Directory.CreateTempSubdirectory("splitcompute-demo-").FullName;
+        try
+        {
+            var model = Path.Combine(root, "bert-tiny");
+            var (exit, stdout, stderr) = CliProcess.Run("demo", "--model", model, "--preset", "bert-tiny");
+            Assert.True(exit == 0, $"demo exited with {exit}\n{stdout}\n{stderr}");
+            Assert.True(File.Exists(Path.Combine(model, "modules.json")), "demo did not write the encoder in sentence-transformers' layout");
+            Assert.Contains("== forced split k=1", stdout, StringComparison.Ordinal);
+            // Encoder tails run on the CPU at the edge (no WGSL encoder kernels yet), whatever backend the edge was given.
+            Assert.Contains("this machine ran [1,2) on cpu", stdout, StringComparison.Ordinal);
+            Assert.Contains("all answers agree with cloud-only within", stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }

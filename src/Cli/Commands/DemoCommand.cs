@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using SplitCompute.Cli.Local;
 using SplitCompute.EdgeRuntime.Client;
 using SplitCompute.Model.Config;
+using SplitCompute.Model.Encoders;
 using SplitCompute.Model.Init;
 using SplitCompute.Protocol.Capabilities;
 
@@ -29,8 +30,12 @@ internal static class DemoCommand
     public static Command Create()
     {
         var model = new Option<DirectoryInfo>("--model") { Description = "model directory; the default preset is written there if it is absent" };
-        var preset = new Option<string>("--preset") { Description = "preset for a model that must be created", DefaultValueFactory = _ => "gpt2" };
-        preset.AcceptOnlyFromAmong([.. Gpt2Config.PresetNames]);
+        var preset = new Option<string>("--preset")
+        {
+            Description = $"preset for a model that must be created: GPT-2 {string.Join(", ", Gpt2Config.PresetNames)}; sentence encoders {string.Join(", ", EncoderPreset.All.Select(p => p.Name))}",
+            DefaultValueFactory = _ => "gpt2",
+        };
+        preset.AcceptOnlyFromAmong([.. Gpt2Config.PresetNames, .. EncoderPreset.All.Select(p => p.Name)]);
         var command = new Command("demo", "set up the default model and run split embeddings end to end: gateway, worker, edge") { model, preset };
         command.SetAction((result, cancellationToken) =>
             RunAsync(result.GetValue(model)?.FullName ?? DefaultModelDirectory(result.GetValue(preset)!), result.GetValue(preset)!, cancellationToken));
@@ -46,7 +51,8 @@ internal static class DemoCommand
         {
             output.WriteLine($"creating the default model ({preset}, seed 42) in {directory} ...");
             var clock = Stopwatch.StartNew();
-            RandomModelWriter.Write(directory, Gpt2Config.Preset(preset), seed: 42);
+            if (EncoderPreset.All.FirstOrDefault(p => p.Name == preset) is { } encoder) RandomEncoderWriter.Write(directory, encoder, seed: 42);
+            else RandomModelWriter.Write(directory, Gpt2Config.Preset(preset), seed: 42);
             output.WriteLine($"  done in {clock.Elapsed.TotalSeconds:F1} s");
         }
 

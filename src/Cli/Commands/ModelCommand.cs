@@ -51,7 +51,7 @@ internal static class ModelCommand
             Console.WriteLine($"wrote {result.GetValue(preset)} ({config.NLayer} layers x {config.NEmbd}) to {directory} in {clock.Elapsed.TotalSeconds:F1} s");
             return 0;
         });
-        var shardModel = new Argument<DirectoryInfo>("DIR") { Description = "Hugging Face GPT-2 model directory" };
+        var shardModel = new Argument<DirectoryInfo>("DIR") { Description = "Hugging Face GPT-2 model directory, or a sentence encoder in sentence-transformers' layout" };
         var shardOut = new Option<DirectoryInfo>("--out") { Description = "shard store directory (default: DIR/shards)" };
         var shard = new Command("shard", "cut the model into content-addressed per-layer shards (f32 and f16) for edge devices; reuses them while the weights are unchanged")
         {
@@ -62,7 +62,7 @@ internal static class ModelCommand
             var directory = result.GetValue(shardModel)!.FullName;
             var output = result.GetValue(shardOut)?.FullName ?? Path.Combine(directory, "shards");
             var clock = Stopwatch.StartNew();
-            var index = ShardBuilder.EnsureShards(directory, output);
+            var index = ModelShards.Ensure(directory, output);
             var bytes = index.Shards.Sum(s => s.Bytes);
             Console.WriteLine($"{index.Shards.Length} shards of {index.Model}@{index.Revision} ({bytes / 1e6:F1} MB) in {output}, {clock.Elapsed.TotalSeconds:F1} s");
             return 0;

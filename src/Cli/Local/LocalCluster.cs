@@ -35,7 +35,7 @@ internal sealed class LocalCluster : IAsyncDisposable
     public static async Task<LocalCluster> StartAsync(string modelDirectory, int port, int workers, string logDirectory, TextWriter output, CancellationToken cancellationToken)
     {
         modelDirectory = Path.GetFullPath(modelDirectory);
-        var index = ShardBuilder.EnsureShards(modelDirectory, Path.Combine(modelDirectory, "shards"));
+        var index = ModelShards.Ensure(modelDirectory, Path.Combine(modelDirectory, "shards"));
         output.WriteLine($"model {Path.GetFileName(modelDirectory)}@{index.Revision}: {index.NLayer} layers, {index.Shards.Length} shards");
 
         var cluster = new LocalCluster(new Uri($"http://127.0.0.1:{port}"), logDirectory);

@@ -334,7 +334,9 @@ public sealed class EdgeClient : IDisposable
             var warnings = response.Headers.TryGetValues(HeaderNames.Warning, out var w) ? w.ToArray() : [];
             var decision = Header(response, HeaderNames.Decision);
             var worker = DecisionHeader.TryParse(decision)?.Worker;
-            return new EdgeResult(embeddings, frame.LayersDone, frame.LayerCount, worker, frame.Kind == FrameKind.Embeddings ? "cloud" : Backend,
+            // The backend that really ran the tail (an encoder's runs on the CPU whatever this client was given).
+            var ran = frame.Kind == FrameKind.Embeddings ? "cloud" : _tail.BackendName ?? Backend;
+            return new EdgeResult(embeddings, frame.LayersDone, frame.LayerCount, worker, ran,
                 timings, decision, Header(response, HeaderNames.Predicted), warnings, fallback)
             {
                 WorkerTiming = WorkerTiming.TryParse(Header(response, HeaderNames.WorkerMs), out var timing) ? timing : null,

@@ -1,7 +1,7 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using SplitCompute.Model.Encoders;
 using SplitCompute.Model.Forward;
+using SplitCompute.Model.Shards;
 using SplitCompute.Tokenization.Bert;
 
 namespace SplitCompute.InferenceWorker.Execution;
@@ -12,8 +12,6 @@ namespace SplitCompute.InferenceWorker.Execution;
 /// </summary>
 public sealed class ServedEncoder
 {
-    private static readonly string[] EncoderTypes = ["bert", "roberta", "xlm-roberta"];
-
     private ServedEncoder(SentenceTransformerLayout layout, SentenceTokenizer tokenizer, BertCpuEncoder backend, string revision) =>
         (Layout, Tokenizer, Backend, Revision) = (layout, tokenizer, backend, revision);
 
@@ -30,20 +28,7 @@ public sealed class ServedEncoder
     };
 
     /// <summary>Whether <paramref name="directory"/>'s config.json names a BERT-family model_type.</summary>
-    public static bool IsEncoder(string directory)
-    {
-        var path = Path.Combine(directory, "config.json");
-        if (!File.Exists(path)) return false;
-        try
-        {
-            using var json = JsonDocument.Parse(File.ReadAllBytes(path));
-            return json.RootElement.TryGetProperty("model_type", out var type) && type.ValueKind == JsonValueKind.String && EncoderTypes.Contains(type.GetString());
-        }
-        catch (JsonException)
-        {
-            return false;  // the GPT-2 loader reports the malformed file with its own message
-        }
-    }
+    public static bool IsEncoder(string directory) => BertConfig.IsEncoderDirectory(directory);
 
     public static ServedEncoder Load(string directory)
     {
@@ -63,7 +48,7 @@ public sealed class ServedEncoder
         if (tokenizer.VocabularySize != layout.Config.VocabSize)
             throw new InvalidDataException($"{vocabPath}: {tokenizer.VocabularySize} word pieces, but config.json's vocab_size is {layout.Config.VocabSize}");
         var backend = BertCpuEncoder.Load(directory, layout.Config);
-        return new ServedEncoder(layout, tokenizer, backend, RevisionOf(directory, tokenizer.Fingerprint));
+        return new ServedEncoder(layout, tokenizer, backend, EncoderShardBuilder.RevisionOf(directory));
     }
 
     private static bool ReadLowercase(string directory)
@@ -72,23 +57,5 @@ public sealed class ServedEncoder
         if (!File.Exists(path)) return true;
         using var json = JsonDocument.Parse(File.ReadAllBytes(path));
         return !(json.RootElement.TryGetProperty("do_lower_case", out var lower) && lower.ValueKind == JsonValueKind.False);
-    }
-
-    /// <summary>SHA-256 over the weights, every layout file and the tokenizer's fingerprint, first 16 hex digits (as GPT-2's revisions).</summary>
-    private static string RevisionOf(string directory, string tokenizerFingerprint)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var file in new[] { "config.json", "modules.json", "1_Pooling/config.json", "sentence_bert_config.json", "config_sentence_transformers.json", "model.safetensors" })
-        {
-            var path = Path.Combine(directory, file);
-            if (!File.Exists(path)) continue;
-            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(file));
-            using var stream = File.OpenRead(path);
-            var buffer = new byte[1 << 20];
-            int read;
-            while ((read = stream.Read(buffer)) > 0) hash.AppendData(buffer.AsSpan(0, read));
-        }
-        hash.AppendData(System.Text.Encoding.ASCII.GetBytes(tokenizerFingerprint));
-        return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
     }
 }

@@ -18,6 +18,22 @@ public sealed record BertConfig(
     /// <summary>RoBERTa and XLM-R number positions from padding index + 1 (Hugging Face's create_position_ids_from_input_ids).</summary>
     public int PositionOffset => ModelType == "bert" ? 0 : PadTokenId + 1;
 
+    /// <summary>Whether <paramref name="modelDirectory"/>'s config.json names a BERT-family model_type (false when unreadable: the GPT-2 loader reports that).</summary>
+    public static bool IsEncoderDirectory(string modelDirectory)
+    {
+        var path = Path.Combine(modelDirectory, "config.json");
+        if (!File.Exists(path)) return false;
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllBytes(path));
+            return json.RootElement.TryGetProperty("model_type", out var type) && type.ValueKind == JsonValueKind.String && ModelTypes.Contains(type.GetString());
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     public static BertConfig Load(string modelDirectory)
     {
         var path = Path.Combine(modelDirectory, "config.json");

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using SplitCompute.Model.Encoders;
 using SplitCompute.Model.SafeTensors;
 
@@ -10,6 +12,37 @@ namespace SplitCompute.Model.Shards;
 /// </summary>
 public static class EncoderShardBuilder
 {
+    /// <summary>The files whose bytes decide an encoder's outputs: weights, layout, tokenizer.</summary>
+    private static readonly string[] RevisionFiles =
+    [
+        "config.json", "modules.json", "1_Pooling/config.json", "sentence_bert_config.json", "config_sentence_transformers.json",
+        "tokenizer_config.json", "vocab.txt", "model.safetensors",
+    ];
+
+    /// <summary>The current index of the encoder in <paramref name="modelDirectory"/>, at its <see cref="RevisionOf"/>.</summary>
+    public static ShardIndex EnsureShards(string modelDirectory, string shardDirectory) =>
+        EnsureShards(modelDirectory, shardDirectory, BertConfig.Load(modelDirectory), RevisionOf(modelDirectory));
+
+    /// <summary>
+    /// SHA-256 over every file that shapes an output (<see cref="RevisionFiles"/>: weights, pooling, prompts, vocabulary), first 16
+    /// hex digits as GPT-2's revisions: a hidden state is valid only with the same revision.
+    /// </summary>
+    public static string RevisionOf(string modelDirectory)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        foreach (var file in RevisionFiles)
+        {
+            var path = Path.Combine(modelDirectory, file);
+            if (!File.Exists(path)) continue;
+            hash.AppendData(Encoding.UTF8.GetBytes(file + "\n"));
+            using var stream = File.OpenRead(path);
+            int read;
+            while ((read = stream.Read(buffer)) > 0) hash.AppendData(buffer.AsSpan(0, read));
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
+    }
+
     /// <summary>The current index, building the shards first if they are missing or stale (as <see cref="ShardBuilder.EnsureShards"/>).</summary>
     public static ShardIndex EnsureShards(string modelDirectory, string shardDirectory, BertConfig config, string revision)
     {
