@@ -61,7 +61,9 @@ public sealed class EdgeClient : IDisposable
         ClientId = EdgeClientId.LoadOrCreate(options.CacheDirectory);
         _feedback = new FeedbackReporter(_http, ClientId, options.FeedbackTimeout);
         _retry = RequestRetry.Create(options);
-        _tail = new TailRunner(createTail ?? (options.Backend == EdgeBackend.WebGpu ? TailBackends.WebGpu() : TailBackends.Cpu));
+        _tail = options.Backend == EdgeBackend.WebGpu
+            ? new TailRunner(createTail ?? TailBackends.WebGpu(), TailBackends.WebGpuEncoder())
+            : new TailRunner(createTail ?? TailBackends.Cpu);
         if (options.Backend == EdgeBackend.WebGpu) _probe = new EdgeDeviceProbe(options.ProbeCacheDirectory, options.ProbeMaxAge);
         if (options.ApiKey is { } key) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         if (options.ManifestPublicKeyPem is { } pem) _verifier = new ManifestVerifier(pem);
@@ -334,7 +336,7 @@ public sealed class EdgeClient : IDisposable
             var warnings = response.Headers.TryGetValues(HeaderNames.Warning, out var w) ? w.ToArray() : [];
             var decision = Header(response, HeaderNames.Decision);
             var worker = DecisionHeader.TryParse(decision)?.Worker;
-            // The backend that really ran the tail (an encoder's runs on the CPU whatever this client was given).
+            // The backend that really ran the tail (the one this client was given, or the cloud after a fallback).
             var ran = frame.Kind == FrameKind.Embeddings ? "cloud" : _tail.BackendName ?? Backend;
             return new EdgeResult(embeddings, frame.LayersDone, frame.LayerCount, worker, ran,
                 timings, decision, Header(response, HeaderNames.Predicted), warnings, fallback)

@@ -1,4 +1,5 @@
 using SplitCompute.Model.Cpu;
+using SplitCompute.Model.Encoders;
 using SplitCompute.Model.Forward;
 using SplitCompute.Model.Gpt2;
 using SplitCompute.WebGpu.Backend;
@@ -17,4 +18,11 @@ public static class TailBackends
     /// </summary>
     public static Func<Gpt2Weights, ILayerRangeBackend> WebGpu(WebGpuBackendOptions? options = null) =>
         weights => WebGpuBackend.Create(weights, options);
+
+    /// <summary>A BERT-family encoder's tail on the CPU: the bound encoder runs itself.</summary>
+    public static ILayerRangeBackend CpuEncoder(BertCpuEncoder encoder) => encoder;
+
+    /// <summary>A BERT-family encoder's tail on Dawn (WebGPU), with its own device; throws as <see cref="WebGpu"/> does.</summary>
+    public static Func<BertCpuEncoder, ILayerRangeBackend> WebGpuEncoder(WebGpuBackendOptions? options = null) =>
+        encoder => WebGpuEncoderBackend.Create(encoder, options);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using SplitCompute.Model.Config;
+using SplitCompute.Model.Encoders;
 using SplitCompute.Model.Forward;
 using SplitCompute.Model.Gpt2;
 using SplitCompute.Model.SafeTensors;
@@ -19,6 +20,7 @@ public sealed class TailRunner : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Func<Gpt2Weights, ILayerRangeBackend> _createBackend;
+    private readonly Func<BertCpuEncoder, ILayerRangeBackend> _createEncoderBackend;
     private (TailResidency Residency, IDisposable Weights, ILayerRangeBackend Backend)? _loaded;
 
     public TailRunner() : this(TailBackends.Cpu)
@@ -26,10 +28,12 @@ public sealed class TailRunner : IDisposable
     }
 
     /// <param name="createBackend">Makes the backend for newly bound weights (it must not take ownership of them).</param>
-    public TailRunner(Func<Gpt2Weights, ILayerRangeBackend> createBackend)
+    /// <param name="createEncoderBackend">The same for a BERT-family encoder's bound tail (null: the CPU, the encoder itself).</param>
+    public TailRunner(Func<Gpt2Weights, ILayerRangeBackend> createBackend, Func<BertCpuEncoder, ILayerRangeBackend>? createEncoderBackend = null)
     {
         ArgumentNullException.ThrowIfNull(createBackend);
         _createBackend = createBackend;
+        _createEncoderBackend = createEncoderBackend ?? TailBackends.CpuEncoder;
     }
 
     /// <summary>The name of the backend of the weights bound now ("cpu", "webgpu"), or null before the first run.</summary>
@@ -151,8 +155,7 @@ public sealed class TailRunner : IDisposable
         if (!manifest.IsGpt2)
         {
             Release();
-            // Encoder blocks run on the CPU whatever this runner's backend (WGSL encoder kernels are not written yet).
-            if (VerifiedLoad.Load(() => EncoderTail.Bind(label, shardPaths, manifest, k), encoder => encoder, verified) is not { } tail) return (null, 0);
+            if (VerifiedLoad.Load(() => EncoderTail.Bind(label, shardPaths, manifest, k), _createEncoderBackend, verified) is not { } tail) return (null, 0);
             _loaded = (residency, tail.Weights, tail.Backend);
             return (tail.Backend, manifest.TailEntries.Sum(s => s.Bytes));
         }

@@ -86,6 +86,9 @@ public sealed unsafe class BertCpuEncoder : ILayerRangeBackend
 
     private WeightTensor W(string name, params long[] shape) => _checkpoint.ReadFloat32(_prefix + name, shape);
 
+    /// <summary>A bound parameter by BertModel's name (no prefix), checked against <paramref name="shape"/>: what a GPU backend uploads.</summary>
+    public WeightTensor Tensor(string name, params long[] shape) => W(name, shape);
+
     /// <summary>Embeddings of right-padded sequences (mask 1 = real token), (B, T) -> (B, T, C); token types all 0.</summary>
     public HiddenState Embed(TokenBatch batch) => Embed(batch, null);
 

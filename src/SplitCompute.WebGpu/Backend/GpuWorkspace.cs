@@ -11,7 +11,8 @@ internal sealed class GpuWorkspace : IDisposable
 {
     private readonly List<GpuBuffer> _buffers = [];
 
-    public GpuWorkspace(WebGpuDevice device, int capacity, int c)
+    /// <param name="mlpWidth">The MLP's hidden width (GPT-2: 4C; an encoder: its intermediate_size); default 4C.</param>
+    public GpuWorkspace(WebGpuDevice device, int capacity, int c, int? mlpWidth = null)
     {
         Capacity = capacity;
         try
@@ -20,7 +21,7 @@ internal sealed class GpuWorkspace : IDisposable
             Normed = Storage(device, "normed (R, C)", (long)capacity * c);
             Qkv = Storage(device, "qkv (R, 3C)", (long)capacity * 3 * c);
             Attention = Storage(device, "attention (R, C)", (long)capacity * c);
-            Mlp = Storage(device, "mlp (R, 4C)", (long)capacity * 4 * c);
+            Mlp = Storage(device, "mlp (R, I)", (long)capacity * (mlpWidth ?? 4 * c));
             Mask = Storage(device, "mask (B, T)", capacity);
             Readback = Add(GpuBuffer.Create(device, "readback (R, C)", (ulong)capacity * (ulong)c * 4, GpuBuffer.Readback));
             QkvParams = Uniform(device, "params qkv");

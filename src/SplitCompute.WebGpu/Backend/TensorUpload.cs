@@ -32,6 +32,27 @@ internal static unsafe class TensorUpload
         }
     }
 
+    /// <summary>Host floats (a re-laid-out tensor, e.g. transposed) into a new GPU buffer of <paramref name="precision"/>.</summary>
+    public static GpuBuffer Upload(WebGpuDevice device, string label, float[] values, WeightPrecision precision)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var half = precision == WeightPrecision.F16;
+        var bytes = (long)values.Length * (half ? 2 : 4);
+        var buffer = GpuBuffer.Create(device, $"{label} {(half ? "f16" : "f32")}", (ulong)bytes, GpuBuffer.Storage);
+        try
+        {
+            device.Staging.Write(buffer, bytes, half
+                ? (target, offset) => TensorPrimitives.ConvertToHalf(values.AsSpan((int)(offset / 2), target.Length / 2), MemoryMarshal.Cast<byte, Half>(target))
+                : (target, offset) => MemoryMarshal.AsBytes(values.AsSpan((int)(offset / 4), target.Length / 4)).CopyTo(target));
+            return buffer;
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Writes the destination bytes [offset, offset + target.Length) of <paramref name="tensor"/> in <paramref name="precision"/>.</summary>
     internal static StagingRing.Filler Filler(WeightTensor tensor, WeightPrecision precision)
     {

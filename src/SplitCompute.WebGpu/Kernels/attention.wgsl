@@ -1,12 +1,13 @@
-// Causal self-attention with a padding mask. Legend: B batch, T tokens, C channels, H heads, D = C / H.
+// Self-attention with a padding mask, causal (GPT-2) or bidirectional (BERT-family encoders).
+// Legend: B batch, T tokens, C channels, H heads, D = C / H.
 // qkv (B, T, 3C) holds q | k | v per token; out (B, T, C) gets head h in columns [h D, (h+1) D).
-// Query i attends key j when j <= i and mask[b, j] = 1; a query with no such key gets zeros (as the CPU backend).
+// Query i attends key j when mask[b, j] = 1 and, if causal, j <= i; a query with no such key gets zeros (as the CPU backend).
 // One workgroup of 64 threads per (query i, b H + h); the T scores of a query stay in workgroup memory (T <= 1024).
 struct Params {
     t: u32,
     c: u32,
     heads: u32,
-    pad: u32,
+    causal: u32,  // 1: keys j <= i only; 0: every key
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -46,10 +47,11 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     let d = c / params.heads;
     let scale = 1.0 / sqrt(f32(d));
     let q = (b * params.t + i) * 3u * c + h * d;
+    let keys = select(params.t, i + 1u, params.causal != 0u);  // keys [0, keys) are visible to query i
 
     // scores[j] = q . k_j / sqrt(D) for visible keys, MASKED otherwise.
     var local_max = MASKED;
-    for (var j = lid; j <= i; j += 64u) {
+    for (var j = lid; j < keys; j += 64u) {
         var s = MASKED;
         if (mask[b * params.t + j] != 0u) {
             let k = (b * params.t + j) * 3u * c + c + h * d;
@@ -66,7 +68,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
 
     // p_j = exp(s_j - max), 0 for masked keys (also when every key is masked: then the sum is 0 and the output 0).
     var local_sum = 0.0;
-    for (var j = lid; j <= i; j += 64u) {
+    for (var j = lid; j < keys; j += 64u) {
         let s = scores[j];
         let p = select(0.0, exp(s - top), s > MASKED);
         scores[j] = p;
@@ -79,7 +81,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     let o = (b * params.t + i) * c + h * d;
     for (var e = lid; e < d; e += 64u) {
         var acc = 0.0;
-        for (var j = 0u; j <= i; j++) {
+        for (var j = 0u; j < keys; j++) {
             acc = fma(scores[j], qkv[(b * params.t + j) * 3u * c + 2u * c + h * d + e], acc);
         }
         out[o + e] = acc * inverse;

@@ -1,0 +1,74 @@
+using SplitCompute.Model.Encoders;
+using SplitCompute.Model.Forward;
+using SplitCompute.Model.SafeTensors;
+using SplitCompute.Testing;
+using SplitCompute.WebGpu.Backend;
+
+namespace SplitCompute.WebGpu.Tests;
+
+/// <summary>
+/// A BERT-family encoder's tail [k, N) on WebGPU (issue 22: bidirectional attention over the real keys, erf GELU, post-LayerNorm
+/// blocks) against the CPU encoder, which is itself checked against BertModel's equations and Hugging Face: padded batches, every k.
+/// </summary>
+public sealed class EncoderTailTests : IDisposable
+{
+    private static readonly int[][] Ids = [[101, 7592, 1010, 2088, 999, 102], [101, 4937, 102], [101, 2023, 2003, 1037, 2936, 6251, 2007, 2062, 19204, 2015, 102]];
+
+    private readonly TempDirectory _model = new();
+
+    public EncoderTailTests()
+    {
+        // bert-tiny's shape with 4 layers and 4 heads of 32, so the split points and the head layout are exercised.
+        var preset = EncoderPreset.ByName("bert-tiny");
+        preset = preset with { Config = preset.Config with { NumLayers = 4, NumHeads = 4 } };
+        RandomEncoderWriter.Write(_model.Path, preset, seed: 9);
+    }
+
+    [SkippableTheory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void The_tail_from_k_matches_the_CPU_encoder_within_1e4(int k)
+    {
+        var device = TestEnvironment.Device;
+        using var whole = BertCpuEncoder.Load(_model.Path, BertConfig.Load(_model.Path));
+        var n = whole.Config.NumLayers;
+        var head = whole.Embed(Ids);
+        whole.RunLayers(head, 0, k);
+        var onGpu = new HiddenState(head.Batch, head.Channels, (float[])head.Data.Clone(), k);
+        whole.RunLayers(head, k, n);
+
+        using var tail = BertCpuEncoder.BindTail(Checkpoint.Open(_model.Path), whole.Config, k);
+        using var backend = new WebGpuEncoderBackend(tail, device);
+        backend.RunLayers(onGpu, k, n);
+        backend.ApplyFinalNorm(onGpu);
+        Assert.Equal(n, onGpu.LayersDone);
+        var max = 0.0;
+        for (var s = 0; s < Ids.Length; s++)
+        {
+            for (var p = 0; p < Ids[s].Length; p++)  // padded rows are never pooled: only the real ones must match
+                max = Math.Max(max, head.Row(s, p).ToArray().Zip(onGpu.Row(s, p).ToArray()).Max(x => Math.Abs(x.First - x.Second)));
+        }
+        Assert.True(max <= Tolerance.F32, $"k = {k}: max |WebGPU - CPU| over real positions {max:E3}");
+        foreach (var pooling in new[] { Pooling.Mean, Pooling.Cls, Pooling.Max })
+        {
+            var a = Pooler.Pool(head, pooling).SelectMany(e => e);
+            var b = Pooler.Pool(onGpu, pooling).SelectMany(e => e);
+            Assert.True(a.Zip(b).Max(x => Math.Abs(x.First - x.Second)) <= Tolerance.F32, $"{pooling} pooling from k = {k}");
+        }
+    }
+
+    [SkippableFact]
+    public void A_tail_cannot_run_blocks_it_does_not_hold()
+    {
+        var device = TestEnvironment.Device;
+        var config = BertConfig.Load(_model.Path);
+        using var tail = BertCpuEncoder.BindTail(Checkpoint.Open(_model.Path), config, 2);
+        using var backend = new WebGpuEncoderBackend(tail, device);
+        var hidden = new HiddenState(TokenBatch.FromSequences([[1, 2, 3]]), config.HiddenSize, new float[3 * config.HiddenSize], 1);
+        Assert.Contains("holds [2, 4)", Assert.Throws<ArgumentOutOfRangeException>(() => backend.RunLayers(hidden, 1, 4)).Message, StringComparison.Ordinal);
+        Assert.Throws<NotSupportedException>(() => backend.Embed(hidden.Batch));
+    }
+
+    public void Dispose() => _model.Dispose();
+}
