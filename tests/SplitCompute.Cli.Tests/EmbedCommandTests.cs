@@ -30,6 +30,36 @@ public sealed class EmbedCommandTests
         Assert.Equal(split ?? json.RootElement.GetProperty("layers").GetInt32(), json.RootElement.GetProperty("split").GetInt32());
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(1)]
+    public void Model_init_writes_an_encoder_preset_that_embed_runs_as_sentence_transformers_would(int? split)
+    {
+        var root = Directory.CreateTempSubdirectory("splitcompute-cli-").FullName;
+        try
+        {
+            var model = Path.Combine(root, "bert-tiny");
+            var (initExit, initOut, initErr) = CliProcess.Run("model", "init", "--preset", "bert-tiny", "--seed", "3", "--out", model);
+            Assert.True(initExit == 0, initErr);
+            Assert.Contains("bert-tiny (2 layers x 128, mean pooling, normalised)", initOut, StringComparison.Ordinal);
+            string[] texts = ["Hello, world!", "Naïve café"];
+            List<string> args = ["embed", "--model", model, "--text", texts[0], "--text", texts[1], "--json"];
+            if (split is { } k) args.AddRange(["--split", k.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            var (exit, stdout, stderr) = CliProcess.Run([.. args]);
+            Assert.True(exit == 0, $"exit {exit}: {stderr}");
+            using var json = JsonDocument.Parse(stdout);
+            var embeddings = json.RootElement.GetProperty("embeddings").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetSingle()).ToArray()).ToArray();
+            using var reference = SplitCompute.Model.Encoders.CpuSentenceEncoder.Load(model);
+            var expected = reference.Encode(texts);
+            var max = embeddings.SelectMany(e => e).Zip(expected.SelectMany(e => e)).Max(p => Math.Abs(p.First - p.Second));
+            Assert.True(max <= 1e-5, $"max |embed - the model run whole| {max:E3}");
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     [Fact]
     public void Model_init_writes_a_directory_that_embed_reads_and_the_same_seed_gives_the_same_weights()
     {

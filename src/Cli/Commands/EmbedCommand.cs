@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using SplitCompute.Model.Cpu;
+using SplitCompute.Model.Encoders;
 using SplitCompute.Model.Forward;
 using SplitCompute.Model.Gpt2;
 using SplitCompute.Tokenization;
@@ -12,11 +13,11 @@ internal static class EmbedCommand
 {
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model") { Description = "Hugging Face GPT-2 model directory", Required = true };
+        var model = new Option<DirectoryInfo>("--model") { Description = "Hugging Face GPT-2 model directory, or a sentence encoder in sentence-transformers' layout", Required = true };
         var text = new Option<string[]>("--text") { Description = "a text to embed (repeat for a batch)" };
         var ids = new Option<string>("--ids") { Description = "token ids instead of texts: \"1,2,3;4,5\" (';' between sequences)" };
         var split = new Option<int?>("--split") { Description = "run layers [0,K) and [K,N) as two separate passes" };
-        var pooling = new Option<string>("--pooling") { Description = "mean (over valid tokens) or last", DefaultValueFactory = _ => "mean" };
+        var pooling = new Option<string>("--pooling") { Description = "GPT-2: mean (over valid tokens) or last; an encoder pools as its Pooling module says", DefaultValueFactory = _ => "mean" };
         pooling.AcceptOnlyFromAmong("mean", "last");
         var json = new Option<bool>("--json") { Description = "print {\"embeddings\": [[...]], ...} for other tools" };
 
@@ -41,6 +42,7 @@ internal static class EmbedCommand
 
     private static int Run(EmbedRequest request, bool json)
     {
+        if (BertConfig.IsEncoderDirectory(request.ModelDirectory)) return RunEncoder(request, json);
         var clock = Stopwatch.StartNew();
         using var weights = Gpt2Weights.Load(request.ModelDirectory);
         using var backend = new CpuBackend(weights);
@@ -57,6 +59,32 @@ internal static class EmbedCommand
         var (embeddings, timings) = SplitEmbedder.Embed(backend, backend, batch, request.Split, request.Pooling);
         var report = new EmbedReport(weights.Config.NLayer, request.Split ?? weights.Config.NLayer, request.Pooling, backend.Name, backend.Blas.ToString(),
             sequences.Select(s => s.Length).ToArray(), embeddings, loadMs, tokenizeMs, timings);
+        if (json) EmbedReportWriter.WriteJson(report, Console.OpenStandardOutput());
+        else EmbedReportWriter.WriteText(report, Console.Out);
+        return 0;
+    }
+
+    /// <summary>A sentence encoder: its prompt, WordPiece, the layer ranges, its own pooling and Normalize module.</summary>
+    private static int RunEncoder(EmbedRequest request, bool json)
+    {
+        var clock = Stopwatch.StartNew();
+        using var encoder = CpuSentenceEncoder.Load(request.ModelDirectory);
+        var layout = encoder.Layout;
+        if (!layout.PoolingIncludesPrompt && layout.DefaultPromptName is not null)
+            throw new ArgumentException($"{request.ModelDirectory}: include_prompt is false with a default prompt; pooling without the prompt's tokens is not supported here");
+        var loadMs = clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        var sequences = request.Ids is not null ? IdsParser.Parse(request.Ids) : [.. request.Texts!.Select(t => encoder.Tokenize(t))];
+        var tokenizeMs = clock.Elapsed.TotalMilliseconds;
+        if (sequences.Any(s => s.Length == 0)) throw new ArgumentException("a sequence has no tokens; give non-empty input");
+        var (embeddings, timings) = SplitEmbedder.Embed(encoder.Backend, encoder.Backend, TokenBatch.FromSequences(sequences), request.Split, encoder.Pooling);
+        if (layout.Normalize)
+        {
+            foreach (var e in embeddings) System.Numerics.Tensors.TensorPrimitives.Divide(e, MathF.Max(System.Numerics.Tensors.TensorPrimitives.Norm(e), 1e-12f), e);
+        }
+        var n = layout.Config.NumLayers;
+        var report = new EmbedReport(n, request.Split ?? n, encoder.Pooling, encoder.Backend.Name, $"{layout.Config.ModelType} encoder, normalize={layout.Normalize}",
+            [.. sequences.Select(s => s.Length)], embeddings, loadMs, tokenizeMs, timings);
         if (json) EmbedReportWriter.WriteJson(report, Console.OpenStandardOutput());
         else EmbedReportWriter.WriteText(report, Console.Out);
         return 0;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SplitCompute.Model.Forward;
 using SplitCompute.Tokenization.Bert;
 
 namespace SplitCompute.Model.Encoders;
@@ -17,6 +18,20 @@ public sealed class CpuSentenceEncoder : IDisposable
     public SentenceTransformerLayout Layout { get; }
 
     public WordPieceTokenizer Tokenizer { get; }
+
+    /// <summary>The encoder itself, for callers that run its layer ranges (the CLI's split passes).</summary>
+    public BertCpuEncoder Backend => _encoder;
+
+    /// <summary>The model's pooling in the layer-range API's terms.</summary>
+    public Pooling Pooling => Layout.Pooling switch
+    {
+        SentencePooling.Cls => Pooling.Cls,
+        SentencePooling.Max => Pooling.Max,
+        _ => Pooling.Mean,
+    };
+
+    /// <summary>[CLS] prompt + text [SEP], cut to max_seq_length keeping [SEP] (the ids <see cref="Encode"/> runs on).</summary>
+    public int[] Tokenize(string text, string? promptName = null) => Tokenizer.Encode(PromptText(promptName) + text, Layout.MaxSequenceLength).Ids;
 
     public static CpuSentenceEncoder Load(string directory)
     {
