@@ -94,6 +94,32 @@ public sealed class EncoderServingTests(EncoderCluster cluster) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_request_may_name_one_of_the_models_prompts_in_OpenAI_and_TEI_bodies()
+    {
+        using var http = cluster.NewHttpClient();
+        using var reference = CpuSentenceEncoder.Load(cluster.ModelDirectory);
+        var expected = reference.Encode(Texts, "passage");
+        Assert.NotEqual(expected[0], reference.Encode(Texts)[0]);  // the default prompt ("query: ") gives another vector
+
+        using var openAi = await http.PostAsync("/v1/embeddings", JsonContent.Create(new { model = SplitCluster.Model, input = Texts, prompt_name = "passage" }));
+        Assert.Equal(HttpStatusCode.OK, openAi.StatusCode);
+        using var json = JsonDocument.Parse(await openAi.Content.ReadAsStringAsync());
+        var served = json.RootElement.GetProperty("data").EnumerateArray().Select(d => d.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray());
+        Assert.True(served.SelectMany(e => e).Zip(expected.SelectMany(e => e)).Max(p => Math.Abs(p.First - p.Second)) <= 1e-5);
+
+        using var tei = await http.PostAsync("/embed", JsonContent.Create(new { inputs = Texts, prompt_name = "passage" }));
+        Assert.Equal(HttpStatusCode.OK, tei.StatusCode);
+        var teiVectors = JsonSerializer.Deserialize<float[][]>(await tei.Content.ReadAsStringAsync())!;
+        Assert.True(teiVectors.SelectMany(e => e).Zip(expected.SelectMany(e => e)).Max(p => Math.Abs(p.First - p.Second)) <= 1e-5);
+
+        using var unknown = await http.PostAsync("/v1/embeddings", JsonContent.Create(new { model = SplitCluster.Model, input = Texts, prompt_name = "document" }));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        using var error = JsonDocument.Parse(await unknown.Content.ReadAsStringAsync());
+        Assert.Contains("no prompt \"document\" (it has: passage, query)", error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("prompt_name", error.RootElement.GetProperty("error").GetProperty("param").GetString());
+    }
+
+    [Fact]
     public async Task An_input_over_max_seq_length_is_refused_by_the_encoders_count_unless_truncated()
     {
         var text = string.Join(' ', Enumerable.Repeat("word", 600));  // ~600 WordPiece tokens, 600 GPT-2 ones too

@@ -57,6 +57,11 @@ internal static class TeiEmbedRequest
                 json.WriteBoolean("normalize", normalize);
                 json.WriteBoolean("truncate", truncate);
                 json.WriteString("encoding_format", "float");
+                if (root.TryGetProperty("prompt_name", out var promptName) && promptName.ValueKind != JsonValueKind.Null)
+                {
+                    json.WritePropertyName("prompt_name");
+                    promptName.WriteTo(json);  // the worker checks it against the model's prompts
+                }
                 json.WriteEndObject();
             }
             return buffer.ToArray();

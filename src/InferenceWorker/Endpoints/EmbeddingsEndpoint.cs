@@ -60,7 +60,10 @@ internal static class EmbeddingsEndpoint
 
         if (parsed.TokenIds is null && model.Tokenizer is null)
             return Error(ApiError.InvalidRequest($"model '{model.ModelId}' has no tokenizer files (vocab.json, merges.txt); send token ids as input", "input"));
-        List<int[]> sequences = parsed.TokenIds is { } ids ? [.. ids] : [.. parsed.Texts!.Select(model.Tokenizer!.Encode)];
+        if (parsed.PromptName is { } promptName && PromptProblem(model, promptName) is { } problem) return Error(ApiError.InvalidRequest(problem, "prompt_name"));
+        List<int[]> sequences = parsed.TokenIds is { } ids ? [.. ids]
+            : parsed.PromptName is { } prompt ? [.. parsed.Texts!.Select(t => model.Encoder!.Tokenizer.Encode(t, model.Encoder.Layout.Prompts[prompt]))]
+            : [.. parsed.Texts!.Select(model.Tokenizer!.Encode)];
         var limit = model.MaxTokens;
         for (var i = 0; i < sequences.Count; i++)
         {
@@ -118,6 +121,17 @@ internal static class EmbeddingsEndpoint
         var bytes = FrameWriter.ToArray(frame);
         response.Headers[HeaderNames.Shaping] = shaping.ToHeader();  // the edge finishes the embeddings as this JSON answer would have
         return Results.Bytes(bytes, MediaTypes.HiddenState);
+    }
+
+    /// <summary>Why <paramref name="name"/> cannot be used here, or null: it must be one of the encoder's prompts, and pooled with it.</summary>
+    private static string? PromptProblem(ModelHost model, string name)
+    {
+        if (model.Encoder is not { } encoder) return $"model '{model.ModelId}' has no prompts (prompt_name is for sentence encoders)";
+        var layout = encoder.Layout;
+        if (!layout.Prompts.ContainsKey(name))
+            return $"model '{model.ModelId}' has no prompt \"{name}\" (it has: {(layout.Prompts.Count == 0 ? "none" : string.Join(", ", layout.Prompts.Keys.Order(StringComparer.Ordinal)))})";
+        return layout.PoolingIncludesPrompt ? null
+            : $"model '{model.ModelId}' pools without its prompt's tokens (include_prompt false), which is not served yet";
     }
 
     /// <summary>GPT-2: "last" or mean (the default); an encoder: its own pooling only (null when the header asks for another).</summary>

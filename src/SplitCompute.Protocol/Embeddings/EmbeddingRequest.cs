@@ -19,4 +19,10 @@ public sealed record EmbeddingRequest(string? Model, IReadOnlyList<string>? Text
 
     /// <summary>Cut an input longer than the model's limit to that limit instead of refusing it.</summary>
     public bool Truncate { get; init; }
+
+    /// <summary>
+    /// One of a sentence encoder's prompts (config_sentence_transformers.json, e.g. E5's "query" / "passage"), prefixed to every
+    /// input as sentence-transformers' <c>prompt_name</c> does; null: the model's default prompt, if it has one.
+    /// </summary>
+    public string? PromptName { get; init; }
 }

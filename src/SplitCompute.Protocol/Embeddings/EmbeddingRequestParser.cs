@@ -45,6 +45,7 @@ public static class EmbeddingRequestParser
         int? dimensions = null;
         bool? normalize = null;
         var truncate = false;
+        string? promptName = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -76,6 +77,11 @@ public static class EmbeddingRequestParser
                 case "truncate":
                     truncate = ReadOptionalBool(ref reader, "truncate") ?? false;
                     break;
+                case "prompt_name":
+                    if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null)) throw new ProtocolException("expected a string", "prompt_name");
+                    promptName = reader.GetString();
+                    if (promptName is { Length: 0 or > 256 }) throw new ProtocolException("expected 1 to 256 characters", "prompt_name");
+                    break;
                 default:
                     reader.Skip();
                     break;
@@ -87,7 +93,7 @@ public static class EmbeddingRequestParser
         if (!truncate && input.OverLong is { } overLong) throw overLong;
         return new EmbeddingRequest(model, input.Texts, input.Ids)
         {
-            EncodingFormat = format, Dimensions = dimensions, Normalize = normalize, Truncate = truncate,
+            EncodingFormat = format, Dimensions = dimensions, Normalize = normalize, Truncate = truncate, PromptName = promptName,
         };
     }
 

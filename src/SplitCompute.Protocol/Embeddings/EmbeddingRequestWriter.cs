@@ -35,6 +35,7 @@ public static class EmbeddingRequestWriter
             if (request.Dimensions is { } dimensions) json.WriteNumber("dimensions", dimensions);
             if (request.Normalize is { } normalize) json.WriteBoolean("normalize", normalize);
             if (request.Truncate) json.WriteBoolean("truncate", true);
+            if (request.PromptName is { } promptName) json.WriteString("prompt_name", promptName);
             json.WriteEndObject();
         }
         return buffer.ToArray();

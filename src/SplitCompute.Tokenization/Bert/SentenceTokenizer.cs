@@ -30,6 +30,9 @@ public sealed class SentenceTokenizer : ITextTokenizer
 
     public int[] Encode(string text) => _wordPiece.Encode(_prompt + text, int.MaxValue).Ids;
 
+    /// <summary>As <see cref="Encode(string)"/> with another of the model's prompts in place of the default one.</summary>
+    public int[] Encode(string text, string prompt) => _wordPiece.Encode(prompt + text, int.MaxValue).Ids;
+
     public int[] Truncate(int[] ids, int maxTokens)
     {
         ArgumentNullException.ThrowIfNull(ids);

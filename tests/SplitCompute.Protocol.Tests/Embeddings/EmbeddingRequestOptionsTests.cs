@@ -19,6 +19,15 @@ public sealed class EmbeddingRequestOptionsTests
         Assert.Null(Parse("""{"input":"a"}""").Normalize);
     }
 
+    [Fact]
+    public void A_prompt_name_is_read_and_written_back()
+    {
+        var request = Parse("""{"input":["a"],"prompt_name":"query"}""");
+        Assert.Equal("query", request.PromptName);
+        Assert.Null(Parse("""{"input":"a","prompt_name":null}""").PromptName);
+        Assert.Equal("query", EmbeddingRequestParser.Parse(EmbeddingRequestWriter.ToJsonUtf8(request)).PromptName);
+    }
+
     [Theory]
     [InlineData("""{"input":"a","input":"b"}""", "input")]
     [InlineData("""{"model":"m","input":"a","model":"n"}""", "model")]
@@ -37,6 +46,8 @@ public sealed class EmbeddingRequestOptionsTests
     [InlineData("""{"input":"a","dimensions":"32"}""", "dimensions")]
     [InlineData("""{"input":"a","normalize":"yes"}""", "normalize")]
     [InlineData("""{"input":"a","truncate":1}""", "truncate")]
+    [InlineData("""{"input":"a","prompt_name":7}""", "prompt_name")]
+    [InlineData("""{"input":"a","prompt_name":""}""", "prompt_name")]
     public void Bad_values_name_their_field(string json, string field) =>
         Assert.Equal(field, Assert.Throws<ProtocolException>(() => Parse(json)).Field);
 
