@@ -40,22 +40,11 @@ public sealed class ServedEncoder
         if (prompt.Length > 0 && !layout.PoolingIncludesPrompt)
             throw new InvalidDataException($"{Path.Combine(directory, "1_Pooling", "config.json")}: include_prompt is false with a default prompt " +
                                            $"(\"{layout.DefaultPromptName}\"); pooling without the prompt's tokens is not served yet");
-        var vocabPath = Path.Combine(directory, "vocab.txt");
-        if (!File.Exists(vocabPath)) throw new FileNotFoundException($"{directory}: no vocab.txt (the encoder's WordPiece vocabulary; tokenizer.json alone is not read yet)", vocabPath);
-        var lowercase = ReadLowercase(directory);
-        var vocabulary = File.ReadAllBytes(vocabPath);
-        var tokenizer = new SentenceTokenizer(WordPieceTokenizer.FromFile(vocabPath, lowercase), prompt, vocabulary, lowercase);
+        var vocabulary = EncoderVocabulary.Load(directory);
+        var tokenizer = new SentenceTokenizer(vocabulary.Tokenizer, prompt, vocabulary.Bytes, vocabulary.Lowercase);
         if (tokenizer.VocabularySize != layout.Config.VocabSize)
-            throw new InvalidDataException($"{vocabPath}: {tokenizer.VocabularySize} word pieces, but config.json's vocab_size is {layout.Config.VocabSize}");
+            throw new InvalidDataException($"{vocabulary.Source}: {tokenizer.VocabularySize} word pieces, but config.json's vocab_size is {layout.Config.VocabSize}");
         var backend = BertCpuEncoder.Load(directory, layout.Config);
         return new ServedEncoder(layout, tokenizer, backend, EncoderShardBuilder.RevisionOf(directory));
-    }
-
-    private static bool ReadLowercase(string directory)
-    {
-        var path = Path.Combine(directory, "tokenizer_config.json");
-        if (!File.Exists(path)) return true;
-        using var json = JsonDocument.Parse(File.ReadAllBytes(path));
-        return !(json.RootElement.TryGetProperty("do_lower_case", out var lower) && lower.ValueKind == JsonValueKind.False);
     }
 }

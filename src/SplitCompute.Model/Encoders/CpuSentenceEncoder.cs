@@ -36,9 +36,10 @@ public sealed class CpuSentenceEncoder : IDisposable
     public static CpuSentenceEncoder Load(string directory)
     {
         var layout = SentenceTransformerLayout.Load(directory);
-        var tokenizer = LoadTokenizer(directory);
+        var vocabulary = EncoderVocabulary.Load(directory);
+        var tokenizer = vocabulary.Tokenizer;
         if (tokenizer.VocabularySize != layout.Config.VocabSize)
-            throw new InvalidDataException($"{Path.Combine(directory, "vocab.txt")}: {tokenizer.VocabularySize} word pieces, but config.json's vocab_size is {layout.Config.VocabSize}");
+            throw new InvalidDataException($"{vocabulary.Source}: {tokenizer.VocabularySize} word pieces, but config.json's vocab_size is {layout.Config.VocabSize}");
         return new CpuSentenceEncoder(layout, tokenizer, BertCpuEncoder.Load(directory, layout.Config));
     }
 
@@ -64,20 +65,6 @@ public sealed class CpuSentenceEncoder : IDisposable
         if (name is null) return "";
         return Layout.Prompts.TryGetValue(name, out var text) ? text
             : throw new ArgumentException($"the model has no prompt \"{name}\" (it has: {(Layout.Prompts.Count == 0 ? "none" : string.Join(", ", Layout.Prompts.Keys))})", nameof(name));
-    }
-
-    private static WordPieceTokenizer LoadTokenizer(string directory)
-    {
-        var vocab = Path.Combine(directory, "vocab.txt");
-        if (!File.Exists(vocab)) throw new FileNotFoundException($"{directory}: no vocab.txt (a WordPiece vocabulary is needed; tokenizer.json alone is not read yet)", vocab);
-        var lowercase = true;
-        var config = Path.Combine(directory, "tokenizer_config.json");
-        if (File.Exists(config))
-        {
-            using var json = JsonDocument.Parse(File.ReadAllText(config));
-            if (json.RootElement.TryGetProperty("do_lower_case", out var lower) && lower.ValueKind is JsonValueKind.False) lowercase = false;
-        }
-        return WordPieceTokenizer.FromFile(vocab, lowercase);
     }
 
     public void Dispose() => _encoder.Dispose();

@@ -16,7 +16,7 @@ public static class EncoderShardBuilder
     private static readonly string[] RevisionFiles =
     [
         "config.json", "modules.json", "1_Pooling/config.json", "sentence_bert_config.json", "config_sentence_transformers.json",
-        "tokenizer_config.json", "vocab.txt", "model.safetensors",
+        "tokenizer_config.json", "vocab.txt", "tokenizer.json", "model.safetensors",
     ];
 
     /// <summary>The current index of the encoder in <paramref name="modelDirectory"/>, at its <see cref="RevisionOf"/>.</summary>

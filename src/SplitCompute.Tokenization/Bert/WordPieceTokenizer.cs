@@ -49,6 +49,15 @@ public sealed class WordPieceTokenizer
         return new WordPieceTokenizer(reader, lowercase, lowercase, vocabPath);
     }
 
+    /// <summary>A vocabulary given as text, one token per line (id = line number), e.g. rebuilt from a tokenizer.json.</summary>
+    /// <param name="source">Names where it came from in errors.</param>
+    public static WordPieceTokenizer FromVocabularyText(string vocabulary, bool lowercase, bool stripAccents, string source)
+    {
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        using var reader = new StringReader(vocabulary);
+        return new WordPieceTokenizer(reader, lowercase, stripAccents, source);
+    }
+
     /// <summary>BERT-Base, Uncased's vocabulary (30,522 tokens; all-MiniLM-L6-v2's), embedded in this assembly.</summary>
     public static WordPieceTokenizer BertBaseUncased()
     {
