@@ -39,6 +39,30 @@ internal sealed class GpuWorkspace : IDisposable
         }
     }
 
+    /// <summary>
+    /// The workspace in <paramref name="current"/>, replaced by one grown (in steps of 64 rows) when a batch needs more rows; the
+    /// bind groups go with the old one.
+    /// </summary>
+    public static GpuWorkspace Ensure(ref GpuWorkspace? current, WebGpuDevice device, int rows, int c, int? mlpWidth = null)
+    {
+        if (current is { } existing && existing.Capacity >= rows) return existing;
+        current?.Dispose();
+        current = null;
+        current = new GpuWorkspace(device, (rows + 63) / 64 * 64, c, mlpWidth);
+        return current;
+    }
+
+    /// <summary>Uploads a range's input: the hidden state into x (R, C) and its padding mask (B, T) as u32.</summary>
+    public void WriteInput(WebGpuDevice device, Model.Forward.HiddenState hidden)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        X.Write<float>(device, hidden.Data);
+        var mask = hidden.Batch.Mask;
+        var words = new uint[mask.Length];
+        for (var i = 0; i < words.Length; i++) words[i] = mask[i];
+        Mask.Write<uint>(device, words);
+    }
+
     /// <summary>Rows (B*T) the buffers hold.</summary>
     public int Capacity { get; }
 

@@ -55,11 +55,7 @@ public sealed class WebGpuBackend : ILayerRangeBackend
                 _finalNormBias = TensorUpload.Upload(device, weights.FinalNormBias!, WeightPrecision.F32);
             }
             device.Staging.Flush("uploading weights");  // resident (and a failure seen) before the constructor returns
-            // Compile every kernel now, so the first request does not pay for it and a shader problem shows at load.
-            _ = MatmulOp.Kernel(_kernels, Precision);
-            _ = LayerNormOp.Kernel(_kernels);
-            _ = GeluOp.Kernel(_kernels);
-            _ = AttentionOp.Kernel(_kernels);
+            BlockKernels.CompileAll(_kernels, Precision);
         }
         catch
         {
@@ -70,19 +66,8 @@ public sealed class WebGpuBackend : ILayerRangeBackend
     }
 
     /// <summary>Opens a device of its own (the first Vulkan adapter) and binds <paramref name="weights"/> to it.</summary>
-    public static WebGpuBackend Create(Gpt2Weights weights, WebGpuBackendOptions? options = null)
-    {
-        var device = WebGpuDevice.Open();
-        try
-        {
-            return new WebGpuBackend(weights, device, options, ownsDevice: true);
-        }
-        catch
-        {
-            device.Dispose();
-            throw;
-        }
-    }
+    public static WebGpuBackend Create(Gpt2Weights weights, WebGpuBackendOptions? options = null) =>
+        WebGpuDevice.OpenFor(device => new WebGpuBackend(weights, device, options, ownsDevice: true));
 
     public string Name => "webgpu";
 
@@ -114,11 +99,8 @@ public sealed class WebGpuBackend : ILayerRangeBackend
         lock (_device.Gate)
         {
             _device.ThrowIfLost($"layers [{from}, {to}) B={b} T={t}");
-            var ws = Workspace(rows);
-            ws.X.Write<float>(_device, hidden.Data);                                     // (R, C), once
-            var mask = new uint[rows];
-            for (var i = 0; i < rows; i++) mask[i] = batch.Mask[i];
-            ws.Mask.Write<uint>(_device, mask);                                          // (B, T)
+            var ws = GpuWorkspace.Ensure(ref _workspace, _device, rows, c);
+            ws.WriteInput(_device, hidden);                                              // x (R, C) and the mask (B, T), once
             MatmulOp.WriteParams(_device, ws.QkvParams, rows, 3 * c, c, accumulate: false);
             MatmulOp.WriteParams(_device, ws.ProjParams, rows, c, c, accumulate: true);
             MatmulOp.WriteParams(_device, ws.FcParams, rows, 4 * c, c, accumulate: false);
@@ -149,7 +131,7 @@ public sealed class WebGpuBackend : ILayerRangeBackend
         lock (_device.Gate)
         {
             _device.ThrowIfLost($"final norm R={rows}");
-            var ws = Workspace(rows);
+            var ws = GpuWorkspace.Ensure(ref _workspace, _device, rows, c);
             ws.X.Write<float>(_device, hidden.Data);
             LayerNormOp.WriteParams(_device, ws.LayerNormParams, rows, c, Config.LayerNormEpsilon);
             var kernel = LayerNormOp.Kernel(_kernels);
@@ -203,16 +185,6 @@ public sealed class WebGpuBackend : ILayerRangeBackend
             MatmulOp.Bind(d, matmul, $"h.{layer}.mlp.c_proj", ws.FcProjParams, ws.Mlp, w.FcProjWeight, w.FcProjBias, ws.X));
         ws.Bindings.Add(layer, bindings);
         return bindings;
-    }
-
-    /// <summary>The workspace, grown (in steps of 64 rows) when a batch needs more rows; its bind groups go with it.</summary>
-    private GpuWorkspace Workspace(int rows)
-    {
-        if (_workspace is { } current && current.Capacity >= rows) return current;
-        _workspace?.Dispose();
-        _workspace = null;
-        _workspace = new GpuWorkspace(_device, (rows + 63) / 64 * 64, Config.NEmbd);
-        return _workspace;
     }
 
     private void ReleaseGpuMemory()

@@ -36,10 +36,7 @@ public sealed class WebGpuEncoderBackend : ILayerRangeBackend
         {
             for (var layer = FirstLayer; layer < Config.NumLayers; layer++) _layers[layer] = GpuEncoderLayerWeights.Upload(device, encoder, layer, Precision);
             device.Staging.Flush("uploading encoder weights");
-            _ = MatmulOp.Kernel(_kernels, Precision);
-            _ = LayerNormOp.Kernel(_kernels);
-            _ = GeluOp.Kernel(_kernels);
-            _ = AttentionOp.Kernel(_kernels);
+            BlockKernels.CompileAll(_kernels, Precision);
         }
         catch
         {
@@ -50,19 +47,8 @@ public sealed class WebGpuEncoderBackend : ILayerRangeBackend
     }
 
     /// <summary>Opens a device of its own (the first Vulkan adapter) and binds the encoder's tail to it.</summary>
-    public static WebGpuEncoderBackend Create(BertCpuEncoder encoder, WebGpuBackendOptions? options = null)
-    {
-        var device = WebGpuDevice.Open();
-        try
-        {
-            return new WebGpuEncoderBackend(encoder, device, options, ownsDevice: true);
-        }
-        catch
-        {
-            device.Dispose();
-            throw;
-        }
-    }
+    public static WebGpuEncoderBackend Create(BertCpuEncoder encoder, WebGpuBackendOptions? options = null) =>
+        WebGpuDevice.OpenFor(device => new WebGpuEncoderBackend(encoder, device, options, ownsDevice: true));
 
     public string Name => "webgpu";
 
@@ -91,11 +77,8 @@ public sealed class WebGpuEncoderBackend : ILayerRangeBackend
         lock (_device.Gate)
         {
             _device.ThrowIfLost($"encoder layers [{from}, {to}) B={b} T={t}");
-            var ws = Workspace(rows);
-            ws.X.Write<float>(_device, hidden.Data);                                     // (R, C), once
-            var mask = new uint[rows];
-            for (var i = 0; i < rows; i++) mask[i] = batch.Mask[i];
-            ws.Mask.Write<uint>(_device, mask);                                          // (B, T)
+            var ws = GpuWorkspace.Ensure(ref _workspace, _device, rows, c, inner);
+            ws.WriteInput(_device, hidden);                                              // x (R, C) and the mask (B, T), once
             MatmulOp.WriteParams(_device, ws.QkvParams, rows, 3 * c, c, accumulate: false);
             MatmulOp.WriteParams(_device, ws.ProjParams, rows, c, c, accumulate: true);
             MatmulOp.WriteParams(_device, ws.FcParams, rows, inner, c, accumulate: false);
@@ -158,15 +141,6 @@ public sealed class WebGpuEncoderBackend : ILayerRangeBackend
             LayerNormOp.Bind(d, layerNorm, $"{p}.output.LayerNorm", ws.LayerNormParams, ws.Normed, w.OutputNormWeight, w.OutputNormBias, ws.X));
         ws.Bindings.Add(layer, bindings);
         return bindings;
-    }
-
-    private GpuWorkspace Workspace(int rows)
-    {
-        if (_workspace is { } current && current.Capacity >= rows) return current;
-        _workspace?.Dispose();
-        _workspace = null;
-        _workspace = new GpuWorkspace(_device, (rows + 63) / 64 * 64, Config.HiddenSize, Config.IntermediateSize);
-        return _workspace;
     }
 
     private void ReleaseGpuMemory()

@@ -92,6 +92,22 @@ public sealed unsafe class WebGpuDevice : IDisposable
     /// <summary>Opens the first Vulkan adapter Dawn offers. Throws <see cref="DawnLibraryNotFoundException"/> or <see cref="NoWebGpuAdapterException"/>.</summary>
     public static WebGpuDevice Open() => Open(WGPUBackendType.Vulkan);
 
+    /// <summary>Opens a device (the first Vulkan adapter) for <paramref name="bind"/>, which takes it over; closed again if binding fails.</summary>
+    public static T OpenFor<T>(Func<WebGpuDevice, T> bind)
+    {
+        ArgumentNullException.ThrowIfNull(bind);
+        var device = Open();
+        try
+        {
+            return bind(device);
+        }
+        catch
+        {
+            device.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Opens an adapter of <paramref name="backendType"/>; only tests ask for another backend than Vulkan (to see a refusal).</summary>
     internal static WebGpuDevice Open(uint backendType)
     {

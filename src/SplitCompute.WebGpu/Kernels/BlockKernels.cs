@@ -1,0 +1,16 @@
+using SplitCompute.WebGpu.Gpu;
+
+namespace SplitCompute.WebGpu.Kernels;
+
+/// <summary>The kernels a transformer block records (GPT-2's and the encoders' share them, in different modes).</summary>
+internal static class BlockKernels
+{
+    /// <summary>Compiles them now, so the first request does not pay for it and a shader problem shows at load.</summary>
+    public static void CompileAll(KernelCache kernels, WeightPrecision precision)
+    {
+        _ = MatmulOp.Kernel(kernels, precision);
+        _ = LayerNormOp.Kernel(kernels);
+        _ = GeluOp.Kernel(kernels);
+        _ = AttentionOp.Kernel(kernels);
+    }
+}
