@@ -13,7 +13,7 @@ namespace SplitCompute.EndToEnd.Tests;
 /// <summary>A deployment serving a seeded BERT-family sentence encoder (CLS pooling, a default "query: " prompt, normalised).</summary>
 public sealed class EncoderCluster : SplitCluster
 {
-    public static GoldenEncoders.SentenceCase Case { get; } = GoldenEncoders.Sentences.Single(s => s.Name == "bert-tiny-cls-default-prompt");
+    public static GoldenEncoders.SentenceCase Case { get; } = GoldenEncoders.Sentences.Single(s => s.Name == "odd-cls-normalised");
 
     protected override void WriteModel(string directory) => GoldenEncoders.Write(directory, Case);
 }
@@ -40,7 +40,7 @@ public sealed class EncoderServingTests(EncoderCluster cluster) : IClassFixture<
         Assert.Equal(Texts.Length, served.Length);
         for (var i = 0; i < Texts.Length; i++)
         {
-            Assert.Equal(128, served[i].Length);
+            Assert.Equal(96, served[i].Length);
             Assert.Equal(1.0, Math.Sqrt(served[i].Sum(v => (double)v * v)), 4);  // the Normalize module
             var max = served[i].Zip(expected[i]).Max(p => Math.Abs(p.First - p.Second));
             Assert.True(max <= 1e-5, $"text {i}: max |served - whole| {max:E3}");
@@ -61,7 +61,7 @@ public sealed class EncoderServingTests(EncoderCluster cluster) : IClassFixture<
         Assert.Equal("bert", model.GetProperty("family").GetString());
         Assert.True(model.GetProperty("normalize").GetBoolean());
         Assert.Equal(512, model.GetProperty("max_input_tokens").GetInt32());
-        Assert.Equal(128, model.GetProperty("width").GetInt32());
+        Assert.Equal(96, model.GetProperty("width").GetInt32());
     }
 
     [Theory]

@@ -3,7 +3,7 @@ using SplitCompute.Model.Encoders;
 namespace SplitCompute.Testing;
 
 /// <summary>
-/// The seeded encoders whose Hugging Face outputs are committed in tests/fixtures/bert/hf-encoders.json (issue 22): written by
+/// The seeded encoders whose Hugging Face outputs (float64) are committed in tests/fixtures/bert/hf-encoders.json (issue 22): written by
 /// <see cref="RandomEncoderWriter"/> here, read by sentence-transformers / transformers on the GPU machine
 /// (`encoder-parity` benchmark, tools/bert/hf_encoder_goldens.py), and written again by the tests, which first check that the
 /// regenerated model.safetensors has the recorded SHA-256 (so these definitions cannot drift from the goldens silently).
@@ -16,16 +16,23 @@ public static class GoldenEncoders
 
     private static readonly Dictionary<string, string> QueryPassage = new() { ["query"] = "query: ", ["passage"] = "passage: " };
 
-    /// <summary>A sentence encoder to compare whole (tokenizer, encoder, pooling, normalisation), and the prompt to encode with.</summary>
-    public sealed record SentenceCase(string Name, EncoderPreset Preset, EncoderPrompts Prompts, string? PromptName);
+    /// <summary>
+    /// A sentence encoder to compare whole (tokenizer, encoder, pooling, normalisation) and, when <see cref="Stages"/>, at every
+    /// stage (the embeddings and each block's output: what a split at any k hands over), and the prompt to encode with.
+    /// </summary>
+    public sealed record SentenceCase(string Name, EncoderPreset Preset, EncoderPrompts Prompts, string? PromptName, bool Stages = false);
+
+    /// <summary>BERT shapes with a head size that is not 64 and a width that is not a multiple of 128 (issue 22's proof).</summary>
+    private static EncoderPreset Odd(string name, int hidden, int heads, int layers, int intermediate, SentencePooling pooling, bool normalize, int maxSequenceLength) =>
+        new(name, Tiny.Config with { HiddenSize = hidden, NumHeads = heads, NumLayers = layers, IntermediateSize = intermediate }, pooling, normalize, maxSequenceLength);
 
     public static IReadOnlyList<SentenceCase> Sentences { get; } =
     [
-        new("bert-tiny-mean", Tiny, EncoderPrompts.None, null),
-        new("bert-tiny-cls-default-prompt", Tiny with { Pooling = SentencePooling.Cls }, new EncoderPrompts(QueryPassage, "query"), null),
-        new("bert-tiny-mean-without-prompt", Tiny with { MaxSequenceLength = 24 }, new EncoderPrompts(QueryPassage, IncludePrompt: false), "passage"),
-        new("bert-tiny-max-unnormalised", Tiny with { Pooling = SentencePooling.Max, Normalize = false },
-            new EncoderPrompts(new Dictionary<string, string> { ["query"] = "Represent this sentence for searching relevant passages: " }, IncludePrompt: false), "query"),
+        // D = 32, C = 96, CLS pooling, normalised, a default prompt.
+        new("odd-cls-normalised", Odd("odd-cls", 96, 3, 2, 384, SentencePooling.Cls, normalize: true, 512), new EncoderPrompts(QueryPassage, "query"), null, Stages: true),
+        // D = 40, C = 200, I = 600 (not 4C), mean pooling, no Normalize, max_seq_length 24 (truncation), a named prompt left out of pooling.
+        new("odd-mean-unnormalised", Odd("odd-mean", 200, 5, 3, 600, SentencePooling.Mean, normalize: false, 24), new EncoderPrompts(QueryPassage, IncludePrompt: false), "passage", Stages: true),
+        new("bert-tiny-max-unnormalised", Tiny with { Pooling = SentencePooling.Max, Normalize = false }, EncoderPrompts.None, null),
         new("minilm-l6", EncoderPreset.ByName("minilm-l6"), EncoderPrompts.None, null),
     ];
 

@@ -16,21 +16,26 @@ public sealed class EncoderTailTests : IDisposable
 
     private readonly TempDirectory _model = new();
 
-    public EncoderTailTests()
+    public EncoderTailTests() => Write(_model.Path, width: 128, heads: 4, intermediate: 512);
+
+    /// <summary>bert-tiny's vocabulary with 4 layers of the given shape, so split points and head layouts are exercised.</summary>
+    private static void Write(string directory, int width, int heads, int intermediate)
     {
-        // bert-tiny's shape with 4 layers and 4 heads of 32, so the split points and the head layout are exercised.
         var preset = EncoderPreset.ByName("bert-tiny");
-        preset = preset with { Config = preset.Config with { NumLayers = 4, NumHeads = 4 } };
-        RandomEncoderWriter.Write(_model.Path, preset, seed: 9);
+        preset = preset with { Config = preset.Config with { NumLayers = 4, HiddenSize = width, NumHeads = heads, IntermediateSize = intermediate } };
+        RandomEncoderWriter.Write(directory, preset, seed: 9);
     }
 
     [SkippableTheory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(3)]
-    public void The_tail_from_k_matches_the_CPU_encoder_within_1e4(int k)
+    [InlineData(0, 128, 4, 512)]
+    [InlineData(1, 128, 4, 512)]
+    [InlineData(3, 128, 4, 512)]
+    [InlineData(0, 200, 5, 600)]  // a head size of 40, a width that is not a multiple of 128, an MLP that is not 4C
+    [InlineData(2, 200, 5, 600)]
+    public void The_tail_from_k_matches_the_CPU_encoder_within_1e4(int k, int width, int heads, int intermediate)
     {
         var device = TestEnvironment.Device;
+        if (width != 128) Write(_model.Path, width, heads, intermediate);
         using var whole = BertCpuEncoder.Load(_model.Path, BertConfig.Load(_model.Path));
         var n = whole.Config.NumLayers;
         var head = whole.Embed(Ids);

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Hugging Face's answers for seeded encoders and WordPiece inputs (issue 22), run on the GPU machine (it has torch,
 transformers, sentence-transformers and tokenizers; nothing is downloaded: every model and vocabulary is a local directory).
+Models run in float64 on the CPU, so the goldens carry no float32 rounding of their own.
 
 Usage: hf_encoder_goldens.py REQUEST.json OUT.json
 REQUEST (written by the `encoder-parity` benchmark):
-  {"sentences": [{"name", "dir", "prompt_name", "texts": [...]}],
+  {"sentences": [{"name", "dir", "prompt_name", "stages": bool, "texts": [...]}],
    "roberta": [{"name", "dir", "ids": [[...], ...]}],
    "wordpiece": {"vocab": path, "texts": [...], "pairs": [[a, b, max_length], ...]}}
-OUT: the same names with sentence-transformers' embeddings and token ids, RobertaModel's last hidden states (real tokens
-only), and BertTokenizerFast's / BertTokenizer's ids, plus the library versions.
+OUT: the same names with sentence-transformers' embeddings and token ids (and, where "stages", the transformer's hidden states
+after the embeddings and after each block, real tokens only, for the first STAGE_TEXTS texts), RobertaModel's last hidden
+states (real tokens only), and BertTokenizerFast's / BertTokenizer's ids, plus the library versions.
 """
 import json
 import sys
@@ -21,25 +23,38 @@ from sentence_transformers import SentenceTransformer
 from transformers import AutoModel, BertTokenizer, BertTokenizerFast
 
 
+STAGE_TEXTS = 4
+
+
 def rounded(values):
-    return [float(f"{v:.7g}") for v in values]
+    return [float(f"{v:.8g}") for v in values]
 
 
 def sentence_case(case):
-    model = SentenceTransformer(case["dir"], device="cpu")
+    model = SentenceTransformer(case["dir"], device="cpu").double()
     prompt_name = case.get("prompt_name")
     embeddings = model.encode(case["texts"], prompt_name=prompt_name, convert_to_numpy=True, batch_size=len(case["texts"]))
     name = prompt_name or model.default_prompt_name
     prompt = model.prompts.get(name, "") if name else ""
     features = model.tokenize([prompt + t for t in case["texts"]])
     ids = [[int(i) for i, m in zip(row, mask) if m] for row, mask in zip(features["input_ids"].tolist(), features["attention_mask"].tolist())]
-    return {"name": case["name"], "prompt": prompt, "max_seq_length": model.max_seq_length,
-            "modules": [type(m).__name__ for m in model], "token_ids": ids,
-            "embeddings": [rounded(e) for e in embeddings.tolist()]}
+    result = {"name": case["name"], "prompt": prompt, "max_seq_length": model.max_seq_length, "dtype": str(embeddings.dtype),
+              "modules": [type(m).__name__ for m in model], "token_ids": ids,
+              "embeddings": [rounded(e) for e in embeddings.tolist()]}
+    if case.get("stages"):
+        texts = case["texts"][:STAGE_TEXTS]
+        staged = model.tokenize([prompt + t for t in texts])
+        with torch.no_grad():
+            hidden = model[0].auto_model(input_ids=staged["input_ids"], attention_mask=staged["attention_mask"],
+                                         token_type_ids=staged.get("token_type_ids"), output_hidden_states=True).hidden_states
+        lengths = staged["attention_mask"].sum(dim=1).tolist()
+        result["stage_texts"] = len(texts)
+        result["hidden_states"] = [[[rounded(layer[b, p].tolist()) for p in range(int(n))] for b, n in enumerate(lengths)] for layer in hidden]
+    return result
 
 
 def roberta_case(case):
-    model = AutoModel.from_pretrained(case["dir"]).eval()
+    model = AutoModel.from_pretrained(case["dir"]).double().eval()
     pad = model.config.pad_token_id
     width = max(len(s) for s in case["ids"])
     ids = torch.tensor([s + [pad] * (width - len(s)) for s in case["ids"]])

@@ -40,7 +40,7 @@ internal sealed class EncoderParityBenchmark : IBenchmark
             hashes[sentence.Name] = Sha256(Path.Combine(dir, "model.safetensors"));
             request["sentences"]!.AsArray().Add(new JsonObject
             {
-                ["name"] = sentence.Name, ["dir"] = dir, ["prompt_name"] = sentence.PromptName, ["texts"] = Strings(GoldenEncoders.Texts),
+                ["name"] = sentence.Name, ["dir"] = dir, ["prompt_name"] = sentence.PromptName, ["stages"] = sentence.Stages, ["texts"] = Strings(GoldenEncoders.Texts),
             });
         }
         var robertaDir = Path.Combine(work, GoldenEncoders.Roberta.Name);
@@ -86,9 +86,11 @@ internal sealed class EncoderParityBenchmark : IBenchmark
             var prompt = (string)golden["prompt"]!;
             var ids = GoldenEncoders.Texts.Select(t => encoder.Tokenizer.Encode(prompt + t, encoder.Layout.MaxSequenceLength).Ids).ToArray();
             var idsSame = ids.Zip(golden["token_ids"]!.Deserialize<int[][]>()!).Count(p => p.First.SequenceEqual(p.Second));
-            var ok = diff <= Tolerance && idsSame == ids.Length;
+            var stages = golden["hidden_states"] is { } hf ? StageDiff(encoder, sentence, hf.Deserialize<float[][][][]>()!) : 0;
+            var ok = diff <= Tolerance && idsSame == ids.Length && stages <= Tolerance;
             failures += ok ? 0 : 1;
-            Console.WriteLine($"{name,-32} {(string?)golden["modules"]?.ToJsonString(),-40} ids equal {idsSame}/{ids.Length}  embeddings max |ours - HF| {diff:E2}  {(ok ? "ok" : "DIFFERENT")}");
+            Console.WriteLine($"{name,-32} {(string?)golden["modules"]?.ToJsonString(),-40} ids equal {idsSame}/{ids.Length}  embeddings max |ours - HF| {diff:E2}" +
+                              $"{(golden["hidden_states"] is null ? "" : $"  every stage {stages:E2}")}  {(ok ? "ok" : "DIFFERENT")}");
         }
         foreach (var golden in answer["roberta"]!.AsArray())
         {
@@ -105,6 +107,22 @@ internal sealed class EncoderParityBenchmark : IBenchmark
         failures += CompareWordPiece(answer["wordpiece"]!);
         Console.WriteLine(failures == 0 ? "# all equal to Hugging Face" : $"# {failures} comparison(s) differ");
         return failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>Max |ours - HF| over real positions after the embeddings and after every block: [stage][text][position][channel].</summary>
+    private static double StageDiff(CpuSentenceEncoder encoder, GoldenEncoders.SentenceCase sentence, float[][][][] stages)
+    {
+        var texts = stages[0].Length;
+        var ids = GoldenEncoders.Texts.Take(texts).Select(t => encoder.Tokenize(t, sentence.PromptName)).ToArray();
+        var hidden = encoder.Backend.Embed(ids);
+        var max = 0.0;
+        for (var stage = 0; stage < stages.Length; stage++)
+        {
+            if (stage > 0) encoder.Backend.RunLayers(hidden, stage - 1, stage);
+            for (var b = 0; b < texts; b++)
+                for (var p = 0; p < stages[stage][b].Length; p++) max = Math.Max(max, MaxAbsDiff([hidden.Row(b, p).ToArray()], [stages[stage][b][p]]));
+        }
+        return max;
     }
 
     private static int CompareWordPiece(JsonNode golden)
