@@ -70,14 +70,13 @@ internal static class EmbedCommand
         var clock = Stopwatch.StartNew();
         using var encoder = CpuSentenceEncoder.Load(request.ModelDirectory);
         var layout = encoder.Layout;
-        if (!layout.PoolingIncludesPrompt && layout.DefaultPromptName is not null)
-            throw new ArgumentException($"{request.ModelDirectory}: include_prompt is false with a default prompt; pooling without the prompt's tokens is not supported here");
         var loadMs = clock.Elapsed.TotalMilliseconds;
         clock.Restart();
         var sequences = request.Ids is not null ? IdsParser.Parse(request.Ids) : [.. request.Texts!.Select(t => encoder.Tokenize(t))];
         var tokenizeMs = clock.Elapsed.TotalMilliseconds;
         if (sequences.Any(s => s.Length == 0)) throw new ArgumentException("a sequence has no tokens; give non-empty input");
-        var (embeddings, timings) = SplitEmbedder.Embed(encoder.Backend, encoder.Backend, TokenBatch.FromSequences(sequences), request.Split, encoder.Pooling);
+        var skips = request.Ids is null ? encoder.PoolingSkips() : 0;  // ids are taken as given, prompt included or not
+        var (embeddings, timings) = SplitEmbedder.Embed(encoder.Backend, encoder.Backend, TokenBatch.FromSequences(sequences), request.Split, encoder.Pooling, skips);
         if (layout.Normalize)
         {
             foreach (var e in embeddings) System.Numerics.Tensors.TensorPrimitives.Divide(e, MathF.Max(System.Numerics.Tensors.TensorPrimitives.Norm(e), 1e-12f), e);

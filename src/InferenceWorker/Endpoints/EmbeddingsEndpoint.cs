@@ -61,9 +61,18 @@ internal static class EmbeddingsEndpoint
         if (parsed.TokenIds is null && model.Tokenizer is null)
             return Error(ApiError.InvalidRequest($"model '{model.ModelId}' has no tokenizer files (vocab.json, merges.txt); send token ids as input", "input"));
         if (parsed.PromptName is { } promptName && PromptProblem(model, promptName) is { } problem) return Error(ApiError.InvalidRequest(problem, "prompt_name"));
+        // A sentence encoder's prompt (the named one, or its default): prefixed to texts, and left out of pooling if the model says so.
+        var (promptText, poolingSkips) = model.Encoder is { } encoder && parsed.TokenIds is null ? encoder.Prompt(parsed.PromptName) : ("", 0);
         List<int[]> sequences = parsed.TokenIds is { } ids ? [.. ids]
-            : parsed.PromptName is { } prompt ? [.. parsed.Texts!.Select(t => model.Encoder!.Tokenizer.Encode(t, model.Encoder.Layout.Prompts[prompt]))]
+            : model.Encoder is { } e ? [.. parsed.Texts!.Select(t => e.Tokenizer.Encode(t, promptText))]
             : [.. parsed.Texts!.Select(model.Tokenizer!.Encode)];
+        if (poolingSkips > 0 && k < n)
+        {
+            // The frame cannot tell an edge to leave the prompt out of pooling (an older one would pool it in, silently): this
+            // request runs whole here and the edge gets finished embeddings, as for k = N.
+            k = n;
+            context.Response.Headers.Append(HeaderNames.Warning, "split declined: the model pools without its prompt's tokens, which only the worker does");
+        }
         var limit = model.MaxTokens;
         for (var i = 0; i < sequences.Count; i++)
         {
@@ -85,6 +94,8 @@ internal static class EmbeddingsEndpoint
             activity?.SetTag("splitcompute.k", k).SetTag("splitcompute.n", n).SetTag("splitcompute.sequences", batch.BatchSize).SetTag("splitcompute.tokens", batch.SequenceLength);
             result = await executor.RunAsync(batch, k, pooling, TenantLabel.Read(request.Headers), cancellationToken).ConfigureAwait(false);
         }
+        if (poolingSkips > 0 && result.Embeddings is not null)
+            result = result with { Embeddings = Pooler.Pool(result.Hidden, pooling, poolingSkips) };
         if (!WorkerWarmUp.IsWarmUp(context)) context.RequestServices.GetRequiredService<WorkerTelemetry>().RequestDone(k, n, batch.BatchSize, result);
         var response = context.Response;
         response.OnStarting(() =>
@@ -123,15 +134,14 @@ internal static class EmbeddingsEndpoint
         return Results.Bytes(bytes, MediaTypes.HiddenState);
     }
 
-    /// <summary>Why <paramref name="name"/> cannot be used here, or null: it must be one of the encoder's prompts, and pooled with it.</summary>
+    /// <summary>Why <paramref name="name"/> cannot be used here, or null: it must be one of the encoder's prompts.</summary>
     private static string? PromptProblem(ModelHost model, string name)
     {
         if (model.Encoder is not { } encoder) return $"model '{model.ModelId}' has no prompts (prompt_name is for sentence encoders)";
         var layout = encoder.Layout;
         if (!layout.Prompts.ContainsKey(name))
             return $"model '{model.ModelId}' has no prompt \"{name}\" (it has: {(layout.Prompts.Count == 0 ? "none" : string.Join(", ", layout.Prompts.Keys.Order(StringComparer.Ordinal)))})";
-        return layout.PoolingIncludesPrompt ? null
-            : $"model '{model.ModelId}' pools without its prompt's tokens (include_prompt false), which is not served yet";
+        return null;
     }
 
     /// <summary>GPT-2: "last" or mean (the default); an encoder: its own pooling only (null when the header asks for another).</summary>

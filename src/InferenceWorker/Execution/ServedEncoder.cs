@@ -20,6 +20,18 @@ public sealed class ServedEncoder
     public BertCpuEncoder Backend { get; }
     public string Revision { get; }
 
+    /// <summary>
+    /// The text of prompt <paramref name="name"/> (null: the default one, "" when there is none), and how many leading positions
+    /// pooling leaves out with it: [CLS] and its pieces when the model pools without its prompt (sentence-transformers'
+    /// prompt_length), else 0.
+    /// </summary>
+    public (string Text, int PoolingSkips) Prompt(string? name)
+    {
+        name ??= Layout.DefaultPromptName;
+        var text = name is null ? "" : Layout.Prompts[name];
+        return (text, text.Length == 0 || Layout.PoolingIncludesPrompt ? 0 : Tokenizer.Encode("", text).Length - 1);
+    }
+
     public Pooling Pooling => Layout.Pooling switch
     {
         SentencePooling.Cls => Pooling.Cls,
@@ -37,9 +49,6 @@ public sealed class ServedEncoder
                                            "(save the model with SentenceTransformer.save, or write modules.json and 1_Pooling/config.json)");
         var layout = SentenceTransformerLayout.Load(directory);
         var prompt = layout.DefaultPromptName is { } name ? layout.Prompts[name] : "";
-        if (prompt.Length > 0 && !layout.PoolingIncludesPrompt)
-            throw new InvalidDataException($"{Path.Combine(directory, "1_Pooling", "config.json")}: include_prompt is false with a default prompt " +
-                                           $"(\"{layout.DefaultPromptName}\"); pooling without the prompt's tokens is not served yet");
         var vocabulary = EncoderVocabulary.Load(directory);
         var tokenizer = new SentenceTokenizer(vocabulary.Tokenizer, prompt, vocabulary.Bytes, vocabulary.Lowercase);
         if (tokenizer.VocabularySize != layout.Config.VocabSize)

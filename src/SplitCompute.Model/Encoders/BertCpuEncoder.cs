@@ -308,23 +308,15 @@ public sealed unsafe class BertCpuEncoder : ILayerRangeBackend
     {
         ArgumentNullException.ThrowIfNull(state);
         if (state.LayersDone != Config.NumLayers) throw new InvalidOperationException($"pooling needs all {Config.NumLayers} layers; {state.LayersDone} are done");
-        var c = Config.HiddenSize;
-        var result = new float[state.Batch.BatchSize][];
-        for (var b = 0; b < state.Batch.BatchSize; b++)
+        var result = Pooler.Pool(state, pooling switch
         {
-            var vector = result[b] = new float[c];
-            var count = 0;
-            for (var p = 0; p < state.Batch.SequenceLength; p++)
-            {
-                if (pooling == SentencePooling.Cls && p > 0) break;
-                if (state.Batch.SequenceMask(b)[p] == 0 || (pooling != SentencePooling.Cls && p < leadingExcluded)) continue;
-                var row = state.Row(b, p);
-                if (pooling == SentencePooling.Max && count > 0) TensorPrimitives.Max(vector, row, vector);
-                else TensorPrimitives.Add(vector, row, vector);
-                count++;
-            }
-            if (pooling == SentencePooling.Mean && count > 0) TensorPrimitives.Divide(vector, count, vector);
-            if (normalize) TensorPrimitives.Divide(vector, MathF.Max(TensorPrimitives.Norm(vector), 1e-12f), vector);
+            SentencePooling.Cls => Pooling.Cls,
+            SentencePooling.Max => Pooling.Max,
+            _ => Pooling.Mean,
+        }, leadingExcluded);
+        if (normalize)
+        {
+            foreach (var vector in result) TensorPrimitives.Divide(vector, MathF.Max(TensorPrimitives.Norm(vector), 1e-12f), vector);
         }
         return result;
     }

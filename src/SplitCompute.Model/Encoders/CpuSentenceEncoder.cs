@@ -52,11 +52,20 @@ public sealed class CpuSentenceEncoder : IDisposable
         ArgumentNullException.ThrowIfNull(texts);
         var prompt = PromptText(promptName);
         var ids = texts.Select(t => Tokenizer.Encode(prompt + t, Layout.MaxSequenceLength).Ids).ToArray();
-        // sentence-transformers' prompt_length: the prompt's own encoding less its [SEP], i.e. [CLS] + the prompt's pieces.
-        var excluded = prompt.Length == 0 || Layout.PoolingIncludesPrompt ? 0 : Tokenizer.Encode(prompt, Layout.MaxSequenceLength).Ids.Length - 1;
+        var excluded = PoolingSkips(promptName);
         var state = _encoder.Embed(ids);
         _encoder.RunLayers(state, 0, Layout.Config.NumLayers);
         return _encoder.Pool(state, Layout.Pooling, Layout.Normalize, excluded);
+    }
+
+    /// <summary>
+    /// Leading positions pooling leaves out with prompt <paramref name="promptName"/> (null: the default): sentence-transformers'
+    /// prompt_length, the prompt's own encoding less its [SEP] ([CLS] + its pieces), when the model pools without its prompt; else 0.
+    /// </summary>
+    public int PoolingSkips(string? promptName = null)
+    {
+        var prompt = PromptText(promptName);
+        return prompt.Length == 0 || Layout.PoolingIncludesPrompt ? 0 : Tokenizer.Encode(prompt, Layout.MaxSequenceLength).Ids.Length - 1;
     }
 
     private string PromptText(string? name)

@@ -4,7 +4,11 @@ namespace SplitCompute.Model.Forward;
 public static class Pooler
 {
     /// <summary>(B, T, C) -> B rows of C.</summary>
-    public static float[][] Pool(HiddenState hidden, Pooling pooling)
+    /// <param name="leadingExcluded">
+    /// Mean and max leave out each sequence's first positions ([CLS] and a prompt's tokens, for a sentence encoder that pools
+    /// without its prompt, as sentence-transformers masks them); cls and last ignore it.
+    /// </param>
+    public static float[][] Pool(HiddenState hidden, Pooling pooling, int leadingExcluded = 0)
     {
         ArgumentNullException.ThrowIfNull(hidden);
         var batch = hidden.Batch;
@@ -24,7 +28,7 @@ public static class Pooler
             else if (pooling == Pooling.Max)
             {
                 output.AsSpan().Fill(float.NegativeInfinity);
-                for (var t = 0; t < batch.SequenceLength; t++)
+                for (var t = leadingExcluded; t < batch.SequenceLength; t++)
                 {
                     if (mask[t] == 1) System.Numerics.Tensors.TensorPrimitives.Max(output, hidden.Row(b, t), output);
                 }
@@ -34,14 +38,14 @@ public static class Pooler
                 // Sum in double so long sequences do not lose precision, then divide once.
                 var sum = new double[hidden.Channels];
                 var count = 0;
-                for (var t = 0; t < batch.SequenceLength; t++)
+                for (var t = leadingExcluded; t < batch.SequenceLength; t++)
                 {
                     if (mask[t] == 0) continue;
                     var row = hidden.Row(b, t);
                     for (var c = 0; c < row.Length; c++) sum[c] += row[c];
                     count++;
                 }
-                for (var c = 0; c < output.Length; c++) output[c] = (float)(sum[c] / count);
+                for (var c = 0; c < output.Length; c++) output[c] = count == 0 ? 0f : (float)(sum[c] / count);  // nothing left: zeros, as sentence-transformers
             }
             result[b] = output;
         }

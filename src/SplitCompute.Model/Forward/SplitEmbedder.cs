@@ -9,7 +9,7 @@ namespace SplitCompute.Model.Forward;
 public static class SplitEmbedder
 {
     public static (float[][] Embeddings, SplitTimings Timings) Embed(
-        ILayerRangeBackend head, ILayerRangeBackend tail, TokenBatch batch, int? split, Pooling pooling)
+        ILayerRangeBackend head, ILayerRangeBackend tail, TokenBatch batch, int? split, Pooling pooling, int leadingExcluded = 0)
     {
         ArgumentNullException.ThrowIfNull(head);
         ArgumentNullException.ThrowIfNull(tail);
@@ -25,7 +25,7 @@ public static class SplitEmbedder
         tail.RunLayers(hidden, k, n);
         var tailMs = Lap(clock);
         tail.ApplyFinalNorm(hidden);
-        var embeddings = Pooler.Pool(hidden, pooling);
+        var embeddings = Pooler.Pool(hidden, pooling, leadingExcluded);
         var finishMs = Lap(clock);
         return (embeddings, new SplitTimings(embedMs, headMs, tailMs, finishMs));
     }
