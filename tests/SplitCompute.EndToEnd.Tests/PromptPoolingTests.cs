@@ -53,7 +53,8 @@ public sealed class PromptPoolingTests(PromptPoolingCluster cluster) : IClassFix
     {
         using var edge = cluster.NewEdgeClient(gflops: 5_000, cache: cluster.NewCacheDirectory());
         var result = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(1));
-        Assert.Equal(2, result.K);  // the worker ran both layers
+        Assert.Equal(2, result.K);  // the worker ran both layers, and said why
+        Assert.Contains(result.Warnings, w => w.Contains("split declined: the model pools without its prompt's tokens", StringComparison.Ordinal));
         using var reference = CpuSentenceEncoder.Load(cluster.ModelDirectory);
         var max = result.Embeddings.SelectMany(e => e).Zip(reference.Encode(Texts).SelectMany(e => e)).Max(p => Math.Abs(p.First - p.Second));
         Assert.True(max <= 1e-4, $"max |edge answer - whole| {max:E3}");

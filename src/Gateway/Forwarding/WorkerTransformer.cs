@@ -43,7 +43,8 @@ internal sealed class WorkerTransformer(string path, SplitPlan? plan, string wor
             headers[HeaderNames.Decision] = DecisionHeaders.Decision(plan, workerId, decisionId);
             headers[HeaderNames.Predicted] = DecisionHeaders.Predicted(plan);
         }
-        if (warnings.Count > 0) headers[HeaderNames.Warning] = warnings.ToArray();
+        // The gateway's own warnings join the worker's (e.g. a split it declined), never replace them.
+        if (warnings.Count > 0) headers[HeaderNames.Warning] = Microsoft.Extensions.Primitives.StringValues.Concat(headers[HeaderNames.Warning], new Microsoft.Extensions.Primitives.StringValues(warnings.ToArray()));
         return result;
     }
 }
