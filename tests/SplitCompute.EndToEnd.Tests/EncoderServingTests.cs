@@ -62,6 +62,9 @@ public sealed class EncoderServingTests(EncoderCluster cluster) : IClassFixture<
         Assert.True(model.GetProperty("normalize").GetBoolean());
         Assert.Equal(512, model.GetProperty("max_input_tokens").GetInt32());
         Assert.Equal(96, model.GetProperty("width").GetInt32());
+        using var info = JsonDocument.Parse(await http.GetStringAsync("/info"));  // TEI's view of the same model
+        Assert.Equal("cls", info.RootElement.GetProperty("model_type").GetProperty("embedding").GetProperty("pooling").GetString());
+        Assert.Equal(512, info.RootElement.GetProperty("max_input_length").GetInt32());
     }
 
     [Theory]

@@ -40,7 +40,7 @@ internal static class TeiInfoEndpoint
         json.WriteString("model_dtype", w.DType switch { "f32" => "float32", "f16" => "float16", "bf16" => "bfloat16", var other => other });
         json.WriteStartObject("model_type");
         json.WriteStartObject("embedding");
-        json.WriteString("pooling", "mean");
+        json.WriteString("pooling", w.Pooling);  // the model's own: mean for GPT-2, an encoder's cls, mean or max
         json.WriteEndObject();
         json.WriteEndObject();
         json.WriteNumber("max_concurrent_requests", workers.Sum(x => Math.Max(1, x.Capacity)));
