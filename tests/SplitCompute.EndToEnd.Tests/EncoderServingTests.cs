@@ -52,6 +52,28 @@ public sealed class EncoderServingTests(EncoderCluster cluster) : IClassFixture<
     }
 
     [Fact]
+    public async Task Concurrent_requests_batched_with_padding_each_equal_their_own_whole_run()
+    {
+        // Different lengths in one pass: bidirectional attention must never see another request's rows or the padding.
+        var inputs = Enumerable.Range(1, 16).Select(i => string.Join(' ', Enumerable.Repeat($"word{i}", i * 3))).ToArray();
+        using var http = cluster.NewHttpClient();
+        var answers = await Task.WhenAll(inputs.Select(async text =>
+        {
+            using var response = await http.PostAsync("/v1/embeddings", Requests.Texts(text));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return json.RootElement.GetProperty("data")[0].GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+        }));
+        using var reference = CpuSentenceEncoder.Load(cluster.ModelDirectory);
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var alone = reference.Encode([inputs[i]])[0];
+            var max = answers[i].Zip(alone).Max(p => Math.Abs(p.First - p.Second));
+            Assert.True(max <= 1e-5, $"input {i}: max |batched - alone| {max:E3}");
+        }
+    }
+
+    [Fact]
     public async Task Models_lists_the_encoders_pooling_family_and_limit()
     {
         using var http = cluster.NewHttpClient();
