@@ -104,6 +104,17 @@ public sealed class EncoderServingTests(EncoderCluster cluster) : IClassFixture<
     }
 
     [Fact]
+    public async Task The_edge_splits_with_a_named_prompt()
+    {
+        using var edge = cluster.NewEdgeClient(gflops: 5_000, cache: cluster.NewCacheDirectory());
+        var result = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(1), new EdgeRuntime.Client.EdgeEmbedding(PromptName: "passage"));
+        Assert.Equal(1, result.K);
+        using var reference = CpuSentenceEncoder.Load(cluster.ModelDirectory);
+        var max = result.Embeddings.SelectMany(e => e).Zip(reference.Encode(Texts, "passage").SelectMany(e => e)).Max(p => Math.Abs(p.First - p.Second));
+        Assert.True(max <= 1e-4, $"max |edge answer - whole with the passage prompt| {max:E3}");
+    }
+
+    [Fact]
     public async Task The_manifest_names_the_family_and_carries_no_final_norm()
     {
         var profile = cluster.Registry.Current.Models[SplitCluster.Model];

@@ -56,12 +56,13 @@ internal static class EdgeCommand
         prefer.AcceptOnlyFromAmong("energy", "latency");
         var dimensions = new Option<int?>("--dimensions") { Description = "keep the first N values, then scale to unit length (OpenAI's dimensions; only widths the model declares)" };
         var normalize = new Option<bool?>("--normalize") { Description = "scale each embedding to unit length (true/false; default: the model's own setting)" };
+        var promptName = new Option<string?>("--prompt-name") { Description = "a sentence encoder's prompt to prefix (e.g. query, passage; default: the model's own)" };
         var encoding = new Option<string>("--encoding-format") { Description = "with --json: float (numbers) or base64 (little-endian float32, as OpenAI encodes it)", DefaultValueFactory = _ => "float" };
         encoding.AcceptOnlyFromAmong("float", "base64");
         var embed = new Command("embed", "embed through the gateway, running the tail layers on this machine")
         {
             gateway, text, ids, noSplit, forceSplit, model, cache, json, cacheMax, parallelism, progress, apiKey, manifestKey, backend, prefetch, power, prefer,
-            dimensions, normalize, encoding,
+            dimensions, normalize, promptName, encoding,
         };
         embed.Validators.Add(result =>
         {
@@ -80,7 +81,7 @@ internal static class EdgeCommand
                 result.GetValue(cacheMax), result.GetValue(parallelism), bar, key, pinned,
                 result.GetValue(backend) == "cpu" ? EdgeBackend.Cpu : EdgeBackend.WebGpu,
                 split.IsNone, result.GetValue(prefetch), powerState, oneShot: true);
-            var shape = new EdgeEmbedding(result.GetValue(dimensions), result.GetValue(normalize));
+            var shape = new EdgeEmbedding(result.GetValue(dimensions), result.GetValue(normalize), result.GetValue(promptName));
             var outcome = result.GetValue(ids) is { } idText
                 ? await client.EmbedIdsAsync(IdsParser.Parse(idText), split, shape, cancellationToken).ConfigureAwait(false)
                 : await client.EmbedTextsAsync(result.GetValue(text)!, split, shape, cancellationToken).ConfigureAwait(false);
