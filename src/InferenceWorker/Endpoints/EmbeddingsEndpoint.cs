@@ -54,18 +54,14 @@ internal static class EmbeddingsEndpoint
             && (!int.TryParse(splitHeader[0], NumberStyles.None, CultureInfo.InvariantCulture, out k) || k < 0 || k > n))
             return Error(ApiError.InvalidRequest($"{HeaderNames.SplitK} must be an integer in [0, {n}]", HeaderNames.SplitK));
         if (k < n && model.Manifest is null)
-            return Error(ApiError.InvalidRequest($"model '{model.ModelId}' is served whole in the cloud: it has no shards for an edge to run layers [{k}, {n}) (encoder splits are not served yet)", HeaderNames.SplitK));
+            return Error(ApiError.InvalidRequest($"model '{model.ModelId}' is served whole in the cloud: it has no shards for an edge to run layers [{k}, {n})", HeaderNames.SplitK));
         if (PoolingFor(model, request.Headers[HeaderNames.Pooling].ToString()) is not { } pooling)
             return Error(ApiError.InvalidRequest($"{HeaderNames.Pooling}: model '{model.ModelId}' pools by {model.DefaultPooling.ToString().ToLowerInvariant()} (its Pooling module); it cannot be changed per request", HeaderNames.Pooling));
 
         if (parsed.TokenIds is null && model.Tokenizer is null)
             return Error(ApiError.InvalidRequest($"model '{model.ModelId}' has no tokenizer files (vocab.json, merges.txt); send token ids as input", "input"));
         if (parsed.PromptName is { } promptName && PromptProblem(model, promptName) is { } problem) return Error(ApiError.InvalidRequest(problem, "prompt_name"));
-        // A sentence encoder's prompt (the named one, or its default): prefixed to texts, and left out of pooling if the model says so.
-        var (promptText, poolingSkips) = model.Encoder is { } encoder && parsed.TokenIds is null ? encoder.Prompt(parsed.PromptName) : ("", 0);
-        List<int[]> sequences = parsed.TokenIds is { } ids ? [.. ids]
-            : model.Encoder is { } e ? [.. parsed.Texts!.Select(t => e.Tokenizer.Encode(t, promptText))]
-            : [.. parsed.Texts!.Select(model.Tokenizer!.Encode)];
+        var (sequences, poolingSkips) = Tokenize(model, parsed);
         if (poolingSkips > 0 && k < n)
         {
             // The frame cannot tell an edge to leave the prompt out of pooling (an older one would pool it in, silently): this
@@ -132,6 +128,18 @@ internal static class EmbeddingsEndpoint
         var bytes = FrameWriter.ToArray(frame);
         response.Headers[HeaderNames.Shaping] = shaping.ToHeader();  // the edge finishes the embeddings as this JSON answer would have
         return Results.Bytes(bytes, MediaTypes.HiddenState);
+    }
+
+    /// <summary>
+    /// The request's token ids (as sent, or tokenized here; a sentence encoder's texts with its prompt, the named one or its default),
+    /// and how many leading positions pooling leaves out (the prompt's, when the model pools without it).
+    /// </summary>
+    private static (List<int[]> Sequences, int PoolingSkips) Tokenize(ModelHost model, EmbeddingRequest request)
+    {
+        if (request.TokenIds is { } ids) return ([.. ids], 0);
+        if (model.Encoder is not { } encoder) return ([.. request.Texts!.Select(model.Tokenizer!.Encode)], 0);
+        var (prompt, skips) = encoder.Prompt(request.PromptName);
+        return ([.. request.Texts!.Select(t => encoder.Tokenizer.Encode(t, prompt))], skips);
     }
 
     /// <summary>Why <paramref name="name"/> cannot be used here, or null: it must be one of the encoder's prompts.</summary>
