@@ -6,9 +6,9 @@ a CUDA graph, and torch.compile(mode="max-autotune"); every sequence full length
 Target (issue 22): ours >= 1.5x the best of them at B = 1 and >= 1.2x at B = 256.
 Run on the GPU machine with its PyTorch:  python bert_anchors.py [repetitions] [--no-compile]
 """
-import statistics
 import sys
 
+import timing
 import torch
 from transformers import BertConfig, BertModel
 
@@ -19,31 +19,7 @@ SHAPE = dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, inte
 
 
 def median_ms(fn):
-    for _ in range(5):
-        fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(REPS):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        torch.cuda.synchronize()
-        times.append(start.elapsed_time(end))
-    return statistics.median(times)
-
-
-def graphed(fn):
-    stream = torch.cuda.Stream()
-    stream.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(stream):
-        for _ in range(3):
-            fn()
-    torch.cuda.current_stream().wait_stream(stream)
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        fn()
-    return graph.replay
+    return timing.median_ms(fn, REPS)
 
 
 def guarded(label, make):
@@ -68,7 +44,7 @@ def main():
             mask = torch.ones(batch, T, dtype=torch.long, device=device)
             with torch.inference_mode():
                 eager = lambda: model(input_ids=ids, attention_mask=mask)
-                row = [guarded("eager", lambda: eager), guarded("graph", lambda: graphed(eager))]
+                row = [guarded("eager", lambda: eager), guarded("graph", lambda: timing.graphed(eager))]
                 if compiled is not None:
                     row.append(guarded("torch.compile", lambda: (lambda: compiled(input_ids=ids, attention_mask=mask))))
                 else:

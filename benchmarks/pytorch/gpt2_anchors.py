@@ -4,9 +4,9 @@ Hugging Face transformers GPT2Model with random weights (from the config alone: 
 timings: the whole model and one block, eager and replayed as a CUDA graph, fp32 and fp16, B = 1 and 32. Same shapes as the
 anchors in ../shared/device/README.md. Run on the GPU machine with its PyTorch:  python gpt2_anchors.py [repetitions]
 """
-import statistics
 import sys
 
+import timing
 import torch
 from transformers import GPT2Config, GPT2Model
 
@@ -16,37 +16,12 @@ PRESETS = {"gpt2": dict(n_layer=12, n_embd=768, n_head=12), "gpt2-xl": dict(n_la
 
 
 def median_ms(fn):
-    for _ in range(5):
-        fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(REPS):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        torch.cuda.synchronize()
-        times.append(start.elapsed_time(end))
-    return statistics.median(times)
-
-
-def graphed(fn):
-    # Warm up on a side stream, capture once, replay: what "with CUDA graphs" means in the anchor table.
-    stream = torch.cuda.Stream()
-    stream.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(stream):
-        for _ in range(3):
-            fn()
-    torch.cuda.current_stream().wait_stream(stream)
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        fn()
-    return graph.replay
+    return timing.median_ms(fn, REPS)
 
 
 def graph_ms(fn):
     try:
-        return median_ms(graphed(fn))
+        return median_ms(timing.graphed(fn))
     except RuntimeError as error:  # a host sync inside the model makes capture fail: say so rather than stop
         print(f"# capture failed: {str(error).splitlines()[0]}")
         return float("nan")
