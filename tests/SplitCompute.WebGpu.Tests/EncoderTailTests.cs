@@ -64,6 +64,28 @@ public sealed class EncoderTailTests : IDisposable
     }
 
     [SkippableFact]
+    public void F16_weights_stay_within_the_stated_tolerance_and_are_not_f32()
+    {
+        var device = TestEnvironment.Device;
+        Skip.IfNot(device.HasShaderF16, $"adapter {device.Description} has no shader-f16");
+        using var whole = BertCpuEncoder.Load(_model.Path, BertConfig.Load(_model.Path));
+        var n = whole.Config.NumLayers;
+        var hidden = whole.Embed(Ids);
+        var onGpu = new HiddenState(hidden.Batch, hidden.Channels, (float[])hidden.Data.Clone(), 0);
+        whole.RunLayers(hidden, 0, n);
+        using var tail = BertCpuEncoder.BindTail(Checkpoint.Open(_model.Path), whole.Config, 0);
+        using var backend = new WebGpuEncoderBackend(tail, device, new WebGpuBackendOptions { Precision = Kernels.WeightPrecision.F16 });
+        backend.RunLayers(onGpu, 0, n);
+        var a = Pooler.Pool(hidden, Pooling.Mean).SelectMany(e => e);
+        var b = Pooler.Pool(onGpu, Pooling.Mean).SelectMany(e => e);
+        var max = a.Zip(b).Max(x => Math.Abs(x.First - x.Second));
+        // As for GPT-2 (docs/webgpu.md "Tolerances"): f16 rounds each weight by up to 2^-11 relative; post-LayerNorm blocks
+        // renormalise every layer, so 1e-2 bounds 4 blocks of values of magnitude ~1.
+        Assert.True(max <= 1e-2, $"f16 encoder weights: max |WebGPU - CPU| of the mean-pooled output {max:E3}");
+        Assert.True(max > 1e-6, $"f16 weights gave {max:E2} difference: suspiciously exact, were f32 weights used?");
+    }
+
+    [SkippableFact]
     public void A_tail_cannot_run_blocks_it_does_not_hold()
     {
         var device = TestEnvironment.Device;
