@@ -1,4 +1,3 @@
-using System.Text.Json;
 using SplitCompute.Model.Encoders;
 using SplitCompute.Model.Forward;
 using SplitCompute.Model.Shards;
@@ -7,37 +6,29 @@ using SplitCompute.Tokenization.Bert;
 namespace SplitCompute.InferenceWorker.Execution;
 
 /// <summary>
-/// A BERT-family sentence encoder as the worker serves it (issue 22): its sentence-transformers layout, the tokenizer with the
-/// model's default prompt, the CPU encoder, its pooling, and a revision that changes whenever an output could.
+/// A BERT-family sentence encoder as the worker serves it (issue 22): the model run as sentence-transformers does
+/// (<see cref="CpuSentenceEncoder"/>: layout, prompts, WordPiece, the CPU encoder, pooling), plus the tokenizer with the model's
+/// default prompt and a fingerprint (the gateway forwards token ids only to a matching one), and a revision that changes whenever
+/// an output could.
 /// </summary>
 public sealed class ServedEncoder
 {
-    private ServedEncoder(SentenceTransformerLayout layout, SentenceTokenizer tokenizer, BertCpuEncoder backend, string revision) =>
-        (Layout, Tokenizer, Backend, Revision) = (layout, tokenizer, backend, revision);
+    private readonly CpuSentenceEncoder _model;
 
-    public SentenceTransformerLayout Layout { get; }
+    private ServedEncoder(CpuSentenceEncoder model, SentenceTokenizer tokenizer, string revision) =>
+        (_model, Tokenizer, Revision) = (model, tokenizer, revision);
+
+    public SentenceTransformerLayout Layout => _model.Layout;
     public SentenceTokenizer Tokenizer { get; }
-    public BertCpuEncoder Backend { get; }
+    public BertCpuEncoder Backend => _model.Backend;
     public string Revision { get; }
+    public Pooling Pooling => _model.Pooling;
 
     /// <summary>
     /// The text of prompt <paramref name="name"/> (null: the default one, "" when there is none), and how many leading positions
-    /// pooling leaves out with it: [CLS] and its pieces when the model pools without its prompt (sentence-transformers'
-    /// prompt_length), else 0.
+    /// pooling leaves out with it (<see cref="CpuSentenceEncoder.PoolingSkips"/>).
     /// </summary>
-    public (string Text, int PoolingSkips) Prompt(string? name)
-    {
-        name ??= Layout.DefaultPromptName;
-        var text = name is null ? "" : Layout.Prompts[name];
-        return (text, text.Length == 0 || Layout.PoolingIncludesPrompt ? 0 : Tokenizer.Encode("", text).Length - 1);
-    }
-
-    public Pooling Pooling => Layout.Pooling switch
-    {
-        SentencePooling.Cls => Pooling.Cls,
-        SentencePooling.Max => Pooling.Max,
-        _ => Pooling.Mean,
-    };
+    public (string Text, int PoolingSkips) Prompt(string? name) => (_model.PromptText(name), _model.PoolingSkips(name));
 
     /// <summary>Whether <paramref name="directory"/>'s config.json names a BERT-family model_type.</summary>
     public static bool IsEncoder(string directory) => BertConfig.IsEncoderDirectory(directory);
@@ -47,13 +38,9 @@ public sealed class ServedEncoder
         if (!File.Exists(Path.Combine(directory, "modules.json")))
             throw new InvalidDataException($"{directory}: a BERT-family encoder is served in sentence-transformers' layout, and modules.json is missing " +
                                            "(save the model with SentenceTransformer.save, or write modules.json and 1_Pooling/config.json)");
-        var layout = SentenceTransformerLayout.Load(directory);
-        var prompt = layout.DefaultPromptName is { } name ? layout.Prompts[name] : "";
-        var vocabulary = EncoderVocabulary.Load(directory);
-        var tokenizer = new SentenceTokenizer(vocabulary.Tokenizer, prompt, vocabulary.Bytes, vocabulary.Lowercase);
-        if (tokenizer.VocabularySize != layout.Config.VocabSize)
-            throw new InvalidDataException($"{vocabulary.Source}: {tokenizer.VocabularySize} word pieces, but config.json's vocab_size is {layout.Config.VocabSize}");
-        var backend = BertCpuEncoder.Load(directory, layout.Config);
-        return new ServedEncoder(layout, tokenizer, backend, EncoderShardBuilder.RevisionOf(directory));
+        var model = CpuSentenceEncoder.Load(directory);
+        var vocabulary = model.Vocabulary;
+        var tokenizer = new SentenceTokenizer(vocabulary.Tokenizer, model.PromptText(null), vocabulary.Bytes, vocabulary.Lowercase);
+        return new ServedEncoder(model, tokenizer, EncoderShardBuilder.RevisionOf(directory));
     }
 }

@@ -308,12 +308,7 @@ public sealed unsafe class BertCpuEncoder : ILayerRangeBackend
     {
         ArgumentNullException.ThrowIfNull(state);
         if (state.LayersDone != Config.NumLayers) throw new InvalidOperationException($"pooling needs all {Config.NumLayers} layers; {state.LayersDone} are done");
-        var result = Pooler.Pool(state, pooling switch
-        {
-            SentencePooling.Cls => Pooling.Cls,
-            SentencePooling.Max => Pooling.Max,
-            _ => Pooling.Mean,
-        }, leadingExcluded);
+        var result = Pooler.Pool(state, pooling.ToPooling(), leadingExcluded);
         if (normalize)
         {
             foreach (var vector in result) TensorPrimitives.Divide(vector, MathF.Max(TensorPrimitives.Norm(vector), 1e-12f), vector);

@@ -12,23 +12,21 @@ public sealed class CpuSentenceEncoder : IDisposable
 {
     private readonly BertCpuEncoder _encoder;
 
-    private CpuSentenceEncoder(SentenceTransformerLayout layout, WordPieceTokenizer tokenizer, BertCpuEncoder encoder) =>
-        (Layout, Tokenizer, _encoder) = (layout, tokenizer, encoder);
+    private CpuSentenceEncoder(SentenceTransformerLayout layout, EncoderVocabulary vocabulary, BertCpuEncoder encoder) =>
+        (Layout, Vocabulary, _encoder) = (layout, vocabulary, encoder);
 
     public SentenceTransformerLayout Layout { get; }
 
-    public WordPieceTokenizer Tokenizer { get; }
+    /// <summary>The WordPiece vocabulary and where it came from (vocab.txt or tokenizer.json).</summary>
+    public EncoderVocabulary Vocabulary { get; }
+
+    public WordPieceTokenizer Tokenizer => Vocabulary.Tokenizer;
 
     /// <summary>The encoder itself, for callers that run its layer ranges (the CLI's split passes).</summary>
     public BertCpuEncoder Backend => _encoder;
 
     /// <summary>The model's pooling in the layer-range API's terms.</summary>
-    public Pooling Pooling => Layout.Pooling switch
-    {
-        SentencePooling.Cls => Pooling.Cls,
-        SentencePooling.Max => Pooling.Max,
-        _ => Pooling.Mean,
-    };
+    public Pooling Pooling => Layout.Pooling.ToPooling();
 
     /// <summary>[CLS] prompt + text [SEP], cut to max_seq_length keeping [SEP] (the ids <see cref="Encode"/> runs on).</summary>
     public int[] Tokenize(string text, string? promptName = null) => Tokenizer.Encode(PromptText(promptName) + text, Layout.MaxSequenceLength).Ids;
@@ -40,7 +38,7 @@ public sealed class CpuSentenceEncoder : IDisposable
         var tokenizer = vocabulary.Tokenizer;
         if (tokenizer.VocabularySize != layout.Config.VocabSize)
             throw new InvalidDataException($"{vocabulary.Source}: {tokenizer.VocabularySize} word pieces, but config.json's vocab_size is {layout.Config.VocabSize}");
-        return new CpuSentenceEncoder(layout, tokenizer, BertCpuEncoder.Load(directory, layout.Config));
+        return new CpuSentenceEncoder(layout, vocabulary, BertCpuEncoder.Load(directory, layout.Config));
     }
 
     /// <summary>
@@ -68,7 +66,8 @@ public sealed class CpuSentenceEncoder : IDisposable
         return prompt.Length == 0 || Layout.PoolingIncludesPrompt ? 0 : Tokenizer.Encode(prompt, Layout.MaxSequenceLength).Ids.Length - 1;
     }
 
-    private string PromptText(string? name)
+    /// <summary>The text of prompt <paramref name="name"/> (null: the model's default prompt; "" when it has none).</summary>
+    public string PromptText(string? name)
     {
         name ??= Layout.DefaultPromptName;
         if (name is null) return "";

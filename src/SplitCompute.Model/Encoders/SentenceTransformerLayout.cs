@@ -15,6 +15,17 @@ public enum SentencePooling
     Max,
 }
 
+public static class SentencePoolings
+{
+    /// <summary>The same pooling in the layer-range API's terms (<see cref="Forward.Pooler"/>).</summary>
+    public static Forward.Pooling ToPooling(this SentencePooling pooling) => pooling switch
+    {
+        SentencePooling.Cls => Forward.Pooling.Cls,
+        SentencePooling.Max => Forward.Pooling.Max,
+        _ => Forward.Pooling.Mean,
+    };
+}
+
 /// <summary>
 /// A model directory as sentence-transformers saves it (issue 22): modules.json naming a Transformer, a Pooling and optionally a
 /// Normalize module; 1_Pooling/config.json (cls, mean or max, with or without prompt tokens); sentence_bert_config.json
