@@ -79,6 +79,30 @@ public sealed class SplitPlannerTests
     }
 
     [Fact]
+    public void A_latency_objective_spends_the_headroom_below_it_on_GPU_time_and_nothing_beyond_it()
+    {
+        // Idle GPUs, a 100 GFLOP/s edge: ~3 ms a layer against the cloud's 1.3, so without an objective latency wins (cloud-only).
+        var client = Client(gflops: 100);
+        Assert.True(Planner().Plan(Model, Worker(), client, Request).IsCloudOnly);
+        var fullTail = Planner().Predict(Model, Worker(), client, Request, 0).TotalMs;
+        // An objective the whole tail fits in: the answer is as good at any k, so the least GPU time wins.
+        var roomy = Planner(o => o.LatencySloMs = fullTail + 1).Plan(Model, Worker(), client, Request);
+        Assert.Equal(0, roomy.K);
+        Assert.Contains("latency objective", roomy.Reason, StringComparison.Ordinal);
+        // A tighter one: the deepest split that still fits it, never one predicted beyond it.
+        var tight = Planner(o => o.LatencySloMs = fullTail / 2).Plan(Model, Worker(), client, Request);
+        Assert.InRange(tight.K, 1, 11);
+        Assert.True(tight.Predicted.TotalMs <= fullTail / 2, $"k={tight.K} predicted {tight.Predicted.TotalMs:F1} ms over the objective {fullTail / 2:F1}");
+        var oneLess = Planner().Predict(Model, Worker(), client, Request, tight.K - 1).TotalMs;
+        Assert.True(oneLess > fullTail / 2, $"k={tight.K - 1} ({oneLess:F1} ms) also fits the objective {fullTail / 2:F1}");
+        // An objective below cloud-only's own latency changes nothing: latency beyond it counts as before.
+        Assert.True(Planner(o => o.LatencySloMs = 1).Plan(Model, Worker(), client, Request).IsCloudOnly);
+        // Energy still counts within the objective: a client on battery keeps its edge for what the GPU time is worth.
+        var battery = client with { Energy = new ClientEnergy(OnBattery: true, SaveEnergy: false) };
+        Assert.True(Planner(o => o.LatencySloMs = fullTail + 1).Plan(Model, Worker(), battery, Request).IsCloudOnly);
+    }
+
+    [Fact]
     public void A_slower_client_gets_fewer_layers()
     {
         var planner = Planner();

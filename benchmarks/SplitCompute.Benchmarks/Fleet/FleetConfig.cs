@@ -15,6 +15,9 @@ internal sealed record FleetConfig(
     /// <summary>Measure the wall-clock cost of the gateway side (Plan and the whole decision).</summary>
     public bool MeasureCost { get; init; }
 
+    /// <summary>The latency objective the planner+slo policy is configured with (Planner:LatencySloMs).</summary>
+    public double LatencySloMs { get; init; }
+
     /// <summary>Simulated milliseconds after the last arrival allowed for the fleet to drain.</summary>
     public double DrainSeconds { get; init; } = 600;
 

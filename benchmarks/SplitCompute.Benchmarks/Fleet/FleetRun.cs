@@ -37,7 +37,7 @@ internal sealed class FleetRun
         _config = config;
         _policy = policy;
         _events = new EventQueue(_clock);
-        _gateway = new SimGateway(_clock, config.Model, config.Workers, config.MeasureCost);
+        _gateway = new SimGateway(_clock, config.Model, config.Workers, config.MeasureCost, config.LatencySloMs);
         _workers = [.. Enumerable.Range(0, config.Workers).Select(i => new SimWorker($"w{i:d4}", config.Speed, _events) { EmbedsOutsideQueue = config.EmbedsOutsideQueue })];
         _clients = [.. Enumerable.Range(0, config.Clients).Select(i => new SimClient(i, config.KindOf(i), config.RatePerClient, config.Seed, config.Model,
             config.CapableHoldShards && config.KindOf(i).Capable))];

@@ -2,10 +2,16 @@ using System.Globalization;
 
 namespace SplitCompute.Benchmarks.Fleet;
 
-/// <summary>fleet-sim [--clients N] [--workers W] [--seconds S] [--saturation-seconds S] [--embeds-in-queue] [--seed X] [--scenario all|load|capable60|gpu|scale[,...]]</summary>
+/// <summary>fleet-sim [--clients N] [--workers W] [--seconds S] [--saturation-seconds S] [--embeds-in-queue] [--slo-ms MS] [--seed X] [--scenario all|load|capable60|gpu|scale[,...]]</summary>
 internal sealed record FleetSimOptions(int? Clients, int? Workers, double? Seconds, int Seed, IReadOnlySet<string> Scenarios)
 {
     private static readonly string[] Known = ["load", "capable60", "gpu", "scale"];
+
+    /// <summary>
+    /// Latency objective of the planner+slo policy (--slo-ms); null: the scenario's cloud-only p95 at its lowest load, i.e. an
+    /// operator who keeps the latency their cloud-only fleet gives when quiet and asks for the GPU time back.
+    /// </summary>
+    public double? LatencySloMs { get; init; }
 
     public string Scenario => string.Join(",", Scenarios);
 
@@ -23,6 +29,7 @@ internal sealed record FleetSimOptions(int? Clients, int? Workers, double? Secon
         int? clients = null, workers = null;
         double? seconds = null, saturationSeconds = null;
         var embedsInQueue = false;
+        double? slo = null;
         var seed = 18;
         var scenarios = new HashSet<string>(Known, StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)
@@ -35,6 +42,7 @@ internal sealed record FleetSimOptions(int? Clients, int? Workers, double? Secon
                 case "--seconds" when value is not null: seconds = double.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--saturation-seconds" when value is not null: saturationSeconds = double.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--embeds-in-queue": embedsInQueue = true; break;
+                case "--slo-ms" when value is not null: slo = double.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--seed" when value is not null: seed = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--scenario" when value is not null:
                     scenarios = value == "all" ? new HashSet<string>(Known, StringComparer.Ordinal) : [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries)];
@@ -45,13 +53,13 @@ internal sealed record FleetSimOptions(int? Clients, int? Workers, double? Secon
             }
         }
         var unknown = scenarios.Where(s => !Known.Contains(s)).ToList();
-        return unknown.Count > 0 ? Usage($"unknown scenario(s) {string.Join(", ", unknown)}") : new FleetSimOptions(clients, workers, seconds, seed, scenarios) { SaturationSeconds = saturationSeconds, EmbedsInQueue = embedsInQueue };
+        return unknown.Count > 0 ? Usage($"unknown scenario(s) {string.Join(", ", unknown)}") : new FleetSimOptions(clients, workers, seconds, seed, scenarios) { SaturationSeconds = saturationSeconds, EmbedsInQueue = embedsInQueue, LatencySloMs = slo };
     }
 
     private static FleetSimOptions? Usage(string problem)
     {
         Console.Error.WriteLine($"fleet-sim: {problem}");
-        Console.Error.WriteLine("usage: fleet-sim [--clients N] [--workers W] [--seconds S] [--saturation-seconds S] [--embeds-in-queue] [--seed X] [--scenario all|load|capable60|gpu|scale[,...]]");
+        Console.Error.WriteLine("usage: fleet-sim [--clients N] [--workers W] [--seconds S] [--saturation-seconds S] [--embeds-in-queue] [--slo-ms MS] [--seed X] [--scenario all|load|capable60|gpu|scale[,...]]");
         return null;
     }
 }

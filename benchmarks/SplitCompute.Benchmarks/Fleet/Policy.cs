@@ -4,6 +4,9 @@ namespace SplitCompute.Benchmarks.Fleet;
 internal enum Policy
 {
     Planner,
+
+    /// <summary>The real planner with a deployment latency objective (<c>Planner:LatencySloMs</c>, <see cref="FleetConfig.LatencySloMs"/>).</summary>
+    PlannerSlo,
     CloudOnly,
     FixedK,
     MaxOffload,
@@ -11,11 +14,12 @@ internal enum Policy
 
 internal static class Policies
 {
-    public static IReadOnlyList<Policy> All { get; } = [Policy.Planner, Policy.CloudOnly, Policy.FixedK, Policy.MaxOffload];
+    public static IReadOnlyList<Policy> All { get; } = [Policy.Planner, Policy.PlannerSlo, Policy.CloudOnly, Policy.FixedK, Policy.MaxOffload];
 
     public static string Name(this Policy policy) => policy switch
     {
         Policy.Planner => "planner",
+        Policy.PlannerSlo => "planner+slo",
         Policy.CloudOnly => "cloud-only",
         Policy.FixedK => "fixed-k",
         Policy.MaxOffload => "max-offload",
@@ -25,7 +29,7 @@ internal static class Policies
     /// <summary>The baseline's k for a client (capable: it sent usable capability headers); null for the planner's own choice.</summary>
     public static int? BaselineK(this Policy policy, bool capable, int layers) => policy switch
     {
-        Policy.Planner => null,
+        Policy.Planner or Policy.PlannerSlo => null,
         Policy.CloudOnly => layers,
         Policy.FixedK => capable ? layers / 2 : layers,
         Policy.MaxOffload => capable ? 0 : layers,

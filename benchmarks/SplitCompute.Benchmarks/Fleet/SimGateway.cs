@@ -27,6 +27,7 @@ internal sealed class SimGateway
     private readonly OwnRequestLedger _ledger;
     private readonly WorkerSelector _selector;
     private readonly SplitPlanner _planner = new(Options.Create(new PlannerOptions()));
+    private readonly SplitPlanner _sloPlanner;
     private readonly ClientProfileStore _profiles;
     private readonly OutstandingDecisions _outstanding;
     private readonly TimeSpan _fallbackCooldown;
@@ -37,8 +38,9 @@ internal sealed class SimGateway
     private WorkerSnapshot _snapshot = WorkerSnapshot.Empty;
     private long _decisions;
 
-    public SimGateway(SimClock clock, ModelShape model, int workers, bool measure)
+    public SimGateway(SimClock clock, ModelShape model, int workers, bool measure, double latencySloMs)
     {
+        _sloPlanner = new SplitPlanner(Options.Create(new PlannerOptions { LatencySloMs = latencySloMs }));
         _clock = clock;
         _model = model;
         _ledger = new OwnRequestLedger(clock);
@@ -84,7 +86,7 @@ internal sealed class SimGateway
         var worker = _selector.Select(_snapshot, _model.Profile.Model, NoneTried) ?? throw new InvalidOperationException("no worker in the snapshot");
         var load = _snapshot.ToLoad(worker, _ledger.PredictQueueMs(worker));
         var planStart = Stopwatch.GetTimestamp();
-        var plan = _planner.Plan(_model.Profile, load, profile, size);
+        var plan = (policy == Policy.PlannerSlo ? _sloPlanner : _planner).Plan(_model.Profile, load, profile, size);
         var planEnd = Stopwatch.GetTimestamp();
         if (policy.BaselineK(profile is not null, plan.N) is { } k && k != plan.K)
         {

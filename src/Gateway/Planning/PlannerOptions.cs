@@ -15,6 +15,15 @@ public sealed class PlannerOptions
     [Range(0.0, 10_000.0)]
     public double SlackMs { get; set; } = 5;
 
+    /// <summary>
+    /// The deployment's latency objective in milliseconds (0: none). An answer within it is as good as a faster one: any split
+    /// predicted to finish within it is eligible, however it compares with cloud-only, and latency below it costs nothing in the
+    /// objective, so the planner spends the headroom on GPU time (least GPU within the objective, energy still weighed).
+    /// Latency beyond it counts as usual.
+    /// </summary>
+    [Range(0.0, 3_600_000.0)]
+    public double LatencySloMs { get; set; }
+
     /// <summary>Latency milliseconds one GPU millisecond is worth when the workers idle (the weight then grows as u / (1 - u)).</summary>
     [Range(0.0, 100.0)]
     public double IdleGpuWeight { get; set; } = 0.1;

@@ -9,8 +9,9 @@ namespace SplitCompute.Gateway.Planning;
 ///   latency(k) = queue + cloud(k) + transfer + download(k) + load(k) + edge(k) + overhead
 /// and picks the k of least cost(k) = latency'(k) + w_gpu x cloud(k) + w_energy x (load(k) + edge(k)), where latency' spreads the
 /// shard download over the shards' expected reuse, w_gpu grows with the workers' utilisation (<see cref="GpuTimeWeight"/>) and
-/// w_energy is non-zero for a client on battery. A split is eligible when latency'(k) stays within the slack over cloud-only;
-/// there is no absolute cap, so a split that beats cloud-only is never refused. Pure and allocation-light: called on every
+/// w_energy is non-zero for a client on battery. A split is eligible when latency'(k) stays within the slack over cloud-only or
+/// within the deployment's latency objective (<see cref="PlannerOptions.LatencySloMs"/>, below which latency costs nothing); there
+/// is no absolute cap, so a split that beats cloud-only is never refused. Pure and allocation-light: called on every
 /// request, it must stay in the microseconds.
 /// </summary>
 public sealed class SplitPlanner(IOptions<PlannerOptions> options)
@@ -39,10 +40,11 @@ public sealed class SplitPlanner(IOptions<PlannerOptions> options)
         // A client the gateway has never measured may be faster than it says; without a split it can never show it. So now and
         // then (every ExploreEvery-th request, until its first feedback) it gets the best split within a wider budget.
         var probe = IsProbe(client);
-        var budget = (cloudOnly.TotalMs * (1 + (probe ? _options.ProbeSlackFraction : _options.SlackFraction))) + _options.SlackMs;
+        var slo = _options.LatencySloMs;
+        var budget = Math.Max(slo, (cloudOnly.TotalMs * (1 + (probe ? _options.ProbeSlackFraction : _options.SlackFraction))) + _options.SlackMs);
         var best = n;
         var bestPrediction = cloudOnly;
-        var bestCost = probe ? double.PositiveInfinity : cloudOnly.TotalMs + (gpuWeight * cloudOnly.CloudMs);
+        var bestCost = probe ? double.PositiveInfinity : Math.Max(slo, cloudOnly.TotalMs) + (gpuWeight * cloudOnly.CloudMs);
         // Walk k downward from N-1: the tail grows by one layer each step, so its bytes and residency accumulate as we go.
         var tail = new TailState(model, client);
         for (var k = n - 1; k >= 0; k--)
@@ -51,16 +53,16 @@ public sealed class SplitPlanner(IOptions<PlannerOptions> options)
             var prediction = Predict(model, worker, client, request, k, tail);
             var latency = prediction.TotalMs - prediction.DownloadMs + (prediction.DownloadMs / reuse);
             if (latency > budget) continue;
-            var cost = latency + (gpuWeight * prediction.CloudMs) + (energyWeight * (prediction.LoadMs + prediction.EdgeMs));
+            var cost = Math.Max(slo, latency) + (gpuWeight * prediction.CloudMs) + (energyWeight * (prediction.LoadMs + prediction.EdgeMs));
             if (cost <= bestCost)  // ties go to the smaller k: the same latency for less GPU time
             {
                 (best, bestPrediction, bestCost) = (k, prediction, cost);
             }
         }
         var reason = best == n
-            ? string.Create(CultureInfo.InvariantCulture, $"cloud-only is cheapest (GPU weight {gpuWeight:0.##}, budget {budget:F1} ms); client figures {client.Source}")
+            ? string.Create(CultureInfo.InvariantCulture, $"cloud-only is cheapest (GPU weight {gpuWeight:0.##}, budget {budget:F1} ms{Slo(slo)}); client figures {client.Source}")
             : string.Create(CultureInfo.InvariantCulture,
-                $"k={best} is {(probe ? "a probe split to measure this client's edge" : "cheapest")} (GPU weight {gpuWeight:0.##}, budget {budget:F1} ms); client figures {client.Source}");
+                $"k={best} is {(probe ? "a probe split to measure this client's edge" : "cheapest")} (GPU weight {gpuWeight:0.##}, budget {budget:F1} ms{Slo(slo)}); client figures {client.Source}");
         return new SplitPlan(best, n, bestPrediction, cloudOnly, GpuMsSaved(worker, request, n - best), reason) { GpuWeight = gpuWeight };
     }
 
@@ -95,6 +97,8 @@ public sealed class SplitPlanner(IOptions<PlannerOptions> options)
         var transfer = client is null ? 0 : client.RttMs + (request.Sequences * model.Channels * 12.0 / BytesPerMs(client.DownlinkMbps));
         return new StagePrediction(worker.QueueMs, cloud, transfer, 0, 0);
     }
+
+    private static string Slo(double slo) => slo > 0 ? string.Create(CultureInfo.InvariantCulture, $", latency objective {slo:F0} ms") : "";
 
     /// <summary>Whether this request should probe an unmeasured client's edge (<see cref="PlannerOptions.ProbeEvery"/>).</summary>
     private bool IsProbe(ClientProfile client) =>
