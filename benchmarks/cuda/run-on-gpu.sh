@@ -4,7 +4,8 @@
 # Usage: run-on-gpu.sh [MODE ...]   modes: all (= parity layer batching worker), parity, layer, batching, worker, gateway, webgpu,
 # fleet (issue 18's fleet benchmark through `up` with a CUDA worker: FLEET_SECONDS, FLEET_LOADS, FLEET_RATE, FLEET_PRESET, FLEET_POLICIES),
 # tenants (issue 21's two-tenant benchmark: TENANTS_SECONDS, TENANTS_PRESET), encoder (issue 22's Hugging Face parity),
-# encoder-anchors (issue 22's PyTorch figures for bge-base);
+# encoder-anchors (issue 22's PyTorch figures for bge-base), encoder-cuda (issue 22's CUDA encoder: parity with the CPU encoder,
+# bge-base speed);
 # several may be given to one call (one device call, one machine start); they run in the order of this script.
 set -uo pipefail
 D=${D:-.device-cuda}
@@ -64,6 +65,9 @@ if wants encoder; then
   # tests' fixture (tests/fixtures/bert/hf-encoders.json).
   bench encoder-parity 300 /tmp/encoder-parity python3
   cp /tmp/encoder-parity/hf-encoders.json $OUT/ 2>/dev/null
+fi
+if wants encoder-cuda; then
+  bench cuda-encoder 400 /tmp/cuda-encoder ${REPS:-30}
 fi
 if wants encoder-anchors; then
   # Issue 22: PyTorch's BertModel at the bge-base shape (eager, CUDA graph, torch.compile max-autotune) on this card.

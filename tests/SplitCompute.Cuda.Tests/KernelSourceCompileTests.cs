@@ -14,13 +14,15 @@ namespace SplitCompute.Cuda.Tests;
 public sealed class KernelSourceCompileTests
 {
     [Theory]
-    [InlineData(CudaPrecision.Float32)]
-    [InlineData(CudaPrecision.Float16)]
-    public void Gpt2_kernels_compile_and_define_every_kernel_the_backend_loads(CudaPrecision precision)
+    [InlineData(CudaPrecision.Float32, true)]
+    [InlineData(CudaPrecision.Float16, true)]
+    [InlineData(CudaPrecision.Float32, false)]
+    [InlineData(CudaPrecision.Float16, false)]
+    public void Gpt2_kernels_compile_and_define_every_kernel_the_backend_loads(CudaPrecision precision, bool causal)
     {
-        var (code, output, ptx) = Compile("gpt2.cu", Gpt2Kernels.Defines(precision));
-        Assert.True(code == 0, $"clang could not compile gpt2.cu for {precision}:\n{output}");
-        AssertDefines(ptx, $"gpt2.cu ({precision})",
+        var (code, output, ptx) = Compile("gpt2.cu", Gpt2Kernels.Defines(precision, causal));
+        Assert.True(code == 0, $"clang could not compile gpt2.cu for {precision} ({(causal ? "causal" : "encoder build")}):\n{output}");
+        AssertDefines(ptx, $"gpt2.cu ({precision}, causal {causal})",
             Gpt2Kernels.KernelNames.Where(k => precision == CudaPrecision.Float16 || !Gpt2Kernels.Float16KernelNames.Contains(k)));
     }
 

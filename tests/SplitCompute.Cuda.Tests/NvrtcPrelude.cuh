@@ -17,6 +17,7 @@ struct __attribute__((aligned(8))) float2 { float x, y; };
 struct __attribute__((aligned(8))) uint2 { unsigned x, y; };
 __device__ float sqrtf(float);
 __device__ float expf(float);
+__device__ float erff(float);
 __device__ float tanhf(float);
 __device__ float fmaxf(float, float);
 __device__ inline int min(int a, int b) { return a < b ? a : b; }

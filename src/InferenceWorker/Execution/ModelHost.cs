@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using SplitCompute.Cuda.Backend;
+using SplitCompute.Cuda.Encoders;
 using SplitCompute.Cuda.Interop;
 using SplitCompute.InferenceWorker.Hosting;
 using SplitCompute.Model.Config;
@@ -15,8 +16,8 @@ namespace SplitCompute.InferenceWorker.Execution;
 /// <summary>
 /// The loaded model: weights on the chosen backend (GPU or CPU, see <see cref="BackendSelector"/>), tokenizer, and the shards (made at start if missing or stale) with the manifest
 /// that points clients at them through the gateway's /v1/shards/{sha256}. Two families: GPT-2 (config.json model_type "gpt2") and
-/// BERT-family sentence encoders in sentence-transformers' layout (bert, roberta, xlm-roberta; <see cref="Encoder"/>), on the CPU
-/// backend (the CUDA backend has no encoder kernels yet), with per-layer shards so an edge can run layers [k, N) like GPT-2's.
+/// BERT-family sentence encoders in sentence-transformers' layout (bert, roberta, xlm-roberta; <see cref="Encoder"/>), on
+/// <see cref="CudaEncoderBackend"/> or the CPU encoder, with per-layer shards so an edge can run layers [k, N) like GPT-2's.
 /// </summary>
 public sealed partial class ModelHost : IDisposable
 {
@@ -35,7 +36,11 @@ public sealed partial class ModelHost : IDisposable
             Embedding = EmbeddingSettings.Load(directory, Shape.Channels);
             var encoder = Encoder.Backend;
             (Backend, Device) = BackendSelector.Select(o.Device,
-                cuda: () => throw new CudaUnavailableException("the CUDA backend has no kernels for BERT-family encoders yet"),
+                cuda: () =>
+                {
+                    var backend = CudaEncoderBackend.Create(encoder, CudaOptions(o));
+                    return (backend, $"{backend.Device} {o.CudaPrecision}");
+                },
                 cpu: () => (encoder, $"{o.Threads ?? Environment.ProcessorCount}-core CPU (OpenBLAS)"));
             Tokenizer = Encoder.Tokenizer;
             MaxTokens = Encoder.Layout.MaxSequenceLength;
@@ -56,11 +61,7 @@ public sealed partial class ModelHost : IDisposable
             (Backend, Device) = BackendSelector.Select(o.Device,
                 cuda: () =>
                 {
-                    var backend = CudaBackend.Create(weights, new CudaBackendOptions
-                    {
-                        Precision = o.CudaPrecision == "f32" ? CudaPrecision.Float32 : CudaPrecision.Float16,
-                        LibraryDirectories = o.CudaLibraryDirectory is null ? [] : [o.CudaLibraryDirectory],
-                    });
+                    var backend = CudaBackend.Create(weights, CudaOptions(o));
                     return (backend, $"{backend.Device} {o.CudaPrecision}");
                 },
                 cpu: () =>
@@ -130,6 +131,12 @@ public sealed partial class ModelHost : IDisposable
 
     public string DeviceName => Device.DeviceName;
 
+    private static CudaBackendOptions CudaOptions(WorkerOptions o) => new()
+    {
+        Precision = o.CudaPrecision == "f32" ? CudaPrecision.Float32 : CudaPrecision.Float16,
+        LibraryDirectories = o.CudaLibraryDirectory is null ? [] : [o.CudaLibraryDirectory],
+    };
+
     private static bool HasVocabulary(string directory) =>
         (File.Exists(Path.Combine(directory, "vocab.json")) || File.Exists(Path.Combine(directory, "encoder.json")))
         && (File.Exists(Path.Combine(directory, "merges.txt")) || File.Exists(Path.Combine(directory, "vocab.bpe")));
@@ -146,6 +153,7 @@ public sealed partial class ModelHost : IDisposable
     public void Dispose()
     {
         Backend.Dispose();
+        if (Encoder is not null && !ReferenceEquals(Backend, Encoder.Backend)) Encoder.Backend.Dispose();  // the CUDA encoder was made from it
         _weights?.Dispose();
     }
 }

@@ -109,7 +109,8 @@ internal sealed class CudaModelWeights : IDisposable
         return weights;
     }
 
-    private static DeviceBuffer Float(CudaContext context, WeightTensor tensor)
+    /// <summary>A tensor as fp32 on the GPU (embeddings, LayerNorm parameters, the residual products' biases).</summary>
+    internal static DeviceBuffer Float(CudaContext context, WeightTensor tensor)
     {
         var buffer = DeviceBuffer.Allocate(tensor.Length * sizeof(float), tensor.Name);
         buffer.Upload(tensor.Span, context);
@@ -129,7 +130,8 @@ internal sealed class CudaModelWeights : IDisposable
     private static DeviceBuffer Product(CudaContext context, WeightTensor tensor, CudaPrecision precision) =>
         Product(context, tensor.Span, tensor.Name, precision);
 
-    private static DeviceBuffer Product(CudaContext context, ReadOnlySpan<float> values, string name, CudaPrecision precision)
+    /// <summary>Values in the product precision (fp16 or fp32) on the GPU: matrices, and the biases fused into floatX outputs.</summary>
+    internal static DeviceBuffer Product(CudaContext context, ReadOnlySpan<float> values, string name, CudaPrecision precision)
     {
         if (precision == CudaPrecision.Float32)
         {

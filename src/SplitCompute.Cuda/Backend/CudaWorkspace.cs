@@ -9,12 +9,15 @@ namespace SplitCompute.Cuda.Backend;
 /// Everything one padded shape needs, allocated once and kept (graphs captured for this shape point into these buffers):
 /// activations on the GPU, pinned host staging for the hidden state, and the four planned products of a block at R rows
 /// (cuBLASLt's, or on Hopper at fp16 our own where tuning finds it faster).
-/// Legend: B, T the bucket's batch and tokens, R = B * T, C channels; X = the product precision (fp16 or fp32).
+/// Legend: B, T the bucket's batch and tokens, R = B * T, C channels, I the MLP's inner width (GPT-2: 4C); X = the product
+/// precision (fp16 or fp32).
 /// </summary>
 internal sealed class CudaWorkspace : IDisposable
 {
-    public CudaWorkspace(LtHandle lt, HopperProducts? hopper, int forcedSplit, ShapeBucket shape, int c, CudaPrecision precision, bool fuseGelu, bool transposedWeights)
+    public CudaWorkspace(LtHandle lt, HopperProducts? hopper, int forcedSplit, ShapeBucket shape, int c, CudaPrecision precision, bool fuseGelu, bool transposedWeights,
+                         int? inner = null)
     {
+        var i = inner ?? 4 * c;
         Shape = shape;
         long r = shape.Rows;
         var x = precision == CudaPrecision.Float16 ? 2 : 4;
@@ -24,7 +27,7 @@ internal sealed class CudaWorkspace : IDisposable
         Normed = DeviceBuffer.Allocate(r * c * x, label + " normed");     // (R, C) X
         Qkv = DeviceBuffer.Allocate(r * 3 * c * x, label + " qkv");       // (R, 3C) X
         Attention = DeviceBuffer.Allocate(r * c * x, label + " att");     // (R, C) X
-        Mlp = DeviceBuffer.Allocate(r * 4 * c * x, label + " mlp");       // (R, 4C) X
+        Mlp = DeviceBuffer.Allocate(r * i * x, label + " mlp");           // (R, I) X
         Mask = DeviceBuffer.Allocate(r, label + " mask");                 // (B, T) u8
         Ids = DeviceBuffer.Allocate(r * 4, label + " ids");               // (B, T) i32
         HostX = PinnedBuffer.Allocate(r * c * 4, label + " host x");
@@ -38,10 +41,10 @@ internal sealed class CudaWorkspace : IDisposable
             own, SkinnyEpilogue.Bias, rows, 3 * c, c, forcedSplit);
         ProjProduct = new BlockProduct(new LtMatmul(lt, "attn.c_proj", rows, c, c, xType, CublasLt.DataFloat32, LtEpilogue.Bias, transposedWeights), // (R, C) . (C, C) + x
             own, SkinnyEpilogue.Residual, rows, c, c, forcedSplit);
-        FcProduct = new BlockProduct(new LtMatmul(lt, "mlp.c_fc", rows, 4 * c, c, xType, xType, fc, transposedWeights),                                // (R, C) . (C, 4C)
-            own, fuseGelu ? SkinnyEpilogue.GeluBias : SkinnyEpilogue.Bias, rows, 4 * c, c, forcedSplit);
-        FcProjProduct = new BlockProduct(new LtMatmul(lt, "mlp.c_proj", rows, c, 4 * c, xType, CublasLt.DataFloat32, LtEpilogue.Bias, transposedWeights), // (R, 4C) . (4C, C) + x
-            own, SkinnyEpilogue.Residual, rows, c, 4 * c, forcedSplit);
+        FcProduct = new BlockProduct(new LtMatmul(lt, "mlp.c_fc", rows, i, c, xType, xType, fc, transposedWeights),                                    // (R, C) . (C, I)
+            own, fuseGelu ? SkinnyEpilogue.GeluBias : SkinnyEpilogue.Bias, rows, i, c, forcedSplit);
+        FcProjProduct = new BlockProduct(new LtMatmul(lt, "mlp.c_proj", rows, c, i, xType, CublasLt.DataFloat32, LtEpilogue.Bias, transposedWeights),     // (R, I) . (I, C) + x
+            own, SkinnyEpilogue.Residual, rows, c, i, forcedSplit);
     }
 
     public ShapeBucket Shape { get; }

@@ -6,7 +6,8 @@ using static SplitCompute.Cuda.Kernels.Gpt2KernelConstants;
 namespace SplitCompute.Cuda.Kernels;
 
 /// <summary>
-/// gpt2.cu compiled for this device and precision, with one launcher per kernel (each launcher beside the grid it needs).
+/// gpt2.cu compiled for this device and precision, with one launcher per kernel (each launcher beside the grid it needs);
+/// causal for GPT-2, or bidirectional for the BERT-family encoders (<see cref="Encoders.CudaEncoderBackend"/>).
 /// Legend: B batch, T tokens (bucket), C channels, H heads, D = C / H, R = B * T. Pointers are device pointers (CUdeviceptr).
 /// </summary>
 internal sealed unsafe class Gpt2Kernels : IDisposable
@@ -16,7 +17,7 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
 
     private readonly CudaContext _context;
     private readonly CudaModule _module;
-    private readonly nint _embed, _layerNormX, _layerNormF, _attention, _attentionMma, _gelu, _fillX, _fillF;
+    private readonly nint _embed, _layerNormX, _layerNormF, _attention, _attentionMma, _gelu, _fillX, _fillF, _embedEncoder, _geluErf, _toX;
     private int _attentionSharedOptIn = DefaultSharedLimit;
 
     private readonly int _attentionWarps;
@@ -25,7 +26,7 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
 
     /// <summary>The kernels the constructor loads from gpt2.cu (those in <see cref="Float16KernelNames"/> only in the fp16 build).</summary>
     internal static IReadOnlyList<string> KernelNames { get; } =
-        ["embed", "layernorm_x", "layernorm_f", "attention", "attention_mma", "gelu", "fill_x", "fill_f"];
+        ["embed", "layernorm_x", "layernorm_f", "attention", "attention_mma", "gelu", "fill_x", "fill_f", "embed_encoder", "gelu_erf", "to_x"];
 
     /// <summary>Kernels on fp16 tensor cores, compiled only with SC_F16=1.</summary>
     internal static IReadOnlyList<string> Float16KernelNames { get; } = ["attention_mma"];
@@ -37,17 +38,18 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
     /// with programmatic dependent launch when a call asks: they become resident while the product before them finishes and
     /// wait in the kernel (griddepcontrol.wait) instead of behind the launch boundary.
     /// </param>
+    /// <param name="causal">GPT-2's causal attention; false: every query attends every unpadded key (encoders).</param>
     public Gpt2Kernels(CudaContext context, CudaPrecision precision, bool tensorCoreAttention, int attentionWarps, bool attentionKeySplit,
-                       string? cacheDirectory, bool dependentLaunch = true)
+                       string? cacheDirectory, bool dependentLaunch = true, bool causal = true)
     {
         _context = context;
         if (attentionWarps is not (1 or 2 or 4)) throw new ArgumentOutOfRangeException(nameof(attentionWarps), $"attention warps must be 1, 2 or 4, not {attentionWarps}");
         _attentionWarps = attentionWarps;
         _attentionKeySplit = attentionKeySplit;
         _dependentLaunch = dependentLaunch && context.ComputeCapability.Major >= 9;
-        List<string> options = [$"--gpu-architecture={context.Architecture}", "--std=c++17", .. Defines(precision)];
+        List<string> options = [$"--gpu-architecture={context.Architecture}", "--std=c++17", .. Defines(precision, causal)];
         var cubin = KernelCompiler.Compile(KernelSource.Read(SourceName), SourceName, options, cacheDirectory);
-        _module = new CudaModule(context, cubin, $"{SourceName} ({precision}, {context.Architecture})");
+        _module = new CudaModule(context, cubin, $"{SourceName} ({precision}, {(causal ? "causal" : "bidirectional")}, {context.Architecture})");
         _embed = _module.Function("embed");
         _layerNormX = _module.Function("layernorm_x");
         _layerNormF = _module.Function("layernorm_f");
@@ -57,14 +59,21 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
         _gelu = _module.Function("gelu");
         _fillX = _module.Function("fill_x");
         _fillF = _module.Function("fill_f");
+        _embedEncoder = _module.Function("embed_encoder");
+        _geluErf = _module.Function("gelu_erf");
+        _toX = _module.Function("to_x");
         Precision = precision;
+        Causal = causal;
     }
 
     public CudaPrecision Precision { get; }
 
-    /// <summary>gpt2.cu's -D options for <paramref name="precision"/>: the activation type and <see cref="Gpt2KernelConstants"/>.</summary>
-    internal static IReadOnlyList<string> Defines(CudaPrecision precision) =>
-        [$"-DSC_F16={(precision == CudaPrecision.Float16 ? 1 : 0)}", .. Gpt2KernelConstants.Defines];
+    /// <summary>Whether attention is causal (GPT-2) or bidirectional (encoders).</summary>
+    public bool Causal { get; }
+
+    /// <summary>gpt2.cu's -D options for <paramref name="precision"/>: the activation type, the attention's direction and <see cref="Gpt2KernelConstants"/>.</summary>
+    internal static IReadOnlyList<string> Defines(CudaPrecision precision, bool causal = true) =>
+        [$"-DSC_F16={(precision == CudaPrecision.Float16 ? 1 : 0)}", $"-DSC_CAUSAL={(causal ? 1 : 0)}", .. Gpt2KernelConstants.Defines];
 
     /// <summary>LayerNormX and Attention may be asked for programmatic dependent launch (sm_90 and later, and allowed).</summary>
     public bool DependentLaunchAvailable => _dependentLaunch;
@@ -94,7 +103,7 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
     }
 
     /// <summary>
-    /// att (B, T, C) floatX = softmax(q k^T / sqrt(D), causal + padding mask) v, from qkv (B, T, 3C) floatX; <paramref name="dependent"/>:
+    /// att (B, T, C) floatX = softmax(q k^T / sqrt(D), padding mask, causal unless built for encoders) v, from qkv (B, T, 3C) floatX; <paramref name="dependent"/>:
     /// the tensor-core kernel with programmatic dependent launch where available.
     /// </summary>
     public void Attention(ulong output, ulong qkv, ulong mask, int b, int t, int c, int h, bool dependent = false)
@@ -112,7 +121,7 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
             Launch(_attentionMma, "attention_mma", (uint)((t + queries - 1) / queries), (uint)h, (uint)b, (uint)(32 * warps), 0, mmaArgs, keySets, dependent: dependent);
             return;
         }
-        if (d > AttentionMaxHeadDim || d % 4 != 0 || (AttentionQueries * 32) % d != 0)
+        if (!SupportsHeadDim(d))
             throw new NotSupportedException($"attention kernel: head size D = {d} must be a multiple of 4 dividing {AttentionQueries * 32}, at most {AttentionMaxHeadDim}");
         var shared = (uint)((AttentionQueries * d) + (AttentionKeys * (d + 4)) + (AttentionKeys * d)) * sizeof(float);
         if (shared > _attentionSharedOptIn)
@@ -126,12 +135,39 @@ internal sealed unsafe class Gpt2Kernels : IDisposable
         Launch(_attention, "attention", (uint)((t + AttentionQueries - 1) / AttentionQueries), (uint)h, (uint)b, AttentionQueries * 32, shared, args);
     }
 
+    /// <summary>Whether the attention kernels take head size <paramref name="d"/>: a multiple of 4 dividing 32 ATT_Q, at most 32 ATT_MAX_R (4 .. 128, powers of two).</summary>
+    public static bool SupportsHeadDim(int d) => d > 0 && d <= AttentionMaxHeadDim && d % 4 == 0 && (AttentionQueries * 32) % d == 0;
+
     /// <summary>x = GELU(x) in place on <paramref name="count"/> floatX values.</summary>
     public void Gelu(ulong x, long count)
     {
         void** args = stackalloc void*[2];
         args[0] = &x; args[1] = &count;
         Launch(_gelu, "gelu", (uint)((count + 255) / 256), 1, 1, 256, 0, args);
+    }
+
+    /// <summary>x (R, C) fp32 = words[ids] + positions[offset + t] + type0 (an encoder's embeddings before their LayerNorm).</summary>
+    public void EmbedEncoder(ulong x, ulong ids, ulong words, ulong positions, ulong type0, int rows, int t, int c, int offset)
+    {
+        void** args = stackalloc void*[8];
+        args[0] = &x; args[1] = &ids; args[2] = &words; args[3] = &positions; args[4] = &type0; args[5] = &t; args[6] = &c; args[7] = &offset;
+        Launch(_embedEncoder, "embed_encoder", (uint)rows, 1, 1, 256, 0, args);
+    }
+
+    /// <summary>x = GELU(x), the exact erf form, in place on <paramref name="count"/> floatX values.</summary>
+    public void GeluErf(ulong x, long count)
+    {
+        void** args = stackalloc void*[2];
+        args[0] = &x; args[1] = &count;
+        Launch(_geluErf, "gelu_erf", (uint)((count + 255) / 256), 1, 1, 256, 0, args);
+    }
+
+    /// <summary>output (n) floatX = input (n) fp32.</summary>
+    public void ToX(ulong output, ulong input, long count)
+    {
+        void** args = stackalloc void*[3];
+        args[0] = &output; args[1] = &input; args[2] = &count;
+        Launch(_toX, "to_x", (uint)((count + 255) / 256), 1, 1, 256, 0, args);
     }
 
     /// <summary>Seeded uniform values in [offset - scale, offset + scale), floatX or fp32.</summary>

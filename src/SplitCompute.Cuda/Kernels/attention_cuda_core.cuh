@@ -1,14 +1,14 @@
-// Causal self-attention with a padding mask, flash style (online softmax over key tiles held in shared memory).
+// Self-attention with a padding mask, causal (GPT-2) or bidirectional (encoders, SC_CAUSAL = 0), flash style (online softmax over key tiles held in shared memory).
 // qkv (B, T, 3C) floatX = q | k | v per token, head h in columns [h D, (h+1) D) of each third; out (B, T, C) floatX.
 // grid (ceil(T / ATT_Q), H, B), block 32 ATT_Q = ATT_Q warps, one query per warp: many warps per SM hide the shared-memory latency
 // (with few long-lived warps the kernel was latency-bound). In a key tile lane j scores key k0 + j with float4 reads; then
-// the warp accumulates p_j v_j over d = lane + 32 r. Query i attends key j when j <= i and mask[b, j] = 1; a query with no
+// the warp accumulates p_j v_j over d = lane + 32 r. Query i attends key j when mask[b, j] = 1 and, if causal, j <= i; a query with no
 // such key gets zeros (as the CPU reference). D % 4 == 0 and D <= 32 ATT_MAX_R.
 // Dynamic shared memory: q (ATT_Q, D) + k (ATT_K, D + 4) (padded so 8 lanes' float4 reads hit distinct banks) + v (ATT_K, D) floats.
 // ATT_Q, ATT_K and ATT_MAX_R come from the host (Gpt2KernelConstants, as -D), which sizes the block (32 ATT_Q threads) and the
 // dynamic shared memory from them.
-#if !defined(ATT_Q) || !defined(ATT_K) || !defined(ATT_MAX_R)
-#error "ATT_Q, ATT_K and ATT_MAX_R are passed by the host (Gpt2KernelConstants)"
+#if !defined(ATT_Q) || !defined(ATT_K) || !defined(ATT_MAX_R) || !defined(SC_CAUSAL)
+#error "ATT_Q, ATT_K, ATT_MAX_R and SC_CAUSAL are passed by the host (Gpt2KernelConstants)"
 #endif
 static_assert(ATT_K == 32, "lane j scores key k0 + j: a key tile is one warp wide");
 extern "C" __global__ void attention(floatX* __restrict__ out, const floatX* __restrict__ qkv, const unsigned char* __restrict__ mask,
@@ -42,8 +42,8 @@ extern "C" __global__ void attention(floatX* __restrict__ out, const floatX* __r
 #pragma unroll
     for (int r = 0; r < ATT_MAX_R; r++) acc[r] = 0.f;
 
-    const int lastQuery = min(q0 + ATT_Q, T) - 1;
-    for (int k0 = 0; k0 <= lastQuery; k0 += ATT_K)
+    const int lastKey = SC_CAUSAL ? min(q0 + ATT_Q, T) - 1 : T - 1;  // the last key any query of this block attends
+    for (int k0 = 0; k0 <= lastKey; k0 += ATT_K)
     {
         __syncthreads();  // q is loaded (first tile) / every warp is done with the previous tile
         for (int j = threadIdx.x / D; j < ATT_K; j += rowStep)
@@ -59,11 +59,11 @@ extern "C" __global__ void attention(floatX* __restrict__ out, const floatX* __r
             vs[j * D + dl] = vv;
         }
         __syncthreads();
-        if (tq >= T || k0 > tq) continue;  // warp-uniform; the block still reaches every __syncthreads
+        if (tq >= T || (SC_CAUSAL && k0 > tq)) continue;  // warp-uniform; the block still reaches every __syncthreads
 
         const int key = k0 + lane;
         float score = NEG_INF;
-        if (key <= tq && key < T && m[key] != 0)
+        if ((!SC_CAUSAL || key <= tq) && key < T && m[key] != 0)
         {
             const float4* q4 = (const float4*)(qs + warp * D);
             const float4* k4 = (const float4*)(ks + lane * DP);

@@ -1,4 +1,4 @@
-// Causal attention on tensor cores (fp16 inputs, fp32 accumulation), FlashAttention-2 style, for D = 64 (every GPT-2 size).
+// Attention on tensor cores, causal (GPT-2) or bidirectional (encoders, SC_CAUSAL = 0) (fp16 inputs, fp32 accumulation), FlashAttention-2 style, for D = 64 (every GPT-2 size).
 // qkv (B, T, 3C) fp16 = q | k | v per token, head h in columns [h D, (h+1) D) of each third; out (B, T, C) fp16.
 // grid (ceil(T / Q), H, B), block (32 W, S) threads = W warps (W = 1, 2 or 4; Q = 16 W) in each of S key sets (S = 1 or 2);
 // warp w of a set owns queries q0 + 16 w .. + 15 as one m16 tile, and all warps share each K/V tile of 64 keys. With S = 2
@@ -14,8 +14,8 @@
 // reference). T <= MMA_MAX_T (the key mask of the whole sequence is held in shared memory).
 // MMA_D, MMA_Q, MMA_K, MMA_STAGES and MMA_MAX_T come from the host (Gpt2KernelConstants, as -D), which picks this kernel for
 // D == MMA_D and T <= MMA_MAX_T, and two key sets for T <= MMA_STAGES * MMA_K.
-#if !defined(MMA_D) || !defined(MMA_Q) || !defined(MMA_K) || !defined(MMA_STAGES) || !defined(MMA_MAX_T)
-#error "MMA_D, MMA_Q, MMA_K, MMA_STAGES and MMA_MAX_T are passed by the host (Gpt2KernelConstants)"
+#if !defined(MMA_D) || !defined(MMA_Q) || !defined(MMA_K) || !defined(MMA_STAGES) || !defined(MMA_MAX_T) || !defined(SC_CAUSAL)
+#error "MMA_D, MMA_Q, MMA_K, MMA_STAGES, MMA_MAX_T and SC_CAUSAL are passed by the host (Gpt2KernelConstants)"
 #endif
 static_assert(MMA_D == 64 && MMA_K == 64, "the fragment loops are written for 64 head dims and 64-key tiles");
 static_assert(MMA_Q == 64, "qs holds the largest block the host launches, 4 warps of 16 queries (x 2 key sets: __launch_bounds__(256))");
@@ -41,8 +41,8 @@ extern "C" __global__ void __launch_bounds__(256) attention_mma(floatX* __restri
     const size_t stride = 3 * (size_t)C;
     const floatX* base = qkv + (size_t)b * T * stride + (size_t)h * MMA_D;  // rows 16-byte aligned: 3C and h D are multiples of 8
     const float scale = 1.4426950408889634f / sqrtf((float)MMA_D);         // log2(e) / sqrt(D): softmax in base 2
-    const int lastQuery = min(q0 + qTile, T) - 1;
-    const int tiles = lastQuery / MMA_K + 1;                                 // key tiles any query of this block attends
+    const int lastKey = SC_CAUSAL ? min(q0 + qTile, T) - 1 : T - 1;
+    const int tiles = lastKey / MMA_K + 1;                                   // key tiles any query of this block attends
 
     for (int i = tid; i < qTile * (MMA_D / 8); i += threads)                // Q: rows x 8 chunks of 16 bytes
     {
@@ -92,7 +92,7 @@ extern "C" __global__ void __launch_bounds__(256) attention_mma(floatX* __restri
         const int k0 = tile * MMA_K;
         const unsigned short* kt = ks[tile % MMA_STAGES];
         const unsigned short* vt = vs[tile % MMA_STAGES];
-        if (tile < tiles && k0 <= warpLast)  // else no tile for this set, or it is in this warp's future; warp-uniform
+        if (tile < tiles && (!SC_CAUSAL || k0 <= warpLast))  // else no tile for this set, or it is in this warp's future; warp-uniform
         {
             float s[8][4];
 #pragma unroll
@@ -119,7 +119,7 @@ extern "C" __global__ void __launch_bounds__(256) attention_mma(floatX* __restri
                 {
                     const int kl = n * 8 + 2 * t4 + (e & 1);
                     const int key = k0 + kl;
-                    const bool ok = km[key] && key <= (e < 2 ? qa0 : qa1);
+                    const bool ok = km[key] && (!SC_CAUSAL || key <= (e < 2 ? qa0 : qa1));
                     s[n][e] = ok ? s[n][e] * scale : NEG_INF;
                     tileMax[e >> 1] = fmaxf(tileMax[e >> 1], s[n][e]);
                 }

@@ -1,5 +1,6 @@
 // GPT-2 kernels around the cuBLASLt products: embeddings, LayerNorm, causal attention with a padding mask, GELU (only when
-// the GELU epilogue is off), and a seeded fill for benchmark weights.
+// the GELU epilogue is off), and a seeded fill for benchmark weights; with SC_CAUSAL=0 the same source is the BERT-family
+// encoders' build (bidirectional attention, and encoder.cuh's embeddings and erf GELU).
 // Compiled at start-up by NVRTC for the device's own architecture, once with SC_F16=1 (activations fed to the products in
 // fp16) and once without (all fp32, for 1e-4 parity). KernelSource inlines the #include lines below (embedded files), so
 // NVRTC gets one source and needs no include folder.
@@ -8,6 +9,7 @@
 #include "common.cuh"
 #include "layernorm.cuh"
 #include "attention_cuda_core.cuh"
+#include "encoder.cuh"
 #if SC_F16
 #include "tensor_core.cuh"
 #include "attention_tensor_core.cuh"
