@@ -15,9 +15,9 @@ public sealed class PromptPoolingCluster : SplitCluster
 }
 
 /// <summary>
-/// Issue 22: pooling without the prompt's tokens, as sentence-transformers does for such models: served by the worker (the cloud
-/// path, and a split request, which the worker declines and answers whole, because a frame cannot tell an edge to leave the
-/// prompt out), equal to the model run whole.
+/// Issue 22: pooling without the prompt's tokens, as sentence-transformers does for such models, equal to the model run whole:
+/// on the cloud path, split (the frame's pool_from tells the edge where pooling starts), and for a client that does not say it
+/// honours pool_from (the worker declines the split and answers whole).
 /// </summary>
 public sealed class PromptPoolingTests(PromptPoolingCluster cluster) : IClassFixture<PromptPoolingCluster>
 {
@@ -49,14 +49,37 @@ public sealed class PromptPoolingTests(PromptPoolingCluster cluster) : IClassFix
     }
 
     [Fact]
-    public async Task A_split_is_declined_and_answered_whole()
+    public async Task A_split_leaves_the_prompt_out_on_the_edge_through_the_frames_pool_from()
     {
         using var edge = cluster.NewEdgeClient(gflops: 5_000, cache: cluster.NewCacheDirectory());
+        var result = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(1));
+        Assert.Equal(1, result.K);  // the edge ran block 1 and pooled from position 3
+        Assert.DoesNotContain(result.Warnings, w => w.Contains("split declined", StringComparison.Ordinal));
+        using var reference = CpuSentenceEncoder.Load(cluster.ModelDirectory);
+        var max = result.Embeddings.SelectMany(e => e).Zip(reference.Encode(Texts).SelectMany(e => e)).Max(p => Math.Abs(p.First - p.Second));
+        Assert.True(max <= 1e-4, $"max |edge answer - whole| {max:E3}");
+    }
+
+    [Fact]
+    public async Task A_client_that_does_not_accept_pool_from_gets_the_split_declined_and_the_whole_answer()
+    {
+        // An older edge: its Accept names the frame type without pool-from=1, so it would pool the prompt in.
+        using var edge = cluster.NewEdgeClient(gflops: 5_000, cache: cluster.NewCacheDirectory(), handler: new OlderAcceptHandler());
         var result = await edge.EmbedTextsAsync(Texts, SplitPreference.Force(1));
         Assert.Equal(2, result.K);  // the worker ran both layers, and said why
         Assert.Contains(result.Warnings, w => w.Contains("split declined: the model pools without its prompt's tokens", StringComparison.Ordinal));
         using var reference = CpuSentenceEncoder.Load(cluster.ModelDirectory);
         var max = result.Embeddings.SelectMany(e => e).Zip(reference.Encode(Texts).SelectMany(e => e)).Max(p => Math.Abs(p.First - p.Second));
         Assert.True(max <= 1e-4, $"max |edge answer - whole| {max:E3}");
+    }
+
+    /// <summary>Drops the pool-from parameter from Accept, as a client written before it existed sends it.</summary>
+    private sealed class OlderAcceptHandler() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            foreach (var accept in request.Headers.Accept) accept.Parameters.Clear();
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 }

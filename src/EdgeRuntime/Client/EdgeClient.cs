@@ -252,7 +252,8 @@ public sealed class EdgeClient : IDisposable
             Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(input.Embedding.Body(_options.Model, input.Input))),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(MediaTypes.HiddenState));
+        // pool-from=1: this client honours a frame's pool_from (a model that pools without its prompt can then be split).
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(MediaTypes.HiddenState) { Parameters = { new NameValueHeaderValue(MediaTypes.PoolFromParameter, "1") } });
         foreach (var (name, value) in CapabilityHeaderWriter.Write(capabilities)) request.Headers.TryAddWithoutValidation(name, value);
         request.Headers.TryAddWithoutValidation(HeaderNames.Client, ClientId);
 

@@ -138,7 +138,7 @@ public sealed class TailRunner : IDisposable
 
         backend.RunLayers(hidden, frame.LayersDone, frame.LayerCount);
         backend.ApplyFinalNorm(hidden);
-        return Pooler.Pool(hidden, Enum.Parse<Pooling>(frame.Pooling.ToString()));  // the two enums share their names
+        return Pooler.Pool(hidden, Enum.Parse<Pooling>(frame.Pooling.ToString()), frame.PoolFrom);  // the two enums share their names
     }
 
     /// <summary>The backend to run [k, N) on, and the weight bytes bound for it (0 when it was resident); null when a hash failed.</summary>

@@ -62,12 +62,13 @@ internal static class EmbeddingsEndpoint
             return Error(ApiError.InvalidRequest($"model '{model.ModelId}' has no tokenizer files (vocab.json, merges.txt); send token ids as input", "input"));
         if (parsed.PromptName is { } promptName && PromptProblem(model, promptName) is { } problem) return Error(ApiError.InvalidRequest(problem, "prompt_name"));
         var (sequences, poolingSkips) = Tokenize(model, parsed);
-        if (poolingSkips > 0 && k < n)
+        if (poolingSkips > 0 && k < n && !MediaTypes.AcceptsPoolFrom(request.Headers.Accept))
         {
-            // The frame cannot tell an edge to leave the prompt out of pooling (an older one would pool it in, silently): this
-            // request runs whole here and the edge gets finished embeddings, as for k = N.
+            // The frame tells the edge to leave the prompt out of pooling (pool_from), but a client that does not say it honours
+            // that (an older one would pool the prompt in, silently) gets this request run whole here, as for k = N.
             k = n;
-            context.Response.Headers.Append(HeaderNames.Warning, "split declined: the model pools without its prompt's tokens, which only the worker does");
+            context.Response.Headers.Append(HeaderNames.Warning,
+                $"split declined: the model pools without its prompt's tokens, and the request's Accept lacks {MediaTypes.HiddenState}; {MediaTypes.PoolFromParameter}=1");
         }
         var limit = model.MaxTokens;
         for (var i = 0; i < sequences.Count; i++)
@@ -124,7 +125,7 @@ internal static class EmbeddingsEndpoint
             ? HiddenStateFrame.Embeddings(model.ModelId, model.Revision, n, batch.BatchSize, model.Shape.Channels, lengths,
                 [.. pooled.SelectMany(e => e)], framePooling, requestId: context.TraceIdentifier)
             : HiddenStateFrame.Hidden(model.ModelId, model.Revision, k, n, batch.BatchSize, batch.SequenceLength, model.Shape.Channels,
-                lengths, result.Hidden.Data, model.Manifest!.Slice(k, n), requestId: context.TraceIdentifier, pooling: framePooling);
+                lengths, result.Hidden.Data, model.Manifest!.Slice(k, n), requestId: context.TraceIdentifier, pooling: framePooling, poolFrom: poolingSkips);
         var bytes = FrameWriter.ToArray(frame);
         response.Headers[HeaderNames.Shaping] = shaping.ToHeader();  // the edge finishes the embeddings as this JSON answer would have
         return Results.Bytes(bytes, MediaTypes.HiddenState);

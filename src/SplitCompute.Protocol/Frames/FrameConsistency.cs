@@ -12,7 +12,7 @@ internal static class FrameConsistency
 
     /// <summary>The first broken rule as (field, message), or null when the frame is consistent.</summary>
     public static (string Field, string Message)? Check(FrameKind kind, string? model, string? revision, int k, int n,
-        IReadOnlyList<int> shape, IReadOnlyList<int> lengths, ShardManifest? manifest, string? requestId, int maxEmbeddingLength = int.MaxValue)
+        IReadOnlyList<int> shape, IReadOnlyList<int> lengths, ShardManifest? manifest, string? requestId, int maxEmbeddingLength = int.MaxValue, int poolFrom = 0)
     {
         if (!PrintableAscii.IsIdentifier(model)) return ("model", $"expected 1..{PrintableAscii.MaxIdentifierLength} printable ASCII chars, found {PrintableAscii.Quote(model)}");
         if (!PrintableAscii.IsIdentifier(revision)) return ("revision", $"expected 1..{PrintableAscii.MaxIdentifierLength} printable ASCII chars, found {PrintableAscii.Quote(revision)}");
@@ -37,9 +37,15 @@ internal static class FrameConsistency
             if (lengths[b] < 1 || lengths[b] > t) return ($"lengths[{b}]", $"expected 1..{t}, found {lengths[b]}");
         }
 
+        if (poolFrom < 0) return ("pool_from", $"expected >= 0, found {poolFrom}");
         if (kind == FrameKind.Embeddings)
         {
+            if (poolFrom != 0) return ("pool_from", "an embeddings frame is pooled already: pool_from must be absent");
             return manifest is null ? null : ("manifest", "an embeddings frame carries no manifest");
+        }
+        for (var b = 0; b < lengths.Count; b++)
+        {
+            if (poolFrom >= lengths[b]) return ("pool_from", $"sequence {b} has {lengths[b]} positions: pooling from position {poolFrom} would pool nothing");
         }
         if (manifest is null) return ("manifest", "a hidden frame must carry the manifest for layers [k, n), found none");
         if (manifest.Model != model) return ("manifest.model", $"expected the frame's model {PrintableAscii.Quote(model)}, found {PrintableAscii.Quote(manifest.Model)}");

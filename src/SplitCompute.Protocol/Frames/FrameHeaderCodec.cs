@@ -30,6 +30,7 @@ internal static class FrameHeaderCodec
             foreach (var l in frame.Lengths) json.WriteNumberValue(l);
             json.WriteEndArray();
             json.WriteString("pooling", FrameFormat.ToWire(frame.Pooling));
+            if (frame.PoolFrom > 0) json.WriteNumber("pool_from", frame.PoolFrom);
             if (frame.RequestId is not null) json.WriteString("request_id", frame.RequestId);
             if (frame.Manifest is not null)
             {
@@ -78,6 +79,7 @@ internal static class FrameHeaderCodec
             var pooling = root.TryGetProperty("pooling", out _)
                 ? Enum(root, "pooling", offset, ("mean", FramePooling.Mean), ("last", FramePooling.Last), ("cls", FramePooling.Cls), ("max", FramePooling.Max))
                 : FramePooling.Mean;
+            var poolFrom = root.TryGetProperty("pool_from", out _) ? Int(root, "pool_from", offset) : 0;
             string? requestId = root.TryGetProperty("request_id", out _) ? String(root, "request_id", offset) : null;
             if (root.TryGetProperty("mask", out _))
                 throw Bad("mask", "explicit masks are not supported in version 1: sequences are right-padded and described by \"lengths\"", offset);
@@ -98,10 +100,10 @@ internal static class FrameHeaderCodec
                 }
             }
 
-            if (FrameConsistency.Check(kind, model, revision, k, n, shape, lengths, manifest, requestId, limits.MaxSequenceLength) is var (f, message))
+            if (FrameConsistency.Check(kind, model, revision, k, n, shape, lengths, manifest, requestId, limits.MaxSequenceLength, poolFrom) is var (f, message))
                 throw Bad(f, message, offset);
 
-            var parsed = new FrameHeader(kind, model, revision, k, n, dtype, shape, lengths, pooling, requestId, manifest);
+            var parsed = new FrameHeader(kind, model, revision, k, n, dtype, shape, lengths, pooling, requestId, manifest, poolFrom);
             if (parsed.PayloadBytes > limits.MaxPayloadBytes || parsed.ElementCount > Array.MaxLength)
                 throw Bad("shape", $"payload of {string.Join("*", shape)} {FrameFormat.ToWire(dtype)} is {parsed.PayloadBytes} bytes, over the {limits.MaxPayloadBytes}-byte limit", offset);
             return parsed;

@@ -13,9 +13,10 @@ public sealed class HiddenStateFrame
     private readonly int[] _lengths;
 
     private HiddenStateFrame(FrameKind kind, string model, string revision, int k, int n, FrameDType dtype, int[] shape, int[] lengths,
-        float[] data, ShardManifest? manifest, string? requestId, FramePooling pooling)
+        float[] data, ShardManifest? manifest, string? requestId, FramePooling pooling, int poolFrom)
     {
         Kind = kind;
+        PoolFrom = poolFrom;
         Model = model;
         Revision = revision;
         LayersDone = k;
@@ -67,6 +68,12 @@ public sealed class HiddenStateFrame
 
     public FramePooling Pooling { get; }
 
+    /// <summary>
+    /// Hidden frames: the leading positions pooling leaves out (a prompt's tokens, when the model pools without them); 0 pools
+    /// from the first. Sent only to clients that accept it (<see cref="MediaTypes.PoolFromParameter"/>).
+    /// </summary>
+    public int PoolFrom { get; }
+
     /// <summary>Row (b, t) of a hidden frame, or embedding b (t = 0) of an embeddings frame.</summary>
     public Span<float> Row(int b, int t = 0)
     {
@@ -82,7 +89,7 @@ public sealed class HiddenStateFrame
     /// <exception cref="ArgumentException">Inconsistent arguments, or a value that is not finite (or overflows f16).</exception>
     public static HiddenStateFrame Hidden(string model, string revision, int layersDone, int layerCount,
         int batchSize, int sequenceLength, int channels, int[] lengths, float[] data, ShardManifest manifest,
-        FrameDType dtype = FrameDType.F32, string? requestId = null, FramePooling pooling = FramePooling.Mean)
+        FrameDType dtype = FrameDType.F32, string? requestId = null, FramePooling pooling = FramePooling.Mean, int poolFrom = 0)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         try
@@ -93,21 +100,21 @@ public sealed class HiddenStateFrame
         {
             throw new ArgumentException($"invalid manifest: {e.Message}", nameof(manifest), e);
         }
-        return Create(FrameKind.Hidden, model, revision, layersDone, layerCount, dtype, [batchSize, sequenceLength, channels], lengths, data, manifest, requestId, pooling);
+        return Create(FrameKind.Hidden, model, revision, layersDone, layerCount, dtype, [batchSize, sequenceLength, channels], lengths, data, manifest, requestId, pooling, poolFrom);
     }
 
     /// <summary>A frame of finished embeddings, (B, C), produced by all <paramref name="layerCount"/> blocks.</summary>
     /// <exception cref="ArgumentException">Inconsistent arguments, or a value that is not finite (or overflows f16).</exception>
     public static HiddenStateFrame Embeddings(string model, string revision, int layerCount, int batchSize, int channels,
         int[] lengths, float[] data, FramePooling pooling, FrameDType dtype = FrameDType.F32, string? requestId = null) =>
-        Create(FrameKind.Embeddings, model, revision, layerCount, layerCount, dtype, [batchSize, channels], lengths, data, null, requestId, pooling);
+        Create(FrameKind.Embeddings, model, revision, layerCount, layerCount, dtype, [batchSize, channels], lengths, data, null, requestId, pooling, 0);
 
     private static HiddenStateFrame Create(FrameKind kind, string model, string revision, int k, int n, FrameDType dtype, int[] shape,
-        int[] lengths, float[] data, ShardManifest? manifest, string? requestId, FramePooling pooling)
+        int[] lengths, float[] data, ShardManifest? manifest, string? requestId, FramePooling pooling, int poolFrom)
     {
         ArgumentNullException.ThrowIfNull(lengths);
         ArgumentNullException.ThrowIfNull(data);
-        if (FrameConsistency.Check(kind, model, revision, k, n, shape, lengths, manifest, requestId) is var (field, message))
+        if (FrameConsistency.Check(kind, model, revision, k, n, shape, lengths, manifest, requestId, poolFrom: poolFrom) is var (field, message))
             throw new ArgumentException($"{field}: {message}");
         var expected = shape.Aggregate(1L, (a, d) => a * d);
         if (data.LongLength != expected)
@@ -116,11 +123,11 @@ public sealed class HiddenStateFrame
         var bad = FloatCodec.FirstUnencodable(data, dtype);
         if (bad >= 0)
             throw new ArgumentException($"data[{bad}] = {data[bad]} is not finite{(dtype == FrameDType.F16 ? " in f16 (|x| must be < 65520)" : "")}", nameof(data));
-        return new HiddenStateFrame(kind, model, revision, k, n, dtype, shape, (int[])lengths.Clone(), data, manifest, requestId, pooling);
+        return new HiddenStateFrame(kind, model, revision, k, n, dtype, shape, (int[])lengths.Clone(), data, manifest, requestId, pooling, poolFrom);
     }
 
     /// <summary>For the reader, which has checked everything already.</summary>
     internal static HiddenStateFrame Trusted(FrameHeader header, float[] data) =>
         new(header.Kind, header.Model, header.Revision, header.K, header.N, header.DType, header.Shape, header.Lengths, data,
-            header.Manifest, header.RequestId, header.Pooling);
+            header.Manifest, header.RequestId, header.Pooling, header.PoolFrom);
 }

@@ -58,6 +58,19 @@ public sealed class FrameRoundTripTests
         }
     }
 
+    [Fact]
+    public void Pool_from_round_trips_is_absent_when_zero_and_must_leave_every_sequence_something_to_pool()
+    {
+        var frame = HiddenStateFrame.Hidden(Fixtures.Model, Fixtures.Revision, 2, 4, 2, 3, 200, [3, 2], Fixtures.Values(2 * 3 * 200, 1), Fixtures.Manifest(4, 200, 2), poolFrom: 1);
+        Assert.Equal(1, FrameReader.Read(FrameWriter.ToArray(frame)).PoolFrom);
+        var plain = FrameWriter.ToArray(Fixtures.SmallHidden());
+        Assert.DoesNotContain("pool_from", System.Text.Encoding.UTF8.GetString(plain), StringComparison.Ordinal);
+        Assert.Equal(0, FrameReader.Read(plain).PoolFrom);
+        var nothingLeft = Assert.Throws<ArgumentException>(() =>
+            HiddenStateFrame.Hidden(Fixtures.Model, Fixtures.Revision, 2, 4, 2, 3, 200, [3, 2], Fixtures.Values(2 * 3 * 200, 1), Fixtures.Manifest(4, 200, 2), poolFrom: 2));
+        Assert.Contains("pool_from", nothingLeft.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(FramePooling.Mean)]
     [InlineData(FramePooling.Last)]

@@ -132,6 +132,9 @@ public sealed class MalformedFrameTests
     [InlineData("k", "5", "expected 0 <= k <= n = 4, found 5")]
     [InlineData("k", "-1", "expected 0 <= k <= n = 4, found -1")]
     [InlineData("n", "2000", "expected at most 1024 (limit), found 2000")]
+    [InlineData("pool_from", "-1", "expected >= 0, found -1")]
+    [InlineData("pool_from", "2", "sequence 1 has 2 positions: pooling from position 2 would pool nothing")]
+    [InlineData("pool_from", "\"1\"", "expected a 32-bit integer, found \"\\u00221\\u0022\"")]
     [InlineData("mask", "[[1,1,1],[1,1,0]]", "explicit masks are not supported in version 1: sequences are right-padded and described by \"lengths\"")]
     public void BadFieldValue(string field, string json, string expected) =>
         Assert.Equal($"{field} (byte 16): {expected}", Refused(Fixtures.Edited(h => h[field] = JsonNode.Parse(json))).Message);
