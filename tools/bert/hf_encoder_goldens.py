@@ -7,10 +7,12 @@ Usage: hf_encoder_goldens.py REQUEST.json OUT.json
 REQUEST (written by the `encoder-parity` benchmark):
   {"sentences": [{"name", "dir", "prompt_name", "stages": bool, "texts": [...]}],
    "roberta": [{"name", "dir", "ids": [[...], ...]}],
-   "wordpiece": {"vocab": path, "texts": [...], "pairs": [[a, b, max_length], ...]}}
+   "wordpiece": {"vocab": path, "texts": [...], "pairs": [[a, b, max_length], ...]},
+   "roberta_bpe": {"dir": path holding vocab.json + merges.txt, "texts": [...]}}
 OUT: the same names with sentence-transformers' embeddings and token ids (and, where "stages", the transformer's hidden states
 after the embeddings and after each block, real tokens only, for the first STAGE_TEXTS texts), RobertaModel's last hidden
-states (real tokens only), and BertTokenizerFast's / BertTokenizer's ids, plus the library versions.
+states (real tokens only), BertTokenizerFast's / BertTokenizer's ids, RobertaTokenizerFast's / RobertaTokenizer's ids, plus the
+library versions.
 """
 import json
 import sys
@@ -20,7 +22,7 @@ import tokenizers
 import torch
 import transformers
 from sentence_transformers import SentenceTransformer
-from transformers import AutoModel, BertTokenizer, BertTokenizerFast
+from transformers import AutoModel, BertTokenizer, BertTokenizerFast, RobertaTokenizer, RobertaTokenizerFast
 
 
 STAGE_TEXTS = 4
@@ -78,6 +80,13 @@ def wordpiece(request):
     return {"texts": texts, "pairs": pairs}
 
 
+def roberta_bpe(request):
+    vocab, merges = f"{request['dir']}/vocab.json", f"{request['dir']}/merges.txt"
+    fast = RobertaTokenizerFast(vocab_file=vocab, merges_file=merges)
+    slow = RobertaTokenizer(vocab_file=vocab, merges_file=merges)
+    return {"texts": [{"text": t, "fast": fast(t)["input_ids"], "slow": slow(t)["input_ids"]} for t in request["texts"]]}
+
+
 def main():
     request = json.load(open(sys.argv[1], encoding="utf-8"))
     torch.set_num_threads(4)
@@ -88,6 +97,8 @@ def main():
         "roberta": [roberta_case(c) for c in request["roberta"]],
         "wordpiece": wordpiece(request["wordpiece"]),
     }
+    if "roberta_bpe" in request:
+        out["roberta_bpe"] = roberta_bpe(request["roberta_bpe"])
     with open(sys.argv[2], "w", encoding="utf-8") as f:
         json.dump(out, f, ensure_ascii=False, indent=1)
         f.write("\n")

@@ -57,6 +57,9 @@ internal sealed class EncoderParityBenchmark : IBenchmark
             ["texts"] = Strings(WordPieceInputs.Texts()),
             ["pairs"] = JsonSerializer.SerializeToNode(WordPieceInputs.Pairs.Select(p => new object[] { p.First, p.Second, p.MaxLength })),
         };
+        var robertaBpeDir = Path.Combine(work, "roberta-bpe");
+        RobertaTestVocabulary.Write(robertaBpeDir);
+        request["roberta_bpe"] = new JsonObject { ["dir"] = robertaBpeDir, ["texts"] = Strings(WordPieceInputs.Texts()) };
         var requestPath = Path.Combine(work, "request.json");
         var answerPath = Path.Combine(work, "hf-encoders.json");
         File.WriteAllText(requestPath, request.ToJsonString());
@@ -105,6 +108,7 @@ internal sealed class EncoderParityBenchmark : IBenchmark
             Console.WriteLine($"{(string)golden["name"]!,-32} {(string)golden["class"]!,-40} last hidden state max |ours - HF| {diff:E2}  {(diff <= Tolerance ? "ok" : "DIFFERENT")}");
         }
         failures += CompareWordPiece(answer["wordpiece"]!);
+        if (answer["roberta_bpe"] is { } bpe) failures += CompareRobertaBpe(bpe, robertaBpeDir);
         Console.WriteLine(failures == 0 ? "# all equal to Hugging Face" : $"# {failures} comparison(s) differ");
         return failures == 0 ? 0 : 1;
     }
@@ -123,6 +127,23 @@ internal sealed class EncoderParityBenchmark : IBenchmark
                 for (var p = 0; p < stages[stage][b].Length; p++) max = Math.Max(max, MaxAbsDiff([hidden.Row(b, p).ToArray()], [stages[stage][b][p]]));
         }
         return max;
+    }
+
+    /// <summary>Our RoBERTa tokenizer against RobertaTokenizerFast and RobertaTokenizer on the same vocab.json + merges.txt.</summary>
+    private static int CompareRobertaBpe(JsonNode golden, string directory)
+    {
+        var tokenizer = RobertaTokenizer.FromFiles(Path.Combine(directory, "vocab.json"), Path.Combine(directory, "merges.txt"));
+        var texts = golden["texts"]!.AsArray();
+        int fast = 0, slow = 0;
+        foreach (var t in texts)
+        {
+            var ours = tokenizer.Encode((string)t!["text"]!, int.MaxValue).Ids;
+            fast += ours.SequenceEqual(t["fast"]!.Deserialize<int[]>()!) ? 1 : 0;
+            slow += ours.SequenceEqual(t["slow"]!.Deserialize<int[]>()!) ? 1 : 0;
+        }
+        var ok = fast == texts.Count && slow == texts.Count;
+        Console.WriteLine($"{"roberta-bpe",-32} {"RobertaTokenizerFast / RobertaTokenizer",-40} ids equal {fast}/{texts.Count} fast, {slow}/{texts.Count} slow  {(ok ? "ok" : "DIFFERENT")}");
+        return ok ? 0 : 1;
     }
 
     private static int CompareWordPiece(JsonNode golden)

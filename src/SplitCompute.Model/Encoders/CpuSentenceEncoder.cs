@@ -5,7 +5,7 @@ using SplitCompute.Tokenization.Bert;
 namespace SplitCompute.Model.Encoders;
 
 /// <summary>
-/// A sentence-transformers model directory run whole on the CPU (issue 22): prompt, WordPiece, the encoder, pooling, normalisation,
+/// A sentence-transformers model directory run whole on the CPU (issue 22): prompt, tokenizer (WordPiece or RoBERTa BPE), the encoder, pooling, normalisation,
 /// exactly as SentenceTransformer.encode does it. The reference answer the split paths are compared with.
 /// </summary>
 public sealed class CpuSentenceEncoder : IDisposable
@@ -17,10 +17,10 @@ public sealed class CpuSentenceEncoder : IDisposable
 
     public SentenceTransformerLayout Layout { get; }
 
-    /// <summary>The WordPiece vocabulary and where it came from (vocab.txt or tokenizer.json).</summary>
+    /// <summary>The tokenizer and where it came from (vocab.txt, tokenizer.json, or vocab.json + merges.txt).</summary>
     public EncoderVocabulary Vocabulary { get; }
 
-    public WordPieceTokenizer Tokenizer => Vocabulary.Tokenizer;
+    public IEncoderTokenizer Tokenizer => Vocabulary.Tokenizer;
 
     /// <summary>The encoder itself, for callers that run its layer ranges (the CLI's split passes).</summary>
     public BertCpuEncoder Backend => _encoder;
@@ -37,7 +37,7 @@ public sealed class CpuSentenceEncoder : IDisposable
         var vocabulary = EncoderVocabulary.Load(directory);
         var tokenizer = vocabulary.Tokenizer;
         if (tokenizer.VocabularySize != layout.Config.VocabSize)
-            throw new InvalidDataException($"{vocabulary.Source}: {tokenizer.VocabularySize} word pieces, but config.json's vocab_size is {layout.Config.VocabSize}");
+            throw new InvalidDataException($"{vocabulary.Source}: {tokenizer.VocabularySize} tokens ({tokenizer.Scheme}), but config.json's vocab_size is {layout.Config.VocabSize}");
         return new CpuSentenceEncoder(layout, vocabulary, BertCpuEncoder.Load(directory, layout.Config));
     }
 

@@ -1,15 +1,16 @@
 using System.Text;
 using System.Text.Json;
+using SplitCompute.Tokenization;
 using SplitCompute.Tokenization.Bert;
 
 namespace SplitCompute.Model.Encoders;
 
 /// <summary>
-/// A sentence encoder's WordPiece tokenizer from its directory: vocab.txt with tokenizer_config.json's do_lower_case, or, where
-/// only a fast tokenizer was saved, tokenizer.json's WordPiece model (its vocab map, ordered by id) and BertNormalizer flags.
-/// <see cref="Bytes"/> is what the tokenizer was built from, for fingerprints.
+/// A sentence encoder's tokenizer from its directory: BERT's WordPiece from vocab.txt with tokenizer_config.json's do_lower_case
+/// (or, where only a fast tokenizer was saved, tokenizer.json's WordPiece model and BertNormalizer flags), or RoBERTa's byte-level
+/// BPE from vocab.json and merges.txt. <see cref="Bytes"/> is what the tokenizer was built from, for fingerprints.
 /// </summary>
-public sealed record EncoderVocabulary(WordPieceTokenizer Tokenizer, byte[] Bytes, bool Lowercase, string Source)
+public sealed record EncoderVocabulary(IEncoderTokenizer Tokenizer, byte[] Bytes, bool Lowercase, string Source)
 {
     public static EncoderVocabulary Load(string directory)
     {
@@ -19,9 +20,21 @@ public sealed record EncoderVocabulary(WordPieceTokenizer Tokenizer, byte[] Byte
             var lowercase = ReadLowercase(Path.Combine(directory, "tokenizer_config.json"));
             return new EncoderVocabulary(WordPieceTokenizer.FromFile(vocabPath, lowercase), File.ReadAllBytes(vocabPath), lowercase, vocabPath);
         }
+        var (bpeVocab, merges) = (Path.Combine(directory, "vocab.json"), Path.Combine(directory, "merges.txt"));
+        if (File.Exists(bpeVocab) && File.Exists(merges))
+        {
+            try
+            {
+                return new EncoderVocabulary(RobertaTokenizer.FromFiles(bpeVocab, merges), [.. File.ReadAllBytes(bpeVocab), .. File.ReadAllBytes(merges)], Lowercase: false, bpeVocab);
+            }
+            catch (TokenizerFormatException e)
+            {
+                throw new InvalidDataException($"{directory}: {e.Message}", e);
+            }
+        }
         var jsonPath = Path.Combine(directory, "tokenizer.json");
         if (File.Exists(jsonPath)) return FromTokenizerJson(jsonPath);
-        throw new FileNotFoundException($"{directory}: neither vocab.txt nor tokenizer.json (an encoder needs its WordPiece vocabulary)", vocabPath);
+        throw new FileNotFoundException($"{directory}: no vocab.txt (WordPiece), vocab.json + merges.txt (RoBERTa's BPE) or tokenizer.json: an encoder needs its tokenizer", vocabPath);
     }
 
     private static bool ReadLowercase(string configPath)

@@ -8,7 +8,7 @@ namespace SplitCompute.Tokenization.Bert;
 /// accents are stripped by <see cref="StripAccents"/> first, because under invariant globalization the library's own
 /// normalisation does nothing. Thread-safe for encoding once loaded.
 /// </summary>
-public sealed class WordPieceTokenizer
+public sealed class WordPieceTokenizer : IEncoderTokenizer
 {
     private const string BertBaseUncasedResource = "SplitCompute.Tokenization.Data.bert-base-uncased.vocab.txt";
 
@@ -40,6 +40,8 @@ public sealed class WordPieceTokenizer
     public int PadId { get; }
     public int UnkId { get; }
     public int VocabularySize { get; }
+
+    public string Scheme => "wordpiece";
 
     /// <summary>A vocab.txt (one token per line, id = line number), e.g. a sentence-transformers model directory's.</summary>
     /// <param name="lowercase">Uncased models (the default, as BERT's do_lower_case); accents are stripped when lower-casing, as BERT does.</param>

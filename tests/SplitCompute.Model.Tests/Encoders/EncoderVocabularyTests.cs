@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using SplitCompute.Model.Encoders;
 using SplitCompute.Testing;
+using SplitCompute.Tokenization.Bert;
 
 namespace SplitCompute.Model.Tests.Encoders;
 
@@ -31,7 +32,7 @@ public sealed class EncoderVocabularyTests : IDisposable
     {
         WriteTokenizerJson(lowercase: false);
         File.Delete(Path.Combine(_model.Path, "vocab.txt"));
-        var tokenizer = EncoderVocabulary.Load(_model.Path).Tokenizer;
+        var tokenizer = Assert.IsType<WordPieceTokenizer>(EncoderVocabulary.Load(_model.Path).Tokenizer);
         Assert.Contains(tokenizer.UnkId, tokenizer.Encode("HELLO").Ids);  // the uncased vocabulary has no "HELLO"
     }
 
@@ -43,7 +44,7 @@ public sealed class EncoderVocabularyTests : IDisposable
         var error = Assert.Throws<InvalidDataException>(() => EncoderVocabulary.Load(_model.Path));
         Assert.Contains("model.type is not \"WordPiece\"", error.Message, StringComparison.Ordinal);
         File.Delete(Path.Combine(_model.Path, "tokenizer.json"));
-        Assert.Contains("neither vocab.txt nor tokenizer.json", Assert.Throws<FileNotFoundException>(() => EncoderVocabulary.Load(_model.Path)).Message, StringComparison.Ordinal);
+        Assert.Contains("no vocab.txt (WordPiece), vocab.json + merges.txt (RoBERTa's BPE) or tokenizer.json", Assert.Throws<FileNotFoundException>(() => EncoderVocabulary.Load(_model.Path)).Message, StringComparison.Ordinal);
     }
 
     /// <summary>tokenizer.json as Hugging Face's BertTokenizerFast saves it (the parts that matter here), from vocab.txt.</summary>
