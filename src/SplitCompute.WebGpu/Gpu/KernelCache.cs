@@ -41,6 +41,18 @@ internal sealed unsafe class KernelCache(WebGpuDevice device) : IDisposable
         }
     }
 
+    /// <summary>A kernel from WGSL source given directly (benchmarks comparing candidate kernels); cached under <paramref name="key"/>.</summary>
+    public ComputeKernel GetSource(string key, string source)
+    {
+        lock (_gate)
+        {
+            if (_kernels.TryGetValue(key, out var cached)) return cached;
+            var kernel = Compile(key, source);
+            _kernels.Add(key, kernel);
+            return kernel;
+        }
+    }
+
     private ComputeKernel Compile(string key, string source)
     {
         var label = Encoding.UTF8.GetBytes(key + "\0");

@@ -8,6 +8,9 @@ internal static class MatmulOp
     public const string File = "matmul.wgsl";
     public const int Tile = 64;
 
+    /// <summary>Rows and columns of Y one workgroup computes.</summary>
+    public const int TileRows = Tile, TileColumns = Tile;
+
     public static ComputeKernel Kernel(KernelCache cache, WeightPrecision precision) => precision == WeightPrecision.F16
         ? cache.Get("matmul_f16_64x64", File, ("alias Weight = f32;", "enable f16;\nalias Weight = f16;"))
         : cache.Get("matmul_f32_64x64", File);
