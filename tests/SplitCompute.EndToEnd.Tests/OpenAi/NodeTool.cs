@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace SplitCompute.EndToEnd.Tests.OpenAi;
 
 /// <summary>
-/// Runs node and npm for <see cref="OpenAiNodeSdkTests"/>: found on PATH (./splitcompute installs them on a fresh machine), the
+/// Runs node and npm for <see cref="OpenAiNodeSdkTests"/> and the JavaScript client's tests: found on PATH (./splitcompute installs them on a fresh machine), the
 /// SDK installed once per test run with <c>npm ci</c> from the pinned package-lock.json into the ignored node_modules.
 /// </summary>
 internal static class NodeTool
@@ -18,9 +18,13 @@ internal static class NodeTool
     public static Task InstallAsync() => Install.Value;
 
     /// <summary>Runs a tool in <see cref="Directory"/> and returns its standard output; fails the test with its output otherwise.</summary>
-    public static async Task<string> RunAsync(string tool, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    public static Task<string> RunAsync(string tool, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout) =>
+        RunInAsync(Directory, tool, arguments, environment, timeout);
+
+    /// <summary>As <see cref="RunAsync"/>, in <paramref name="workingDirectory"/>.</summary>
+    public static async Task<string> RunInAsync(string workingDirectory, string tool, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo(Find(tool) ?? tool) { WorkingDirectory = Directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(Find(tool) ?? tool) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         foreach (var (name, value) in environment) start.Environment[name] = value;
         using var process = Process.Start(start)!;

@@ -1,0 +1,131 @@
+// @ts-check
+import { ProtocolError } from "./protocol-error.js";
+import { readFrame } from "./frame.js";
+import { parseShaping, shape } from "./pooling.js";
+
+/** docs/protocol.md: the frame media type, with pool-from=1 (this client honours a frame's pool_from). */
+export const FRAME_MEDIA_TYPE = "application/vnd.splitcompute.hidden-state";
+const ACCEPT = `${FRAME_MEDIA_TYPE}; pool-from=1, application/json;q=0.5`;
+
+/**
+ * @typedef {object} EmbedResult
+ * @property {number[][]} embeddings one vector per input, shaped as the request asked (dimensions, normalize)
+ * @property {number | null} k layers the cloud ran, from a frame answer (null from a JSON one: then the cloud ran them all)
+ * @property {number | null} n the model's layers, from a frame answer
+ * @property {"cloud" | "cloud-fallback"} path how the answer was made
+ * @property {string[]} warnings the gateway's X-SplitCompute-Warning lines, and why a fallback happened
+ */
+
+/**
+ * A SplitCompute gateway from a web page (or Node): embeddings through the split protocol. This version answers from the cloud:
+ * it reads frames (finished embeddings, shaped as the JSON answer would be) and falls back to the cloud's whole answer when the
+ * gateway hands it a hidden state, since the WebGPU tail runner is not part of it yet (issue 24).
+ */
+export class SplitComputeClient {
+  /**
+   * @param {URL} gateway
+   * @param {{ apiKey?: string, model?: string, fetch?: typeof fetch }} options
+   */
+  constructor(gateway, options) {
+    this.gateway = gateway;
+    this.apiKey = options.apiKey ?? null;
+    this.model = options.model ?? null;
+    this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  /**
+   * Checks the gateway answers (GET /v1/models, with the key) and returns a client for it.
+   * @param {string | URL} gatewayUrl the gateway's origin, e.g. "https://embed.example.com"
+   * @param {{ apiKey?: string, model?: string, fetch?: typeof fetch }} [options]
+   */
+  static async connect(gatewayUrl, options = {}) {
+    const client = new SplitComputeClient(new URL(gatewayUrl), options);
+    const response = await client.fetch(new URL("/v1/models", client.gateway), { headers: client.headers("application/json") });
+    if (!response.ok) throw await apiError(response, "GET /v1/models");
+    const models = await response.json();
+    if (client.model === null) client.model = models?.data?.[0]?.id ?? null;
+    return client;
+  }
+
+  /**
+   * Embeds texts: one vector each, as the gateway's OpenAI-compatible JSON would give them.
+   * @param {string[]} texts
+   * @param {{ dimensions?: number, normalize?: boolean, signal?: AbortSignal }} [options]
+   * @returns {Promise<EmbedResult>}
+   */
+  async embed(texts, options = {}) {
+    if (!Array.isArray(texts) || texts.length === 0 || texts.some((t) => typeof t !== "string"))
+      throw new TypeError("embed(texts): texts must be a non-empty array of strings");
+    const body = { model: this.model ?? undefined, input: texts, dimensions: options.dimensions, normalize: options.normalize };
+    const first = await this.post(body, ACCEPT, {}, options.signal);
+    const warning = first.headers.get("X-SplitCompute-Warning");
+    const warnings = warning === null ? [] : [warning];
+    const type = first.headers.get("Content-Type") ?? "";
+    if (type.startsWith("application/json")) return { ...(await fromJson(first)), path: "cloud", warnings };
+    if (!type.startsWith(FRAME_MEDIA_TYPE)) throw new ProtocolError("Content-Type", `expected ${FRAME_MEDIA_TYPE} or application/json, found ${JSON.stringify(type)}`);
+    const frame = readFrame(await first.arrayBuffer());
+    if (frame.kind === "embeddings") {
+      const [b, c] = frame.shape;
+      const pooled = Array.from({ length: b }, (_, i) => frame.data.subarray(i * c, (i + 1) * c));
+      return { embeddings: shape(pooled, parseShaping(first.headers.get("X-SplitCompute-Shaping"))), k: frame.k, n: frame.n, path: "cloud", warnings };
+    }
+    // A hidden state needs the tail layers on this device; until the WebGPU tail runs here, ask the cloud for the whole answer.
+    const whole = await this.post(body, "application/json", { "X-SplitCompute-Split": "none" }, options.signal);
+    return {
+      ...(await fromJson(whole)),
+      path: "cloud-fallback",
+      warnings: [...warnings, `the gateway split at k = ${frame.k} of ${frame.n}; this client has no tail runner yet, so the cloud answered whole`],
+    };
+  }
+
+  /** @param {string} accept */
+  headers(accept) {
+    /** @type {Record<string, string>} */
+    const headers = { Accept: accept };
+    if (this.apiKey !== null) headers.Authorization = `Bearer ${this.apiKey}`;
+    return headers;
+  }
+
+  /**
+   * @param {object} body
+   * @param {string} accept
+   * @param {Record<string, string>} extra
+   * @param {AbortSignal | undefined} signal
+   */
+  async post(body, accept, extra, signal) {
+    const response = await this.fetch(new URL("/v1/embeddings", this.gateway), {
+      method: "POST",
+      headers: { ...this.headers(accept), "Content-Type": "application/json", ...extra },
+      body: JSON.stringify(body),
+      signal,
+    });
+    if (!response.ok) throw await apiError(response, "POST /v1/embeddings");
+    return response;
+  }
+}
+
+/** @param {Response} response */
+async function fromJson(response) {
+  const json = await response.json();
+  if (!Array.isArray(json?.data)) throw new ProtocolError("data", "the JSON answer has no data array");
+  const embeddings = json.data.slice().sort((a, b) => a.index - b.index).map((d) => d.embedding);
+  return { embeddings, k: null, n: null };
+}
+
+/**
+ * The gateway's OpenAI-style error as an Error with status, code and param.
+ * @param {Response} response
+ * @param {string} what
+ */
+async function apiError(response, what) {
+  let message = `${what}: HTTP ${response.status}`;
+  let code = null;
+  let param = null;
+  try {
+    const json = await response.json();
+    if (json?.error) ({ message = message, code = null, param = null } = json.error);
+  } catch {
+    // not JSON: keep the status line
+  }
+  return Object.assign(new Error(message), { status: response.status, code, param });
+}

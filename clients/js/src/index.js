@@ -1,0 +1,6 @@
+// @ts-check
+// SplitCompute's JavaScript client (issue 24): the split protocol of docs/protocol.md for web pages and Node.
+export { SplitComputeClient, FRAME_MEDIA_TYPE } from "./client.js";
+export { readFrame, DEFAULT_LIMITS, halfToFloat } from "./frame.js";
+export { pool, parseShaping, shape } from "./pooling.js";
+export { ProtocolError } from "./protocol-error.js";

@@ -1,0 +1,15 @@
+// SplitComputeClient against a running gateway: SPLITCOMPUTE_GATEWAY, SPLITCOMPUTE_INPUT (JSON array of texts), optional
+// SPLITCOMPUTE_API_KEY, SPLITCOMPUTE_DIMENSIONS, SPLITCOMPUTE_NORMALIZE. Prints the result (or the error) as JSON.
+import { SplitComputeClient } from "../src/index.js";
+
+const env = process.env;
+try {
+  const client = await SplitComputeClient.connect(env.SPLITCOMPUTE_GATEWAY, { apiKey: env.SPLITCOMPUTE_API_KEY });
+  const result = await client.embed(JSON.parse(env.SPLITCOMPUTE_INPUT), {
+    dimensions: env.SPLITCOMPUTE_DIMENSIONS ? Number(env.SPLITCOMPUTE_DIMENSIONS) : undefined,
+    normalize: env.SPLITCOMPUTE_NORMALIZE ? env.SPLITCOMPUTE_NORMALIZE === "true" : undefined,
+  });
+  console.log(JSON.stringify({ model: client.model, ...result }));
+} catch (error) {
+  console.log(JSON.stringify({ error: { message: error.message, status: error.status ?? null, code: error.code ?? null, param: error.param ?? null } }));
+}
