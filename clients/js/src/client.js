@@ -2,6 +2,7 @@
 import { ProtocolError } from "./protocol-error.js";
 import { readFrame } from "./frame.js";
 import { parseShaping, shape } from "./pooling.js";
+import { capabilityHeaders, newClientId } from "./capabilities.js";
 
 /** docs/protocol.md: the frame media type, with pool-from=1 (this client honours a frame's pool_from). */
 export const FRAME_MEDIA_TYPE = "application/vnd.splitcompute.hidden-state";
@@ -19,24 +20,29 @@ const ACCEPT = `${FRAME_MEDIA_TYPE}; pool-from=1, application/json;q=0.5`;
 /**
  * A SplitCompute gateway from a web page (or Node): embeddings through the split protocol. This version answers from the cloud:
  * it reads frames (finished embeddings, shaped as the JSON answer would be) and falls back to the cloud's whole answer when the
- * gateway hands it a hidden state, since the WebGPU tail runner is not part of it yet (issue 24).
+ * gateway hands it a hidden state, since the WebGPU tail runner is not part of it yet (issue 24). With `capabilities` it sends
+ * the capability headers (docs/protocol.md 3), so the gateway plans it as a client that could split.
+ *
+ * @typedef {{ apiKey?: string, model?: string, fetch?: typeof fetch, capabilities?: import("./capabilities.js").Capabilities, clientId?: string }} ClientOptions
  */
 export class SplitComputeClient {
   /**
    * @param {URL} gateway
-   * @param {{ apiKey?: string, model?: string, fetch?: typeof fetch }} options
+   * @param {ClientOptions} options
    */
   constructor(gateway, options) {
     this.gateway = gateway;
     this.apiKey = options.apiKey ?? null;
     this.model = options.model ?? null;
     this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.capabilities = options.capabilities ?? null;
+    this.clientId = options.clientId ?? newClientId();
   }
 
   /**
    * Checks the gateway answers (GET /v1/models, with the key) and returns a client for it.
    * @param {string | URL} gatewayUrl the gateway's origin, e.g. "https://embed.example.com"
-   * @param {{ apiKey?: string, model?: string, fetch?: typeof fetch }} [options]
+   * @param {ClientOptions} [options]
    */
   static async connect(gatewayUrl, options = {}) {
     const client = new SplitComputeClient(new URL(gatewayUrl), options);
@@ -50,14 +56,16 @@ export class SplitComputeClient {
   /**
    * Embeds texts: one vector each, as the gateway's OpenAI-compatible JSON would give them.
    * @param {string[]} texts
-   * @param {{ dimensions?: number, normalize?: boolean, signal?: AbortSignal }} [options]
+   * @param {{ dimensions?: number, normalize?: boolean, signal?: AbortSignal, split?: "auto" | "none" | number }} [options]
+   *   split: a forced k (tests and demos) or none; auto lets the gateway choose
    * @returns {Promise<EmbedResult>}
    */
   async embed(texts, options = {}) {
     if (!Array.isArray(texts) || texts.length === 0 || texts.some((t) => typeof t !== "string"))
       throw new TypeError("embed(texts): texts must be a non-empty array of strings");
     const body = { model: this.model ?? undefined, input: texts, dimensions: options.dimensions, normalize: options.normalize };
-    const first = await this.post(body, ACCEPT, {}, options.signal);
+    const planning = this.capabilities === null ? {} : { ...capabilityHeaders(this.capabilities, options.split), "X-SplitCompute-Client": this.clientId };
+    const first = await this.post(body, ACCEPT, planning, options.signal);
     const warning = first.headers.get("X-SplitCompute-Warning");
     const warnings = warning === null ? [] : [warning];
     const type = first.headers.get("Content-Type") ?? "";

@@ -4,3 +4,4 @@ export { SplitComputeClient, FRAME_MEDIA_TYPE } from "./client.js";
 export { readFrame, DEFAULT_LIMITS, halfToFloat } from "./frame.js";
 export { pool, parseShaping, shape } from "./pooling.js";
 export { ProtocolError } from "./protocol-error.js";
+export { capabilityHeaders, newClientId } from "./capabilities.js";
