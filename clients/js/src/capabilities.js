@@ -85,3 +85,22 @@ export function newClientId() {
   globalThis.crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/**
+ * What a GPUAdapter says of itself, as capabilities (adapter, limits, features): navigator.gpu's adapter in a page, or any
+ * WebGPU implementation's. The planner still needs perf (a calibration) and network to plan a split.
+ * @param {GPUAdapter} adapter
+ * @returns {Capabilities}
+ */
+export function describeAdapter(adapter) {
+  const info = adapter.info ?? {};
+  return {
+    adapter: { vendor: info.vendor || "unknown", architecture: info.architecture || "unknown", device: info.device || info.description || "unknown", backend: "webgpu" },
+    limits: {
+      maxBufferSize: adapter.limits.maxBufferSize,
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,
+    },
+    features: [...adapter.features],
+  };
+}

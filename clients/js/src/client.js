@@ -1,7 +1,10 @@
 // @ts-check
 import { ProtocolError } from "./protocol-error.js";
 import { readFrame } from "./frame.js";
-import { parseShaping, shape } from "./pooling.js";
+import { parseShaping, pool, shape } from "./pooling.js";
+import { ShardCache } from "./shards.js";
+import { readSafetensors } from "./safetensors.js";
+import { Gpt2Tail, KERNEL_FILES } from "./gpt2-tail.js";
 import { capabilityHeaders, newClientId } from "./capabilities.js";
 
 /** docs/protocol.md: the frame media type, with pool-from=1 (this client honours a frame's pool_from). */
@@ -13,17 +16,20 @@ const ACCEPT = `${FRAME_MEDIA_TYPE}; pool-from=1, application/json;q=0.5`;
  * @property {number[][]} embeddings one vector per input, shaped as the request asked (dimensions, normalize)
  * @property {number | null} k layers the cloud ran, from a frame answer (null from a JSON one: then the cloud ran them all)
  * @property {number | null} n the model's layers, from a frame answer
- * @property {"cloud" | "cloud-fallback"} path how the answer was made
+ * @property {"cloud" | "edge" | "cloud-fallback"} path how the answer was made: the cloud alone, split (the tail on this
+ *   device's WebGPU), or the cloud's whole answer after the edge could not finish
  * @property {string[]} warnings the gateway's X-SplitCompute-Warning lines, and why a fallback happened
  */
 
 /**
- * A SplitCompute gateway from a web page (or Node): embeddings through the split protocol. This version answers from the cloud:
- * it reads frames (finished embeddings, shaped as the JSON answer would be) and falls back to the cloud's whole answer when the
- * gateway hands it a hidden state, since the WebGPU tail runner is not part of it yet (issue 24). With `capabilities` it sends
- * the capability headers (docs/protocol.md 3), so the gateway plans it as a client that could split.
+ * A SplitCompute gateway from a web page (or Node): embeddings through the split protocol (docs/protocol.md). With
+ * `capabilities` it sends the capability headers, so the gateway may split; given a WebGPU `device`, a hidden state is finished
+ * here: the manifest's shards downloaded once and verified (SHA-256), GPT-2's blocks [k, N) run with the .NET edge's WGSL
+ * kernels (`kernels`: file name -> source, or a function fetching it; by default the gateway's /client/kernels/), pooled and
+ * shaped as the JSON answer. Anything that fails on the way falls back to the cloud's whole answer, saying why.
  *
- * @typedef {{ apiKey?: string, model?: string, fetch?: typeof fetch, capabilities?: import("./capabilities.js").Capabilities, clientId?: string }} ClientOptions
+ * @typedef {{ apiKey?: string, model?: string, fetch?: typeof fetch, capabilities?: import("./capabilities.js").Capabilities,
+ *   clientId?: string, device?: GPUDevice, kernels?: Record<string, string> | ((file: string) => Promise<string>) }} ClientOptions
  */
 export class SplitComputeClient {
   /**
@@ -37,6 +43,9 @@ export class SplitComputeClient {
     this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.capabilities = options.capabilities ?? null;
     this.clientId = options.clientId ?? newClientId();
+    this.device = options.device ?? null;
+    this.kernelSource = options.kernels ?? ((file) => this.fetch(new URL(`/client/kernels/${file}`, this.gateway)).then((r) => r.text()));
+    this.shards = new ShardCache();
   }
 
   /**
@@ -77,13 +86,45 @@ export class SplitComputeClient {
       const pooled = Array.from({ length: b }, (_, i) => frame.data.subarray(i * c, (i + 1) * c));
       return { embeddings: shape(pooled, parseShaping(first.headers.get("X-SplitCompute-Shaping"))), k: frame.k, n: frame.n, path: "cloud", warnings };
     }
-    // A hidden state needs the tail layers on this device; until the WebGPU tail runs here, ask the cloud for the whole answer.
+    // A hidden state: finish it on this device, or ask the cloud for the whole answer.
+    let why = "this client has no WebGPU device";
+    if (this.device !== null) {
+      try {
+        const finished = await this.runTail(frame);
+        const pooled = pool(finished, frame.shape, frame.lengths, frame.pooling, frame.poolFrom);
+        return { embeddings: shape(pooled, parseShaping(first.headers.get("X-SplitCompute-Shaping"))), k: frame.k, n: frame.n, path: "edge", warnings };
+      } catch (error) {
+        why = `the edge failed: ${/** @type {Error} */ (error).message}`;
+      }
+    }
     const whole = await this.post(body, "application/json", { "X-SplitCompute-Split": "none" }, options.signal);
     return {
       ...(await fromJson(whole)),
       path: "cloud-fallback",
-      warnings: [...warnings, `the gateway split at k = ${frame.k} of ${frame.n}; this client has no tail runner yet, so the cloud answered whole`],
+      warnings: [...warnings, `the gateway split at k = ${frame.k} of ${frame.n}; ${why}, so the cloud answered whole`],
     };
+  }
+
+  /**
+   * Blocks [k, N) and the final norm of a hidden frame on this client's WebGPU device.
+   * @param {import("./frame.js").Frame} frame
+   */
+  async runTail(frame) {
+    const manifest = frame.manifest;
+    const entries = [...manifest.shards.map((e, i) => [e, `manifest.shards[${i}]`]), ...(manifest.final_norm ? [[manifest.final_norm, "manifest.final_norm"]] : [])];
+    const tensors = new Map();
+    for (const [entry, field] of entries) {
+      const bytes = await this.shards.get(entry, field, this.gateway, this.fetch, this.headers("application/octet-stream"));
+      for (const [name, tensor] of readSafetensors(bytes, field)) tensors.set(name, tensor);
+    }
+    const kernels = Object.fromEntries(await Promise.all(KERNEL_FILES.map(async (file) =>
+      [file, typeof this.kernelSource === "function" ? await this.kernelSource(file) : this.kernelSource[file]])));
+    const tail = new Gpt2Tail(/** @type {GPUDevice} */ (this.device), kernels, manifest, tensors);
+    try {
+      return await tail.run(frame.data, frame.shape, frame.lengths);
+    } finally {
+      tail.destroy();
+    }
   }
 
   /** @param {string} accept */

@@ -4,4 +4,7 @@ export { SplitComputeClient, FRAME_MEDIA_TYPE } from "./client.js";
 export { readFrame, DEFAULT_LIMITS, halfToFloat } from "./frame.js";
 export { pool, parseShaping, shape } from "./pooling.js";
 export { ProtocolError } from "./protocol-error.js";
-export { capabilityHeaders, newClientId } from "./capabilities.js";
+export { capabilityHeaders, describeAdapter, newClientId } from "./capabilities.js";
+export { ShardCache } from "./shards.js";
+export { readSafetensors } from "./safetensors.js";
+export { Gpt2Tail, KERNEL_FILES, tileOf } from "./gpt2-tail.js";

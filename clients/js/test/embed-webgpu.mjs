@@ -1,0 +1,39 @@
+// SplitComputeClient with a real WebGPU device (Dawn's Node bindings, on lavapipe here) against a running gateway: as embed.mjs,
+// plus SPLITCOMPUTE_CORRUPT_SHARDS=1 (flip a byte of every shard it downloads, to prove it refuses them). Kernels are read from
+// the repository (src/SplitCompute.WebGpu/Kernels), the files the .NET edge compiles. Prints the result (or the error) as JSON.
+import { readFile } from "node:fs/promises";
+import { create, globals } from "webgpu";
+import { SplitComputeClient, describeAdapter } from "../src/index.js";
+
+Object.assign(globalThis, globals);
+const env = process.env;
+const kernels = new URL("../../../src/SplitCompute.WebGpu/Kernels/", import.meta.url);
+try {
+  const gpu = create([]);  // kept referenced: Dawn's adapter and device must not outlive it
+  globalThis.splitcomputeGpu = gpu;
+  const adapter = await gpu.requestAdapter();
+  const device = await adapter.requestDevice();
+  const corrupt = env.SPLITCOMPUTE_CORRUPT_SHARDS === "1";
+  const fetcher = async (url, init) => {
+    const response = await fetch(url, init);
+    if (!corrupt || !String(url).includes("/v1/shards/")) return response;
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    bytes[bytes.length - 1] ^= 0xff;
+    return new Response(bytes, { status: response.status, headers: response.headers });
+  };
+  const client = await SplitComputeClient.connect(env.SPLITCOMPUTE_GATEWAY, {
+    apiKey: env.SPLITCOMPUTE_API_KEY,
+    capabilities: { ...describeAdapter(adapter), ...JSON.parse(env.SPLITCOMPUTE_CAPABILITIES) },
+    device,
+    fetch: fetcher,
+    kernels: (file) => readFile(new URL(file, kernels), "utf8"),
+  });
+  const texts = JSON.parse(env.SPLITCOMPUTE_INPUT);
+  const split = env.SPLITCOMPUTE_SPLIT && /^[0-9]+$/.test(env.SPLITCOMPUTE_SPLIT) ? Number(env.SPLITCOMPUTE_SPLIT) : env.SPLITCOMPUTE_SPLIT;
+  const result = await client.embed(texts, { split });
+  const again = await client.embed(texts, { split });  // shards held now: nothing downloaded twice
+  console.log(JSON.stringify({ ...result, againPath: again.path, heldShards: client.shards.hashes().length, adapter: adapter.info.device }));
+} catch (error) {
+  console.log(JSON.stringify({ error: { message: error.message, stack: error.stack } }));
+}
+process.exit(0);
