@@ -140,7 +140,7 @@ internal sealed class WebGpuLayerBenchmark : IBenchmark
     {
         using var kernels = new KernelCache(device);
         var clock = Stopwatch.StartNew();
-        _ = MatmulOp.Kernel(kernels, WeightPrecision.F32);
+        _ = MatmulOp.Kernel(kernels, WeightPrecision.F32, columnsMultipleOf4: true);
         _ = LayerNormOp.Kernel(kernels);
         _ = GeluOp.Kernel(kernels);
         _ = AttentionOp.Kernel(kernels);

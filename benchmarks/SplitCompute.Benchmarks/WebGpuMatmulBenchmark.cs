@@ -28,7 +28,7 @@ internal sealed class WebGpuMatmulBenchmark : IBenchmark
         using var cache = new KernelCache(device);
         var (kernel, tileM, tileN, label) = wgsl >= 0
             ? (cache.GetSource("candidate", File.ReadAllText(args[wgsl + 1])), int.Parse(args[wgsl + 2], CultureInfo.InvariantCulture), int.Parse(args[wgsl + 3], CultureInfo.InvariantCulture), Path.GetFileName(args[wgsl + 1]))
-            : (MatmulOp.Kernel(cache, WeightPrecision.F32), MatmulOp.TileRows, MatmulOp.TileColumns, MatmulOp.File);
+            : Product(cache, n);
         var random = new Random(23);
         float[] Values(int count) => [.. Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() - 0.5))];
         var (xs, ws, bs) = (Values(m * k), Values(k * n), Values(n));
@@ -79,6 +79,14 @@ internal sealed class WebGpuMatmulBenchmark : IBenchmark
             $"{label,-28} {m}x{k}x{n}  wgsl {times[reps / 2] * 1e3,9:F2} ms {flops / times[reps / 2] / 1e9,7:F1} GFLOP/s   sgemm {blasTimes[reps / 2] * 1e3,8:F2} ms {flops / blasTimes[reps / 2] / 1e9,7:F1} GFLOP/s   " +
             $"ratio {blasTimes[reps / 2] / times[reps / 2] * 100,5:F1}%   max|diff| {diff:E2}"));
         return diff <= 1e-3 ? 0 : 1;
+    }
+
+    /// <summary>The product kernel the backends use for this N, with its tile.</summary>
+    private static (ComputeKernel, int, int, string) Product(KernelCache cache, int n)
+    {
+        var kernel = MatmulOp.Kernel(cache, WeightPrecision.F32, n % 4 == 0);
+        var (rows, columns) = MatmulOp.TileOf(kernel);
+        return (kernel, rows, columns, kernel.Key);
     }
 
     private static unsafe void Sgemm(int m, int n, int k, float[] x, float[] w, float[] y)

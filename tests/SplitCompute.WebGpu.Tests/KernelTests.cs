@@ -7,16 +7,19 @@ namespace SplitCompute.WebGpu.Tests;
 public sealed unsafe class KernelTests
 {
     [SkippableTheory]
-    [InlineData(1, 64, 64, false)]
-    [InlineData(37, 50, 70, false)]      // nothing a multiple of the 64x64 tile or the 16-wide K slice
-    [InlineData(130, 192, 576, true)]    // gpt2-mini's QKV shape, accumulated into an existing Y (the residual path)
-    public void Matmul_f32_matches_a_double_precision_loop(int m, int k, int n, bool accumulate)
+    [InlineData(1, 64, 64, false, false)]
+    [InlineData(37, 50, 70, false, false)]      // N % 4 != 0: the 64x64 kernel; nothing a multiple of its tile or 16-wide K slice
+    [InlineData(37, 50, 68, false, false)]      // the 16x64 rows kernel: M, N, K none a multiple of its tile
+    [InlineData(130, 192, 576, true, false)]    // gpt2-mini's QKV shape, accumulated into an existing Y (the residual path)
+    [InlineData(130, 192, 576, true, true)]     // the same on the 64x64 kernel
+    [InlineData(17, 96, 200, false, false)]     // an encoder's odd inner width
+    public void Matmul_f32_matches_a_double_precision_loop(int m, int k, int n, bool accumulate, bool tiled)
     {
         using var harness = new KernelHarness();
         var (x, w, bias, y0) = (Tolerance.Random(m * k, 1), Tolerance.Random(k * n, 2, 0.2f), Tolerance.Random(n, 3), Tolerance.Random(m * n, 4));
         var expected = Reference(x, w, bias, accumulate ? y0 : null, m, k, n);
 
-        var kernel = MatmulOp.Kernel(harness.Kernels, WeightPrecision.F32);
+        var kernel = MatmulOp.Kernel(harness.Kernels, WeightPrecision.F32, columnsMultipleOf4: n % 4 == 0 && !tiled);
         var parameters = harness.Uniform("params");
         var yBuffer = harness.Upload("y", y0);
         MatmulOp.WriteParams(harness.Device, parameters, m, n, k, accumulate);
@@ -35,7 +38,7 @@ public sealed unsafe class KernelTests
         var (x, w, bias) = (Tolerance.Random(m * k, 5), Tolerance.Random(k * n, 6, 0.08f), Tolerance.Random(n, 7, 0.05f));
         var expected = Reference(x, w, bias, null, m, k, n);
 
-        var kernel = MatmulOp.Kernel(harness.Kernels, WeightPrecision.F16);
+        var kernel = MatmulOp.Kernel(harness.Kernels, WeightPrecision.F16, columnsMultipleOf4: true);
         var parameters = harness.Uniform("params");
         var yBuffer = harness.Upload("y", new float[m * n]);
         MatmulOp.WriteParams(harness.Device, parameters, m, n, k, accumulate: false);
@@ -132,8 +135,8 @@ public sealed unsafe class KernelTests
     public void Kernels_are_compiled_once_per_key_and_the_key_is_the_variant()
     {
         using var harness = new KernelHarness();
-        var first = MatmulOp.Kernel(harness.Kernels, WeightPrecision.F32);
-        Assert.Same(first, MatmulOp.Kernel(harness.Kernels, WeightPrecision.F32));
+        var first = MatmulOp.Kernel(harness.Kernels, WeightPrecision.F32, columnsMultipleOf4: false);
+        Assert.Same(first, MatmulOp.Kernel(harness.Kernels, WeightPrecision.F32, columnsMultipleOf4: false));
         Assert.Equal("matmul_f32_64x64", first.Key);
         Assert.Equal(1, harness.Kernels.Count);
         _ = GeluOp.Kernel(harness.Kernels);

@@ -2,7 +2,7 @@
 import { ProtocolError } from "./protocol-error.js";
 
 /** The edge's WGSL kernels (src/SplitCompute.WebGpu/Kernels), shared with the .NET edge: one source, fetched or read by name. */
-export const KERNEL_FILES = ["matmul.wgsl", "layernorm.wgsl", "attention.wgsl", "gelu.wgsl"];
+export const KERNEL_FILES = ["matmul.wgsl", "matmul_rows.wgsl", "layernorm.wgsl", "attention.wgsl", "gelu.wgsl"];
 
 const STORAGE = 0x80 | 0x08 | 0x04; // STORAGE | COPY_DST | COPY_SRC
 const UNIFORM = 0x40 | 0x08; // UNIFORM | COPY_DST
@@ -28,8 +28,11 @@ export class Gpt2Tail {
     this.eps = manifest.layer_norm_epsilon;
     this.first = manifest.shards.length > 0 ? manifest.shards[0].layer : manifest.n_layer;
     this.n = manifest.n_layer;
-    this.tile = tileOf(kernels["matmul.wgsl"]);
-    this.pipelines = Object.fromEntries(KERNEL_FILES.map((file) => [file, device.createComputePipeline({
+    // The product kernel as the .NET edge picks it: 16 rows x 8 columns an invocation where every N (3C, C, 4C) is a multiple of 4.
+    this.matmulFile = this.c % 4 === 0 ? "matmul_rows.wgsl" : "matmul.wgsl";
+    this.tile = tileOf(kernels[this.matmulFile]);
+    const used = KERNEL_FILES.filter((file) => !file.startsWith("matmul") || file === this.matmulFile);
+    this.pipelines = Object.fromEntries(used.map((file) => [file, device.createComputePipeline({
       layout: "auto", compute: { module: device.createShaderModule({ code: kernels[file], label: file }), entryPoint: "main" },
     })]));
     const c = this.c;
@@ -88,7 +91,7 @@ export class Gpt2Tail {
       pass.dispatchWorkgroups(x1, y1);
     };
     const matmul = (p, input, [w, bias], output, n) =>
-      dispatch("matmul.wgsl", [p, input, w, bias, output], Math.ceil(n / this.tile.cols), Math.ceil(rows / this.tile.rows));
+      dispatch(this.matmulFile, [p, input, w, bias, output], Math.ceil(n / this.tile.cols), Math.ceil(rows / this.tile.rows));
     for (const w of this.layers) {
       dispatch("layernorm.wgsl", [lnParams, x, ...w.ln1, normed], rows);                 // ln_1: x -> normed
       matmul(params.qkv, normed, w.qkv, qkv, 3 * c);                                       // (R, C) x (C, 3C) + b

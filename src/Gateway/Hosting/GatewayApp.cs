@@ -1,3 +1,4 @@
+using SplitCompute.Gateway.ClientPackage;
 using SplitCompute.Protocol.Cluster;
 using Microsoft.Extensions.Options;
 using SplitCompute.Gateway.Access;
@@ -88,6 +89,7 @@ public static class GatewayApp
         app.MapTeiEndpoints();
         app.MapIntegrityEndpoints();
         app.MapDashboard();
+        app.MapClientPackage();
         return app;
     }
 }

@@ -55,7 +55,7 @@ public sealed class WebGpuBackend : ILayerRangeBackend
                 _finalNormBias = TensorUpload.Upload(device, weights.FinalNormBias!, WeightPrecision.F32);
             }
             device.Staging.Flush("uploading weights");  // resident (and a failure seen) before the constructor returns
-            BlockKernels.CompileAll(_kernels, Precision);
+            BlockKernels.CompileAll(_kernels, Precision, VectorColumns);
         }
         catch
         {
@@ -150,11 +150,14 @@ public sealed class WebGpuBackend : ILayerRangeBackend
         }
     }
 
+    /// <summary>Every product's N (3C, C, 4C) is a multiple of 4, so the faster product kernel runs (<see cref="MatmulOp.Kernel"/>).</summary>
+    private bool VectorColumns => Config.NEmbd % 4 == 0;
+
     /// <summary>x += proj(attn(ln_1(x))); x += fc_proj(gelu(fc(ln_2(x)))) on the workspace, all on the GPU.</summary>
     private void RecordBlock(CommandRecorder recorder, GpuWorkspace ws, int layer, int b, int t)
     {
         var (c, rows) = (Config.NEmbd, b * t);
-        var matmul = MatmulOp.Kernel(_kernels, Precision);
+        var matmul = MatmulOp.Kernel(_kernels, Precision, VectorColumns);
         var layerNorm = LayerNormOp.Kernel(_kernels);
         var attention = AttentionOp.Kernel(_kernels);
         var gelu = GeluOp.Kernel(_kernels);

@@ -36,7 +36,7 @@ public sealed class WebGpuEncoderBackend : ILayerRangeBackend
         {
             for (var layer = FirstLayer; layer < Config.NumLayers; layer++) _layers[layer] = GpuEncoderLayerWeights.Upload(device, encoder, layer, Precision);
             device.Staging.Flush("uploading encoder weights");
-            BlockKernels.CompileAll(_kernels, Precision);
+            BlockKernels.CompileAll(_kernels, Precision, VectorColumns);
         }
         catch
         {
@@ -105,11 +105,14 @@ public sealed class WebGpuEncoderBackend : ILayerRangeBackend
         if (hidden.LayersDone != Config.NumLayers) throw new InvalidOperationException($"the encoder's output needs all {Config.NumLayers} layers; {hidden.LayersDone} are done");
     }
 
+    /// <summary>Every product's N (3C, C, I) is a multiple of 4, so the faster product kernel runs (<see cref="MatmulOp.Kernel"/>).</summary>
+    private bool VectorColumns => Config.HiddenSize % 4 == 0 && Config.IntermediateSize % 4 == 0;
+
     /// <summary>One block, post-LN; x holds its input and gets its output, normed holds the half-way state.</summary>
     private void RecordBlock(CommandRecorder recorder, GpuWorkspace ws, int layer, int b, int t)
     {
         var (c, inner, rows) = (Config.HiddenSize, Config.IntermediateSize, b * t);
-        var matmul = MatmulOp.Kernel(_kernels, Precision);
+        var matmul = MatmulOp.Kernel(_kernels, Precision, VectorColumns);
         var layerNorm = LayerNormOp.Kernel(_kernels);
         var attention = AttentionOp.Kernel(_kernels);
         var gelu = GeluOp.Kernel(_kernels);

@@ -6,9 +6,10 @@ namespace SplitCompute.WebGpu.Kernels;
 internal static class BlockKernels
 {
     /// <summary>Compiles them now, so the first request does not pay for it and a shader problem shows at load.</summary>
-    public static void CompileAll(KernelCache kernels, WeightPrecision precision)
+    /// <param name="columnsMultipleOf4">Whether every product's N is a multiple of 4 (<see cref="MatmulOp.Kernel"/>).</param>
+    public static void CompileAll(KernelCache kernels, WeightPrecision precision, bool columnsMultipleOf4)
     {
-        _ = MatmulOp.Kernel(kernels, precision);
+        _ = MatmulOp.Kernel(kernels, precision, columnsMultipleOf4);
         _ = LayerNormOp.Kernel(kernels);
         _ = GeluOp.Kernel(kernels);
         _ = AttentionOp.Kernel(kernels);

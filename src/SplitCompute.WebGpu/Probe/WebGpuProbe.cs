@@ -16,7 +16,7 @@ namespace SplitCompute.WebGpu.Probe;
 public static class WebGpuProbe
 {
     /// <summary>Bumped when the calibration changes, so old cached figures are not reused.</summary>
-    public const int Version = 1;
+    public const int Version = 2;  // 2: the calibration runs matmul_rows.wgsl
 
     private const int M = 128, K = 768, N = 3072;
     private const int UploadBytes = 32 << 20;
@@ -56,7 +56,7 @@ public static class WebGpuProbe
     private static double MeasureMatmulGflops(WebGpuDevice device)
     {
         using var kernels = new KernelCache(device);
-        var kernel = MatmulOp.Kernel(kernels, WeightPrecision.F32);
+        var kernel = MatmulOp.Kernel(kernels, WeightPrecision.F32, columnsMultipleOf4: true);
         using var parameters = GpuBuffer.Create(device, "probe params", 16, GpuBuffer.Uniform);
         using var x = Filled(device, "probe x (M, K)", M * K);
         using var w = Filled(device, "probe w (K, N)", K * N);
