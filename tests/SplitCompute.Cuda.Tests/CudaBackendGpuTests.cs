@@ -32,11 +32,11 @@ public sealed class CudaBackendGpuTests(GpuFixture gpu) : IClassFixture<GpuFixtu
         using var cuda = CudaBackend.Create(context, weights, new CudaBackendOptions { Precision = precision });
         var batch = TokenBatch.FromSequences([[.. Enumerable.Range(1, 40)], [.. Enumerable.Range(100, 7)]]);
 
-        var expected = Whole(cpu, batch);
-        var actual = Whole(cuda, batch);
+        var expected = BackendRuns.Whole(cpu, batch);
+        var actual = BackendRuns.Whole(cuda, batch);
 
         var scale = Math.Max(1.0, expected.Data.Max(MathF.Abs));
-        var max = MaxDifferenceOnValid(actual, expected);
+        var max = BackendRuns.MaxDifferenceOnValid(actual, expected);
         Assert.True(max <= relativeTolerance * scale, $"{precision}: max |difference| {max:E3} > {relativeTolerance * scale:E3}");
     }
 
@@ -47,7 +47,7 @@ public sealed class CudaBackendGpuTests(GpuFixture gpu) : IClassFixture<GpuFixtu
         using var weights = Gpt2Weights.Load(GpuFixture.Fixture("gpt2-tiny"));
         using var cuda = CudaBackend.Create(context, weights, new CudaBackendOptions { Precision = CudaPrecision.Float32, TuneProducts = false });
         var batch = TokenBatch.FromSequences([[.. Enumerable.Range(3, 17)]]);
-        var whole = Whole(cuda, batch);
+        var whole = BackendRuns.Whole(cuda, batch);
         Assert.Equal(4, cuda.CachedGraphs);  // first sight of [0, 4): one graph per block
 
         var split = cuda.Embed(batch);
@@ -57,7 +57,7 @@ public sealed class CudaBackendGpuTests(GpuFixture gpu) : IClassFixture<GpuFixtu
         cuda.ApplyFinalNorm(split);
         Assert.Equal(whole.Data, split.Data);
 
-        var again = Whole(cuda, batch);
+        var again = BackendRuns.Whole(cuda, batch);
         Assert.Equal(5, cuda.CachedGraphs);  // [0, 4) asked twice: captured whole
         Assert.Equal(whole.Data, again.Data);
     }
@@ -115,25 +115,5 @@ public sealed class CudaBackendGpuTests(GpuFixture gpu) : IClassFixture<GpuFixtu
                 Assert.True(max <= 1e-5, $"exit {i} (k = {exit.K}) sequence {s}: max |difference| from running alone {max:E3}");
             }
         }
-    }
-
-    private static HiddenState Whole(ILayerRangeBackend backend, TokenBatch batch)
-    {
-        var hidden = backend.Embed(batch);
-        backend.RunLayers(hidden, 0, backend.Shape.Layers);
-        backend.ApplyFinalNorm(hidden);
-        return hidden;
-    }
-
-    private static double MaxDifferenceOnValid(HiddenState a, HiddenState b)
-    {
-        var c = a.Channels;
-        var max = 0.0;
-        for (var row = 0; row < a.Batch.Mask.Length; row++)
-        {
-            if (a.Batch.Mask[row] == 0) continue;
-            for (var i = row * c; i < (row + 1) * c; i++) max = Math.Max(max, Math.Abs(a.Data[i] - b.Data[i]));
-        }
-        return max;
     }
 }

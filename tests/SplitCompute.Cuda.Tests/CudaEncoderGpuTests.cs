@@ -43,11 +43,11 @@ public sealed class CudaEncoderGpuTests(GpuFixture gpu) : IClassFixture<GpuFixtu
         using var cuda = CudaEncoderBackend.Create(context, cpu, new CudaBackendOptions { Precision = precision });
         var batch = TokenBatch.FromSequences(Sequences);
 
-        var expected = Whole(cpu, batch);
-        var actual = Whole(cuda, batch);
+        var expected = BackendRuns.Whole(cpu, batch);
+        var actual = BackendRuns.Whole(cuda, batch);
 
         var scale = Math.Max(1.0, expected.Data.Max(MathF.Abs));
-        var max = MaxDifferenceOnValid(actual, expected);
+        var max = BackendRuns.MaxDifferenceOnValid(actual, expected);
         Assert.True(max <= relativeTolerance * scale, $"{preset} {precision}: max |difference| {max:E3} > {relativeTolerance * scale:E3}");
         Assert.True(max > 0 || precision == CudaPrecision.Float32, $"{preset} {precision}: bit-identical to the CPU in fp16: the fp16 path did not run");
     }
@@ -60,7 +60,7 @@ public sealed class CudaEncoderGpuTests(GpuFixture gpu) : IClassFixture<GpuFixtu
         using var _ = model;
         using var cuda = CudaEncoderBackend.Create(context, cpu, new CudaBackendOptions { Precision = CudaPrecision.Float32 });
         var batch = TokenBatch.FromSequences(Sequences);
-        var whole = Whole(cuda, batch);
+        var whole = BackendRuns.Whole(cuda, batch);
 
         var split = cuda.Embed(batch);
         cuda.RunLayers(split, 0, 1);
@@ -68,7 +68,7 @@ public sealed class CudaEncoderGpuTests(GpuFixture gpu) : IClassFixture<GpuFixtu
         Assert.Equal(whole.Data, split.Data);
 
         // Padding must change nothing: the short sequence alone (its own bucket) against its rows in the batch.
-        var alone = Whole(cuda, TokenBatch.FromSequences([Sequences[1]]));
+        var alone = BackendRuns.Whole(cuda, TokenBatch.FromSequences([Sequences[1]]));
         var c = cuda.Shape.Channels;
         var batched = whole.Data.AsSpan(batch.SequenceLength * c, Sequences[1].Length * c).ToArray();
         var max = batched.Zip(alone.Data).Max(p => Math.Abs(p.First - p.Second));
@@ -98,25 +98,5 @@ public sealed class CudaEncoderGpuTests(GpuFixture gpu) : IClassFixture<GpuFixtu
         folder = new TempDirectory();
         RandomEncoderWriter.Write(folder.Path, EncoderTestShapes.Preset(preset), seed: 22);
         return BertCpuEncoder.Load(folder.Path, BertConfig.Load(folder.Path));
-    }
-
-    private static HiddenState Whole(ILayerRangeBackend backend, TokenBatch batch)
-    {
-        var hidden = backend.Embed(batch);
-        backend.RunLayers(hidden, 0, backend.Shape.Layers);
-        backend.ApplyFinalNorm(hidden);
-        return hidden;
-    }
-
-    private static double MaxDifferenceOnValid(HiddenState a, HiddenState b)
-    {
-        var c = a.Channels;
-        var max = 0.0;
-        for (var row = 0; row < a.Batch.Mask.Length; row++)
-        {
-            if (a.Batch.Mask[row] == 0) continue;
-            for (var i = row * c; i < (row + 1) * c; i++) max = Math.Max(max, Math.Abs(a.Data[i] - b.Data[i]));
-        }
-        return max;
     }
 }

@@ -29,16 +29,7 @@ internal sealed class CudaBatchingBenchmark : IBenchmark
         var preset = args.Length > 0 ? args[0] : "gpt2-xl";
         var clients = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64;
         var seconds = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 5;
-        CudaContext context;
-        try
-        {
-            context = CudaContext.Create();
-        }
-        catch (CudaUnavailableException e)
-        {
-            Console.WriteLine($"SKIP: no CUDA here: {e.Message}");
-            return 3;
-        }
+        if (CudaBenchmarkDevice.TryOpen() is not { } context) return CudaBenchmarkDevice.SkipExitCode;
         using (context)
         {
             var config = Gpt2Config.Preset(preset);

@@ -33,16 +33,7 @@ internal sealed class CudaLayerBenchmark : IBenchmark
         args = [.. args.Where(a => a != "--fp16")];
         var repetitions = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50;
         var presets = args.Length > 1 ? args[1..] : ["gpt2", "gpt2-xl"];
-        CudaContext context;
-        try
-        {
-            context = CudaContext.Create();
-        }
-        catch (CudaUnavailableException e)
-        {
-            Console.WriteLine($"SKIP: no CUDA here: {e.Message}");
-            return 3;
-        }
+        if (CudaBenchmarkDevice.TryOpen() is not { } context) return CudaBenchmarkDevice.SkipExitCode;
         using (context)
         {
             var copy = CopyBandwidth.Measure(context);

@@ -33,16 +33,7 @@ internal sealed class CudaParityBenchmark : IBenchmark
             Console.Error.WriteLine("usage: cuda-parity FIXTURES_DIR (the folder holding gpt2-tiny and gpt2-mini)");
             return 2;
         }
-        CudaContext context;
-        try
-        {
-            context = CudaContext.Create();
-        }
-        catch (CudaUnavailableException e)
-        {
-            Console.WriteLine($"SKIP: no CUDA here: {e.Message}");
-            return 3;
-        }
+        if (CudaBenchmarkDevice.TryOpen() is not { } context) return CudaBenchmarkDevice.SkipExitCode;
         using (context)
         {
             Console.WriteLine($"# device: {context}; peak {context.PeakBandwidthBytesPerSecond / 1e12:F2} TB/s");

@@ -32,16 +32,7 @@ internal sealed class CudaEncoderBenchmark : IBenchmark
         if (args.Length < 1) { Console.Error.WriteLine("usage: cuda-encoder WORKDIR [replays=30]"); return 2; }
         var work = Path.GetFullPath(args[0]);
         var replays = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;
-        CudaContext context;
-        try
-        {
-            context = CudaContext.Create();
-        }
-        catch (CudaUnavailableException e)
-        {
-            Console.WriteLine($"SKIP: no CUDA here: {e.Message}");
-            return 3;
-        }
+        if (CudaBenchmarkDevice.TryOpen() is not { } context) return CudaBenchmarkDevice.SkipExitCode;
         using (context)
         {
             Console.WriteLine($"# device: {context}");

@@ -4,7 +4,8 @@ import { readFrame } from "./frame.js";
 import { parseShaping, pool, shape } from "./pooling.js";
 import { ShardCache } from "./shards.js";
 import { readSafetensors } from "./safetensors.js";
-import { Gpt2Tail, KERNEL_FILES } from "./gpt2-tail.js";
+import { WebGpuTail, KERNEL_FILES } from "./webgpu-tail.js";
+import { ManifestVerifier } from "./manifest-verifier.js";
 import { capabilityHeaders, newClientId } from "./capabilities.js";
 
 /** docs/protocol.md: the frame media type, with pool-from=1 (this client honours a frame's pool_from). */
@@ -24,12 +25,14 @@ const ACCEPT = `${FRAME_MEDIA_TYPE}; pool-from=1, application/json;q=0.5`;
 /**
  * A SplitCompute gateway from a web page (or Node): embeddings through the split protocol (docs/protocol.md). With
  * `capabilities` it sends the capability headers, so the gateway may split; given a WebGPU `device`, a hidden state is finished
- * here: the manifest's shards downloaded once and verified (SHA-256), GPT-2's blocks [k, N) run with the .NET edge's WGSL
- * kernels (`kernels`: file name -> source, or a function fetching it; by default the gateway's /client/kernels/), pooled and
+ * here: the manifest's shards downloaded once and verified (SHA-256), blocks [k, N) (GPT-2 or a BERT-family encoder) run with
+ * the .NET edge's WGSL kernels (`kernels`: file name -> source, or a function fetching it; by default the gateway's /client/kernels/), pooled and
  * shaped as the JSON answer. Anything that fails on the way falls back to the cloud's whole answer, saying why.
  *
  * @typedef {{ apiKey?: string, model?: string, fetch?: typeof fetch, capabilities?: import("./capabilities.js").Capabilities,
- *   clientId?: string, device?: GPUDevice, kernels?: Record<string, string> | ((file: string) => Promise<string>) }} ClientOptions
+ *   clientId?: string, device?: GPUDevice, kernels?: Record<string, string> | ((file: string) => Promise<string>),
+ *   manifestKey?: string }} ClientOptions  manifestKey: the gateway's manifest public key (PEM), pinned: every split's manifest
+ *   must then equal the signed one before a shard is fetched
  */
 export class SplitComputeClient {
   /**
@@ -46,6 +49,7 @@ export class SplitComputeClient {
     this.device = options.device ?? null;
     this.kernelSource = options.kernels ?? ((file) => this.fetch(new URL(`/client/kernels/${file}`, this.gateway)).then((r) => r.text()));
     this.shards = new ShardCache();
+    this.verifier = options.manifestKey ? ManifestVerifier.fromPem(options.manifestKey) : null;
   }
 
   /**
@@ -106,11 +110,12 @@ export class SplitComputeClient {
   }
 
   /**
-   * Blocks [k, N) and the final norm of a hidden frame on this client's WebGPU device.
+   * Blocks [k, N) (and GPT-2's final norm) of a hidden frame on this client's WebGPU device.
    * @param {import("./frame.js").Frame} frame
    */
   async runTail(frame) {
     const manifest = frame.manifest;
+    if (this.verifier !== null) await (await this.verifier).verify(manifest, this.gateway, this.fetch, this.headers("application/json"));
     const entries = [...manifest.shards.map((e, i) => [e, `manifest.shards[${i}]`]), ...(manifest.final_norm ? [[manifest.final_norm, "manifest.final_norm"]] : [])];
     const tensors = new Map();
     for (const [entry, field] of entries) {
@@ -119,7 +124,7 @@ export class SplitComputeClient {
     }
     const kernels = Object.fromEntries(await Promise.all(KERNEL_FILES.map(async (file) =>
       [file, typeof this.kernelSource === "function" ? await this.kernelSource(file) : this.kernelSource[file]])));
-    const tail = new Gpt2Tail(/** @type {GPUDevice} */ (this.device), kernels, manifest, tensors);
+    const tail = new WebGpuTail(/** @type {GPUDevice} */ (this.device), kernels, manifest, tensors);
     try {
       return await tail.run(frame.data, frame.shape, frame.lengths);
     } finally {

@@ -7,4 +7,5 @@ export { ProtocolError } from "./protocol-error.js";
 export { capabilityHeaders, describeAdapter, newClientId } from "./capabilities.js";
 export { ShardCache } from "./shards.js";
 export { readSafetensors } from "./safetensors.js";
-export { Gpt2Tail, KERNEL_FILES, tileOf } from "./gpt2-tail.js";
+export { WebGpuTail, KERNEL_FILES, tileOf } from "./webgpu-tail.js";
+export { ManifestVerifier } from "./manifest-verifier.js";

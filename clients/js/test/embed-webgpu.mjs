@@ -1,6 +1,7 @@
 // SplitComputeClient with a real WebGPU device (Dawn's Node bindings, on lavapipe here) against a running gateway: as embed.mjs,
 // plus SPLITCOMPUTE_CORRUPT_SHARDS=1 (flip a byte of every shard it downloads, to prove it refuses them). Kernels are read from
-// the repository (src/SplitCompute.WebGpu/Kernels), the files the .NET edge compiles. Prints the result (or the error) as JSON.
+// the repository (src/SplitCompute.WebGpu/Kernels), the files the .NET edge compiles. SPLITCOMPUTE_MANIFEST_KEY: a pinned
+// manifest public key (PEM). Prints the result (or the error) as JSON.
 import { readFile } from "node:fs/promises";
 import { create, globals } from "webgpu";
 import { SplitComputeClient, describeAdapter } from "../src/index.js";
@@ -27,6 +28,7 @@ try {
     device,
     fetch: fetcher,
     kernels: (file) => readFile(new URL(file, kernels), "utf8"),
+    manifestKey: env.SPLITCOMPUTE_MANIFEST_KEY || undefined,
   });
   const texts = JSON.parse(env.SPLITCOMPUTE_INPUT);
   const split = env.SPLITCOMPUTE_SPLIT && /^[0-9]+$/.test(env.SPLITCOMPUTE_SPLIT) ? Number(env.SPLITCOMPUTE_SPLIT) : env.SPLITCOMPUTE_SPLIT;

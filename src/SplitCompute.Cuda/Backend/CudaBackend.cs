@@ -139,10 +139,10 @@ public sealed unsafe partial class CudaBackend : IMultiExitBackend, IDeviceMemor
             _context.MakeCurrent();
             var ws = Workspace(batch);
             Staging.Ids(batch, ws);
-            Upload(ws.Ids, ws.HostIds, ws.Shape.Rows * 4L);
+            Staging.Upload(_context, ws.Ids, ws.HostIds, ws.Shape.Rows * 4L);
             EnqueueEmbed(ws);
             var hidden = new HiddenState(batch, Config.NEmbd, new float[(long)batch.BatchSize * batch.SequenceLength * Config.NEmbd], 0);
-            Download(ws, hidden, "embed");
+            Staging.Download(_context, ws, hidden, "embed");
             return hidden;
         }
     }
@@ -164,11 +164,11 @@ public sealed unsafe partial class CudaBackend : IMultiExitBackend, IDeviceMemor
             var ws = Workspace(hidden.Batch);
             Staging.Hidden(hidden, ws);
             Staging.Mask(hidden.Batch, ws);
-            Upload(ws.X, ws.HostX, (long)hidden.Batch.BatchSize * ws.Shape.Tokens * Config.NEmbd * 4);
-            Upload(ws.Mask, ws.HostMask, ws.Shape.Rows);
+            Staging.Upload(_context, ws.X, ws.HostX, (long)hidden.Batch.BatchSize * ws.Shape.Tokens * Config.NEmbd * 4);
+            Staging.Upload(_context, ws.Mask, ws.HostMask, ws.Shape.Rows);
             if (_options.UseGraphs) LaunchGraphs(ws, from, to);
             else EnqueueLayers(ws, from, to);
-            Download(ws, hidden, $"layers [{from}, {to})");
+            Staging.Download(_context, ws, hidden, $"layers [{from}, {to})");
             hidden.LayersDone = to;
         }
     }
@@ -211,9 +211,9 @@ public sealed unsafe partial class CudaBackend : IMultiExitBackend, IDeviceMemor
             _context.MakeCurrent();
             var ws = Workspace(hidden.Batch);
             Staging.Hidden(hidden, ws);
-            Upload(ws.X, ws.HostX, (long)hidden.Batch.BatchSize * ws.Shape.Tokens * Config.NEmbd * 4);
+            Staging.Upload(_context, ws.X, ws.HostX, (long)hidden.Batch.BatchSize * ws.Shape.Tokens * Config.NEmbd * 4);
             _kernels.LayerNormF(ws.X.Pointer, ws.X.Pointer, gamma.Pointer, _weights.FinalNormBeta!.Pointer, ws.Shape.Rows, Config.NEmbd, Config.LayerNormEpsilon);
-            Download(ws, hidden, "final norm");
+            Staging.Download(_context, ws, hidden, "final norm");
         }
     }
 
@@ -304,8 +304,7 @@ public sealed unsafe partial class CudaBackend : IMultiExitBackend, IDeviceMemor
     private void WarmUp(CudaWorkspace ws)
     {
         // Zero every activation: rows a request never uploads (padded sequences) must hold finite values.
-        foreach (var buffer in new[] { ws.X, ws.Normed, ws.Qkv, ws.Attention, ws.Mlp, ws.Mask, ws.Ids })
-            CuDriver.Check(CuDriver.MemsetD8Async(buffer.Pointer, 0, (nuint)buffer.Bytes, _context.Stream), $"zero {buffer.Label}");
+        Staging.ZeroActivations(_context, ws);
         var present = Enumerable.Range(0, Config.NLayer).Where(_weights.HasLayer).Take(WorkspaceTuning.Layers).ToArray();
         if (present.Length > 0)
         {
@@ -341,21 +340,11 @@ public sealed unsafe partial class CudaBackend : IMultiExitBackend, IDeviceMemor
     {
         Staging.Ids(batch, ws);
         Staging.Mask(batch, ws);
-        Upload(ws.Ids, ws.HostIds, ws.Shape.Rows * 4L);
-        Upload(ws.Mask, ws.HostMask, ws.Shape.Rows);
+        Staging.Upload(_context, ws.Ids, ws.HostIds, ws.Shape.Rows * 4L);
+        Staging.Upload(_context, ws.Mask, ws.HostMask, ws.Shape.Rows);
     }
 
-    private void Upload(DeviceBuffer device, PinnedBuffer host, long bytes) =>
-        CuDriver.Check(CuDriver.MemcpyHtoDAsync(device.Pointer, host.Pointer, (nuint)bytes, _context.Stream), $"upload to {device.Label}");
 
-    /// <summary>Copies the real rows of x back into <paramref name="hidden"/> once the stream is done.</summary>
-    private void Download(CudaWorkspace ws, HiddenState hidden, string what)
-    {
-        var bytes = (long)hidden.Batch.BatchSize * ws.Shape.Tokens * Config.NEmbd * 4;
-        CuDriver.Check(CuDriver.MemcpyDtoHAsync(ws.HostX.Pointer, ws.X.Pointer, (nuint)bytes, _context.Stream), $"{what}: download of x");
-        _context.Synchronize(what);
-        Staging.Unstage(ws, hidden);
-    }
 
     public void Dispose()
     {

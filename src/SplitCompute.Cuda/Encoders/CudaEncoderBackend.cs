@@ -145,10 +145,10 @@ public sealed unsafe class CudaEncoderBackend : ILayerRangeBackend, IDeviceMemor
             _context.MakeCurrent();
             var ws = Workspace(batch);
             Staging.Ids(batch, ws);
-            Upload(ws.Ids, ws.HostIds, ws.Shape.Rows * 4L);
+            Staging.Upload(_context, ws.Ids, ws.HostIds, ws.Shape.Rows * 4L);
             EnqueueEmbed(ws);
             var hidden = new HiddenState(batch, Config.HiddenSize, new float[(long)batch.BatchSize * batch.SequenceLength * Config.HiddenSize], 0);
-            Download(ws, hidden, "embed");
+            Staging.Download(_context, ws, hidden, "embed");
             return hidden;
         }
     }
@@ -171,12 +171,12 @@ public sealed unsafe class CudaEncoderBackend : ILayerRangeBackend, IDeviceMemor
             var ws = Workspace(hidden.Batch);
             Staging.Hidden(hidden, ws);
             Staging.Mask(hidden.Batch, ws);
-            Upload(ws.X, ws.HostX, (long)hidden.Batch.BatchSize * ws.Shape.Tokens * Config.HiddenSize * 4);
-            Upload(ws.Mask, ws.HostMask, ws.Shape.Rows);
+            Staging.Upload(_context, ws.X, ws.HostX, (long)hidden.Batch.BatchSize * ws.Shape.Tokens * Config.HiddenSize * 4);
+            Staging.Upload(_context, ws.Mask, ws.HostMask, ws.Shape.Rows);
             if (_options.UseGraphs)
                 _graphs.GetOrAdd(new GraphKey(ws.Shape, from, to), k => CudaGraph.Capture(_context, $"encoder {k}", () => EnqueueLayers(ws, k.From, k.To))).Launch();
             else EnqueueLayers(ws, from, to);
-            Download(ws, hidden, $"layers [{from}, {to})");
+            Staging.Download(_context, ws, hidden, $"layers [{from}, {to})");
             hidden.LayersDone = to;
         }
     }
@@ -202,8 +202,8 @@ public sealed unsafe class CudaEncoderBackend : ILayerRangeBackend, IDeviceMemor
             var ws = Workspace(batch);
             Staging.Ids(batch, ws);
             Staging.Mask(batch, ws);
-            Upload(ws.Ids, ws.HostIds, ws.Shape.Rows * 4L);
-            Upload(ws.Mask, ws.HostMask, ws.Shape.Rows);
+            Staging.Upload(_context, ws.Ids, ws.HostIds, ws.Shape.Rows * 4L);
+            Staging.Upload(_context, ws.Mask, ws.HostMask, ws.Shape.Rows);
             return GraphTiming.MsPerLaunch(_context, $"encoder pass {ws.Shape}", 1, _ =>
             {
                 EnqueueEmbed(ws);
@@ -284,8 +284,7 @@ public sealed unsafe class CudaEncoderBackend : ILayerRangeBackend, IDeviceMemor
         {
             // Zero every activation (padded rows must hold finite values), then one block and the embeddings eagerly: cuBLASLt
             // and the driver load kernels lazily on first use, which is not allowed while a graph is being captured.
-            foreach (var buffer in new[] { ws.X, ws.Normed, ws.Qkv, ws.Attention, ws.Mlp, ws.Mask, ws.Ids })
-                CuDriver.Check(CuDriver.MemsetD8Async(buffer.Pointer, 0, (nuint)buffer.Bytes, _context.Stream), $"zero {buffer.Label}");
+            Staging.ZeroActivations(_context, ws);
             EnqueueEmbed(ws);
             EnqueueLayers(ws, 0, 1);
             _context.Synchronize($"warm-up of encoder workspace {ws.Shape}");
@@ -299,17 +298,7 @@ public sealed unsafe class CudaEncoderBackend : ILayerRangeBackend, IDeviceMemor
         return ws;
     }
 
-    private void Upload(DeviceBuffer device, PinnedBuffer host, long bytes) =>
-        CuDriver.Check(CuDriver.MemcpyHtoDAsync(device.Pointer, host.Pointer, (nuint)bytes, _context.Stream), $"upload to {device.Label}");
 
-    /// <summary>Copies the real rows of x back into <paramref name="hidden"/> once the stream is done.</summary>
-    private void Download(CudaWorkspace ws, HiddenState hidden, string what)
-    {
-        var bytes = (long)hidden.Batch.BatchSize * ws.Shape.Tokens * Config.HiddenSize * 4;
-        CuDriver.Check(CuDriver.MemcpyDtoHAsync(ws.HostX.Pointer, ws.X.Pointer, (nuint)bytes, _context.Stream), $"{what}: download of x");
-        _context.Synchronize(what);
-        Staging.Unstage(ws, hidden);
-    }
 
     public void Dispose()
     {
