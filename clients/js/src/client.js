@@ -13,6 +13,12 @@ export const FRAME_MEDIA_TYPE = "application/vnd.splitcompute.hidden-state";
 const ACCEPT = `${FRAME_MEDIA_TYPE}; pool-from=1, application/json;q=0.5`;
 
 /**
+ * @typedef {object} EmbedTimings what this client measured, in milliseconds
+ * @property {number} requestMs POST /v1/embeddings until the answer was read
+ * @property {number} shardsMs shard downloads and their checks (0 when all were held)
+ * @property {number} tailMs the tail on this device, pooling included
+ * @property {number} totalMs the whole embed() call
+ *
  * @typedef {object} EmbedResult
  * @property {number[][]} embeddings one vector per input, shaped as the request asked (dimensions, normalize)
  * @property {number | null} k layers the cloud ran, from a frame answer (null from a JSON one: then the cloud ran them all)
@@ -20,6 +26,10 @@ const ACCEPT = `${FRAME_MEDIA_TYPE}; pool-from=1, application/json;q=0.5`;
  * @property {"cloud" | "edge" | "cloud-fallback"} path how the answer was made: the cloud alone, split (the tail on this
  *   device's WebGPU), or the cloud's whole answer after the edge could not finish
  * @property {string[]} warnings the gateway's X-SplitCompute-Warning lines, and why a fallback happened
+ * @property {Record<string, string>} decision X-SplitCompute-Decision's members (k, n, worker, id), when the gateway planned
+ * @property {Record<string, number>} predicted X-SplitCompute-Predicted's stage times in ms (queue-ms, cloud-ms, ..., total-ms)
+ * @property {EmbedTimings} timings
+ * @property {number} downloadedBytes shard bytes this call downloaded
  */
 
 /**
@@ -69,7 +79,8 @@ export class SplitComputeClient {
   /**
    * Embeds texts: one vector each, as the gateway's OpenAI-compatible JSON would give them.
    * @param {string[]} texts
-   * @param {{ dimensions?: number, normalize?: boolean, signal?: AbortSignal, split?: "auto" | "none" | number }} [options]
+   * @param {{ dimensions?: number, normalize?: boolean, signal?: AbortSignal, split?: "auto" | "none" | number,
+   *   onProgress?: (progress: { phase: "shards" | "tail", loaded: number, total: number }) => void }} [options]
    *   split: a forced k (tests and demos) or none; auto lets the gateway choose
    * @returns {Promise<EmbedResult>}
    */
@@ -77,51 +88,77 @@ export class SplitComputeClient {
     if (!Array.isArray(texts) || texts.length === 0 || texts.some((t) => typeof t !== "string"))
       throw new TypeError("embed(texts): texts must be a non-empty array of strings");
     const body = { model: this.model ?? undefined, input: texts, dimensions: options.dimensions, normalize: options.normalize };
-    const planning = this.capabilities === null ? {} : { ...capabilityHeaders(this.capabilities, options.split), "X-SplitCompute-Client": this.clientId };
+    const started = performance.now();
+    const timings = { requestMs: 0, shardsMs: 0, tailMs: 0, totalMs: 0 };
+    const planning = this.capabilities === null ? {} : {
+      ...capabilityHeaders({ ...this.capabilities, shards: this.shards.hashes() }, options.split), "X-SplitCompute-Client": this.clientId,
+    };
     const first = await this.post(body, ACCEPT, planning, options.signal);
+    const about = { decision: members(first.headers.get("X-SplitCompute-Decision")), predicted: numbers(first.headers.get("X-SplitCompute-Predicted")), timings, downloadedBytes: 0 };
+    const done = (/** @type {any} */ result) => {
+      timings.totalMs = performance.now() - started;
+      return { ...about, ...result };
+    };
     const warning = first.headers.get("X-SplitCompute-Warning");
     const warnings = warning === null ? [] : [warning];
     const type = first.headers.get("Content-Type") ?? "";
-    if (type.startsWith("application/json")) return { ...(await fromJson(first)), path: "cloud", warnings };
+    if (type.startsWith("application/json")) {
+      const json = await fromJson(first);
+      timings.requestMs = performance.now() - started;
+      return done({ ...json, path: "cloud", warnings });
+    }
     if (!type.startsWith(FRAME_MEDIA_TYPE)) throw new ProtocolError("Content-Type", `expected ${FRAME_MEDIA_TYPE} or application/json, found ${JSON.stringify(type)}`);
     const frame = readFrame(await first.arrayBuffer());
+    timings.requestMs = performance.now() - started;
     if (frame.kind === "embeddings") {
       const [b, c] = frame.shape;
       const pooled = Array.from({ length: b }, (_, i) => frame.data.subarray(i * c, (i + 1) * c));
-      return { embeddings: shape(pooled, parseShaping(first.headers.get("X-SplitCompute-Shaping"))), k: frame.k, n: frame.n, path: "cloud", warnings };
+      return done({ embeddings: shape(pooled, parseShaping(first.headers.get("X-SplitCompute-Shaping"))), k: frame.k, n: frame.n, path: "cloud", warnings });
     }
     // A hidden state: finish it on this device, or ask the cloud for the whole answer.
     let why = "this client has no WebGPU device";
     if (this.device !== null) {
       try {
-        const finished = await this.runTail(frame);
+        const finished = await this.runTail(frame, timings, about, options.onProgress);
         const pooled = pool(finished, frame.shape, frame.lengths, frame.pooling, frame.poolFrom);
-        return { embeddings: shape(pooled, parseShaping(first.headers.get("X-SplitCompute-Shaping"))), k: frame.k, n: frame.n, path: "edge", warnings };
+        return done({ embeddings: shape(pooled, parseShaping(first.headers.get("X-SplitCompute-Shaping"))), k: frame.k, n: frame.n, path: "edge", warnings });
       } catch (error) {
         why = `the edge failed: ${/** @type {Error} */ (error).message}`;
       }
     }
     const whole = await this.post(body, "application/json", { "X-SplitCompute-Split": "none" }, options.signal);
-    return {
+    return done({
       ...(await fromJson(whole)),
       path: "cloud-fallback",
       warnings: [...warnings, `the gateway split at k = ${frame.k} of ${frame.n}; ${why}, so the cloud answered whole`],
-    };
+    });
   }
 
   /**
    * Blocks [k, N) (and GPT-2's final norm) of a hidden frame on this client's WebGPU device.
    * @param {import("./frame.js").Frame} frame
+   * @param {EmbedTimings} timings
+   * @param {{ downloadedBytes: number }} about
+   * @param {((progress: { phase: "shards" | "tail", loaded: number, total: number }) => void) | undefined} onProgress
    */
-  async runTail(frame) {
+  async runTail(frame, timings, about, onProgress) {
     const manifest = frame.manifest;
     if (this.verifier !== null) await (await this.verifier).verify(manifest, this.gateway, this.fetch, this.headers("application/json"));
     const entries = [...manifest.shards.map((e, i) => [e, `manifest.shards[${i}]`]), ...(manifest.final_norm ? [[manifest.final_norm, "manifest.final_norm"]] : [])];
     const tensors = new Map();
+    const shardsStarted = performance.now();
+    const total = entries.reduce((sum, [entry]) => sum + (this.shards.has(entry.sha256) ? 0 : entry.bytes), 0);
+    const onBytes = (/** @type {number} */ n) => {
+      about.downloadedBytes += n;
+      onProgress?.({ phase: "shards", loaded: about.downloadedBytes, total });
+    };
     for (const [entry, field] of entries) {
-      const bytes = await this.shards.get(entry, field, this.gateway, this.fetch, this.headers("application/octet-stream"));
+      const bytes = await this.shards.get(entry, field, this.gateway, this.fetch, this.headers("application/octet-stream"), onBytes);
       for (const [name, tensor] of readSafetensors(bytes, field)) tensors.set(name, tensor);
     }
+    timings.shardsMs = performance.now() - shardsStarted;
+    onProgress?.({ phase: "tail", loaded: 0, total: frame.n - frame.k });
+    const tailStarted = performance.now();
     const kernels = Object.fromEntries(await Promise.all(KERNEL_FILES.map(async (file) =>
       [file, typeof this.kernelSource === "function" ? await this.kernelSource(file) : this.kernelSource[file]])));
     const tail = new WebGpuTail(/** @type {GPUDevice} */ (this.device), kernels, manifest, tensors);
@@ -129,6 +166,7 @@ export class SplitComputeClient {
       return await tail.run(frame.data, frame.shape, frame.lengths);
     } finally {
       tail.destroy();
+      timings.tailMs = performance.now() - tailStarted;
     }
   }
 
@@ -156,6 +194,26 @@ export class SplitComputeClient {
     if (!response.ok) throw await apiError(response, "POST /v1/embeddings");
     return response;
   }
+}
+
+/**
+ * A member header ("k=6; n=12; worker=\"w1\"") as a map of strings; {} when absent.
+ * @param {string | null} header
+ * @returns {Record<string, string>}
+ */
+function members(header) {
+  /** @type {Record<string, string>} */
+  const out = {};
+  for (const part of (header ?? "").split(/[;,]/)) {
+    const at = part.indexOf("=");
+    if (at > 0) out[part.slice(0, at).trim()] = part.slice(at + 1).trim().replace(/^"(.*)"$/, "$1");
+  }
+  return out;
+}
+
+/** @param {string | null} header @returns {Record<string, number>} */
+function numbers(header) {
+  return Object.fromEntries(Object.entries(members(header)).map(([k, v]) => [k, Number(v)]).filter(([, v]) => Number.isFinite(v)));
 }
 
 /** @param {Response} response */

@@ -9,3 +9,4 @@ export { ShardCache } from "./shards.js";
 export { readSafetensors } from "./safetensors.js";
 export { WebGpuTail, KERNEL_FILES, tileOf } from "./webgpu-tail.js";
 export { ManifestVerifier } from "./manifest-verifier.js";
+export { calibrate } from "./calibration.js";

@@ -10,7 +10,7 @@ public static class AccessHostingExtensions
 
     /// <summary>Response headers a browser script may read: the decision, the predictions, warnings and what a retry needs.</summary>
     public static readonly string[] ExposedHeaders =
-        [HeaderNames.Decision, HeaderNames.Predicted, HeaderNames.Warning, "Retry-After", "ETag", "Content-Range", "Accept-Ranges", "Content-Length"];
+        [HeaderNames.Decision, HeaderNames.Predicted, HeaderNames.Warning, HeaderNames.Shaping, HeaderNames.WorkerMs, "Retry-After", "ETag", "Content-Range", "Accept-Ranges", "Content-Length"];
 
     public static IServiceCollection AddGatewayAccess(this IServiceCollection services)
     {

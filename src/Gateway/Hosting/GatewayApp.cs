@@ -1,3 +1,4 @@
+using SplitCompute.Gateway.Demo;
 using SplitCompute.Gateway.ClientPackage;
 using SplitCompute.Protocol.Cluster;
 using Microsoft.Extensions.Options;
@@ -90,6 +91,7 @@ public static class GatewayApp
         app.MapIntegrityEndpoints();
         app.MapDashboard();
         app.MapClientPackage();
+        app.MapDemo();
         return app;
     }
 }
