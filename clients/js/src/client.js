@@ -41,8 +41,9 @@ const ACCEPT = `${FRAME_MEDIA_TYPE}; pool-from=1, application/json;q=0.5`;
  *
  * @typedef {{ apiKey?: string, model?: string, fetch?: typeof fetch, capabilities?: import("./capabilities.js").Capabilities,
  *   clientId?: string, device?: GPUDevice, kernels?: Record<string, string> | ((file: string) => Promise<string>),
- *   manifestKey?: string }} ClientOptions  manifestKey: the gateway's manifest public key (PEM), pinned: every split's manifest
- *   must then equal the signed one before a shard is fetched
+ *   manifestKey?: string, shards?: ShardCache }} ClientOptions  manifestKey: the gateway's manifest public key (PEM), pinned: every split's manifest
+ *   must then equal the signed one before a shard is fetched. shards: where shards are kept (ShardCache.open() for one that
+ *   survives reloads); a memory one by default
  */
 export class SplitComputeClient {
   /**
@@ -58,7 +59,7 @@ export class SplitComputeClient {
     this.clientId = options.clientId ?? newClientId();
     this.device = options.device ?? null;
     this.kernelSource = options.kernels ?? ((file) => this.fetch(new URL(`/client/kernels/${file}`, this.gateway)).then((r) => r.text()));
-    this.shards = new ShardCache();
+    this.shards = options.shards ?? new ShardCache();
     this.verifier = options.manifestKey ? ManifestVerifier.fromPem(options.manifestKey) : null;
   }
 

@@ -1,25 +1,48 @@
 // @ts-check
 import { ProtocolError } from "./protocol-error.js";
 
+const HASH_KEY = /\/([0-9a-f]{64})$/;
+
 /**
  * A manifest's shards for this client: downloaded from the gateway that sent the manifest (origin-relative URLs only), checked
- * against their size and SHA-256 (WebCrypto) before use, and kept by hash so a shard is downloaded once. In memory; a
- * persistent cache (Cache Storage, OPFS) is issue 24's next part.
+ * against their size and SHA-256 (WebCrypto) before use, and kept by hash so a shard is downloaded once. In memory for the
+ * page's life, and, where the browser has Cache Storage (`ShardCache.open()`), across reloads: a stored shard is checked again
+ * when read (a corrupted entry is dropped and downloaded afresh), and the least recently used are evicted beyond `maxBytes`.
  */
 export class ShardCache {
-  constructor() {
+  /**
+   * @param {Cache | null} [storage] a Cache Storage cache, or none (memory only)
+   * @param {string[]} [stored] the hashes it holds, oldest first
+   * @param {number} [maxBytes] most bytes kept in storage (default 2 GiB)
+   */
+  constructor(storage = null, stored = [], maxBytes = 2 ** 31) {
     /** @type {Map<string, ArrayBuffer>} */
     this.byHash = new Map();
+    this.storage = storage;
+    /** @type {Map<string, number>} stored hash -> bytes, least recently used first */
+    this.stored = new Map(stored.map((h) => [h, 0]));
+    this.maxBytes = maxBytes;
+  }
+
+  /**
+   * The persistent cache where the browser has Cache Storage, else a memory one.
+   * @param {string} [name]
+   */
+  static async open(name = "splitcompute-shards") {
+    if (!globalThis.caches) return new ShardCache();
+    const storage = await globalThis.caches.open(name);
+    const stored = (await storage.keys()).map((r) => r.url.match(HASH_KEY)?.[1]).filter((h) => h !== undefined);
+    return new ShardCache(storage, /** @type {string[]} */ (stored));
   }
 
   /** @param {string} sha256 */
   has(sha256) {
-    return this.byHash.has(sha256);
+    return this.byHash.has(sha256) || this.stored.has(sha256);
   }
 
   /** Held hashes, for X-SplitCompute-Shards. */
   hashes() {
-    return [...this.byHash.keys()];
+    return [...new Set([...this.byHash.keys(), ...this.stored.keys()])];
   }
 
   /**
@@ -35,16 +58,50 @@ export class ShardCache {
   async get(entry, field, gateway, fetch, headers, onBytes) {
     const cached = this.byHash.get(entry.sha256);
     if (cached) return cached;
+    const kept = await this.fromStorage(entry);
+    if (kept) return kept;
     if (typeof entry.url !== "string" || !entry.url.startsWith("/") || entry.url.startsWith("//") || /[\s\\]/.test(entry.url))
       throw new ProtocolError(`${field}.url`, `expected an origin-relative path, found ${JSON.stringify(entry.url)}: a manifest never sends this client to another host`);
     const response = await fetch(new URL(entry.url, gateway), { headers });
     if (!response.ok) throw new ProtocolError(`${field}.url`, `GET ${entry.url}: HTTP ${response.status}`);
     const bytes = await readAll(response, entry.bytes, onBytes);
     if (bytes.byteLength !== entry.bytes) throw new ProtocolError(`${field}.bytes`, `expected ${entry.bytes} bytes, downloaded ${bytes.byteLength}`);
-    const digest = Array.from(new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
+    const digest = await sha256(bytes);
     if (digest !== entry.sha256) throw new ProtocolError(`${field}.sha256`, `the shard downloaded from ${entry.url} hashes to ${digest}, not ${entry.sha256}: refused`);
     this.byHash.set(entry.sha256, bytes);
+    await this.store(entry.sha256, bytes);
     return bytes;
+  }
+
+  /** A stored shard, checked again; null (and the entry dropped) when it is missing or no longer matches. */
+  async fromStorage(entry) {
+    if (this.storage === null || !this.stored.has(entry.sha256)) return null;
+    const response = await this.storage.match(key(entry.sha256));
+    const bytes = response ? await response.arrayBuffer() : null;
+    if (bytes === null || bytes.byteLength !== entry.bytes || (await sha256(bytes)) !== entry.sha256) {
+      this.stored.delete(entry.sha256);
+      await this.storage.delete(key(entry.sha256));
+      return null;
+    }
+    this.stored.delete(entry.sha256);  // most recently used last
+    this.stored.set(entry.sha256, bytes.byteLength);
+    this.byHash.set(entry.sha256, bytes);
+    return bytes;
+  }
+
+  /** Keeps a verified shard in storage, evicting the least recently used beyond maxBytes. */
+  async store(hash, bytes) {
+    if (this.storage === null) return;
+    await this.storage.put(key(hash), new Response(bytes, { headers: { "Content-Type": "application/octet-stream" } }));
+    this.stored.delete(hash);
+    this.stored.set(hash, bytes.byteLength);
+    let total = [...this.stored.values()].reduce((a, b) => a + b, 0);
+    for (const [old, size] of this.stored) {
+      if (total <= this.maxBytes || old === hash) break;
+      await this.storage.delete(key(old));
+      this.stored.delete(old);
+      total -= size;
+    }
   }
 }
 
@@ -74,4 +131,14 @@ async function readAll(response, expected, onBytes) {
     at += chunk.length;
   }
   return all.buffer;
+}
+
+/** The cache key of a shard: a same-origin-looking URL per hash (Cache Storage keys are requests). */
+function key(hash) {
+  return new Request(`https://splitcompute.invalid/shards/${hash}`);
+}
+
+/** @param {ArrayBuffer} bytes */
+async function sha256(bytes) {
+  return Array.from(new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
 }

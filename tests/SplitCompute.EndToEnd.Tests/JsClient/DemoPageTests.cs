@@ -6,7 +6,8 @@ namespace SplitCompute.EndToEnd.Tests.JsClient;
 /// <summary>
 /// The gateway's /demo page (issue 24) in Debian's headless Chromium, driven by puppeteer-core (pinned): with WebGPU (SwiftShader,
 /// Chromium's own) it finishes a forced split on the page's GPU, equal to the cloud's answer (1e-4); without WebGPU the cloud
-/// answers whole, equal too; and the page renders (a screenshot).
+/// answers whole, equal too; the shards it verified are still there after a reload (Cache Storage), so nothing is downloaded
+/// again; and the page renders (a screenshot).
 /// </summary>
 public sealed class DemoPageTests(SplitCluster cluster) : IClassFixture<SplitCluster>
 {
@@ -23,6 +24,28 @@ public sealed class DemoPageTests(SplitCluster cluster) : IClassFixture<SplitClu
         Assert.Equal(1, result.GetProperty("k").GetInt32());
         var expected = await PlainEmbeddings.GetAsync(cluster, new { model = SplitCluster.Model, input = Texts });
         PlainEmbeddings.AssertClose(expected, Vectors(result), tolerance: 1e-4);
+    }
+
+    [SkippableFact]
+    public async Task The_shard_cache_survives_a_reload()
+    {
+        var profile = Directory.CreateTempSubdirectory("splitcompute-chromium-profile-").FullName;
+        try
+        {
+            var first = await RunAsync(split: "1", webGpu: true, profile: profile);
+            Assert.True(first.TryGetProperty("path", out var path) && path.GetString() == "edge", $"not finished on the page's GPU: {first}");
+            Assert.True(first.GetProperty("downloadedBytes").GetInt64() > 0, $"nothing downloaded on the first visit: {first}");
+
+            var again = await RunAsync(split: "1", webGpu: true, profile: profile);  // a new browser on the same profile: a reload
+            Assert.True(again.TryGetProperty("path", out var second) && second.GetString() == "edge", $"not finished on the page's GPU: {again}");
+            Assert.Equal(0, again.GetProperty("downloadedBytes").GetInt64());
+            Assert.True(again.GetProperty("heldShards").GetInt32() >= 4, $"the shards were not kept: {again}");
+            PlainEmbeddings.AssertClose(Vectors(first), Vectors(again), tolerance: 0);
+        }
+        finally
+        {
+            try { Directory.Delete(profile, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
     }
 
     [SkippableFact]
@@ -54,7 +77,7 @@ public sealed class DemoPageTests(SplitCluster cluster) : IClassFixture<SplitClu
         }
     }
 
-    private async Task<JsonElement> RunAsync(string split, bool webGpu, string? screenshot = null)
+    private async Task<JsonElement> RunAsync(string split, bool webGpu, string? screenshot = null, string? profile = null)
     {
         Skip.If(!File.Exists(HeadlessChromium.Executable) && Environment.GetEnvironmentVariable("SPLITCOMPUTE_REQUIRE_NODE") != "1",
             $"{HeadlessChromium.Executable} is missing; ./splitcompute installs Debian's chromium");
@@ -69,6 +92,7 @@ public sealed class DemoPageTests(SplitCluster cluster) : IClassFixture<SplitClu
             ["SPLITCOMPUTE_WEBGPU"] = webGpu ? "1" : "0",
         };
         if (screenshot is not null) environment["SPLITCOMPUTE_SCREENSHOT"] = screenshot;
+        if (profile is not null) environment["SPLITCOMPUTE_PROFILE"] = profile;
         return JsonDocument.Parse(await NodeTool.RunInAsync(JsClientNode.Directory, "node", ["test/browser-embed.mjs"], environment, TimeSpan.FromMinutes(5))).RootElement.Clone();
     }
 

@@ -1,6 +1,6 @@
 // The /demo page: SplitCompute's JavaScript client (served by this gateway at /client/) on this browser's WebGPU.
 // ?texts=a|b&split=auto|none|K&run=1 embeds on load and writes the result as JSON into #result (for automated checks).
-import { SplitComputeClient, calibrate, describeAdapter } from "/client/index.js";
+import { ShardCache, SplitComputeClient, calibrate, describeAdapter } from "/client/index.js";
 
 const CORPUS = [
   "Split inference runs the first layers in the cloud and the rest on the client.",
@@ -47,6 +47,7 @@ async function connect() {
   } catch {
     // a gateway without a manifest key: shards are still checked by their SHA-256
   }
+  options.shards = await ShardCache.open();  // Cache Storage: shards survive a reload (checked again when read)
   client = await SplitComputeClient.connect(location.origin, options);
   $("device").textContent = `${note}. Model: ${client.model}.`;
   $("device").classList.remove("muted");
@@ -126,7 +127,8 @@ async function main() {
     const out = $("result");
     try {
       const result = await embed(texts(), split());
-      out.textContent = JSON.stringify({ path: result.path, k: result.k, n: result.n, embeddings: result.embeddings, warnings: result.warnings, timings: result.timings, device: $("device").textContent });
+      out.textContent = JSON.stringify({ path: result.path, k: result.k, n: result.n, embeddings: result.embeddings, warnings: result.warnings, timings: result.timings,
+        downloadedBytes: result.downloadedBytes, heldShards: client.shards.hashes().length, device: $("device").textContent });
     } catch (error) {
       out.textContent = JSON.stringify({ error: error.message });
     }
