@@ -17,6 +17,7 @@ const ACCEPT = `${FRAME_MEDIA_TYPE}; pool-from=1, application/json;q=0.5`;
  * @property {number} requestMs POST /v1/embeddings until the answer was read
  * @property {number} shardsMs shard downloads and their checks (0 when all were held)
  * @property {number} tailMs the tail on this device, pooling included
+ * @property {number} loadMs the part of tailMs spent parsing the shards and uploading the tail's weights
  * @property {number} totalMs the whole embed() call
  *
  * @typedef {object} EmbedResult
@@ -30,6 +31,8 @@ const ACCEPT = `${FRAME_MEDIA_TYPE}; pool-from=1, application/json;q=0.5`;
  * @property {Record<string, number>} predicted X-SplitCompute-Predicted's stage times in ms (queue-ms, cloud-ms, ..., total-ms)
  * @property {EmbedTimings} timings
  * @property {number} downloadedBytes shard bytes this call downloaded
+ * @property {number | string | null} feedback after a split: the gateway's status for this client's feedback (200: accepted),
+ *   or why it could not be sent; null when there was nothing to report
  */
 
 /**
@@ -90,12 +93,15 @@ export class SplitComputeClient {
       throw new TypeError("embed(texts): texts must be a non-empty array of strings");
     const body = { model: this.model ?? undefined, input: texts, dimensions: options.dimensions, normalize: options.normalize };
     const started = performance.now();
-    const timings = { requestMs: 0, shardsMs: 0, tailMs: 0, totalMs: 0 };
+    const timings = { requestMs: 0, shardsMs: 0, tailMs: 0, loadMs: 0, totalMs: 0 };
     const planning = this.capabilities === null ? {} : {
       ...capabilityHeaders({ ...this.capabilities, shards: this.shards.hashes() }, options.split), "X-SplitCompute-Client": this.clientId,
     };
     const first = await this.post(body, ACCEPT, planning, options.signal);
-    const about = { decision: members(first.headers.get("X-SplitCompute-Decision")), predicted: numbers(first.headers.get("X-SplitCompute-Predicted")), timings, downloadedBytes: 0 };
+    const about = {
+      decision: members(first.headers.get("X-SplitCompute-Decision")), predicted: numbers(first.headers.get("X-SplitCompute-Predicted")),
+      timings, downloadedBytes: 0, loadedBytes: 0, feedback: /** @type {number | string | null} */ (null),
+    };
     const done = (/** @type {any} */ result) => {
       timings.totalMs = performance.now() - started;
       return { ...about, ...result };
@@ -122,24 +128,55 @@ export class SplitComputeClient {
       try {
         const finished = await this.runTail(frame, timings, about, options.onProgress);
         const pooled = pool(finished, frame.shape, frame.lengths, frame.pooling, frame.poolFrom);
-        return done({ embeddings: shape(pooled, parseShaping(first.headers.get("X-SplitCompute-Shaping"))), k: frame.k, n: frame.n, path: "edge", warnings });
+        const result = done({ embeddings: shape(pooled, parseShaping(first.headers.get("X-SplitCompute-Shaping"))), k: frame.k, n: frame.n, path: "edge", warnings });
+        result.feedback = await this.sendFeedback(about.decision, frame, timings, about, false);
+        return result;
       } catch (error) {
         why = `the edge failed: ${/** @type {Error} */ (error).message}`;
       }
     }
     const whole = await this.post(body, "application/json", { "X-SplitCompute-Split": "none" }, options.signal);
-    return done({
+    const result = done({
       ...(await fromJson(whole)),
       path: "cloud-fallback",
       warnings: [...warnings, `the gateway split at k = ${frame.k} of ${frame.n}; ${why}, so the cloud answered whole`],
     });
+    if (this.device !== null) result.feedback = await this.sendFeedback(about.decision, frame, timings, about, true);
+    return result;
+  }
+
+  /**
+   * POST /v1/feedback (docs/protocol.md 5): what this split really cost, so the gateway plans this client by its measured speed.
+   * At most 2 s, and it never fails the answer: returns the status, or why it could not be sent.
+   * @returns {Promise<number | string | null>}
+   */
+  async sendFeedback(decision, frame, timings, about, fellBack) {
+    if (!decision.id || this.capabilities === null) return null;
+    const ms = (/** @type {number} */ v) => (v > 0 ? Math.min(Math.max(Math.round(v * 1000) / 1000, 0.001), 600000) : 0);
+    const body = {
+      decision: decision.id, model: frame.model, k: frame.k, n: frame.n,
+      request_ms: ms(timings.requestMs), download_ms: ms(timings.shardsMs), downloaded_bytes: about.downloadedBytes,
+      edge_ms: ms(timings.tailMs), total_ms: ms(timings.totalMs), fell_back: fellBack,
+      weights_loaded: about.loadedBytes > 0, load_ms: Math.min(ms(timings.loadMs), ms(timings.tailMs)), loaded_bytes: about.loadedBytes,
+    };
+    try {
+      const response = await this.fetch(new URL("/v1/feedback", this.gateway), {
+        method: "POST",
+        headers: { ...this.headers("application/json"), "Content-Type": "application/json", "X-SplitCompute-Client": this.clientId },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(2000),
+      });
+      return response.status;
+    } catch (error) {
+      return `feedback not sent: ${/** @type {Error} */ (error).message}`;
+    }
   }
 
   /**
    * Blocks [k, N) (and GPT-2's final norm) of a hidden frame on this client's WebGPU device.
    * @param {import("./frame.js").Frame} frame
    * @param {EmbedTimings} timings
-   * @param {{ downloadedBytes: number }} about
+   * @param {{ downloadedBytes: number, loadedBytes: number }} about
    * @param {((progress: { phase: "shards" | "tail", loaded: number, total: number }) => void) | undefined} onProgress
    */
   async runTail(frame, timings, about, onProgress) {
@@ -160,9 +197,11 @@ export class SplitComputeClient {
     timings.shardsMs = performance.now() - shardsStarted;
     onProgress?.({ phase: "tail", loaded: 0, total: frame.n - frame.k });
     const tailStarted = performance.now();
+    about.loadedBytes = entries.reduce((sum, [entry]) => sum + entry.bytes, 0);  // the tail's weights are uploaded for every call
     const kernels = Object.fromEntries(await Promise.all(KERNEL_FILES.map(async (file) =>
       [file, typeof this.kernelSource === "function" ? await this.kernelSource(file) : this.kernelSource[file]])));
     const tail = new WebGpuTail(/** @type {GPUDevice} */ (this.device), kernels, manifest, tensors);
+    timings.loadMs = performance.now() - tailStarted;
     try {
       return await tail.run(frame.data, frame.shape, frame.lengths);
     } finally {

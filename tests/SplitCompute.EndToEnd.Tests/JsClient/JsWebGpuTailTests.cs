@@ -7,7 +7,8 @@ namespace SplitCompute.EndToEnd.Tests.JsClient;
 /// The JavaScript client finishing a split on WebGPU (issue 24): under Node with Dawn's Node bindings (npm webgpu, pinned) on
 /// lavapipe, against the real gateway and worker, with the .NET edge's WGSL kernels read from the repository. At forced splits
 /// its embeddings equal the cloud-only answer (1e-4), the second request downloads nothing, a corrupted shard is refused (its
-/// SHA-256) with the cloud's whole answer instead, and with a pinned key the manifest must be the gateway's signed one.
+/// SHA-256) with the cloud's whole answer instead, and with a pinned key the manifest must be the gateway's signed one. Each split's
+/// cost is reported to the gateway (feedback, accepted).
 /// </summary>
 public sealed class JsWebGpuTailTests(SplitCluster cluster) : IClassFixture<SplitCluster>
 {
@@ -24,6 +25,7 @@ public sealed class JsWebGpuTailTests(SplitCluster cluster) : IClassFixture<Spli
         Assert.True(path.GetString() == "edge", $"not finished on the edge: {result}");
         Assert.Equal(int.Parse(k, System.Globalization.CultureInfo.InvariantCulture), result.GetProperty("k").GetInt32());
         Assert.Equal("edge", result.GetProperty("againPath").GetString());
+        Assert.Equal(200, result.GetProperty("feedback").GetInt32());  // the gateway took what the split cost (protocol section 5)
         var expected = await PlainEmbeddings.GetAsync(cluster, new { model = SplitCluster.Model, input = Texts });
         PlainEmbeddings.AssertClose(expected, JsWebGpuRun.Vectors(result), tolerance: 1e-4);
     }
@@ -36,6 +38,7 @@ public sealed class JsWebGpuTailTests(SplitCluster cluster) : IClassFixture<Spli
         Assert.True(path.GetString() == "cloud-fallback", $"not a fallback: {result}");
         Assert.Contains(result.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("sha256", StringComparison.Ordinal) && w.GetString()!.Contains("refused", StringComparison.Ordinal));
         Assert.Equal(0, result.GetProperty("heldShards").GetInt32());
+        Assert.Equal(200, result.GetProperty("feedback").GetInt32());  // reported as fell_back
         var expected = await PlainEmbeddings.GetAsync(cluster, new { model = SplitCluster.Model, input = Texts });
         PlainEmbeddings.AssertClose(expected, JsWebGpuRun.Vectors(result));
     }
