@@ -22,8 +22,9 @@ export class WebGpuTail {
    * @param {Record<string, string>} kernels WGSL source by file name (KERNEL_FILES)
    * @param {any} manifest the frame's manifest: layers [k, N) (and GPT-2's final norm)
    * @param {Map<string, { shape: number[], data: Float32Array }>} tensors every tensor of its shards
+   * @param {{ matmulFile?: string }} [options] matmulFile: force a product kernel (benchmarks comparing them)
    */
-  constructor(device, kernels, manifest, tensors) {
+  constructor(device, kernels, manifest, tensors, options = {}) {
     this.family = manifest.family ?? "gpt2";
     this.encoder = ENCODER_FAMILIES.includes(this.family);
     if (!this.encoder && this.family !== "gpt2") throw new ProtocolError("manifest.family", `this client runs gpt2 and BERT-family tails; found ${JSON.stringify(this.family)}`);
@@ -81,7 +82,7 @@ export class WebGpuTail {
       this.finalNorm = pair("ln_f", [c], c);
     }
     // The product kernel as the .NET edge picks it: 16 rows x 8 columns an invocation where every N (3C, C, I) is a multiple of 4.
-    this.matmulFile = c % 4 === 0 && this.inner % 4 === 0 ? "matmul_rows.wgsl" : "matmul.wgsl";
+    this.matmulFile = options.matmulFile ?? (c % 4 === 0 && this.inner % 4 === 0 ? "matmul_rows.wgsl" : "matmul.wgsl");
     this.tile = tileOf(kernels[this.matmulFile]);
     const used = KERNEL_FILES.filter((file) => !file.startsWith("matmul") || file === this.matmulFile);
     this.pipelines = Object.fromEntries(used.map((file) => [file, device.createComputePipeline({
