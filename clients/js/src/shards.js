@@ -62,9 +62,7 @@ export class ShardCache {
     if (kept) return kept;
     if (typeof entry.url !== "string" || !entry.url.startsWith("/") || entry.url.startsWith("//") || /[\s\\]/.test(entry.url))
       throw new ProtocolError(`${field}.url`, `expected an origin-relative path, found ${JSON.stringify(entry.url)}: a manifest never sends this client to another host`);
-    const response = await fetch(new URL(entry.url, gateway), { headers });
-    if (!response.ok) throw new ProtocolError(`${field}.url`, `GET ${entry.url}: HTTP ${response.status}`);
-    const bytes = await readAll(response, entry.bytes, onBytes);
+    const bytes = await download(fetch, new URL(entry.url, gateway), headers, entry, field, onBytes);
     if (bytes.byteLength !== entry.bytes) throw new ProtocolError(`${field}.bytes`, `expected ${entry.bytes} bytes, downloaded ${bytes.byteLength}`);
     const digest = await sha256(bytes);
     if (digest !== entry.sha256) throw new ProtocolError(`${field}.sha256`, `the shard downloaded from ${entry.url} hashes to ${digest}, not ${entry.sha256}: refused`);
@@ -105,32 +103,79 @@ export class ShardCache {
   }
 }
 
+/** Attempts at one shard: the first, then resumes of what an interrupted one left. */
+const ATTEMPTS = 3;
+
 /**
- * The body, reporting progress as chunks arrive (and never keeping more than the expected size plus one chunk).
+ * Downloads a shard, resuming an interrupted transfer where it stopped (`Range: bytes=<have>-` with `If-Range: "<sha256>"`, the
+ * shard's ETag): a 206 continues the bytes kept, a 200 is the whole file again (the partial one is dropped), as the .NET edge's
+ * cache does. The caller checks the size and hash of what comes back.
+ * @param {typeof fetch} fetch
+ * @param {URL} url
+ * @param {Record<string, string>} headers
+ * @param {{ sha256: string, bytes: number, url: string }} entry
+ * @param {string} field
+ * @param {((bytes: number) => void) | undefined} onBytes
+ * @returns {Promise<ArrayBuffer>}
+ */
+async function download(fetch, url, headers, entry, field, onBytes) {
+  let have = new Uint8Array(0);
+  let problem = "";
+  for (let attempt = 0; attempt < ATTEMPTS && have.length < entry.bytes; attempt++) {
+    const resume = have.length > 0 ? { Range: `bytes=${have.length}-`, "If-Range": `"${entry.sha256}"` } : {};
+    let response;
+    try {
+      response = await fetch(url, { headers: { ...headers, ...resume } });
+    } catch (error) {
+      problem = /** @type {Error} */ (error).message;
+      continue;
+    }
+    if (response.status === 200) have = new Uint8Array(0);
+    else if (!(response.status === 206 && have.length > 0)) throw new ProtocolError(`${field}.url`, `GET ${entry.url}: HTTP ${response.status}`);
+    const part = await readSome(response, entry.bytes - have.length, onBytes);
+    have = concat([have, part.bytes]);
+    problem = part.error ?? "";
+  }
+  if (have.length < entry.bytes && problem) throw new ProtocolError(`${field}.url`, `GET ${entry.url}: ${problem} after ${have.length} of ${entry.bytes} bytes`);
+  return have.buffer;
+}
+
+/**
+ * What a body delivers before it ends or breaks, reporting progress (and never keeping more than the expected size plus a chunk).
  * @param {Response} response
  * @param {number} expected
  * @param {((bytes: number) => void) | undefined} onBytes
+ * @returns {Promise<{ bytes: Uint8Array, error: string | null }>}
  */
-async function readAll(response, expected, onBytes) {
-  if (!response.body || !onBytes) return response.arrayBuffer();
+async function readSome(response, expected, onBytes) {
+  if (!response.body) return { bytes: new Uint8Array(await response.arrayBuffer()), error: null };
   const reader = response.body.getReader();
   const chunks = [];
   let length = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    length += value.length;
-    onBytes(value.length);
-    if (length > expected) break;  // the size check below refuses it
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      length += value.length;
+      onBytes?.(value.length);
+      if (length > expected) break;  // the size check refuses it
+    }
+  } catch (error) {
+    return { bytes: concat(chunks), error: /** @type {Error} */ (error).message };
   }
-  const all = new Uint8Array(length);
+  return { bytes: concat(chunks), error: null };
+}
+
+/** @param {Uint8Array[]} parts */
+function concat(parts) {
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.length;
+  for (const part of parts) {
+    all.set(part, at);
+    at += part.length;
   }
-  return all.buffer;
+  return all;
 }
 
 /** The cache key of a shard: a same-origin-looking URL per hash (Cache Storage keys are requests). */

@@ -15,12 +15,26 @@ try {
   const adapter = await gpu.requestAdapter();
   const device = await adapter.requestDevice();
   const corrupt = env.SPLITCOMPUTE_CORRUPT_SHARDS === "1";
+  const cut = env.SPLITCOMPUTE_CUT_SHARDS === "1";  // every shard's first transfer stops half way, as a dropped connection does
+  let rangedRequests = 0;
   const fetcher = async (url, init) => {
+    const ranged = init?.headers?.Range !== undefined;
+    rangedRequests += ranged ? 1 : 0;
     const response = await fetch(url, init);
-    if (!corrupt || !String(url).includes("/v1/shards/")) return response;
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    bytes[bytes.length - 1] ^= 0xff;
-    return new Response(bytes, { status: response.status, headers: response.headers });
+    if (!String(url).includes("/v1/shards/")) return response;
+    if (corrupt) {
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      bytes[bytes.length - 1] ^= 0xff;
+      return new Response(bytes, { status: response.status, headers: response.headers });
+    }
+    if (cut && !ranged) {
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const half = bytes.subarray(0, bytes.length >> 1);
+      let sent = false;  // the first half arrives, then the stream breaks (error() would discard what is queued)
+      const body = new ReadableStream({ pull(c) { if (sent) c.error(new Error("connection reset")); else { sent = true; c.enqueue(half); } } });
+      return new Response(body, { status: 200, headers: response.headers });
+    }
+    return response;
   };
   const client = await SplitComputeClient.connect(env.SPLITCOMPUTE_GATEWAY, {
     apiKey: env.SPLITCOMPUTE_API_KEY,
@@ -34,7 +48,7 @@ try {
   const split = env.SPLITCOMPUTE_SPLIT && /^[0-9]+$/.test(env.SPLITCOMPUTE_SPLIT) ? Number(env.SPLITCOMPUTE_SPLIT) : env.SPLITCOMPUTE_SPLIT;
   const result = await client.embed(texts, { split });
   const again = await client.embed(texts, { split });  // shards held now: nothing downloaded twice
-  console.log(JSON.stringify({ ...result, againPath: again.path, heldShards: client.shards.hashes().length, adapter: adapter.info.device }));
+  console.log(JSON.stringify({ ...result, againPath: again.path, heldShards: client.shards.hashes().length, adapter: adapter.info.device, rangedRequests }));
 } catch (error) {
   console.log(JSON.stringify({ error: { message: error.message, stack: error.stack } }));
 }

@@ -15,7 +15,7 @@ internal static class JsWebGpuRun
     /// <summary>A desktop's measured speed and link: with the adapter's own description, what the gateway plans with.</summary>
     private const string Desktop = """{"perf": {"gflops": 5000}, "network": {"downlinkMbps": 10000, "rttMs": 1}}""";
 
-    public static async Task<JsonElement> EmbedAsync(SplitCluster cluster, string[] texts, string split, bool corrupt = false, string? manifestKey = null)
+    public static async Task<JsonElement> EmbedAsync(SplitCluster cluster, string[] texts, string split, bool corrupt = false, string? manifestKey = null, bool cut = false)
     {
         var noWebGpu = Testing.WebGpuAvailability.SkipReason;
         Skip.If(noWebGpu is not null, noWebGpu);
@@ -30,6 +30,7 @@ internal static class JsWebGpuRun
             ["SPLITCOMPUTE_SPLIT"] = split,
             ["SPLITCOMPUTE_CORRUPT_SHARDS"] = corrupt ? "1" : "0",
             ["SPLITCOMPUTE_MANIFEST_KEY"] = manifestKey ?? "",
+            ["SPLITCOMPUTE_CUT_SHARDS"] = cut ? "1" : "0",
         };
         return JsonDocument.Parse(await JsClientNode.RunAsync(["test/embed-webgpu.mjs"], environment)).RootElement.Clone();
     }

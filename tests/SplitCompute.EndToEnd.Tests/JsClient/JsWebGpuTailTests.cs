@@ -31,6 +31,17 @@ public sealed class JsWebGpuTailTests(SplitCluster cluster) : IClassFixture<Spli
     }
 
     [SkippableFact]
+    public async Task An_interrupted_shard_download_resumes_where_it_stopped()
+    {
+        // Every shard's first transfer stops half way; the client asks for the rest (Range + If-Range) and the split goes on.
+        var result = await JsWebGpuRun.EmbedAsync(cluster, Texts, "2", cut: true);
+        Assert.True(JsWebGpuRun.PathOf(result) == "edge", $"not finished on the edge: {result}");
+        Assert.True(result.GetProperty("rangedRequests").GetInt32() >= 2, $"no resumed download: {result}");
+        var expected = await PlainEmbeddings.GetAsync(cluster, new { model = SplitCluster.Model, input = Texts });
+        PlainEmbeddings.AssertClose(expected, JsWebGpuRun.Vectors(result), tolerance: 1e-4);
+    }
+
+    [SkippableFact]
     public async Task A_corrupted_shard_is_refused_and_the_cloud_answers_whole()
     {
         var result = await JsWebGpuRun.EmbedAsync(cluster, Texts, "1", corrupt: true);
