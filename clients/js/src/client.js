@@ -64,6 +64,10 @@ export class SplitComputeClient {
     this.kernelSource = options.kernels ?? ((file) => this.fetch(new URL(`/client/kernels/${file}`, this.gateway)).then((r) => r.text()));
     this.shards = options.shards ?? new ShardCache();
     this.verifier = options.manifestKey ? ManifestVerifier.fromPem(options.manifestKey) : null;
+    /** @type {{ key: string, tail: WebGpuTail, hashes: string[] } | null} the last tail, resident on the device for the next split */
+    this.resident = null;
+    /** @type {Promise<[string, string][]> | undefined} the kernels' sources, fetched once */
+    this.kernelTexts = undefined;
   }
 
   /**
@@ -95,7 +99,8 @@ export class SplitComputeClient {
     const started = performance.now();
     const timings = { requestMs: 0, shardsMs: 0, tailMs: 0, loadMs: 0, totalMs: 0 };
     const planning = this.capabilities === null ? {} : {
-      ...capabilityHeaders({ ...this.capabilities, shards: this.shards.hashes() }, options.split), "X-SplitCompute-Client": this.clientId,
+      ...capabilityHeaders({ ...this.capabilities, shards: this.shards.hashes(), resident: this.resident?.hashes ?? [] }, options.split),
+      "X-SplitCompute-Client": this.clientId,
     };
     const first = await this.post(body, ACCEPT, planning, options.signal);
     const about = {
@@ -182,7 +187,18 @@ export class SplitComputeClient {
   async runTail(frame, timings, about, onProgress) {
     const manifest = frame.manifest;
     if (this.verifier !== null) await (await this.verifier).verify(manifest, this.gateway, this.fetch, this.headers("application/json"));
-    const entries = [...manifest.shards.map((e, i) => [e, `manifest.shards[${i}]`]), ...(manifest.final_norm ? [[manifest.final_norm, "manifest.final_norm"]] : [])];
+    const entries = /** @type {[any, string][]} */ ([...manifest.shards.map((e, i) => [e, `manifest.shards[${i}]`]), ...(manifest.final_norm ? [[manifest.final_norm, "manifest.final_norm"]] : [])]);
+    // The same tail as last time (same revision, same shards): its weights are still on the device.
+    const key = `${manifest.model}@${manifest.revision}:${entries.map(([e]) => e.sha256).join(",")}`;
+    if (this.resident?.key === key) {
+      onProgress?.({ phase: "tail", loaded: 0, total: frame.n - frame.k });
+      const started = performance.now();
+      try {
+        return await this.resident.tail.run(frame.data, frame.shape, frame.lengths);
+      } finally {
+        timings.tailMs = performance.now() - started;
+      }
+    }
     const tensors = new Map();
     const shardsStarted = performance.now();
     const total = entries.reduce((sum, [entry]) => sum + (this.shards.has(entry.sha256) ? 0 : entry.bytes), 0);
@@ -197,15 +213,22 @@ export class SplitComputeClient {
     timings.shardsMs = performance.now() - shardsStarted;
     onProgress?.({ phase: "tail", loaded: 0, total: frame.n - frame.k });
     const tailStarted = performance.now();
-    about.loadedBytes = entries.reduce((sum, [entry]) => sum + entry.bytes, 0);  // the tail's weights are uploaded for every call
-    const kernels = Object.fromEntries(await Promise.all(KERNEL_FILES.map(async (file) =>
-      [file, typeof this.kernelSource === "function" ? await this.kernelSource(file) : this.kernelSource[file]])));
+    about.loadedBytes = entries.reduce((sum, [entry]) => sum + entry.bytes, 0);  // not resident: the tail's weights are uploaded now
+    this.kernelTexts ??= Promise.all(KERNEL_FILES.map(async (file) =>
+      [file, typeof this.kernelSource === "function" ? await this.kernelSource(file) : this.kernelSource[file]]));
+    const kernels = Object.fromEntries(await this.kernelTexts.catch((error) => { this.kernelTexts = undefined; throw error; }));
+    this.resident?.tail.destroy();  // one tail resident at a time: a new range or revision replaces it
+    this.resident = null;
     const tail = new WebGpuTail(/** @type {GPUDevice} */ (this.device), kernels, manifest, tensors);
     timings.loadMs = performance.now() - tailStarted;
     try {
-      return await tail.run(frame.data, frame.shape, frame.lengths);
-    } finally {
+      const finished = await tail.run(frame.data, frame.shape, frame.lengths);
+      this.resident = { key, tail, hashes: entries.map(([e]) => e.sha256) };
+      return finished;
+    } catch (error) {
       tail.destroy();
+      throw error;
+    } finally {
       timings.tailMs = performance.now() - tailStarted;
     }
   }

@@ -8,6 +8,21 @@ const STORAGE = 0x80 | 0x08 | 0x04; // STORAGE | COPY_DST | COPY_SRC
 const UNIFORM = 0x40 | 0x08; // UNIFORM | COPY_DST
 const ENCODER_FAMILIES = ["bert", "roberta", "xlm-roberta"];
 
+/** Compiled pipelines per device and kernel source: a tail made for every request must not compile its kernels again. */
+const PIPELINES = new WeakMap();
+
+/** @param {GPUDevice} device @param {string} file @param {string} code */
+function pipelineFor(device, file, code) {
+  let byCode = PIPELINES.get(device);
+  if (!byCode) PIPELINES.set(device, (byCode = new Map()));
+  let pipeline = byCode.get(code);
+  if (!pipeline) {
+    pipeline = device.createComputePipeline({ layout: "auto", compute: { module: device.createShaderModule({ code, label: file }), entryPoint: "main" } });
+    byCode.set(code, pipeline);
+  }
+  return pipeline;
+}
+
 /**
  * Blocks [k, N) of a split on WebGPU (issue 24), as the .NET edge's backends run them, with the same kernels. GPT-2
  * (WebGpuBackend): per block ln_1, the qkv product, causal attention, the projection (+ residual), ln_2, the fc product, tanh
@@ -85,9 +100,7 @@ export class WebGpuTail {
     this.matmulFile = options.matmulFile ?? (c % 4 === 0 && this.inner % 4 === 0 ? "matmul_rows.wgsl" : "matmul.wgsl");
     this.tile = tileOf(kernels[this.matmulFile]);
     const used = KERNEL_FILES.filter((file) => !file.startsWith("matmul") || file === this.matmulFile);
-    this.pipelines = Object.fromEntries(used.map((file) => [file, device.createComputePipeline({
-      layout: "auto", compute: { module: device.createShaderModule({ code: kernels[file], label: file }), entryPoint: "main" },
-    })]));
+    this.pipelines = Object.fromEntries(used.map((file) => [file, pipelineFor(device, file, kernels[file])]));
   }
 
   /**

@@ -48,7 +48,7 @@ try {
   const split = env.SPLITCOMPUTE_SPLIT && /^[0-9]+$/.test(env.SPLITCOMPUTE_SPLIT) ? Number(env.SPLITCOMPUTE_SPLIT) : env.SPLITCOMPUTE_SPLIT;
   const result = await client.embed(texts, { split });
   const again = await client.embed(texts, { split });  // shards held now: nothing downloaded twice
-  console.log(JSON.stringify({ ...result, againPath: again.path, heldShards: client.shards.hashes().length, adapter: adapter.info.device, rangedRequests }));
+  console.log(JSON.stringify({ ...result, againPath: again.path, againLoadMs: again.timings.loadMs, againDownloaded: again.downloadedBytes, heldShards: client.shards.hashes().length, adapter: adapter.info.device, rangedRequests }));
 } catch (error) {
   console.log(JSON.stringify({ error: { message: error.message, stack: error.stack } }));
 }

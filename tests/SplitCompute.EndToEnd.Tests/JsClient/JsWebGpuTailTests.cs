@@ -25,6 +25,8 @@ public sealed class JsWebGpuTailTests(SplitCluster cluster) : IClassFixture<Spli
         Assert.True(path.GetString() == "edge", $"not finished on the edge: {result}");
         Assert.Equal(int.Parse(k, System.Globalization.CultureInfo.InvariantCulture), result.GetProperty("k").GetInt32());
         Assert.Equal("edge", result.GetProperty("againPath").GetString());
+        Assert.Equal(0, result.GetProperty("againDownloaded").GetInt64());   // the shards are held
+        Assert.Equal(0, result.GetProperty("againLoadMs").GetDouble());      // and the tail stayed resident: nothing uploaded again
         Assert.Equal(200, result.GetProperty("feedback").GetInt32());  // the gateway took what the split cost (protocol section 5)
         var expected = await PlainEmbeddings.GetAsync(cluster, new { model = SplitCluster.Model, input = Texts });
         PlainEmbeddings.AssertClose(expected, JsWebGpuRun.Vectors(result), tolerance: 1e-4);
