@@ -13,13 +13,32 @@ public sealed unsafe class KernelTests
     [InlineData(130, 192, 576, true, false)]    // gpt2-mini's QKV shape, accumulated into an existing Y (the residual path)
     [InlineData(130, 192, 576, true, true)]     // the same on the 64x64 kernel
     [InlineData(17, 96, 200, false, false)]     // an encoder's odd inner width
-    public void Matmul_f32_matches_a_double_precision_loop(int m, int k, int n, bool accumulate, bool tiled)
+    public void Matmul_f32_matches_a_double_precision_loop(int m, int k, int n, bool accumulate, bool tiled) =>
+        CheckMatmul(m, k, n, accumulate, tiled, subgroups: true);
+
+    /// <summary>The rows kernel without subgroups (what a device without the feature runs), on the shapes the subgroup one takes above.</summary>
+    [SkippableTheory]
+    [InlineData(37, 50, 68, false)]
+    [InlineData(130, 192, 576, true)]
+    public void Matmul_rows_without_subgroups_matches_a_double_precision_loop(int m, int k, int n, bool accumulate) =>
+        CheckMatmul(m, k, n, accumulate, tiled: false, subgroups: false);
+
+    [SkippableFact]
+    public void Where_the_device_has_subgroups_of_8_the_products_share_X_through_them()
+    {
+        using var harness = new KernelHarness();
+        var kernel = MatmulOp.Kernel(harness.Kernels, WeightPrecision.F32, columnsMultipleOf4: true);
+        Assert.Equal(harness.Device.HasSubgroupsOf8 ? "matmul_rows16x64_sg_f32" : "matmul_rows16x64_f32", kernel.Key);
+        Assert.Equal(harness.Device.Features.Contains("subgroups"), harness.Device.HasSubgroupsOf8);  // lavapipe: subgroups of 8
+    }
+
+    private static void CheckMatmul(int m, int k, int n, bool accumulate, bool tiled, bool subgroups)
     {
         using var harness = new KernelHarness();
         var (x, w, bias, y0) = (Tolerance.Random(m * k, 1), Tolerance.Random(k * n, 2, 0.2f), Tolerance.Random(n, 3), Tolerance.Random(m * n, 4));
         var expected = Reference(x, w, bias, accumulate ? y0 : null, m, k, n);
 
-        var kernel = MatmulOp.Kernel(harness.Kernels, WeightPrecision.F32, columnsMultipleOf4: n % 4 == 0 && !tiled);
+        var kernel = MatmulOp.Kernel(harness.Kernels, WeightPrecision.F32, columnsMultipleOf4: n % 4 == 0 && !tiled, subgroups);
         var parameters = harness.Uniform("params");
         var yBuffer = harness.Upload("y", y0);
         MatmulOp.WriteParams(harness.Device, parameters, m, n, k, accumulate);

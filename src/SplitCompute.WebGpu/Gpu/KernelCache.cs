@@ -13,6 +13,9 @@ internal sealed unsafe class KernelCache(WebGpuDevice device) : IDisposable
     private readonly Dictionary<string, ComputeKernel> _kernels = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
+    /// <summary>The device the kernels compile for (its features decide some variants).</summary>
+    public WebGpuDevice Device => device;
+
     public int Count
     {
         get

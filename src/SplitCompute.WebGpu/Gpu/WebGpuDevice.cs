@@ -46,6 +46,12 @@ public sealed unsafe class WebGpuDevice : IDisposable
     /// <summary>The device was created with shader-f16, so kernels may read f16 weights.</summary>
     public bool HasShaderF16 { get; }
 
+    /// <summary>
+    /// The device was created with the subgroups feature and every subgroup has at least 8 invocations, so an 8-invocation
+    /// workgroup is one subgroup and may share values by subgroupBroadcast (matmul_rows_subgroups.wgsl).
+    /// </summary>
+    public bool HasSubgroupsOf8 { get; private init; }
+
     /// <summary>How long one wait for the GPU may take before it is reported as hung.</summary>
     public TimeSpan WaitTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
@@ -129,11 +135,12 @@ public sealed unsafe class WebGpuDevice : IDisposable
                 WGPULimits limits;
                 if (Wgpu.AdapterGetLimits(adapter.Raw, &limits) != WGPUStatus.Success) throw new WebGpuException($"wgpuAdapterGetLimits failed on {description}");
                 var hasF16 = Wgpu.AdapterHasFeature(adapter.Raw, WGPUFeatureName.ShaderF16) != 0;
-                var device = RequestDevice(instance, adapter, description, limits, hasF16, loss);
+                var subgroupsOf8 = Wgpu.AdapterHasFeature(adapter.Raw, WGPUFeatureName.Subgroups) != 0 && SubgroupMinSize(adapter) >= 8;
+                var device = RequestDevice(instance, adapter, description, limits, hasF16, subgroupsOf8, loss);
                 try
                 {
                     var queue = new QueueHandle(Wgpu.DeviceGetQueue(device.Raw));
-                    return new WebGpuDevice(instance, adapter, device, queue, loss, description, limits, FeatureNames(adapter), hasF16);
+                    return new WebGpuDevice(instance, adapter, device, queue, loss, description, limits, FeatureNames(adapter), hasF16) { HasSubgroupsOf8 = subgroupsOf8 };
                 }
                 catch
                 {
@@ -288,12 +295,15 @@ public sealed unsafe class WebGpuDevice : IDisposable
     }
 
     private static DeviceHandle RequestDevice(InstanceHandle instance, AdapterHandle adapter, WebGpuAdapterDescription description, WGPULimits limits, bool hasF16,
-        DeviceLoss loss)
+        bool subgroups, DeviceLoss loss)
     {
-        var features = stackalloc uint[] { WGPUFeatureName.ShaderF16 };
+        var features = stackalloc uint[2];
+        var count = 0;
+        if (hasF16) features[count++] = WGPUFeatureName.ShaderF16;
+        if (subgroups) features[count++] = WGPUFeatureName.Subgroups;
         var descriptor = new WGPUDeviceDescriptor
         {
-            RequiredFeatureCount = hasF16 ? 1u : 0u,
+            RequiredFeatureCount = (uint)count,
             RequiredFeatures = features,
             RequiredLimits = &limits,  // everything the adapter allows (lavapipe: 128 MiB storage bindings instead of the default)
             DeviceLostCallbackInfo = DeviceLostCallback.Register(loss),  // AllowProcessEvents: delivered in ThrowIfLost, on our thread
@@ -304,6 +314,15 @@ public sealed unsafe class WebGpuDevice : IDisposable
         if (result.Status != WGPUStatus.Success || result.Object == 0)
             throw new WebGpuException($"requesting a device on {description}: status {result.Status}: {result.Message}");
         return new DeviceHandle(result.Object);
+    }
+
+    private static uint SubgroupMinSize(AdapterHandle adapter)
+    {
+        WGPUAdapterInfo info = default;
+        if (Wgpu.AdapterGetInfo(adapter.Raw, &info) != WGPUStatus.Success) throw new WebGpuException("wgpuAdapterGetInfo failed");
+        var size = info.SubgroupMinSize;
+        Wgpu.AdapterInfoFreeMembers(info);
+        return size;
     }
 
     private static uint BackendOf(AdapterHandle adapter)

@@ -3,14 +3,17 @@ using SplitCompute.WebGpu.Gpu;
 namespace SplitCompute.WebGpu.Kernels;
 
 /// <summary>
-/// Launcher for the matrix product Y (M, N) = X (M, K) W (K, N) + bias, or Y += ... (residual fused): matmul_rows.wgsl (16 rows
-/// x 8 columns an invocation, vec4 weights; 7-10x faster on lavapipe) where every product's N is a multiple of 4, else
-/// matmul.wgsl (64x64 shared-memory tiles). A backend picks one for all its products (their bind groups follow the kernel).
+/// Launcher for the matrix product Y (M, N) = X (M, K) W (K, N) + bias, or Y += ... (residual fused): where every product's N is
+/// a multiple of 4, matmul_rows.wgsl (16 rows x 8 columns an invocation, vec4 weights; 7-10x faster on lavapipe), or its
+/// subgroup form matmul_rows_subgroups.wgsl where the device has subgroups of at least 8 (X shared by subgroupBroadcast: ~2x
+/// again there); else matmul.wgsl (64x64 shared-memory tiles). A backend picks one for all its products (their bind groups
+/// follow the kernel).
 /// </summary>
 internal static class MatmulOp
 {
     public const string File = "matmul.wgsl";
     public const string RowsFile = "matmul_rows.wgsl";
+    public const string RowsSubgroupsFile = "matmul_rows_subgroups.wgsl";
     public const int Tile = 64;
 
     /// <summary>Rows and columns of Y a workgroup of matmul.wgsl computes.</summary>
@@ -22,11 +25,15 @@ internal static class MatmulOp
     private const string RowsKeyPrefix = "matmul_rows16x64_";
 
     /// <param name="columnsMultipleOf4">Whether every N this kernel will run is a multiple of 4 (then the faster kernel).</param>
-    public static ComputeKernel Kernel(KernelCache cache, WeightPrecision precision, bool columnsMultipleOf4) => (columnsMultipleOf4, precision) switch
+    /// <param name="subgroups">Whether it may use the subgroup form where the device allows (false: tests of the plain one).</param>
+    public static ComputeKernel Kernel(KernelCache cache, WeightPrecision precision, bool columnsMultipleOf4, bool subgroups = true) =>
+        (columnsMultipleOf4, subgroups && cache.Device.HasSubgroupsOf8, precision) switch
     {
-        (true, WeightPrecision.F16) => cache.Get(RowsKeyPrefix + "f16", RowsFile, ("alias Weight4 = vec4<f32>;", "enable f16;\nalias Weight4 = vec4<f16>;")),
-        (true, _) => cache.Get(RowsKeyPrefix + "f32", RowsFile),
-        (false, WeightPrecision.F16) => cache.Get("matmul_f16_64x64", File, ("alias Weight = f32;", "enable f16;\nalias Weight = f16;")),
+        (true, true, WeightPrecision.F16) => cache.Get(RowsKeyPrefix + "sg_f16", RowsSubgroupsFile, ("alias Weight4 = vec4<f32>;", "enable f16;\nalias Weight4 = vec4<f16>;")),
+        (true, true, _) => cache.Get(RowsKeyPrefix + "sg_f32", RowsSubgroupsFile),
+        (true, false, WeightPrecision.F16) => cache.Get(RowsKeyPrefix + "f16", RowsFile, ("alias Weight4 = vec4<f32>;", "enable f16;\nalias Weight4 = vec4<f16>;")),
+        (true, false, _) => cache.Get(RowsKeyPrefix + "f32", RowsFile),
+        (false, _, WeightPrecision.F16) => cache.Get("matmul_f16_64x64", File, ("alias Weight = f32;", "enable f16;\nalias Weight = f16;")),
         _ => cache.Get("matmul_f32_64x64", File),
     };
 
