@@ -111,11 +111,17 @@ public sealed class CpuBackendFixtureTests
         // Several warm passes: the runtime's one-time work (tiered JIT, thread-pool growth) once showed up after a single one.
         for (var pass = 0; pass < 3; pass++) backend.RunLayers(backend.Embed(reference.Batch), 0, weights.Config.NLayer);
 
-        var hidden = backend.Embed(reference.Batch);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        backend.RunLayers(hidden, 0, weights.Config.NLayer);
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(allocated == 0, $"RunLayers allocated {allocated} bytes on the calling thread");
+        // The runtime's own one-time work (a method promoted to tier 1, on-stack replacement) can still land in any single pass,
+        // so the claim is per call: the fewest bytes over five passes must be 0 (a loop that allocates does so in every pass).
+        var fewest = long.MaxValue;
+        for (var pass = 0; pass < 5 && fewest > 0; pass++)
+        {
+            var hidden = backend.Embed(reference.Batch);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            backend.RunLayers(hidden, 0, weights.Config.NLayer);
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.True(fewest == 0, $"RunLayers allocated {fewest} bytes on the calling thread in every one of five warm passes");
     }
 
     [Fact]
