@@ -77,16 +77,8 @@ public sealed unsafe partial class CudaBackend : IMultiExitBackend, IDeviceMemor
     {
         ArgumentNullException.ThrowIfNull(weights);
         options ??= new CudaBackendOptions();
-        var context = CudaContext.Create(options.DeviceOrdinal, options.LibraryDirectories);
-        try
-        {
-            return new CudaBackend(context, ownsContext: true, weights.Config, options, _ => CudaModelWeights.Upload(context, weights, options.Precision, options.TransposedWeights));
-        }
-        catch
-        {
-            context.Dispose();
-            throw;
-        }
+        return OwnedContext.Open(options, context =>
+            new CudaBackend(context, ownsContext: true, weights.Config, options, _ => CudaModelWeights.Upload(context, weights, options.Precision, options.TransposedWeights)));
     }
 
     /// <summary>Uploads <paramref name="weights"/> to an already open GPU (several backends may share one context).</summary>

@@ -83,16 +83,7 @@ public sealed unsafe class CudaEncoderBackend : ILayerRangeBackend, IDeviceMemor
         ArgumentNullException.ThrowIfNull(source);
         options ??= new CudaBackendOptions();
         if (Unsupported(source, options.Precision) is { } reason) throw new CudaUnavailableException($"{source.Config.ModelType} encoder on CUDA: {reason}");
-        var context = CudaContext.Create(options.DeviceOrdinal, options.LibraryDirectories);
-        try
-        {
-            return new CudaEncoderBackend(context, ownsContext: true, source, options);
-        }
-        catch
-        {
-            context.Dispose();
-            throw;
-        }
+        return OwnedContext.Open(options, context => new CudaEncoderBackend(context, ownsContext: true, source, options));
     }
 
     /// <summary>Uploads <paramref name="source"/>'s parameters to an already open GPU.</summary>
