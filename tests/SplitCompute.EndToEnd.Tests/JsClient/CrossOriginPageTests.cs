@@ -19,8 +19,7 @@ public sealed class CrossOriginPageTests(CrossOriginCluster cluster) : IClassFix
             $"{HeadlessChromium.Executable} is missing; ./splitcompute installs Debian's chromium");
         var missing = NodeTool.Missing("node", "npm");
         Skip.If(missing is not null && Environment.GetEnvironmentVariable("SPLITCOMPUTE_REQUIRE_NODE") != "1", $"{missing} is not on PATH");
-        await NodeTool.RunInAsync(Path.Combine(JsClientNode.Directory, "test"), "npm", ["ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
-            new Dictionary<string, string>(), TimeSpan.FromMinutes(3));
+        await JsClientNode.InstallTestPackagesAsync();
         var key = await cluster.NewKeyAsync();
         var output = await NodeTool.RunInAsync(JsClientNode.Directory, "node", ["test/browser-cross-origin.mjs"], new Dictionary<string, string>
         {

@@ -13,9 +13,6 @@ public sealed class DemoPageTests(SplitCluster cluster) : IClassFixture<SplitClu
 {
     private static readonly string[] Texts = ["Hello world", "The edge runs the tail on its own GPU."];
 
-    private static readonly Lazy<Task> Install = new(() => NodeTool.RunInAsync(Path.Combine(JsClientNode.Directory, "test"), "npm",
-        ["ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], new Dictionary<string, string>(), TimeSpan.FromMinutes(3)));
-
     [SkippableFact]
     public async Task The_page_finishes_a_split_on_the_browsers_webgpu_equal_to_the_cloud()
     {
@@ -83,7 +80,7 @@ public sealed class DemoPageTests(SplitCluster cluster) : IClassFixture<SplitClu
             $"{HeadlessChromium.Executable} is missing; ./splitcompute installs Debian's chromium");
         var missing = NodeTool.Missing("node", "npm");
         Skip.If(missing is not null && Environment.GetEnvironmentVariable("SPLITCOMPUTE_REQUIRE_NODE") != "1", $"{missing} is not on PATH");
-        await Install.Value;
+        await JsClientNode.InstallTestPackagesAsync();
         var environment = new Dictionary<string, string>
         {
             ["SPLITCOMPUTE_GATEWAY"] = cluster.GatewayUri.ToString(),

@@ -8,6 +8,12 @@ internal static class JsClientNode
 {
     public static string Directory { get; } = Path.Combine(RepositoryPaths.Root, "clients", "js");
 
+    /// <summary>The test scripts' pinned packages (webgpu, puppeteer-core), installed once per test run with npm ci.</summary>
+    public static Task InstallTestPackagesAsync() => Install.Value;
+
+    private static readonly Lazy<Task> Install = new(() => NodeTool.RunInAsync(Path.Combine(Directory, "test"), "npm",
+        ["ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], new Dictionary<string, string>(), TimeSpan.FromMinutes(3)));
+
     public static async Task<string> RunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var missing = NodeTool.Missing("node");

@@ -9,8 +9,6 @@ namespace SplitCompute.EndToEnd.Tests.JsClient;
 /// </summary>
 internal static class JsWebGpuRun
 {
-    private static readonly Lazy<Task> Install = new(() => NodeTool.RunInAsync(Path.Combine(JsClientNode.Directory, "test"), "npm",
-        ["ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], new Dictionary<string, string>(), TimeSpan.FromMinutes(3)));
 
     /// <summary>A desktop's measured speed and link: with the adapter's own description, what the gateway plans with.</summary>
     private const string Desktop = """{"perf": {"gflops": 5000}, "network": {"downlinkMbps": 10000, "rttMs": 1}}""";
@@ -21,7 +19,7 @@ internal static class JsWebGpuRun
         Skip.If(noWebGpu is not null, noWebGpu);
         var missing = NodeTool.Missing("node", "npm");
         Skip.If(missing is not null && Environment.GetEnvironmentVariable("SPLITCOMPUTE_REQUIRE_NODE") != "1", $"{missing} is not on PATH");
-        await Install.Value;
+        await JsClientNode.InstallTestPackagesAsync();
         var environment = new Dictionary<string, string>
         {
             ["SPLITCOMPUTE_GATEWAY"] = cluster.GatewayUri.ToString(),
