@@ -76,9 +76,13 @@ public sealed unsafe class KernelTests
     }
 
     [SkippableTheory]
-    [InlineData(3, 64)]
-    [InlineData(5, 1600)]   // gpt2-xl width: more columns than threads
-    public void LayerNorm_matches_the_CPU_backend(int rows, int c)
+    [InlineData(3, 64, false)]
+    [InlineData(3, 64, true)]
+    [InlineData(5, 1600, false)]   // gpt2-xl width: more columns than threads
+    [InlineData(5, 1600, true)]
+    [InlineData(4, 100, true)]     // 25 vec4s: the 8 invocations take unequal shares
+    [InlineData(2, 6, true)]       // C % 4 != 0: the plain kernel
+    public void LayerNorm_matches_the_CPU_backend(int rows, int c, bool subgroups)
     {
         using var harness = new KernelHarness();
         var x = Tolerance.Random(rows * c, 8, 3f);
@@ -87,7 +91,8 @@ public sealed unsafe class KernelTests
         var expected = new float[x.Length];
         for (var r = 0; r < rows; r++) LayerNormJob.Normalize(x.AsSpan(r * c, c), expected.AsSpan(r * c, c), gamma, beta, 1e-5f);
 
-        var kernel = LayerNormOp.Kernel(harness.Kernels);
+        var kernel = LayerNormOp.Kernel(harness.Kernels, c, subgroups);
+        if (subgroups) Assert.Equal(harness.Device.HasSubgroupsOf8 && c % 4 == 0, kernel.Key.StartsWith("layernorm_sg_", StringComparison.Ordinal));
         var parameters = harness.Uniform("params");
         var yBuffer = harness.Upload("y", new float[x.Length]);
         LayerNormOp.WriteParams(harness.Device, parameters, rows, c, 1e-5f);
@@ -118,11 +123,16 @@ public sealed unsafe class KernelTests
     }
 
     [SkippableTheory]
-    [InlineData(2, 17, 64, 4)]
-    [InlineData(1, 150, 768, 12)]  // gpt2 shape, more tokens than threads per workgroup
-    public void Attention_matches_the_CPU_backend_with_causal_and_padding_masks(int b, int t, int c, int heads)
+    [InlineData(2, 17, 64, 4, false)]
+    [InlineData(1, 150, 768, 12, false)]  // gpt2 shape, more tokens than threads per workgroup
+    [InlineData(2, 17, 128, 4, true)]     // D = 32, T not a multiple of the 8 queries a subgroup workgroup owns
+    [InlineData(1, 150, 768, 12, true)]   // D = 64 (every GPT-2 size)
+    [InlineData(2, 9, 256, 2, true)]      // D = 128
+    public void Attention_matches_the_CPU_backend_with_causal_and_padding_masks(int b, int t, int c, int heads, bool subgroups)
     {
         using var harness = new KernelHarness();
+        var kernel = AttentionOp.Kernel(harness.Kernels, c / heads, subgroups);
+        if (subgroups) Assert.Equal(harness.Device.HasSubgroupsOf8, kernel.Key.StartsWith("attention_sg_", StringComparison.Ordinal));
         var qkv = Tolerance.Random(b * t * 3 * c, 12);
         var mask = new byte[b * t];
         Array.Fill(mask, (byte)1);
@@ -138,7 +148,6 @@ public sealed unsafe class KernelTests
             job.Execute(0, b * heads);
         }
 
-        var kernel = AttentionOp.Kernel(harness.Kernels);
         var parameters = harness.Uniform("params");
         var output = harness.Upload("out", Tolerance.Random(b * t * c, 13));  // garbage: every value must be overwritten
         AttentionOp.WriteParams(harness.Device, parameters, t, c, heads);

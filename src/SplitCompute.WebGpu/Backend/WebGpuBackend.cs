@@ -55,7 +55,7 @@ public sealed class WebGpuBackend : ILayerRangeBackend
                 _finalNormBias = TensorUpload.Upload(device, weights.FinalNormBias!, WeightPrecision.F32);
             }
             device.Staging.Flush("uploading weights");  // resident (and a failure seen) before the constructor returns
-            BlockKernels.CompileAll(_kernels, Precision, VectorColumns);
+            BlockKernels.CompileAll(_kernels, Precision, VectorColumns, weights.Config.NEmbd, weights.Config.NEmbd / weights.Config.NHead);
         }
         catch
         {
@@ -134,7 +134,7 @@ public sealed class WebGpuBackend : ILayerRangeBackend
             var ws = GpuWorkspace.Ensure(ref _workspace, _device, rows, c);
             ws.X.Write<float>(_device, hidden.Data);
             LayerNormOp.WriteParams(_device, ws.LayerNormParams, rows, c, Config.LayerNormEpsilon);
-            var kernel = LayerNormOp.Kernel(_kernels);
+            var kernel = LayerNormOp.Kernel(_kernels, Config.NEmbd);
             if (!ws.Bindings.TryGetValue(FinalNormKey, out var bindings))
             {
                 bindings = new LayerBindings(LayerNormOp.Bind(_device, kernel, "ln_f", ws.LayerNormParams, ws.X, _finalNormWeight, _finalNormBias!, ws.Normed));
@@ -158,8 +158,8 @@ public sealed class WebGpuBackend : ILayerRangeBackend
     {
         var (c, rows) = (Config.NEmbd, b * t);
         var matmul = MatmulOp.Kernel(_kernels, Precision, VectorColumns);
-        var layerNorm = LayerNormOp.Kernel(_kernels);
-        var attention = AttentionOp.Kernel(_kernels);
+        var layerNorm = LayerNormOp.Kernel(_kernels, Config.NEmbd);
+        var attention = AttentionOp.Kernel(_kernels, Config.NEmbd / Config.NHead);
         var gelu = GeluOp.Kernel(_kernels);
         var g = Bindings(ws, layer, matmul, layerNorm, attention, gelu);
         LayerNormOp.Record(recorder, layerNorm, g[0], rows);           // ln_1: x (R, C) -> normed (R, C)

@@ -36,7 +36,7 @@ public sealed class WebGpuEncoderBackend : ILayerRangeBackend
         {
             for (var layer = FirstLayer; layer < Config.NumLayers; layer++) _layers[layer] = GpuEncoderLayerWeights.Upload(device, encoder, layer, Precision);
             device.Staging.Flush("uploading encoder weights");
-            BlockKernels.CompileAll(_kernels, Precision, VectorColumns);
+            BlockKernels.CompileAll(_kernels, Precision, VectorColumns, Config.HiddenSize, Config.HiddenSize / Config.NumHeads);
         }
         catch
         {
@@ -113,8 +113,8 @@ public sealed class WebGpuEncoderBackend : ILayerRangeBackend
     {
         var (c, inner, rows) = (Config.HiddenSize, Config.IntermediateSize, b * t);
         var matmul = MatmulOp.Kernel(_kernels, Precision, VectorColumns);
-        var layerNorm = LayerNormOp.Kernel(_kernels);
-        var attention = AttentionOp.Kernel(_kernels);
+        var layerNorm = LayerNormOp.Kernel(_kernels, Config.HiddenSize);
+        var attention = AttentionOp.Kernel(_kernels, Config.HiddenSize / Config.NumHeads);
         var gelu = GeluOp.Kernel(_kernels);
         var g = Bindings(ws, layer, matmul, layerNorm, attention, gelu);
         MatmulOp.Record(recorder, matmul, g[0], rows, 3 * c);              // x (R, C) x (C, 3C) + b -> qkv (R, 3C)

@@ -2,10 +2,18 @@ using SplitCompute.WebGpu.Gpu;
 
 namespace SplitCompute.WebGpu.Kernels;
 
-/// <summary>Launcher for layernorm.wgsl: one workgroup per row of C.</summary>
+/// <summary>
+/// Launcher for LayerNorm over rows of C, one workgroup per row: layernorm_subgroups.wgsl (8 invocations, subgroupAdd, no barrier)
+/// where the device has subgroups of at least 8 and C % 4 == 0, else layernorm.wgsl (256 threads, workgroup-memory reductions).
+/// </summary>
 internal static class LayerNormOp
 {
-    public static ComputeKernel Kernel(KernelCache cache) => cache.Get("layernorm_f32_256", "layernorm.wgsl");
+    /// <param name="c">The row length: the subgroup form reads rows as vec4s.</param>
+    /// <param name="subgroups">Whether it may use the subgroup form where the device allows (false: tests of the plain one).</param>
+    public static ComputeKernel Kernel(KernelCache cache, int c, bool subgroups = true) =>
+        subgroups && cache.Device.HasSubgroupsOf8 && c % 4 == 0
+            ? cache.Get("layernorm_sg_f32_8", "layernorm_subgroups.wgsl")
+            : cache.Get("layernorm_f32_256", "layernorm.wgsl");
 
     /// <summary>Bindings: params, x (R, C), gamma (C), beta (C), y (R, C); x and y must be different buffers.</summary>
     public static BindGroup Bind(WebGpuDevice device, ComputeKernel kernel, string label, GpuBuffer parameters, GpuBuffer x, GpuBuffer gamma, GpuBuffer beta, GpuBuffer y) =>
