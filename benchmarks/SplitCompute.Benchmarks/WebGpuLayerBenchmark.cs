@@ -35,7 +35,9 @@ internal sealed class WebGpuLayerBenchmark : IBenchmark
         using var device = WebGpuDevice.Open();
         Console.WriteLine($"# adapter: {device.Description}; shader-f16 {device.HasShaderF16}; maxStorageBufferBindingSize {device.Limits.MaxStorageBufferBindingSize}");
         Console.WriteLine($"# median of {repetitions} after one warm-up call; CPU backend threads {Environment.ProcessorCount}");
-        Console.WriteLine("model    B    T  backend        layer_ms  GFLOP/s");
+        Console.WriteLine("# sgemm_ms: the block's four products through OpenBLAS on the same cores, timed right after each block; vs_sgemm: the");
+        Console.WriteLine("# block's GFLOP/s over sgemm's, the median of the per-repetition ratios (issue 23's target on lavapipe: >= 25%)");
+        Console.WriteLine("model    B    T  backend        layer_ms  GFLOP/s  sgemm_ms  vs_sgemm");
         var loads = new List<string>();
         foreach (var preset in presets)
         {
@@ -49,16 +51,17 @@ internal sealed class WebGpuLayerBenchmark : IBenchmark
                 var random = new Random(5);
                 var batch = TokenBatch.FromSequences([Enumerable.Range(0, T).Select(_ => random.Next(1024)).ToArray()]);
                 HiddenState embedded;
+                var sgemm = new BlockSgemmReference(T, config.NEmbd);
                 using (var cpu = new CpuBackend(weights))
                 {
                     embedded = cpu.Embed(batch);  // (1, T, C): the same input for every backend
-                    Print(preset, "cpu", Time(cpu, embedded, repetitions), flops);
+                    Print(preset, "cpu", Time(cpu, embedded, repetitions, sgemm), flops);
                 }
                 foreach (var precision in new[] { WeightPrecision.F32, WeightPrecision.F16 })
                 {
                     if (precision == WeightPrecision.F16 && !device.HasShaderF16) continue;
                     using var gpu = new WebGpuBackend(weights, device, new WebGpuBackendOptions { Precision = precision });
-                    Print(preset, $"webgpu-{precision.ToString().ToLowerInvariant()}", Time(gpu, embedded, repetitions), flops);
+                    Print(preset, $"webgpu-{precision.ToString().ToLowerInvariant()}", Time(gpu, embedded, repetitions, sgemm), flops);
                 }
                 var index = ShardBuilder.Build(Path.Combine(directory, "model"), Path.Combine(directory, "shards"));
                 var store = new ShardStore(Path.Combine(directory, "shards"));
@@ -82,17 +85,22 @@ internal sealed class WebGpuLayerBenchmark : IBenchmark
         return 0;
     }
 
-    private static double Time(ILayerRangeBackend backend, HiddenState source, int repetitions)
+    /// <returns>Medians of the block's time, of sgemm's time for its products, and of the per-repetition ratio sgemm / block.</returns>
+    private static (double BlockMs, double SgemmMs, double Ratio) Time(ILayerRangeBackend backend, HiddenState source, int repetitions, BlockSgemmReference sgemm)
     {
-        var times = new double[repetitions];
+        var (times, sgemmTimes, ratios) = (new double[repetitions], new double[repetitions], new double[repetitions]);
         for (var run = -1; run < repetitions; run++)  // run -1 warms up (first-tier JIT, first GPU allocations)
         {
             var hidden = new HiddenState(source.Batch, source.Channels, (float[])source.Data.Clone(), 0);
             var clock = Stopwatch.StartNew();
             backend.RunLayers(hidden, 0, 1);
-            if (run >= 0) times[run] = clock.Elapsed.TotalMilliseconds;
+            var blockMs = clock.Elapsed.TotalMilliseconds;
+            var sgemmMs = sgemm.TimeOnceMs();
+            if (run < 0) continue;
+            (times[run], sgemmTimes[run], ratios[run]) = (blockMs, sgemmMs, sgemmMs / blockMs);
         }
-        return times.Order().ElementAt(repetitions / 2);
+        static double Median(double[] values) => values.Order().ElementAt(values.Length / 2);
+        return (Median(times), Median(sgemmTimes), Median(ratios));
     }
 
     /// <summary>
@@ -144,6 +152,7 @@ internal sealed class WebGpuLayerBenchmark : IBenchmark
         return clock.Elapsed.TotalMilliseconds;
     }
 
-    private static void Print(string preset, string backend, double ms, double flops) =>
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{preset,-8} 1 {T,4}  {backend,-12} {ms,10:F1} {flops / ms / 1e6,8:F1}"));
+    private static void Print(string preset, string backend, (double BlockMs, double SgemmMs, double Ratio) time, double flops) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{preset,-8} 1 {T,4}  {backend,-12} {time.BlockMs,10:F1} {flops / time.BlockMs / 1e6,8:F1} {time.SgemmMs,9:F2} {time.Ratio * 100,8:F1}%"));
 }

@@ -38,7 +38,7 @@ internal sealed class WebGpuMatmulBenchmark : IBenchmark
         using var bias = Upload(device, "bias", bs);
         using var y = GpuBuffer.Create(device, "y", (ulong)(m * n) * 4UL, GpuBuffer.Storage);
         using var readback = GpuBuffer.Create(device, "y readback", (ulong)(m * n) * 4UL, GpuBuffer.Readback);
-        MatmulOp.WriteParams(device, parameters, m, n, k, accumulate: false);
+        MatmulOp.WriteParams(device, parameters, m, n, k, ProductEpilogue.Store);
         using var bindings = MatmulOp.Bind(device, kernel, "matmul", parameters, x, w, bias, y);
         var times = new double[reps];
         for (var run = -1; run < reps; run++)

@@ -81,7 +81,7 @@ public sealed partial class ErrorTests
     public void A_shader_error_carries_Dawns_message_and_the_kernel_name()
     {
         using var harness = new KernelHarness();
-        var error = Assert.Throws<WebGpuException>(() => harness.Kernels.Get("broken", "gelu.wgsl", ("let v = data[i];", "let v = data[i] + undefined_name;")));
+        var error = Assert.Throws<WebGpuException>(() => harness.Kernels.Get("broken", "layernorm.wgsl", ("sum += x[base + i];", "sum += x[base + i] + undefined_name;")));
         Assert.Contains("compiling kernel broken", error.Message, StringComparison.Ordinal);
         Assert.Contains("unresolved value 'undefined_name'", error.Message, StringComparison.Ordinal);  // Dawn's own words
     }
@@ -90,12 +90,13 @@ public sealed partial class ErrorTests
     public void A_bad_binding_names_the_buffers_and_the_kernel()
     {
         using var harness = new KernelHarness();
-        var kernel = Kernels.GeluOp.Kernel(harness.Kernels);
-        var parameters = harness.Uniform("gelu params");
-        var notStorage = harness.Uniform("a uniform buffer");  // the kernel's data binding needs a storage buffer
-        var error = Assert.Throws<WebGpuException>(() => Kernels.GeluOp.Bind(harness.Device, kernel, "bad", parameters, notStorage));
+        var kernel = Kernels.LayerNormOp.Kernel(harness.Kernels, 64, subgroups: false);
+        var parameters = harness.Uniform("layernorm params");
+        var notStorage = harness.Uniform("a uniform buffer");  // the kernel's y binding needs a storage buffer
+        var storage = harness.Upload("x", new float[64]);
+        var error = Assert.Throws<WebGpuException>(() => Kernels.LayerNormOp.Bind(harness.Device, kernel, "bad", parameters, storage, storage, storage, notStorage));
         Assert.Contains("a uniform buffer", error.Message, StringComparison.Ordinal);
-        Assert.Contains("gelu_f32_256", error.Message, StringComparison.Ordinal);
+        Assert.Contains("layernorm_f32_256", error.Message, StringComparison.Ordinal);
         Assert.Contains("validation error from Dawn", error.Message, StringComparison.Ordinal);
     }
 

@@ -41,7 +41,7 @@ public sealed unsafe class KernelTests
         var kernel = MatmulOp.Kernel(harness.Kernels, WeightPrecision.F32, columnsMultipleOf4: n % 4 == 0 && !tiled, subgroups);
         var parameters = harness.Uniform("params");
         var yBuffer = harness.Upload("y", y0);
-        MatmulOp.WriteParams(harness.Device, parameters, m, n, k, accumulate);
+        MatmulOp.WriteParams(harness.Device, parameters, m, n, k, accumulate ? ProductEpilogue.Accumulate : ProductEpilogue.Store);
         using var bindings = MatmulOp.Bind(harness.Device, kernel, "test", parameters, harness.Upload("x", x), harness.Upload("w", w), harness.Upload("bias", bias), yBuffer);
         var actual = harness.Run("matmul", r => MatmulOp.Record(r, kernel, bindings, m, n), yBuffer, m * n);
 
@@ -60,7 +60,7 @@ public sealed unsafe class KernelTests
         var kernel = MatmulOp.Kernel(harness.Kernels, WeightPrecision.F16, columnsMultipleOf4: true);
         var parameters = harness.Uniform("params");
         var yBuffer = harness.Upload("y", new float[m * n]);
-        MatmulOp.WriteParams(harness.Device, parameters, m, n, k, accumulate: false);
+        MatmulOp.WriteParams(harness.Device, parameters, m, n, k, ProductEpilogue.Store);
         var wHalf = w.Select(v => (Half)v).ToArray();
         using var bindings = MatmulOp.Bind(harness.Device, kernel, "test", parameters, harness.Upload("x", x), harness.Upload("w f16", wHalf), harness.Upload("bias", bias), yBuffer);
         var actual = harness.Run("matmul f16", r => MatmulOp.Record(r, kernel, bindings, m, n), yBuffer, m * n);
@@ -102,24 +102,39 @@ public sealed unsafe class KernelTests
         Tolerance.AssertClose(expected, actual, Tolerance.F32, $"layernorm {rows}x{c}");
     }
 
-    [SkippableFact]
-    public void Gelu_matches_the_CPU_backend_including_large_inputs()
+    /// <summary>The MLP's first product with its GELU fused (tanh for GPT-2, erf for the encoders), on every product kernel.</summary>
+    [SkippableTheory]
+    [InlineData(false, true, false)]   // 16x64 rows kernel through subgroups, tanh
+    [InlineData(false, true, true)]    // the same, erf
+    [InlineData(false, false, false)]  // rows kernel without subgroups
+    [InlineData(true, false, true)]    // 64x64 kernel (N % 4 != 0 below)
+    public void A_product_with_GELU_fused_matches_the_CPU_backend_including_large_values(bool tiled, bool subgroups, bool exact)
     {
         using var harness = new KernelHarness();
-        var x = Tolerance.Random(300_000, 11, 6f);  // more than 4096 workgroups x 256: the grid-stride loop is exercised
-        x[0] = 40f;
-        x[1] = -40f;  // far outside the tanh clamp: must give x and -0, not NaN
-        var expected = (float[])x.Clone();
-        GeluJob.Apply(expected, new float[expected.Length]);
+        var (m, k) = (19, 96);
+        var n = tiled ? 70 : 68;
+        var (x, w, bias) = (Tolerance.Random(m * k, 14), Tolerance.Random(k * n, 15, 0.3f), Tolerance.Random(n, 16, 2f));
+        bias[0] = 40f;
+        bias[1] = -40f;  // far outside tanh's clamp: must give x and -0, not NaN
+        var expected = Reference(x, w, bias, null, m, k, n);
+        if (exact)
+        {
+            for (var i = 0; i < expected.Length; i++) expected[i] = SplitCompute.Model.Encoders.BertCpuEncoder.Gelu(expected[i]);
+        }
+        else
+        {
+            GeluJob.Apply(expected, new float[expected.Length]);
+        }
 
-        var kernel = GeluOp.Kernel(harness.Kernels);
+        var kernel = MatmulOp.Kernel(harness.Kernels, WeightPrecision.F32, columnsMultipleOf4: !tiled, subgroups);
         var parameters = harness.Uniform("params");
-        var data = harness.Upload("data", x);
-        GeluOp.WriteParams(harness.Device, parameters, x.Length);
-        using var bindings = GeluOp.Bind(harness.Device, kernel, "test", parameters, data);
-        var actual = harness.Run("gelu", r => GeluOp.Record(r, kernel, bindings, x.Length), data, x.Length);
+        var yBuffer = harness.Upload("y", Tolerance.Random(m * n, 17));  // garbage: the epilogue stores, it does not add
+        MatmulOp.WriteParams(harness.Device, parameters, m, n, k, exact ? ProductEpilogue.GeluErf : ProductEpilogue.GeluTanh);
+        using var bindings = MatmulOp.Bind(harness.Device, kernel, "test", parameters, harness.Upload("x", x), harness.Upload("w", w), harness.Upload("bias", bias), yBuffer);
+        var actual = harness.Run("matmul+gelu", r => MatmulOp.Record(r, kernel, bindings, m, n), yBuffer, m * n);
 
-        Tolerance.AssertClose(expected, actual, Tolerance.F32, "gelu");
+        Tolerance.AssertClose(expected, actual, Tolerance.F32, $"{kernel.Key} with {(exact ? "erf" : "tanh")} GELU {m}x{k}x{n}");
+        Assert.All(actual, v => Assert.True(float.IsFinite(v), $"{kernel.Key}: a non-finite value"));
     }
 
     [SkippableTheory]
@@ -167,7 +182,7 @@ public sealed unsafe class KernelTests
         Assert.Same(first, MatmulOp.Kernel(harness.Kernels, WeightPrecision.F32, columnsMultipleOf4: false));
         Assert.Equal("matmul_f32_64x64", first.Key);
         Assert.Equal(1, harness.Kernels.Count);
-        _ = GeluOp.Kernel(harness.Kernels);
+        _ = LayerNormOp.Kernel(harness.Kernels, 64);
         Assert.Equal(2, harness.Kernels.Count);
     }
 

@@ -2,7 +2,10 @@
 import { ProtocolError } from "./protocol-error.js";
 
 /** The edge's WGSL kernels (src/SplitCompute.WebGpu/Kernels), shared with the .NET edge: one source, fetched or read by name. */
-export const KERNEL_FILES = ["matmul.wgsl", "matmul_rows.wgsl", "layernorm.wgsl", "attention.wgsl", "gelu.wgsl"];
+export const KERNEL_FILES = ["matmul.wgsl", "matmul_rows.wgsl", "layernorm.wgsl", "attention.wgsl"];
+
+/** The product kernels' epilogue flags (params[3]): add into Y; GELU, tanh (GPT-2) or erf (encoders), fused. */
+const ACCUMULATE = 1, GELU_TANH = 2, GELU_ERF = 4;
 
 const STORAGE = 0x80 | 0x08 | 0x04; // STORAGE | COPY_DST | COPY_SRC
 const UNIFORM = 0x40 | 0x08; // UNIFORM | COPY_DST
@@ -127,8 +130,9 @@ export class WebGpuTail {
     const u32 = (/** @type {number[]} */ values) => this.buffer(new Uint32Array(values), UNIFORM, "params");
     const params = {
       layerNorm: u32([rows, c, new Uint32Array(new Float32Array([this.eps]).buffer)[0], 0]),
-      qkv: u32([rows, 3 * c, c, 0]), proj: u32([rows, c, c, 1]), fc: u32([rows, inner, c, 0]), fcProj: u32([rows, c, inner, 1]),
-      attention: u32([t, c, this.heads, this.encoder ? 0 : 1]), gelu: u32([rows * inner, this.encoder ? 1 : 0, 0, 0]),
+      qkv: u32([rows, 3 * c, c, 0]), proj: u32([rows, c, c, ACCUMULATE]), fc: u32([rows, inner, c, this.encoder ? GELU_ERF : GELU_TANH]),
+      fcProj: u32([rows, c, inner, ACCUMULATE]),
+      attention: u32([t, c, this.heads, this.encoder ? 0 : 1]),
     };
     const encoder = d.createCommandEncoder({ label: `${this.family} tail [${this.first}, ${this.n}) B=${b} T=${t}` });
     const pass = encoder.beginComputePass();
@@ -142,15 +146,13 @@ export class WebGpuTail {
       dispatch(this.matmulFile, [p, input, w, bias, output], Math.ceil(n / this.tile.cols), Math.ceil(rows / this.tile.rows));
     const layerNorm = (input, [gamma, beta], output) => dispatch("layernorm.wgsl", [params.layerNorm, input, gamma, beta, output], rows);
     const attention = (input) => dispatch("attention.wgsl", [params.attention, input, maskBuffer, att], t, b * this.heads);
-    const gelu = () => dispatch("gelu.wgsl", [params.gelu, mlp], Math.min(Math.max(Math.ceil((rows * inner) / 256), 1), 4096));
     for (const w of this.layers) {
       if (this.encoder) {
         matmul(params.qkv, x, w.qkv, qkv, 3 * c);        // x (R, C) x (C, 3C) + b
         attention(qkv);                                   // every real key
         matmul(params.proj, att, w.proj, x, c);           // x += attention (R, C) x (C, C) + b
         layerNorm(x, w.ln1, normed);                      // normed = LN(x)
-        matmul(params.fc, normed, w.fc, mlp, inner);      // (R, C) x (C, I) + b
-        gelu();                                           // erf
+        matmul(params.fc, normed, w.fc, mlp, inner);      // erf GELU((R, C) x (C, I) + b)
         matmul(params.fcProj, mlp, w.fcProj, normed, c);  // normed += mlp (R, I) x (I, C) + b
         layerNorm(normed, w.ln2, x);                      // x = LN(normed)
       } else {
@@ -159,8 +161,7 @@ export class WebGpuTail {
         attention(qkv);                                   // causal
         matmul(params.proj, att, w.proj, x, c);           // x += ...
         layerNorm(x, w.ln2, normed);                      // ln_2
-        matmul(params.fc, normed, w.fc, mlp, inner);
-        gelu();                                           // tanh
+        matmul(params.fc, normed, w.fc, mlp, inner);      // tanh GELU, fused
         matmul(params.fcProj, mlp, w.fcProj, x, c);       // x += ...
       }
     }

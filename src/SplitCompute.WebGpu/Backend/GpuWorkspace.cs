@@ -30,7 +30,6 @@ internal sealed class GpuWorkspace : IDisposable
             FcProjParams = Uniform(device, "params fc proj");
             LayerNormParams = Uniform(device, "params layernorm");
             AttentionParams = Uniform(device, "params attention");
-            GeluParams = Uniform(device, "params gelu");
         }
         catch
         {
@@ -79,7 +78,6 @@ internal sealed class GpuWorkspace : IDisposable
     public GpuBuffer FcProjParams { get; } = null!;
     public GpuBuffer LayerNormParams { get; } = null!;
     public GpuBuffer AttentionParams { get; } = null!;
-    public GpuBuffer GeluParams { get; } = null!;
 
     /// <summary>Bind groups per layer, and the final norm's under key -1.</summary>
     public Dictionary<int, LayerBindings> Bindings { get; } = [];

@@ -2,7 +2,7 @@ using SplitCompute.WebGpu.Gpu;
 
 namespace SplitCompute.WebGpu.Backend;
 
-/// <summary>The bind groups of one block's eight dispatches (or of the final norm alone), in dispatch order.</summary>
+/// <summary>The bind groups of one block's dispatches (or of the final norm alone), in dispatch order.</summary>
 internal sealed class LayerBindings(params BindGroup[] groups) : IDisposable
 {
     public BindGroup this[int index] => groups[index];

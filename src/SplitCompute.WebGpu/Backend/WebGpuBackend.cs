@@ -9,7 +9,7 @@ namespace SplitCompute.WebGpu.Backend;
 /// <summary>
 /// GPT-2 blocks on a WebGPU device through Dawn: the weights of the bound layers (and the final norm) are uploaded once and stay
 /// resident; <see cref="RunLayers"/> copies the hidden state up once, records every block of the range into one command buffer
-/// (8 dispatches per block), submits it once and reads the result back once. Legend: B batch, T tokens, C channels, H heads, R = B*T.
+/// (7 dispatches per block; the GELU is fused into the MLP's first product), submits it once and reads the result back once. Legend: B batch, T tokens, C channels, H heads, R = B*T.
 /// The edge never embeds, so <see cref="Embed"/> is not supported. Calls are serialised on the device's gate (one queue).
 /// A lost device is never silent: <see cref="RunLayers"/> and <see cref="ApplyFinalNorm"/> throw <see cref="WebGpuDeviceLostException"/>
 /// (checked before anything is queued, after the submission and before the readback is copied), and the hidden state is then
@@ -101,13 +101,12 @@ public sealed class WebGpuBackend : ILayerRangeBackend
             _device.ThrowIfLost($"layers [{from}, {to}) B={b} T={t}");
             var ws = GpuWorkspace.Ensure(ref _workspace, _device, rows, c);
             ws.WriteInput(_device, hidden);                                              // x (R, C) and the mask (B, T), once
-            MatmulOp.WriteParams(_device, ws.QkvParams, rows, 3 * c, c, accumulate: false);
-            MatmulOp.WriteParams(_device, ws.ProjParams, rows, c, c, accumulate: true);
-            MatmulOp.WriteParams(_device, ws.FcParams, rows, 4 * c, c, accumulate: false);
-            MatmulOp.WriteParams(_device, ws.FcProjParams, rows, c, 4 * c, accumulate: true);
+            MatmulOp.WriteParams(_device, ws.QkvParams, rows, 3 * c, c, ProductEpilogue.Store);
+            MatmulOp.WriteParams(_device, ws.ProjParams, rows, c, c, ProductEpilogue.Accumulate);
+            MatmulOp.WriteParams(_device, ws.FcParams, rows, 4 * c, c, ProductEpilogue.GeluTanh);
+            MatmulOp.WriteParams(_device, ws.FcProjParams, rows, c, 4 * c, ProductEpilogue.Accumulate);
             LayerNormOp.WriteParams(_device, ws.LayerNormParams, rows, c, Config.LayerNormEpsilon);
             AttentionOp.WriteParams(_device, ws.AttentionParams, t, c, Config.NHead);
-            GeluOp.WriteParams(_device, ws.GeluParams, (long)rows * 4 * c);
 
             using (var recorder = new CommandRecorder(_device, $"layers [{from}, {to}) B={b} T={t}"))
             {
@@ -160,19 +159,17 @@ public sealed class WebGpuBackend : ILayerRangeBackend
         var matmul = MatmulOp.Kernel(_kernels, Precision, VectorColumns);
         var layerNorm = LayerNormOp.Kernel(_kernels, Config.NEmbd);
         var attention = AttentionOp.Kernel(_kernels, Config.NEmbd / Config.NHead);
-        var gelu = GeluOp.Kernel(_kernels);
-        var g = Bindings(ws, layer, matmul, layerNorm, attention, gelu);
+        var g = Bindings(ws, layer, matmul, layerNorm, attention);
         LayerNormOp.Record(recorder, layerNorm, g[0], rows);           // ln_1: x (R, C) -> normed (R, C)
         MatmulOp.Record(recorder, matmul, g[1], rows, 3 * c);          // normed (R, C) x (C, 3C) + b -> qkv (R, 3C)
         AttentionOp.Record(recorder, attention, g[2], b, t, Config.NHead);  // qkv -> attention (R, C)
         MatmulOp.Record(recorder, matmul, g[3], rows, c);              // x += attention (R, C) x (C, C) + b
         LayerNormOp.Record(recorder, layerNorm, g[4], rows);           // ln_2: x -> normed
-        MatmulOp.Record(recorder, matmul, g[5], rows, 4 * c);          // normed (R, C) x (C, 4C) + b -> mlp (R, 4C)
-        GeluOp.Record(recorder, gelu, g[6], (long)rows * 4 * c);       // mlp in place
-        MatmulOp.Record(recorder, matmul, g[7], rows, c);              // x += mlp (R, 4C) x (4C, C) + b
+        MatmulOp.Record(recorder, matmul, g[5], rows, 4 * c);          // tanh GELU(normed (R, C) x (C, 4C) + b) -> mlp (R, 4C)
+        MatmulOp.Record(recorder, matmul, g[6], rows, c);              // x += mlp (R, 4C) x (4C, C) + b
     }
 
-    private LayerBindings Bindings(GpuWorkspace ws, int layer, ComputeKernel matmul, ComputeKernel layerNorm, ComputeKernel attention, ComputeKernel gelu)
+    private LayerBindings Bindings(GpuWorkspace ws, int layer, ComputeKernel matmul, ComputeKernel layerNorm, ComputeKernel attention)
     {
         if (ws.Bindings.TryGetValue(layer, out var cached)) return cached;
         var w = _layers[layer]!;
@@ -184,7 +181,6 @@ public sealed class WebGpuBackend : ILayerRangeBackend
             MatmulOp.Bind(d, matmul, $"h.{layer}.attn.c_proj", ws.ProjParams, ws.Attention, w.AttnProjWeight, w.AttnProjBias, ws.X),
             LayerNormOp.Bind(d, layerNorm, $"h.{layer}.ln_2", ws.LayerNormParams, ws.X, w.Ln2Weight, w.Ln2Bias, ws.Normed),
             MatmulOp.Bind(d, matmul, $"h.{layer}.mlp.c_fc", ws.FcParams, ws.Normed, w.FcWeight, w.FcBias, ws.Mlp),
-            GeluOp.Bind(d, gelu, $"h.{layer}.mlp.gelu", ws.GeluParams, ws.Mlp),
             MatmulOp.Bind(d, matmul, $"h.{layer}.mlp.c_proj", ws.FcProjParams, ws.Mlp, w.FcProjWeight, w.FcProjBias, ws.X));
         ws.Bindings.Add(layer, bindings);
         return bindings;

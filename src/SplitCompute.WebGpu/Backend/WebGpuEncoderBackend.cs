@@ -9,7 +9,7 @@ namespace SplitCompute.WebGpu.Backend;
 /// A BERT-family encoder's blocks [k, N) on a WebGPU device (issue 22), with GPT-2's kernels where the math is shared (matmul,
 /// LayerNorm) and their encoder modes (bidirectional attention over the real keys, erf GELU), in post-LayerNorm order:
 /// x = LN(x + attn(x) W_o + b_o); x = LN(x + gelu(x W_i + b_i) W_2 + b_2). The weights are uploaded once, re-laid-out for the
-/// kernels (<see cref="GpuEncoderLayerWeights"/>); a range is one upload, one command buffer (8 dispatches per block) and one
+/// kernels (<see cref="GpuEncoderLayerWeights"/>); a range is one upload, one command buffer (7 dispatches per block; the GELU is fused into the intermediate product) and one
 /// readback. There is no final norm. Legend: B batch, T tokens, C channels, H heads, I intermediate, R = B*T.
 /// </summary>
 public sealed class WebGpuEncoderBackend : ILayerRangeBackend
@@ -79,13 +79,12 @@ public sealed class WebGpuEncoderBackend : ILayerRangeBackend
             _device.ThrowIfLost($"encoder layers [{from}, {to}) B={b} T={t}");
             var ws = GpuWorkspace.Ensure(ref _workspace, _device, rows, c, inner);
             ws.WriteInput(_device, hidden);                                              // x (R, C) and the mask (B, T), once
-            MatmulOp.WriteParams(_device, ws.QkvParams, rows, 3 * c, c, accumulate: false);
-            MatmulOp.WriteParams(_device, ws.ProjParams, rows, c, c, accumulate: true);
-            MatmulOp.WriteParams(_device, ws.FcParams, rows, inner, c, accumulate: false);
-            MatmulOp.WriteParams(_device, ws.FcProjParams, rows, c, inner, accumulate: true);
+            MatmulOp.WriteParams(_device, ws.QkvParams, rows, 3 * c, c, ProductEpilogue.Store);
+            MatmulOp.WriteParams(_device, ws.ProjParams, rows, c, c, ProductEpilogue.Accumulate);
+            MatmulOp.WriteParams(_device, ws.FcParams, rows, inner, c, ProductEpilogue.GeluErf);
+            MatmulOp.WriteParams(_device, ws.FcProjParams, rows, c, inner, ProductEpilogue.Accumulate);
             LayerNormOp.WriteParams(_device, ws.LayerNormParams, rows, c, Config.LayerNormEpsilon);
             AttentionOp.WriteParams(_device, ws.AttentionParams, t, c, Config.NumHeads, causal: false);
-            GeluOp.WriteParams(_device, ws.GeluParams, (long)rows * inner, exact: true);
 
             using (var recorder = new CommandRecorder(_device, $"encoder layers [{from}, {to}) B={b} T={t}"))
             {
@@ -115,19 +114,17 @@ public sealed class WebGpuEncoderBackend : ILayerRangeBackend
         var matmul = MatmulOp.Kernel(_kernels, Precision, VectorColumns);
         var layerNorm = LayerNormOp.Kernel(_kernels, Config.HiddenSize);
         var attention = AttentionOp.Kernel(_kernels, Config.HiddenSize / Config.NumHeads);
-        var gelu = GeluOp.Kernel(_kernels);
-        var g = Bindings(ws, layer, matmul, layerNorm, attention, gelu);
+        var g = Bindings(ws, layer, matmul, layerNorm, attention);
         MatmulOp.Record(recorder, matmul, g[0], rows, 3 * c);              // x (R, C) x (C, 3C) + b -> qkv (R, 3C)
         AttentionOp.Record(recorder, attention, g[1], b, t, Config.NumHeads);  // qkv -> attention (R, C), every real key
         MatmulOp.Record(recorder, matmul, g[2], rows, c);                  // x += attention (R, C) x (C, C) + b
         LayerNormOp.Record(recorder, layerNorm, g[3], rows);               // normed = LN(x)
-        MatmulOp.Record(recorder, matmul, g[4], rows, inner);              // normed (R, C) x (C, I) + b -> mlp (R, I)
-        GeluOp.Record(recorder, gelu, g[5], (long)rows * inner);           // mlp in place, erf GELU
-        MatmulOp.Record(recorder, matmul, g[6], rows, c);                  // normed += mlp (R, I) x (I, C) + b
-        LayerNormOp.Record(recorder, layerNorm, g[7], rows);               // x = LN(normed)
+        MatmulOp.Record(recorder, matmul, g[4], rows, inner);              // erf GELU(normed (R, C) x (C, I) + b) -> mlp (R, I)
+        MatmulOp.Record(recorder, matmul, g[5], rows, c);                  // normed += mlp (R, I) x (I, C) + b
+        LayerNormOp.Record(recorder, layerNorm, g[6], rows);               // x = LN(normed)
     }
 
-    private LayerBindings Bindings(GpuWorkspace ws, int layer, ComputeKernel matmul, ComputeKernel layerNorm, ComputeKernel attention, ComputeKernel gelu)
+    private LayerBindings Bindings(GpuWorkspace ws, int layer, ComputeKernel matmul, ComputeKernel layerNorm, ComputeKernel attention)
     {
         if (ws.Bindings.TryGetValue(layer, out var cached)) return cached;
         var w = _layers[layer]!;
@@ -139,7 +136,6 @@ public sealed class WebGpuEncoderBackend : ILayerRangeBackend
             MatmulOp.Bind(d, matmul, $"{p}.attention.output.dense", ws.ProjParams, ws.Attention, w.OutWeight, w.OutBias, ws.X),
             LayerNormOp.Bind(d, layerNorm, $"{p}.attention.output.LayerNorm", ws.LayerNormParams, ws.X, w.AttentionNormWeight, w.AttentionNormBias, ws.Normed),
             MatmulOp.Bind(d, matmul, $"{p}.intermediate.dense", ws.FcParams, ws.Normed, w.IntermediateWeight, w.IntermediateBias, ws.Mlp),
-            GeluOp.Bind(d, gelu, $"{p}.intermediate.gelu", ws.GeluParams, ws.Mlp),
             MatmulOp.Bind(d, matmul, $"{p}.output.dense", ws.FcProjParams, ws.Mlp, w.OutputWeight, w.OutputBias, ws.Normed),
             LayerNormOp.Bind(d, layerNorm, $"{p}.output.LayerNorm", ws.LayerNormParams, ws.Normed, w.OutputNormWeight, w.OutputNormBias, ws.X));
         ws.Bindings.Add(layer, bindings);

@@ -13,7 +13,6 @@ internal static class BlockKernels
     {
         _ = MatmulOp.Kernel(kernels, precision, columnsMultipleOf4);
         _ = LayerNormOp.Kernel(kernels, channels);
-        _ = GeluOp.Kernel(kernels);
         _ = AttentionOp.Kernel(kernels, headDim);
     }
 }

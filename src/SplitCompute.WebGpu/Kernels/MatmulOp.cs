@@ -3,7 +3,7 @@ using SplitCompute.WebGpu.Gpu;
 namespace SplitCompute.WebGpu.Kernels;
 
 /// <summary>
-/// Launcher for the matrix product Y (M, N) = X (M, K) W (K, N) + bias, or Y += ... (residual fused): where every product's N is
+/// Launcher for the matrix product Y (M, N) = X (M, K) W (K, N) + bias, or Y += ... (residual fused), optionally through GELU (<see cref="ProductEpilogue"/>): where every product's N is
 /// a multiple of 4, matmul_rows.wgsl (16 rows x 8 columns an invocation, vec4 weights; 7-10x faster on lavapipe), or its
 /// subgroup form matmul_rows_subgroups.wgsl where the device has subgroups of at least 8 (X shared by subgroupBroadcast: ~2x
 /// again there); else matmul.wgsl (64x64 shared-memory tiles). A backend picks one for all its products (their bind groups
@@ -41,8 +41,8 @@ internal static class MatmulOp
     public static BindGroup Bind(WebGpuDevice device, ComputeKernel kernel, string label, GpuBuffer parameters, GpuBuffer x, GpuBuffer w, GpuBuffer bias, GpuBuffer y) =>
         BindGroup.Create(device, kernel, label, parameters, x, w, bias, y);
 
-    public static void WriteParams(WebGpuDevice device, GpuBuffer parameters, int m, int n, int k, bool accumulate) =>
-        parameters.Write<uint>(device, [(uint)m, (uint)n, (uint)k, accumulate ? 1u : 0u]);
+    public static void WriteParams(WebGpuDevice device, GpuBuffer parameters, int m, int n, int k, ProductEpilogue epilogue) =>
+        parameters.Write<uint>(device, [(uint)m, (uint)n, (uint)k, (uint)epilogue]);
 
     public static void Record(CommandRecorder recorder, ComputeKernel kernel, BindGroup bindings, int m, int n)
     {

@@ -62,7 +62,7 @@ public static class WebGpuProbe
         using var w = Filled(device, "probe w (K, N)", K * N);
         using var bias = Filled(device, "probe bias (N)", N);
         using var y = GpuBuffer.Create(device, "probe y (M, N)", (ulong)M * N * 4, GpuBuffer.Storage);
-        MatmulOp.WriteParams(device, parameters, M, N, K, accumulate: false);
+        MatmulOp.WriteParams(device, parameters, M, N, K, ProductEpilogue.Store);
         using var bindings = MatmulOp.Bind(device, kernel, "probe", parameters, x, w, bias, y);
         var times = new double[Runs];
         for (var run = -1; run < Runs; run++)  // run -1 warms the pipeline up
