@@ -8,7 +8,7 @@ namespace SplitCompute.Model.Encoders;
 /// <summary>
 /// A sentence encoder's tokenizer from its directory: BERT's WordPiece from vocab.txt with tokenizer_config.json's do_lower_case
 /// (or, where only a fast tokenizer was saved, tokenizer.json's WordPiece model and BertNormalizer flags), or RoBERTa's byte-level
-/// BPE from vocab.json and merges.txt. <see cref="Bytes"/> is what the tokenizer was built from, for fingerprints.
+/// BPE from vocab.json and merges.txt, or XLM-R's SentencePiece from sentencepiece.bpe.model. <see cref="Bytes"/> is what the tokenizer was built from, for fingerprints.
 /// </summary>
 public sealed record EncoderVocabulary(IEncoderTokenizer Tokenizer, byte[] Bytes, bool Lowercase, string Source)
 {
@@ -32,9 +32,21 @@ public sealed record EncoderVocabulary(IEncoderTokenizer Tokenizer, byte[] Bytes
                 throw new InvalidDataException($"{directory}: {e.Message}", e);
             }
         }
+        var sentencePiece = Path.Combine(directory, "sentencepiece.bpe.model");
+        if (File.Exists(sentencePiece))
+        {
+            try
+            {
+                return new EncoderVocabulary(XlmRobertaTokenizer.FromFile(sentencePiece), File.ReadAllBytes(sentencePiece), Lowercase: false, sentencePiece);
+            }
+            catch (TokenizerFormatException e)
+            {
+                throw new InvalidDataException($"{directory}: {e.Message}", e);
+            }
+        }
         var jsonPath = Path.Combine(directory, "tokenizer.json");
         if (File.Exists(jsonPath)) return FromTokenizerJson(jsonPath);
-        throw new FileNotFoundException($"{directory}: no vocab.txt (WordPiece), vocab.json + merges.txt (RoBERTa's BPE) or tokenizer.json: an encoder needs its tokenizer", vocabPath);
+        throw new FileNotFoundException($"{directory}: no vocab.txt (WordPiece), vocab.json + merges.txt (RoBERTa's BPE), sentencepiece.bpe.model (XLM-R) or tokenizer.json: an encoder needs its tokenizer", vocabPath);
     }
 
     private static bool ReadLowercase(string configPath)

@@ -44,7 +44,7 @@ public sealed class EncoderVocabularyTests : IDisposable
         var error = Assert.Throws<InvalidDataException>(() => EncoderVocabulary.Load(_model.Path));
         Assert.Contains("model.type is not \"WordPiece\"", error.Message, StringComparison.Ordinal);
         File.Delete(Path.Combine(_model.Path, "tokenizer.json"));
-        Assert.Contains("no vocab.txt (WordPiece), vocab.json + merges.txt (RoBERTa's BPE) or tokenizer.json", Assert.Throws<FileNotFoundException>(() => EncoderVocabulary.Load(_model.Path)).Message, StringComparison.Ordinal);
+        Assert.Contains("no vocab.txt (WordPiece), vocab.json + merges.txt (RoBERTa's BPE), sentencepiece.bpe.model (XLM-R) or tokenizer.json", Assert.Throws<FileNotFoundException>(() => EncoderVocabulary.Load(_model.Path)).Message, StringComparison.Ordinal);
     }
 
     /// <summary>tokenizer.json as Hugging Face's BertTokenizerFast saves it (the parts that matter here), from vocab.txt.</summary>
