@@ -8,10 +8,11 @@ REQUEST (written by the `encoder-parity` benchmark):
   {"sentences": [{"name", "dir", "prompt_name", "stages": bool, "texts": [...]}],
    "roberta": [{"name", "dir", "ids": [[...], ...]}],
    "wordpiece": {"vocab": path, "texts": [...], "pairs": [[a, b, max_length], ...]},
-   "roberta_bpe": {"dir": path holding vocab.json + merges.txt, "texts": [...]}}
+   "roberta_bpe": {"dir": path holding vocab.json + merges.txt, "texts": [...]},
+   "xlm_roberta": {"model": a sentencepiece.bpe.model, "texts": [...]}}
 OUT: the same names with sentence-transformers' embeddings and token ids (and, where "stages", the transformer's hidden states
 after the embeddings and after each block, real tokens only, for the first STAGE_TEXTS texts), RobertaModel's last hidden
-states (real tokens only), BertTokenizerFast's / BertTokenizer's ids, RobertaTokenizerFast's / RobertaTokenizer's ids, plus the
+states (real tokens only), BertTokenizerFast's / BertTokenizer's ids, RobertaTokenizerFast's / RobertaTokenizer's ids, XLMRobertaTokenizerFast's / XLMRobertaTokenizer's ids, plus the
 library versions.
 """
 import json
@@ -22,7 +23,8 @@ import tokenizers
 import torch
 import transformers
 from sentence_transformers import SentenceTransformer
-from transformers import AutoModel, BertTokenizer, BertTokenizerFast, RobertaTokenizer, RobertaTokenizerFast
+from transformers import (AutoModel, BertTokenizer, BertTokenizerFast, RobertaTokenizer, RobertaTokenizerFast, XLMRobertaTokenizer,
+                          XLMRobertaTokenizerFast)
 
 
 STAGE_TEXTS = 4
@@ -87,6 +89,12 @@ def roberta_bpe(request):
     return {"texts": [{"text": t, "fast": fast(t)["input_ids"], "slow": slow(t)["input_ids"]} for t in request["texts"]]}
 
 
+def xlm_roberta(request):
+    fast = XLMRobertaTokenizerFast(vocab_file=request["model"])
+    slow = XLMRobertaTokenizer(vocab_file=request["model"])
+    return {"texts": [{"text": t, "fast": fast(t)["input_ids"], "slow": slow(t)["input_ids"]} for t in request["texts"]]}
+
+
 def main():
     request = json.load(open(sys.argv[1], encoding="utf-8"))
     torch.set_num_threads(4)
@@ -99,6 +107,8 @@ def main():
     }
     if "roberta_bpe" in request:
         out["roberta_bpe"] = roberta_bpe(request["roberta_bpe"])
+    if "xlm_roberta" in request:
+        out["xlm_roberta"] = xlm_roberta(request["xlm_roberta"])
     with open(sys.argv[2], "w", encoding="utf-8") as f:
         json.dump(out, f, ensure_ascii=False, indent=1)
         f.write("\n")

@@ -60,6 +60,8 @@ internal sealed class EncoderParityBenchmark : IBenchmark
         var robertaBpeDir = Path.Combine(work, "roberta-bpe");
         RobertaTestVocabulary.Write(robertaBpeDir);
         request["roberta_bpe"] = new JsonObject { ["dir"] = robertaBpeDir, ["texts"] = Strings(WordPieceInputs.Texts()) };
+        var xlmrModel = RepositoryPaths.Fixture("xlmr", "sentencepiece.bpe.model");
+        request["xlm_roberta"] = new JsonObject { ["model"] = xlmrModel, ["texts"] = Strings([.. XlmrCases(), .. WordPieceInputs.Texts()]) };
         var requestPath = Path.Combine(work, "request.json");
         var answerPath = Path.Combine(work, "hf-encoders.json");
         File.WriteAllText(requestPath, request.ToJsonString());
@@ -109,6 +111,7 @@ internal sealed class EncoderParityBenchmark : IBenchmark
         }
         failures += CompareWordPiece(answer["wordpiece"]!);
         if (answer["roberta_bpe"] is { } bpe) failures += CompareRobertaBpe(bpe, robertaBpeDir);
+        if (answer["xlm_roberta"] is { } xlmr) failures += CompareXlmRoberta(xlmr, xlmrModel);
         Console.WriteLine(failures == 0 ? "# all equal to Hugging Face" : $"# {failures} comparison(s) differ");
         return failures == 0 ? 0 : 1;
     }
@@ -145,6 +148,29 @@ internal sealed class EncoderParityBenchmark : IBenchmark
         Console.WriteLine($"{"roberta-bpe",-32} {"RobertaTokenizerFast / RobertaTokenizer",-40} ids equal {fast}/{texts.Count} fast, {slow}/{texts.Count} slow  {(ok ? "ok" : "DIFFERENT")}");
         return ok ? 0 : 1;
     }
+
+    /// <summary>Our XLM-R tokenizer against XLMRobertaTokenizerFast and XLMRobertaTokenizer on the fixture's SentencePiece model.</summary>
+    private static int CompareXlmRoberta(JsonNode golden, string model)
+    {
+        var tokenizer = XlmRobertaTokenizer.FromFile(model);
+        var texts = golden["texts"]!.AsArray();
+        int fast = 0, slow = 0, shown = 0;
+        foreach (var t in texts)
+        {
+            var ours = tokenizer.Encode((string)t!["text"]!, int.MaxValue).Ids;
+            var (f, s) = (t["fast"]!.Deserialize<int[]>()!, t["slow"]!.Deserialize<int[]>()!);
+            fast += ours.SequenceEqual(f) ? 1 : 0;
+            slow += ours.SequenceEqual(s) ? 1 : 0;
+            if (!ours.SequenceEqual(f) && shown++ < 8)
+                Console.WriteLine($"#   differs from XLMRobertaTokenizerFast: {JsonSerializer.Serialize((string)t["text"]!)}: ours [{string.Join(' ', ours)}] fast [{string.Join(' ', f)}] slow [{string.Join(' ', s)}]");
+        }
+        var ok = fast == texts.Count && slow == texts.Count;
+        Console.WriteLine($"{"xlm-roberta",-32} {"XLMRobertaTokenizerFast / XLMRobertaTokenizer",-40} ids equal {fast}/{texts.Count} fast, {slow}/{texts.Count} slow  {(ok ? "ok" : "DIFFERENT")}");
+        return ok ? 0 : 1;
+    }
+
+    /// <summary>The texts of tests/fixtures/xlmr/cases.json.</summary>
+    private static string[] XlmrCases() => JsonSerializer.Deserialize<string[]>(File.ReadAllText(RepositoryPaths.Fixture("xlmr", "cases.json")))!;
 
     private static int CompareWordPiece(JsonNode golden)
     {
