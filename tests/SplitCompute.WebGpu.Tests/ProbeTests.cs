@@ -30,6 +30,21 @@ public sealed class ProbeTests
     }
 
     [SkippableFact]
+    public void The_tuning_times_every_form_the_adapter_can_run_and_picks_the_fastest()
+    {
+        var device = TestEnvironment.Device;
+        var choice = KernelTuning.Measure(device);
+        string[] products = device.HasSubgroupsOf8 ? ["tiled", "rows", "rows-subgroups"] : ["tiled", "rows"];
+        string[] forms = device.HasSubgroupsOf8 ? ["plain", "subgroups"] : ["plain"];
+        string[] timed = [.. products.Select(p => "product/" + p), .. forms.Select(f => "attention/" + f), .. forms.Select(f => "layernorm/" + f)];
+        Assert.Equal(timed.Order(StringComparer.Ordinal), choice.Milliseconds.Keys.Order(StringComparer.Ordinal));
+        Assert.All(choice.Milliseconds.Values, ms => Assert.True(ms is > 0 and < 60_000, $"{ms} ms"));
+        Assert.Equal(products.MinBy(p => choice.Milliseconds["product/" + p]), choice.Product);
+        Assert.Equal(forms.MinBy(f => choice.Milliseconds["attention/" + f]), choice.Attention);
+        Assert.Equal(forms.MinBy(f => choice.Milliseconds["layernorm/" + f]), choice.LayerNorm);
+    }
+
+    [SkippableFact]
     public void The_probe_is_cached_per_adapter()
     {
         var device = TestEnvironment.Device;
@@ -42,6 +57,9 @@ public sealed class ProbeTests
             var second = WebGpuProbe.RunCached(device, directory);
             Assert.Equal(first.MeasuredAt, second.MeasuredAt);  // read back, not measured again
             Assert.Equal(first.MatmulGflops, second.MatmulGflops);
+            Assert.Equal(first.Kernels!.Product, second.Kernels!.Product);  // the tuning travels with the cached probe
+            Assert.Equal(first.Kernels, WebGpuProbe.CachedKernels(device.Description, directory), KernelChoiceComparer.Instance);
+            Assert.Null(WebGpuProbe.CachedKernels(device.Description with { Device = "another GPU" }, directory));
             Assert.NotEqual(path, WebGpuProbe.CachePath(device.Description with { Device = "another GPU" }, directory));
 
             File.WriteAllText(path, "{ not json");
@@ -53,4 +71,15 @@ public sealed class ProbeTests
             Directory.Delete(directory, recursive: true);
         }
     }
+}
+
+/// <summary>Kernel choices compare by their forms (the times are floats read back from JSON).</summary>
+internal sealed class KernelChoiceComparer : IEqualityComparer<Kernels.KernelChoice?>
+{
+    public static readonly KernelChoiceComparer Instance = new();
+
+    public bool Equals(Kernels.KernelChoice? x, Kernels.KernelChoice? y) =>
+        x is null ? y is null : y is not null && (x.Product, x.Attention, x.LayerNorm) == (y.Product, y.Attention, y.LayerNorm);
+
+    public int GetHashCode(Kernels.KernelChoice? obj) => obj is null ? 0 : HashCode.Combine(obj.Product, obj.Attention, obj.LayerNorm);
 }

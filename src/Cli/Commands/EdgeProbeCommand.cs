@@ -45,6 +45,11 @@ internal static class EdgeProbeCommand
             Console.WriteLine($"features:  {string.Join(", ", found.Features)}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"measured:  {found.MatmulGflops:F1} GFLOP/s ({found.MatmulShape} matrix product), upload {found.UploadGBps:F2} GB/s, at {found.MeasuredAt:u}"));
+            if (found.Kernels is { } k)
+            {
+                Console.WriteLine($"kernels:   product {k.Product}, attention {k.Attention}, layernorm {k.LayerNorm} (tuned: " +
+                    string.Join(", ", k.Milliseconds.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key} {t.Value:F2} ms"))) + ")");
+            }
             Console.WriteLine("headers:");
             foreach (var (name, value) in CapabilityHeaderWriter.Write(found.ToCapabilities())) Console.WriteLine($"  {name}: {value}");
             return 0;

@@ -17,6 +17,7 @@ using SplitCompute.Protocol.Feedback;
 using SplitCompute.Protocol.Frames;
 using SplitCompute.Protocol.Manifests;
 using SplitCompute.Protocol.Workers;
+using SplitCompute.WebGpu.Backend;
 
 namespace SplitCompute.EdgeRuntime.Client;
 
@@ -62,7 +63,7 @@ public sealed class EdgeClient : IDisposable
         _feedback = new FeedbackReporter(_http, ClientId, options.FeedbackTimeout);
         _retry = RequestRetry.Create(options);
         _tail = options.Backend == EdgeBackend.WebGpu
-            ? new TailRunner(createTail ?? TailBackends.WebGpu(), TailBackends.WebGpuEncoder())
+            ? new TailRunner(createTail ?? TailBackends.WebGpu(Tuned(options)), TailBackends.WebGpuEncoder(Tuned(options)))
             : new TailRunner(createTail ?? TailBackends.Cpu);
         if (options.Backend == EdgeBackend.WebGpu) _probe = new EdgeDeviceProbe(options.ProbeCacheDirectory, options.ProbeMaxAge);
         if (options.ApiKey is { } key) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
@@ -71,6 +72,10 @@ public sealed class EdgeClient : IDisposable
         if (options.Prefetch) _prefetch = new ShardPrefetcher(_http, options.Gateway, _cache, _requestDownloads, _verifier, _link);
         _warmupBeforeFirstCallMs = Stopwatch.GetElapsedTime(constructed).TotalMilliseconds;
     }
+
+    /// <summary>WebGPU tails use the kernel forms the probe tuned, from the directory this client's probe caches in.</summary>
+    private static WebGpuBackendOptions Tuned(EdgeOptions options) =>
+        options.ProbeCacheDirectory is { } directory ? new WebGpuBackendOptions { TunedKernelsDirectory = directory } : new WebGpuBackendOptions();
 
     /// <summary>The link as measured so far (shared by the processes using this cache directory).</summary>
     public LinkProfile Link => _link.Profile;

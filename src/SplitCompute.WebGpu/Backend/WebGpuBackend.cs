@@ -40,6 +40,7 @@ public sealed class WebGpuBackend : ILayerRangeBackend
         Precision = (options ?? new WebGpuBackendOptions()).Precision;
         if (Precision == WeightPrecision.F16 && !device.HasShaderF16)
             throw new WebGpuException($"f16 weights need the shader-f16 feature, which {device.Description} does not offer; use f32");
+        (options ?? new WebGpuBackendOptions()).ApplyTuning(device);
         _kernels = device.Kernels;  // compiled once per device: a second backend on it (another k) compiles nothing
         _layers = new GpuLayerWeights?[weights.Config.NLayer];
         using var gate = device.Gate.EnterScope();

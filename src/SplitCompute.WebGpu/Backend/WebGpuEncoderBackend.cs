@@ -29,6 +29,7 @@ public sealed class WebGpuEncoderBackend : ILayerRangeBackend
         Precision = (options ?? new WebGpuBackendOptions()).Precision;
         if (Precision == WeightPrecision.F16 && !device.HasShaderF16)
             throw new WebGpuException($"f16 weights need the shader-f16 feature, which {device.Description} does not offer; use f32");
+        (options ?? new WebGpuBackendOptions()).ApplyTuning(device);
         _kernels = device.Kernels;
         _layers = new GpuEncoderLayerWeights?[Config.NumLayers];
         using var gate = device.Gate.EnterScope();

@@ -16,6 +16,21 @@ internal sealed unsafe class KernelCache(WebGpuDevice device) : IDisposable
     /// <summary>The device the kernels compile for (its features decide some variants).</summary>
     public WebGpuDevice Device => device;
 
+    /// <summary>
+    /// The forms the capability probe's tuning measured fastest on this adapter (<see cref="Kernels.KernelChoice"/>), or null: then
+    /// the subgroup forms run wherever the device has subgroups of at least 8. Set before the first backend compiles.
+    /// </summary>
+    public Kernels.KernelChoice? Choice { get; set; }
+
+    /// <summary>The keys compiled so far (tests and diagnostics).</summary>
+    public IReadOnlyList<string> Keys
+    {
+        get
+        {
+            lock (_gate) return [.. _kernels.Keys];
+        }
+    }
+
     public int Count
     {
         get

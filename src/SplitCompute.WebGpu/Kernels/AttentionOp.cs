@@ -23,8 +23,9 @@ internal static class AttentionOp
 
     /// <param name="headDim">D: the subgroup form is compiled for it (its rows stay in registers).</param>
     /// <param name="subgroups">Whether it may use the subgroup form where the device allows (false: tests of the plain one).</param>
+    /// <remarks>Where the probe tuned this adapter (<see cref="KernelCache.Choice"/>), its attention form is used whenever it can run.</remarks>
     public static ComputeKernel Kernel(KernelCache cache, int headDim, bool subgroups = true) =>
-        subgroups && cache.Device.HasSubgroupsOf8 && headDim % 32 == 0 && headDim <= 256
+        subgroups && cache.Device.HasSubgroupsOf8 && headDim % 32 == 0 && headDim <= 256 && cache.Choice?.Attention is null or KernelChoice.Subgroups
             ? cache.Get(SubgroupsKeyPrefix + headDim, SubgroupsFile, ("const D4: u32 = 16u;", $"const D4: u32 = {headDim / 4}u;"))
             : cache.Get("attention_f32_64", File);
 

@@ -10,8 +10,9 @@ internal static class LayerNormOp
 {
     /// <param name="c">The row length: the subgroup form reads rows as vec4s.</param>
     /// <param name="subgroups">Whether it may use the subgroup form where the device allows (false: tests of the plain one).</param>
+    /// <remarks>Where the probe tuned this adapter (<see cref="KernelCache.Choice"/>), its LayerNorm form is used whenever it can run.</remarks>
     public static ComputeKernel Kernel(KernelCache cache, int c, bool subgroups = true) =>
-        subgroups && cache.Device.HasSubgroupsOf8 && c % 4 == 0
+        subgroups && cache.Device.HasSubgroupsOf8 && c % 4 == 0 && cache.Choice?.LayerNorm is null or KernelChoice.Subgroups
             ? cache.Get("layernorm_sg_f32_8", "layernorm_subgroups.wgsl")
             : cache.Get("layernorm_f32_256", "layernorm.wgsl");
 

@@ -26,8 +26,17 @@ internal static class MatmulOp
 
     /// <param name="columnsMultipleOf4">Whether every N this kernel will run is a multiple of 4 (then the faster kernel).</param>
     /// <param name="subgroups">Whether it may use the subgroup form where the device allows (false: tests of the plain one).</param>
-    public static ComputeKernel Kernel(KernelCache cache, WeightPrecision precision, bool columnsMultipleOf4, bool subgroups = true) =>
-        (columnsMultipleOf4, subgroups && cache.Device.HasSubgroupsOf8, precision) switch
+    /// <remarks>Where the probe tuned this adapter (<see cref="KernelCache.Choice"/>), its product form is used whenever it can run.</remarks>
+    public static ComputeKernel Kernel(KernelCache cache, WeightPrecision precision, bool columnsMultipleOf4, bool subgroups = true)
+    {
+        var rows = columnsMultipleOf4 && cache.Choice?.Product != KernelChoice.Tiled;
+        var withSubgroups = subgroups && cache.Device.HasSubgroupsOf8 && cache.Choice?.Product is null or KernelChoice.RowsSubgroups;
+        return Form(cache, precision, rows, withSubgroups);
+    }
+
+    /// <summary>A given form (the tuning times each): rows (else 64x64 tiles), with subgroups where the device has them.</summary>
+    public static ComputeKernel Form(KernelCache cache, WeightPrecision precision, bool rows, bool subgroups) =>
+        (rows, subgroups && cache.Device.HasSubgroupsOf8, precision) switch
     {
         (true, true, WeightPrecision.F16) => cache.Get(RowsKeyPrefix + "sg_f16", RowsSubgroupsFile, ("alias Weight4 = vec4<f32>;", "enable f16;\nalias Weight4 = vec4<f16>;")),
         (true, true, _) => cache.Get(RowsKeyPrefix + "sg_f32", RowsSubgroupsFile),

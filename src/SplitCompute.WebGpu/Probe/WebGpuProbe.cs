@@ -8,15 +8,16 @@ using SplitCompute.WebGpu.Kernels;
 namespace SplitCompute.WebGpu.Probe;
 
 /// <summary>
-/// The capability probe: identity, limits and features of the adapter, plus a calibration that takes about a second on
-/// lavapipe: GFLOP/s of the f32 matmul kernel on a gpt2-sized MLP product (128 x 768 x 3072, the edge's typical work), and
-/// upload GB/s of a 32 MiB queue write. Results are cached per adapter under $SPLITCOMPUTE_HOME/webgpu/ (one JSON file each),
+/// The capability probe: identity, limits and features of the adapter, plus a calibration that takes a second or two on
+/// lavapipe: the kernel tuning (<see cref="KernelTuning"/>: every form of the block's kernels timed, the fastest chosen), whose
+/// chosen product's rate on a gpt2-sized MLP product (128 x 768 x 3072, the edge's typical work) is the GFLOP/s the planner
+/// is told, and upload GB/s of a 32 MiB queue write. Results are cached per adapter under $SPLITCOMPUTE_HOME/webgpu/ (one JSON file each),
 /// because a probe is a property of the hardware and driver, not of the request.
 /// </summary>
 public static class WebGpuProbe
 {
     /// <summary>Bumped when the calibration changes, so old cached figures are not reused.</summary>
-    public const int Version = 2;  // 2: the calibration runs matmul_rows.wgsl
+    public const int Version = 3;  // 2: the calibration runs matmul_rows.wgsl; 3: the kernel tuning, and its product's rate
 
     private const int M = 128, K = 768, N = 3072;
     private const int UploadBytes = 32 << 20;
@@ -49,35 +50,21 @@ public static class WebGpuProbe
     {
         ArgumentNullException.ThrowIfNull(device);
         using var gate = device.Gate.EnterScope();
+        var kernels = KernelTuning.Measure(device);
+        var productMs = kernels.Milliseconds["product/" + kernels.Product];
         return new WebGpuProbeResult(device.Description, device.Limits, device.Features,
-            MeasureMatmulGflops(device), $"{M}x{K}x{N} f32", MeasureUploadGBps(device), UploadBytes, DateTimeOffset.UtcNow);
+            2.0 * M * K * N / (productMs * 1e6), $"{M}x{K}x{N} f32, {kernels.Product}", MeasureUploadGBps(device), UploadBytes, DateTimeOffset.UtcNow)
+        {
+            Kernels = kernels,
+        };
     }
 
-    private static double MeasureMatmulGflops(WebGpuDevice device)
-    {
-        using var kernels = new KernelCache(device);
-        var kernel = MatmulOp.Kernel(kernels, WeightPrecision.F32, columnsMultipleOf4: true);
-        using var parameters = GpuBuffer.Create(device, "probe params", 16, GpuBuffer.Uniform);
-        using var x = Filled(device, "probe x (M, K)", M * K);
-        using var w = Filled(device, "probe w (K, N)", K * N);
-        using var bias = Filled(device, "probe bias (N)", N);
-        using var y = GpuBuffer.Create(device, "probe y (M, N)", (ulong)M * N * 4, GpuBuffer.Storage);
-        MatmulOp.WriteParams(device, parameters, M, N, K, ProductEpilogue.Store);
-        using var bindings = MatmulOp.Bind(device, kernel, "probe", parameters, x, w, bias, y);
-        var times = new double[Runs];
-        for (var run = -1; run < Runs; run++)  // run -1 warms the pipeline up
-        {
-            var clock = Stopwatch.StartNew();
-            using (var recorder = new CommandRecorder(device, "probe matmul"))
-            {
-                MatmulOp.Record(recorder, kernel, bindings, M, N);
-                recorder.Submit();
-            }
-            device.WaitForQueue("probe matmul");
-            if (run >= 0) times[run] = clock.Elapsed.TotalSeconds;
-        }
-        return 2.0 * M * K * N / Median(times) / 1e9;
-    }
+    /// <summary>
+    /// The kernel forms tuned for <paramref name="adapter"/> by a probe cached in <paramref name="cacheDirectory"/> (any age: they
+    /// are a property of the adapter and driver), or null where none was saved.
+    /// </summary>
+    public static KernelChoice? CachedKernels(WebGpuAdapterDescription adapter, string cacheDirectory) =>
+        TryRead(CachePath(adapter, cacheDirectory)) is { Kernels: { } kernels } found && found.Adapter == adapter ? kernels : null;
 
     private static double MeasureUploadGBps(WebGpuDevice device)
     {
@@ -95,15 +82,6 @@ public static class WebGpuProbe
             times[run] = clock.Elapsed.TotalSeconds;
         }
         return UploadBytes / Median(times) / 1e9;
-    }
-
-    private static GpuBuffer Filled(WebGpuDevice device, string label, int count)
-    {
-        var buffer = GpuBuffer.Create(device, label, (ulong)count * 4, GpuBuffer.Storage);
-        var values = new float[count];
-        Array.Fill(values, 0.01f);
-        buffer.Write<float>(device, values);
-        return buffer;
     }
 
     /// <summary>

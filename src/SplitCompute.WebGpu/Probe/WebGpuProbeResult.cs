@@ -1,11 +1,12 @@
 using SplitCompute.Protocol.Capabilities;
 using SplitCompute.WebGpu.Gpu;
+using SplitCompute.WebGpu.Kernels;
 
 namespace SplitCompute.WebGpu.Probe;
 
 /// <summary>
 /// What the capability probe found: the adapter, its limits and features, and a short calibration: f32 GFLOP/s of a
-/// layer-sized matrix product (kernel time, compile excluded) and host-to-GPU upload in GB/s (10^9 bytes per second).
+/// layer-sized matrix product on the tuned product kernel (kernel time, compile excluded) and host-to-GPU upload in GB/s (10^9 bytes per second).
 /// </summary>
 public sealed record WebGpuProbeResult(
     WebGpuAdapterDescription Adapter,
@@ -17,6 +18,9 @@ public sealed record WebGpuProbeResult(
     long UploadBytes,
     DateTimeOffset MeasuredAt)
 {
+    /// <summary>The kernel forms the tuning measured fastest on this adapter (null in a result saved before tuning existed).</summary>
+    public KernelChoice? Kernels { get; init; }
+
     /// <summary>The capability headers' model of this client: adapter, limits, features and perf (upload in Gbit/s as the protocol says).</summary>
     public ClientCapabilities ToCapabilities() => new()
     {
