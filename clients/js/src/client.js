@@ -206,9 +206,19 @@ export class SplitComputeClient {
       about.downloadedBytes += n;
       onProgress?.({ phase: "shards", loaded: about.downloadedBytes, total });
     };
+    // Each shard's SHA-256 check runs while its tensors are parsed and uploaded (WebCrypto hashes off the page's thread); the tail
+    // computes nothing before every check has passed.
+    const loads = [];
     for (const [entry, field] of entries) {
-      const bytes = await this.shards.get(entry, field, this.gateway, this.fetch, this.headers("application/octet-stream"), onBytes);
-      for (const [name, tensor] of readSafetensors(bytes, field)) tensors.set(name, tensor);
+      loads.push({ field, ...(await this.shards.load(entry, field, this.gateway, this.fetch, this.headers("application/octet-stream"), onBytes)) });
+    }
+    const verified = Promise.all(loads.map((l) => l.verified));
+    verified.catch(() => {});  // awaited below; a parse error may be thrown first
+    try {
+      for (const { bytes, field } of loads) for (const [name, tensor] of readSafetensors(bytes, field)) tensors.set(name, tensor);
+    } catch (error) {
+      await verified;  // bytes that fail their hash are reported as such, not as whatever the parser tripped on
+      throw error;
     }
     timings.shardsMs = performance.now() - shardsStarted;
     onProgress?.({ phase: "tail", loaded: 0, total: frame.n - frame.k });
@@ -220,6 +230,17 @@ export class SplitComputeClient {
     this.resident?.tail.destroy();  // one tail resident at a time: a new range or revision replaces it
     this.resident = null;
     const tail = new WebGpuTail(/** @type {GPUDevice} */ (this.device), kernels, manifest, tensors);
+    let intact;
+    try {
+      intact = (await verified).every(Boolean);
+    } catch (error) {
+      tail.destroy();  // a download that does not match its hash: refused
+      throw error;
+    }
+    if (!intact) {
+      tail.destroy();  // a stored copy went bad (it was dropped): this time it is downloaded
+      return this.runTail(frame, timings, about, onProgress);
+    }
     timings.loadMs = performance.now() - tailStarted;
     try {
       const finished = await tail.run(frame.data, frame.shape, frame.lengths);

@@ -56,35 +56,75 @@ export class ShardCache {
    * @returns {Promise<ArrayBuffer>}
    */
   async get(entry, field, gateway, fetch, headers, onBytes) {
+    const { bytes, verified } = await this.load(entry, field, gateway, fetch, headers, onBytes);
+    if (!(await verified)) return this.get(entry, field, gateway, fetch, headers, onBytes);  // a stored copy went bad: downloaded afresh
+    return bytes;
+  }
+
+  /**
+   * The bytes of one manifest entry before their SHA-256 is known, and the check running beside whatever the caller does with
+   * them (the tail uploads them meanwhile, so hashing and uploading overlap; nothing may be computed from them before `verified`).
+   * `verified` resolves true when the bytes match, false when a stored copy no longer does (it is dropped: load again to download
+   * it), and rejects with a ProtocolError when a download does not (refused, as before).
+   * @param {{ url: string, sha256: string, bytes: number }} entry
+   * @param {string} field
+   * @param {URL} gateway
+   * @param {typeof fetch} fetch
+   * @param {Record<string, string>} headers
+   * @param {(bytes: number) => void} [onBytes]
+   * @returns {Promise<{ bytes: ArrayBuffer, verified: Promise<boolean> }>}
+   */
+  async load(entry, field, gateway, fetch, headers, onBytes) {
     const cached = this.byHash.get(entry.sha256);
-    if (cached) return cached;
+    if (cached) return { bytes: cached, verified: Promise.resolve(true) };  // checked when it arrived
     const kept = await this.fromStorage(entry);
     if (kept) return kept;
     if (typeof entry.url !== "string" || !entry.url.startsWith("/") || entry.url.startsWith("//") || /[\s\\]/.test(entry.url))
       throw new ProtocolError(`${field}.url`, `expected an origin-relative path, found ${JSON.stringify(entry.url)}: a manifest never sends this client to another host`);
     const bytes = await download(fetch, new URL(entry.url, gateway), headers, entry, field, onBytes);
     if (bytes.byteLength !== entry.bytes) throw new ProtocolError(`${field}.bytes`, `expected ${entry.bytes} bytes, downloaded ${bytes.byteLength}`);
-    const digest = await sha256(bytes);
-    if (digest !== entry.sha256) throw new ProtocolError(`${field}.sha256`, `the shard downloaded from ${entry.url} hashes to ${digest}, not ${entry.sha256}: refused`);
-    this.byHash.set(entry.sha256, bytes);
-    await this.store(entry.sha256, bytes);
-    return bytes;
+    const verified = sha256(bytes).then(async (digest) => {
+      if (digest !== entry.sha256) throw new ProtocolError(`${field}.sha256`, `the shard downloaded from ${entry.url} hashes to ${digest}, not ${entry.sha256}: refused`);
+      this.byHash.set(entry.sha256, bytes);
+      await this.store(entry.sha256, bytes);
+      return true;
+    });
+    verified.catch(() => {});  // a caller that fails first (and never awaits it) leaves no unhandled rejection
+    return { bytes, verified };
   }
 
-  /** A stored shard, checked again; null (and the entry dropped) when it is missing or no longer matches. */
+  /**
+   * A stored shard with its check under way; null (and the entry dropped) when it is missing or has another size. When the
+   * check fails the entry is dropped and `verified` resolves false.
+   * @param {{ sha256: string, bytes: number }} entry
+   * @returns {Promise<{ bytes: ArrayBuffer, verified: Promise<boolean> } | null>}
+   */
   async fromStorage(entry) {
     if (this.storage === null || !this.stored.has(entry.sha256)) return null;
     const response = await this.storage.match(key(entry.sha256));
     const bytes = response ? await response.arrayBuffer() : null;
-    if (bytes === null || bytes.byteLength !== entry.bytes || (await sha256(bytes)) !== entry.sha256) {
-      this.stored.delete(entry.sha256);
-      await this.storage.delete(key(entry.sha256));
+    if (bytes === null || bytes.byteLength !== entry.bytes) {
+      await this.drop(entry.sha256);
       return null;
     }
-    this.stored.delete(entry.sha256);  // most recently used last
-    this.stored.set(entry.sha256, bytes.byteLength);
-    this.byHash.set(entry.sha256, bytes);
-    return bytes;
+    const verified = sha256(bytes).then(async (digest) => {
+      if (digest !== entry.sha256) {
+        await this.drop(entry.sha256);
+        return false;
+      }
+      this.stored.delete(entry.sha256);  // most recently used last
+      this.stored.set(entry.sha256, bytes.byteLength);
+      this.byHash.set(entry.sha256, bytes);
+      return true;
+    });
+    return { bytes, verified };
+  }
+
+  /** @param {string} hash */
+  async drop(hash) {
+    this.stored.delete(hash);
+    this.byHash.delete(hash);
+    if (this.storage !== null) await this.storage.delete(key(hash));
   }
 
   /** Keeps a verified shard in storage, evicting the least recently used beyond maxBytes. */

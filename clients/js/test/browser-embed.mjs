@@ -1,6 +1,7 @@
 // The gateway's /demo page in Debian's headless Chromium (puppeteer-core): SPLITCOMPUTE_GATEWAY, SPLITCOMPUTE_INPUT (JSON array
 // of texts), SPLITCOMPUTE_SPLIT (auto, none or k), SPLITCOMPUTE_WEBGPU=0 (start Chromium without WebGPU), SPLITCOMPUTE_PROFILE (a
-// user-data directory to keep between runs: the page's cache survives a reload), SPLITCOMPUTE_SCREENSHOT (a PNG path).
+// user-data directory to keep between runs: the page's cache survives a reload), SPLITCOMPUTE_SCREENSHOT (a PNG path),
+// SPLITCOMPUTE_SPOIL_CACHE=1 (flip a byte of every shard the profile's Cache Storage holds before the page runs).
 // The page embeds on load and writes its result into #result; this prints it, with what the browser logged, as JSON.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +24,20 @@ try {
   const page = await browser.newPage();
   page.on("console", (m) => logs.push(`${m.type()}: ${m.text()}`));
   page.on("pageerror", (e) => logs.push(`pageerror: ${e.message}`));
+  if (env.SPLITCOMPUTE_SPOIL_CACHE === "1") {
+    await page.goto(new URL("/demo/", env.SPLITCOMPUTE_GATEWAY).href, { waitUntil: "load" });  // the gateway's origin, whose cache it is
+    logs.push(`spoiled: ${await page.evaluate(async () => {
+      const cache = await caches.open("splitcompute-shards");
+      let spoiled = 0;
+      for (const request of await cache.keys()) {
+        const bytes = new Uint8Array(await (await cache.match(request)).arrayBuffer());
+        bytes[bytes.length >> 1] ^= 0xff;
+        await cache.put(request, new Response(bytes));
+        spoiled++;
+      }
+      return spoiled;
+    })} stored shards`);
+  }
   await page.goto(url.href, { waitUntil: "load" });
   await page.waitForSelector('#result[data-done="1"]', { timeout: 240_000 });
   const result = JSON.parse(await page.$eval("#result", (e) => e.textContent));

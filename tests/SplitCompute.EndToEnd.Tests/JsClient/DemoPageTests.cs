@@ -46,6 +46,29 @@ public sealed class DemoPageTests(SplitCluster cluster) : IClassFixture<SplitClu
     }
 
     [SkippableFact]
+    public async Task A_stored_shard_that_went_bad_is_downloaded_again_and_the_split_still_finishes()
+    {
+        var profile = Directory.CreateTempSubdirectory("splitcompute-chromium-profile-").FullName;
+        try
+        {
+            var first = await RunAsync(split: "1", webGpu: true, profile: profile);
+            Assert.True(first.TryGetProperty("path", out var path) && path.GetString() == "edge", $"not finished on the page's GPU: {first}");
+
+            // Every stored copy has a flipped byte: the page uploads them while it checks them, finds the mismatch, drops them,
+            // downloads them afresh and only then computes.
+            var again = await RunAsync(split: "1", webGpu: true, profile: profile, spoilCache: true);
+            Assert.Contains(again.GetProperty("logs").EnumerateArray(), l => l.GetString()!.StartsWith("spoiled: ", StringComparison.Ordinal) && !l.GetString()!.StartsWith("spoiled: 0 ", StringComparison.Ordinal));
+            Assert.True(again.TryGetProperty("path", out var second) && second.GetString() == "edge", $"not finished on the page's GPU: {again}");
+            Assert.Equal(first.GetProperty("downloadedBytes").GetInt64(), again.GetProperty("downloadedBytes").GetInt64());
+            PlainEmbeddings.AssertClose(Vectors(first), Vectors(again), tolerance: 0);
+        }
+        finally
+        {
+            try { Directory.Delete(profile, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    [SkippableFact]
     public async Task Without_webgpu_the_page_gets_the_clouds_answer()
     {
         var result = await RunAsync(split: "auto", webGpu: false);
@@ -74,7 +97,7 @@ public sealed class DemoPageTests(SplitCluster cluster) : IClassFixture<SplitClu
         }
     }
 
-    private async Task<JsonElement> RunAsync(string split, bool webGpu, string? screenshot = null, string? profile = null)
+    private async Task<JsonElement> RunAsync(string split, bool webGpu, string? screenshot = null, string? profile = null, bool spoilCache = false)
     {
         Skip.If(!File.Exists(HeadlessChromium.Executable) && Environment.GetEnvironmentVariable("SPLITCOMPUTE_REQUIRE_NODE") != "1",
             $"{HeadlessChromium.Executable} is missing; ./splitcompute installs Debian's chromium");
@@ -90,6 +113,7 @@ public sealed class DemoPageTests(SplitCluster cluster) : IClassFixture<SplitClu
         };
         if (screenshot is not null) environment["SPLITCOMPUTE_SCREENSHOT"] = screenshot;
         if (profile is not null) environment["SPLITCOMPUTE_PROFILE"] = profile;
+        if (spoilCache) environment["SPLITCOMPUTE_SPOIL_CACHE"] = "1";
         return JsonDocument.Parse(await NodeTool.RunInAsync(JsClientNode.Directory, "node", ["test/browser-embed.mjs"], environment, TimeSpan.FromMinutes(5))).RootElement.Clone();
     }
 
