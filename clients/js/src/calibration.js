@@ -1,15 +1,16 @@
 // @ts-check
-import { tileOf } from "./webgpu-tail.js";
+import { tileOf, resolveIncludes } from "./webgpu-tail.js";
 
 /**
  * A short calibration for X-SplitCompute-Perf, as the .NET edge's probe measures it: f32 GFLOP/s of the edge's product kernel on
  * a gpt2-sized MLP product (128 x 768 x 3072), median of 3 after a warm-up, and upload Gbit/s of a 32 MiB queue write. A page
  * runs it once and keeps the figures (they describe the device, not the request).
  * @param {GPUDevice} device
- * @param {string} matmulRowsSource matmul_rows.wgsl
+ * @param {Record<string, string>} kernels at least matmul_rows.wgsl and the epilogue.wgsl it includes
  * @returns {Promise<{ gflops: number, uploadGbps: number }>}
  */
-export async function calibrate(device, matmulRowsSource) {
+export async function calibrate(device, kernels) {
+  const matmulRowsSource = resolveIncludes("matmul_rows.wgsl", kernels);
   const [m, k, n] = [128, 768, 3072];
   const storage = 0x80 | 0x08 | 0x04;
   const make = (count) => device.createBuffer({ size: count * 4, usage: storage });

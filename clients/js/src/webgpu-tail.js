@@ -2,7 +2,23 @@
 import { ProtocolError } from "./protocol-error.js";
 
 /** The edge's WGSL kernels (src/SplitCompute.WebGpu/Kernels), shared with the .NET edge: one source, fetched or read by name. */
-export const KERNEL_FILES = ["matmul.wgsl", "matmul_rows.wgsl", "layernorm.wgsl", "attention.wgsl"];
+/** Kernels compiled as pipelines. */
+const PIPELINE_FILES = ["matmul.wgsl", "matmul_rows.wgsl", "layernorm.wgsl", "attention.wgsl"];
+
+/** Every file a tail needs: the pipelines' and those they include (`// #include "epilogue.wgsl"`). */
+export const KERNEL_FILES = [...PIPELINE_FILES, "epilogue.wgsl"];
+
+/**
+ * WGSL has no includes: a line `// #include "name.wgsl"` becomes that file's text, as the .NET edge's KernelSource does.
+ * @param {string} file @param {Record<string, string>} kernels @param {number} [depth]
+ * @returns {string}
+ */
+export function resolveIncludes(file, kernels, depth = 0) {
+  const code = kernels[file];
+  if (typeof code !== "string") throw new ProtocolError(`kernels["${file}"]`, "missing: the tail needs it");
+  if (depth > 4) throw new ProtocolError(`kernels["${file}"]`, "includes nested more than 4 deep");
+  return code.replace(/^\/\/ #include "([a-z0-9_]+\.wgsl)"\r?$/gm, (_, name) => resolveIncludes(name, kernels, depth + 1));
+}
 
 /** The product kernels' epilogue flags (params[3]): add into Y; GELU, tanh (GPT-2) or erf (encoders), fused. */
 const ACCUMULATE = 1, GELU_TANH = 2, GELU_ERF = 4;
@@ -102,8 +118,8 @@ export class WebGpuTail {
     // The product kernel as the .NET edge picks it: 16 rows x 8 columns an invocation where every N (3C, C, I) is a multiple of 4.
     this.matmulFile = options.matmulFile ?? (c % 4 === 0 && this.inner % 4 === 0 ? "matmul_rows.wgsl" : "matmul.wgsl");
     this.tile = tileOf(kernels[this.matmulFile]);
-    const used = KERNEL_FILES.filter((file) => !file.startsWith("matmul") || file === this.matmulFile);
-    this.pipelines = Object.fromEntries(used.map((file) => [file, pipelineFor(device, file, kernels[file])]));
+    const used = PIPELINE_FILES.filter((file) => !file.startsWith("matmul") || file === this.matmulFile);
+    this.pipelines = Object.fromEntries(used.map((file) => [file, pipelineFor(device, file, resolveIncludes(file, kernels))]));
   }
 
   /**

@@ -27,8 +27,8 @@ async function connect() {
     const adapter = await navigator.gpu?.requestAdapter();
     if (adapter) {
       const device = await adapter.requestDevice();
-      const kernel = await (await fetch("/client/kernels/matmul_rows.wgsl")).text();
-      const perf = await calibrate(device, kernel);
+      const kernels = Object.fromEntries(await Promise.all(["matmul_rows.wgsl", "epilogue.wgsl"].map(async (f) => [f, await (await fetch(`/client/kernels/${f}`)).text()])));
+      const perf = await calibrate(device, kernels);
       const link = navigator.connection;
       options.device = device;
       options.capabilities = {
