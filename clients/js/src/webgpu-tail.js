@@ -2,11 +2,36 @@
 import { ProtocolError } from "./protocol-error.js";
 
 /** The edge's WGSL kernels (src/SplitCompute.WebGpu/Kernels), shared with the .NET edge: one source, fetched or read by name. */
-/** Kernels compiled as pipelines. */
-const PIPELINE_FILES = ["matmul.wgsl", "matmul_rows.wgsl", "layernorm.wgsl", "attention.wgsl"];
+/** Every file a tail may need: each kernel's forms (a tail compiles the ones it picks) and what they include. */
+export const KERNEL_FILES = ["matmul.wgsl", "matmul_rows.wgsl", "matmul_rows_subgroups.wgsl", "layernorm.wgsl", "layernorm_subgroups.wgsl",
+  "attention.wgsl", "attention_subgroups.wgsl", "epilogue.wgsl"];
 
-/** Every file a tail needs: the pipelines' and those they include (`// #include "epilogue.wgsl"`). */
-export const KERNEL_FILES = [...PIPELINE_FILES, "epilogue.wgsl"];
+/** @type {WeakMap<GPUDevice, number>} the adapter's smallest subgroup size, for devices made by requestTailDevice */
+const SUBGROUP_MIN = new WeakMap();
+
+/**
+ * A device for split tails on `adapter`: its largest storage bindings (gpt2-xl's MLP weight is 41 MB), and the `subgroups`
+ * feature where the adapter's subgroups have at least 8 invocations, so the tail runs the subgroup forms of the kernels as the
+ * .NET edge does there.
+ * @param {GPUAdapter} adapter
+ * @returns {Promise<GPUDevice>}
+ */
+export async function requestTailDevice(adapter) {
+  const min = /** @type {any} */ (adapter.info)?.subgroupMinSize ?? 0;
+  const subgroups = adapter.features.has("subgroups") && min >= 8;
+  const device = await adapter.requestDevice({
+    requiredFeatures: subgroups ? [/** @type {GPUFeatureName} */ ("subgroups")] : [],
+    requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize, maxBufferSize: adapter.limits.maxBufferSize },
+  });
+  if (subgroups) SUBGROUP_MIN.set(device, min);
+  return device;
+}
+
+/** @param {GPUDevice} device */
+function hasSubgroupsOf8(device) {
+  const min = SUBGROUP_MIN.get(device) ?? /** @type {any} */ (device).adapterInfo?.subgroupMinSize ?? 0;
+  return device.features.has("subgroups") && min >= 8;
+}
 
 /**
  * WGSL has no includes: a line `// #include "name.wgsl"` becomes that file's text, as the .NET edge's KernelSource does.
@@ -56,7 +81,8 @@ export class WebGpuTail {
    * @param {Record<string, string>} kernels WGSL source by file name (KERNEL_FILES)
    * @param {any} manifest the frame's manifest: layers [k, N) (and GPT-2's final norm)
    * @param {Map<string, { shape: number[], data: Float32Array }>} tensors every tensor of its shards
-   * @param {{ matmulFile?: string }} [options] matmulFile: force a product kernel (benchmarks comparing them)
+   * @param {{ matmulFile?: string, subgroups?: boolean }} [options] matmulFile: force a product kernel (benchmarks comparing them);
+   *   subgroups: false runs the plain forms even where the device has subgroups of 8 (tests of both)
    */
   constructor(device, kernels, manifest, tensors, options = {}) {
     this.family = manifest.family ?? "gpt2";
@@ -115,11 +141,18 @@ export class WebGpuTail {
       }
       this.finalNorm = pair("ln_f", [c], c);
     }
-    // The product kernel as the .NET edge picks it: 16 rows x 8 columns an invocation where every N (3C, C, I) is a multiple of 4.
-    this.matmulFile = options.matmulFile ?? (c % 4 === 0 && this.inner % 4 === 0 ? "matmul_rows.wgsl" : "matmul.wgsl");
+    // The kernels as the .NET edge picks them without a tuning: 16 rows x 8 columns an invocation where every N (3C, C, I) is a
+    // multiple of 4; the subgroup forms where the device has subgroups of at least 8 (attention also needs D % 32 == 0).
+    const subgroups = options.subgroups ?? hasSubgroupsOf8(device);
+    const d = c / this.heads;
+    this.matmulFile = options.matmulFile ?? (c % 4 === 0 && this.inner % 4 === 0 ? (subgroups ? "matmul_rows_subgroups.wgsl" : "matmul_rows.wgsl") : "matmul.wgsl");
+    this.attentionFile = subgroups && d % 32 === 0 && d <= 256 ? "attention_subgroups.wgsl" : "attention.wgsl";
+    this.layerNormFile = subgroups && c % 4 === 0 ? "layernorm_subgroups.wgsl" : "layernorm.wgsl";
     this.tile = tileOf(kernels[this.matmulFile]);
-    const used = PIPELINE_FILES.filter((file) => !file.startsWith("matmul") || file === this.matmulFile);
-    this.pipelines = Object.fromEntries(used.map((file) => [file, pipelineFor(device, file, resolveIncludes(file, kernels))]));
+    const source = (/** @type {string} */ file) => file === "attention_subgroups.wgsl"
+      ? resolveIncludes(file, kernels).replace("const D4: u32 = 16u;", `const D4: u32 = ${d / 4}u;`)  // compiled for this head size
+      : resolveIncludes(file, kernels);
+    this.pipelines = Object.fromEntries([this.matmulFile, this.attentionFile, this.layerNormFile].map((file) => [file, pipelineFor(device, file, source(file))]));
   }
 
   /**
@@ -160,8 +193,9 @@ export class WebGpuTail {
     };
     const matmul = (p, input, [w, bias], output, n) =>
       dispatch(this.matmulFile, [p, input, w, bias, output], Math.ceil(n / this.tile.cols), Math.ceil(rows / this.tile.rows));
-    const layerNorm = (input, [gamma, beta], output) => dispatch("layernorm.wgsl", [params.layerNorm, input, gamma, beta, output], rows);
-    const attention = (input) => dispatch("attention.wgsl", [params.attention, input, maskBuffer, att], t, b * this.heads);
+    const layerNorm = (input, [gamma, beta], output) => dispatch(this.layerNormFile, [params.layerNorm, input, gamma, beta, output], rows);
+    const queryGroups = this.attentionFile === "attention_subgroups.wgsl" ? Math.ceil(t / 8) : t;  // 8 queries a workgroup there
+    const attention = (input) => dispatch(this.attentionFile, [params.attention, input, maskBuffer, att], queryGroups, b * this.heads);
     for (const w of this.layers) {
       if (this.encoder) {
         matmul(params.qkv, x, w.qkv, qkv, 3 * c);        // x (R, C) x (C, 3C) + b

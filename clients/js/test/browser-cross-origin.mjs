@@ -14,9 +14,9 @@ const texts = JSON.parse(env.SPLITCOMPUTE_INPUT);
 const page = `<!doctype html><meta charset="utf-8"><pre id="result"></pre><script type="module">
 const out = document.getElementById("result");
 try {
-  const { SplitComputeClient, describeAdapter } = await import(${JSON.stringify(gateway + "/client/index.js")});
+  const { SplitComputeClient, describeAdapter, requestTailDevice } = await import(${JSON.stringify(gateway + "/client/index.js")});
   const adapter = await navigator.gpu.requestAdapter();
-  const device = await adapter.requestDevice();
+  const device = await requestTailDevice(adapter);
   const client = await SplitComputeClient.connect(${JSON.stringify(gateway)}, {
     apiKey: ${JSON.stringify(env.SPLITCOMPUTE_API_KEY)}, device,
     capabilities: { ...describeAdapter(adapter), perf: { gflops: 5000 }, network: { downlinkMbps: 10000, rttMs: 1 } },

@@ -4,7 +4,7 @@
 // manifest public key (PEM). Prints the result (or the error) as JSON.
 import { readFile } from "node:fs/promises";
 import { create, globals } from "webgpu";
-import { SplitComputeClient, describeAdapter } from "../src/index.js";
+import { SplitComputeClient, describeAdapter, requestTailDevice } from "../src/index.js";
 
 Object.assign(globalThis, globals);
 const env = process.env;
@@ -13,7 +13,7 @@ try {
   const gpu = create([]);  // kept referenced: Dawn's adapter and device must not outlive it
   globalThis.splitcomputeGpu = gpu;
   const adapter = await gpu.requestAdapter();
-  const device = await adapter.requestDevice();
+  const device = await requestTailDevice(adapter);  // lavapipe: subgroups of 8, so the tail runs the kernels' subgroup forms
   const corrupt = env.SPLITCOMPUTE_CORRUPT_SHARDS === "1";
   const cut = env.SPLITCOMPUTE_CUT_SHARDS === "1";  // every shard's first transfer stops half way, as a dropped connection does
   let rangedRequests = 0;
@@ -48,7 +48,8 @@ try {
   const split = env.SPLITCOMPUTE_SPLIT && /^[0-9]+$/.test(env.SPLITCOMPUTE_SPLIT) ? Number(env.SPLITCOMPUTE_SPLIT) : env.SPLITCOMPUTE_SPLIT;
   const result = await client.embed(texts, { split });
   const again = await client.embed(texts, { split });  // shards held now: nothing downloaded twice
-  console.log(JSON.stringify({ ...result, againPath: again.path, againLoadMs: again.timings.loadMs, againDownloaded: again.downloadedBytes, heldShards: client.shards.hashes().length, adapter: adapter.info.device, rangedRequests }));
+  console.log(JSON.stringify({ ...result, againPath: again.path, againLoadMs: again.timings.loadMs, againDownloaded: again.downloadedBytes, heldShards: client.shards.hashes().length, adapter: adapter.info.device, rangedRequests,
+    tailKernels: client.resident ? [client.resident.tail.matmulFile, client.resident.tail.attentionFile, client.resident.tail.layerNormFile] : null }));
 } catch (error) {
   console.log(JSON.stringify({ error: { message: error.message, stack: error.stack } }));
 }

@@ -28,6 +28,10 @@ public sealed class JsWebGpuTailTests(SplitCluster cluster) : IClassFixture<Spli
         Assert.Equal(0, result.GetProperty("againDownloaded").GetInt64());   // the shards are held
         Assert.Equal(0, result.GetProperty("againLoadMs").GetDouble());      // and the tail stayed resident: nothing uploaded again
         Assert.Equal(200, result.GetProperty("feedback").GetInt32());  // the gateway took what the split cost (protocol section 5)
+        // lavapipe's subgroups are 8 wide: the tail ran the subgroup forms, as the .NET edge does there (Chromium's SwiftShader,
+        // in the browser tests, runs the plain ones); attention's needs D % 32 == 0, and this model's heads are 16 wide.
+        Assert.Equal(["matmul_rows_subgroups.wgsl", "attention.wgsl", "layernorm_subgroups.wgsl"],
+            result.GetProperty("tailKernels").EnumerateArray().Select(f => f.GetString()!).ToArray());
         var expected = await PlainEmbeddings.GetAsync(cluster, new { model = SplitCluster.Model, input = Texts });
         PlainEmbeddings.AssertClose(expected, JsWebGpuRun.Vectors(result), tolerance: 1e-4);
     }

@@ -1,6 +1,6 @@
 // The /demo page: SplitCompute's JavaScript client (served by this gateway at /client/) on this browser's WebGPU.
 // ?texts=a|b&split=auto|none|K&run=1 embeds on load and writes the result as JSON into #result (for automated checks).
-import { ShardCache, SplitComputeClient, calibrate, describeAdapter } from "/client/index.js";
+import { ShardCache, SplitComputeClient, calibrate, describeAdapter, requestTailDevice } from "/client/index.js";
 
 const CORPUS = [
   "Split inference runs the first layers in the cloud and the rest on the client.",
@@ -26,7 +26,7 @@ async function connect() {
   try {
     const adapter = await navigator.gpu?.requestAdapter();
     if (adapter) {
-      const device = await adapter.requestDevice();
+      const device = await requestTailDevice(adapter);  // with subgroups where they are 8 wide or more
       const kernels = Object.fromEntries(await Promise.all(["matmul_rows.wgsl", "epilogue.wgsl"].map(async (f) => [f, await (await fetch(`/client/kernels/${f}`)).text()])));
       const perf = await calibrate(device, kernels);
       const link = navigator.connection;
