@@ -26,30 +26,54 @@ public static class KernelTuning
         MatmulOp.WriteParams(device, inputs.ProductParams, T, Inner, C, ProductEpilogue.Store);
         foreach (var form in products)
         {
-            var kernel = MatmulOp.Form(kernels, WeightPrecision.F32, rows: form != KernelChoice.Tiled, subgroups: form == KernelChoice.RowsSubgroups);
-            using var bindings = MatmulOp.Bind(device, kernel, $"tuning {kernel.Key}", inputs.ProductParams, inputs.X, inputs.W, inputs.Bias, inputs.Y);
-            times["product/" + form] = TimeMs(device, kernel.Key, r => MatmulOp.Record(r, kernel, bindings, T, Inner));
+            Try(times, "product/" + form, () =>
+            {
+                var kernel = MatmulOp.Form(kernels, WeightPrecision.F32, rows: form != KernelChoice.Tiled, subgroups: form == KernelChoice.RowsSubgroups);
+                using var bindings = MatmulOp.Bind(device, kernel, $"tuning {kernel.Key}", inputs.ProductParams, inputs.X, inputs.W, inputs.Bias, inputs.Y);
+                return TimeMs(device, kernel.Key, r => MatmulOp.Record(r, kernel, bindings, T, Inner));
+            });
         }
 
         string[] subgroupForms = device.HasSubgroupsOf8 ? [KernelChoice.Plain, KernelChoice.Subgroups] : [KernelChoice.Plain];
         AttentionOp.WriteParams(device, inputs.AttentionParams, T, C, Heads);
         foreach (var form in subgroupForms)
         {
-            var kernel = AttentionOp.Kernel(kernels, C / Heads, subgroups: form == KernelChoice.Subgroups);
-            using var bindings = AttentionOp.Bind(device, kernel, $"tuning {kernel.Key}", inputs.AttentionParams, inputs.Qkv, inputs.Mask, inputs.Y);
-            times["attention/" + form] = TimeMs(device, kernel.Key, r => AttentionOp.Record(r, kernel, bindings, 1, T, Heads));
+            Try(times, "attention/" + form, () =>
+            {
+                var kernel = AttentionOp.Kernel(kernels, C / Heads, subgroups: form == KernelChoice.Subgroups);
+                using var bindings = AttentionOp.Bind(device, kernel, $"tuning {kernel.Key}", inputs.AttentionParams, inputs.Qkv, inputs.Mask, inputs.Y);
+                return TimeMs(device, kernel.Key, r => AttentionOp.Record(r, kernel, bindings, 1, T, Heads));
+            });
         }
 
         LayerNormOp.WriteParams(device, inputs.LayerNormParams, T, C, 1e-5f);
         foreach (var form in subgroupForms)
         {
-            var kernel = LayerNormOp.Kernel(kernels, C, subgroups: form == KernelChoice.Subgroups);
-            using var bindings = LayerNormOp.Bind(device, kernel, $"tuning {kernel.Key}", inputs.LayerNormParams, inputs.X, inputs.Bias, inputs.Bias, inputs.Y);
-            times["layernorm/" + form] = TimeMs(device, kernel.Key, r => LayerNormOp.Record(r, kernel, bindings, T));
+            Try(times, "layernorm/" + form, () =>
+            {
+                var kernel = LayerNormOp.Kernel(kernels, C, subgroups: form == KernelChoice.Subgroups);
+                using var bindings = LayerNormOp.Bind(device, kernel, $"tuning {kernel.Key}", inputs.LayerNormParams, inputs.X, inputs.Bias, inputs.Bias, inputs.Y);
+                return TimeMs(device, kernel.Key, r => LayerNormOp.Record(r, kernel, bindings, T));
+            });
         }
 
-        string Fastest(string stage, string[] forms) => forms.MinBy(form => times[$"{stage}/{form}"])!;
+        // A form this driver cannot compile or run is left out (its time is absent); the plain forms are the fallback.
+        string Fastest(string stage, string[] forms) =>
+            forms.Where(form => times.ContainsKey($"{stage}/{form}")).MinBy(form => times[$"{stage}/{form}"])
+            ?? throw new WebGpuException($"kernel tuning on {device.Description}: no form of the {stage} kernel compiled and ran");
         return new KernelChoice(Fastest("product", products), Fastest("attention", subgroupForms), Fastest("layernorm", subgroupForms), times);
+    }
+
+    private static void Try(Dictionary<string, double> times, string name, Func<double> measure)
+    {
+        try
+        {
+            times[name] = measure();
+        }
+        catch (WebGpuException)
+        {
+            // not this form on this adapter; Fastest picks among the others
+        }
     }
 
     /// <summary>Median wall time of one submission of <paramref name="record"/>, waited for, after one warm-up submission.</summary>
