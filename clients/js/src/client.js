@@ -44,9 +44,10 @@ const ACCEPT = `${FRAME_MEDIA_TYPE}; pool-from=1, application/json;q=0.5`;
  *
  * @typedef {{ apiKey?: string, model?: string, fetch?: typeof fetch, capabilities?: import("./capabilities.js").Capabilities,
  *   clientId?: string, device?: GPUDevice, kernels?: Record<string, string> | ((file: string) => Promise<string>),
- *   manifestKey?: string, shards?: ShardCache }} ClientOptions  manifestKey: the gateway's manifest public key (PEM), pinned: every split's manifest
- *   must then equal the signed one before a shard is fetched. shards: where shards are kept (ShardCache.open() for one that
- *   survives reloads); a memory one by default
+ *   manifestKey?: string, shards?: ShardCache, kernelForms?: { matmul?: string, attention?: string, layerNorm?: string } }} ClientOptions
+ *   manifestKey: the gateway's manifest public key (PEM), pinned: every split's manifest must then equal the signed one before a
+ *   shard is fetched. shards: where shards are kept (ShardCache.open() for one that survives reloads); a memory one by default.
+ *   kernelForms: calibrate()'s `forms` for this device (else the subgroup forms wherever the device has subgroups of 8)
  */
 export class SplitComputeClient {
   /**
@@ -62,6 +63,7 @@ export class SplitComputeClient {
     this.clientId = options.clientId ?? newClientId();
     this.device = options.device ?? null;
     this.kernelSource = options.kernels ?? ((file) => this.fetch(new URL(`/client/kernels/${file}`, this.gateway)).then((r) => r.text()));
+    this.kernelForms = options.kernelForms ?? undefined;
     this.shards = options.shards ?? new ShardCache();
     this.verifier = options.manifestKey ? ManifestVerifier.fromPem(options.manifestKey) : null;
     /** @type {{ key: string, tail: WebGpuTail, hashes: string[] } | null} the last tail, resident on the device for the next split */
@@ -229,7 +231,7 @@ export class SplitComputeClient {
     const kernels = Object.fromEntries(await this.kernelTexts.catch((error) => { this.kernelTexts = undefined; throw error; }));
     this.resident?.tail.destroy();  // one tail resident at a time: a new range or revision replaces it
     this.resident = null;
-    const tail = new WebGpuTail(/** @type {GPUDevice} */ (this.device), kernels, manifest, tensors);
+    const tail = new WebGpuTail(/** @type {GPUDevice} */ (this.device), kernels, manifest, tensors, { forms: this.kernelForms });
     let intact;
     try {
       intact = (await verified).every(Boolean);

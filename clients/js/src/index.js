@@ -7,6 +7,6 @@ export { ProtocolError } from "./protocol-error.js";
 export { capabilityHeaders, describeAdapter, newClientId } from "./capabilities.js";
 export { ShardCache } from "./shards.js";
 export { readSafetensors } from "./safetensors.js";
-export { WebGpuTail, KERNEL_FILES, tileOf, requestTailDevice, resolveIncludes } from "./webgpu-tail.js";
+export { WebGpuTail, KERNEL_FILES, tileOf, requestTailDevice, resolveIncludes, hasSubgroupsOf8 } from "./webgpu-tail.js";
 export { ManifestVerifier } from "./manifest-verifier.js";
 export { calibrate } from "./calibration.js";

@@ -27,8 +27,8 @@ export async function requestTailDevice(adapter) {
   return device;
 }
 
-/** @param {GPUDevice} device */
-function hasSubgroupsOf8(device) {
+/** Whether `device` runs the kernels' subgroup forms: it has the feature, with subgroups at least 8 wide. @param {GPUDevice} device */
+export function hasSubgroupsOf8(device) {
   const min = SUBGROUP_MIN.get(device) ?? /** @type {any} */ (device).adapterInfo?.subgroupMinSize ?? 0;
   return device.features.has("subgroups") && min >= 8;
 }
@@ -81,8 +81,9 @@ export class WebGpuTail {
    * @param {Record<string, string>} kernels WGSL source by file name (KERNEL_FILES)
    * @param {any} manifest the frame's manifest: layers [k, N) (and GPT-2's final norm)
    * @param {Map<string, { shape: number[], data: Float32Array }>} tensors every tensor of its shards
-   * @param {{ matmulFile?: string, subgroups?: boolean }} [options] matmulFile: force a product kernel (benchmarks comparing them);
-   *   subgroups: false runs the plain forms even where the device has subgroups of 8 (tests of both)
+   * @param {{ matmulFile?: string, subgroups?: boolean, forms?: { matmul?: string, attention?: string, layerNorm?: string } }} [options]
+   *   matmulFile: force a product kernel (benchmarks comparing them); subgroups: false runs the plain forms even where the device
+   *   has subgroups of 8; forms: the files calibrate() measured fastest on this device (a plain file there means the plain form)
    */
   constructor(device, kernels, manifest, tensors, options = {}) {
     this.family = manifest.family ?? "gpt2";
@@ -143,11 +144,15 @@ export class WebGpuTail {
     }
     // The kernels as the .NET edge picks them without a tuning: 16 rows x 8 columns an invocation where every N (3C, C, I) is a
     // multiple of 4; the subgroup forms where the device has subgroups of at least 8 (attention also needs D % 32 == 0).
+    // With `forms` (calibrate's choice for this device), those, wherever this model's shapes allow them.
     const subgroups = options.subgroups ?? hasSubgroupsOf8(device);
+    const forms = options.forms ?? {};
     const d = c / this.heads;
-    this.matmulFile = options.matmulFile ?? (c % 4 === 0 && this.inner % 4 === 0 ? (subgroups ? "matmul_rows_subgroups.wgsl" : "matmul_rows.wgsl") : "matmul.wgsl");
-    this.attentionFile = subgroups && d % 32 === 0 && d <= 256 ? "attention_subgroups.wgsl" : "attention.wgsl";
-    this.layerNormFile = subgroups && c % 4 === 0 ? "layernorm_subgroups.wgsl" : "layernorm.wgsl";
+    const rows = c % 4 === 0 && this.inner % 4 === 0;
+    const matmulRows = forms.matmul === "matmul_rows.wgsl" || !subgroups ? "matmul_rows.wgsl" : "matmul_rows_subgroups.wgsl";
+    this.matmulFile = options.matmulFile ?? (rows ? matmulRows : "matmul.wgsl");
+    this.attentionFile = subgroups && d % 32 === 0 && d <= 256 && forms.attention !== "attention.wgsl" ? "attention_subgroups.wgsl" : "attention.wgsl";
+    this.layerNormFile = subgroups && c % 4 === 0 && forms.layerNorm !== "layernorm.wgsl" ? "layernorm_subgroups.wgsl" : "layernorm.wgsl";
     this.tile = tileOf(kernels[this.matmulFile]);
     const source = (/** @type {string} */ file) => file === "attention_subgroups.wgsl"
       ? resolveIncludes(file, kernels).replace("const D4: u32 = 16u;", `const D4: u32 = ${d / 4}u;`)  // compiled for this head size

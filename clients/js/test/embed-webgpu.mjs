@@ -1,10 +1,11 @@
 // SplitComputeClient with a real WebGPU device (Dawn's Node bindings, on lavapipe here) against a running gateway: as embed.mjs,
 // plus SPLITCOMPUTE_CORRUPT_SHARDS=1 (flip a byte of every shard it downloads, to prove it refuses them). Kernels are read from
 // the repository (src/SplitCompute.WebGpu/Kernels), the files the .NET edge compiles. SPLITCOMPUTE_MANIFEST_KEY: a pinned
-// manifest public key (PEM). Prints the result (or the error) as JSON.
+// manifest public key (PEM). SPLITCOMPUTE_KERNEL_FORMS: "calibrate" (calibrate() picks the forms; its choice is printed) or
+// "plain" (the plain forms, as on a device without 8-wide subgroups). Prints the result (or the error) as JSON.
 import { readFile } from "node:fs/promises";
 import { create, globals } from "webgpu";
-import { SplitComputeClient, describeAdapter, requestTailDevice } from "../src/index.js";
+import { KERNEL_FILES, SplitComputeClient, calibrate, describeAdapter, requestTailDevice } from "../src/index.js";
 
 Object.assign(globalThis, globals);
 const env = process.env;
@@ -36,7 +37,16 @@ try {
     }
     return response;
   };
+  let calibration = null, kernelForms;
+  if (env.SPLITCOMPUTE_KERNEL_FORMS === "calibrate") {
+    const sources = Object.fromEntries(await Promise.all(KERNEL_FILES.map(async (f) => [f, await readFile(new URL(f, kernels), "utf8")])));
+    calibration = await calibrate(device, sources);
+    kernelForms = calibration.forms;
+  } else if (env.SPLITCOMPUTE_KERNEL_FORMS === "plain") {
+    kernelForms = { matmul: "matmul_rows.wgsl", attention: "attention.wgsl", layerNorm: "layernorm.wgsl" };
+  }
   const client = await SplitComputeClient.connect(env.SPLITCOMPUTE_GATEWAY, {
+    kernelForms,
     apiKey: env.SPLITCOMPUTE_API_KEY,
     capabilities: { ...describeAdapter(adapter), ...JSON.parse(env.SPLITCOMPUTE_CAPABILITIES) },
     device,
@@ -49,7 +59,7 @@ try {
   const result = await client.embed(texts, { split });
   const again = await client.embed(texts, { split });  // shards held now: nothing downloaded twice
   console.log(JSON.stringify({ ...result, againPath: again.path, againLoadMs: again.timings.loadMs, againDownloaded: again.downloadedBytes, heldShards: client.shards.hashes().length, adapter: adapter.info.device, rangedRequests,
-    tailKernels: client.resident ? [client.resident.tail.matmulFile, client.resident.tail.attentionFile, client.resident.tail.layerNormFile] : null }));
+    tailKernels: client.resident ? [client.resident.tail.matmulFile, client.resident.tail.attentionFile, client.resident.tail.layerNormFile] : null, calibration }));
 } catch (error) {
   console.log(JSON.stringify({ error: { message: error.message, stack: error.stack } }));
 }

@@ -13,7 +13,9 @@ internal static class JsWebGpuRun
     /// <summary>A desktop's measured speed and link: with the adapter's own description, what the gateway plans with.</summary>
     private const string Desktop = """{"perf": {"gflops": 5000}, "network": {"downlinkMbps": 10000, "rttMs": 1}}""";
 
-    public static async Task<JsonElement> EmbedAsync(SplitCluster cluster, string[] texts, string split, bool corrupt = false, string? manifestKey = null, bool cut = false)
+    /// <param name="kernelForms">"calibrate" (the client's calibration picks the kernel forms) or "plain"; null: the client's default.</param>
+    public static async Task<JsonElement> EmbedAsync(SplitCluster cluster, string[] texts, string split, bool corrupt = false, string? manifestKey = null, bool cut = false,
+        string? kernelForms = null)
     {
         var noWebGpu = Testing.WebGpuAvailability.SkipReason;
         Skip.If(noWebGpu is not null, noWebGpu);
@@ -29,6 +31,7 @@ internal static class JsWebGpuRun
             ["SPLITCOMPUTE_CORRUPT_SHARDS"] = corrupt ? "1" : "0",
             ["SPLITCOMPUTE_MANIFEST_KEY"] = manifestKey ?? "",
             ["SPLITCOMPUTE_CUT_SHARDS"] = cut ? "1" : "0",
+            ["SPLITCOMPUTE_KERNEL_FORMS"] = kernelForms ?? "",
         };
         return JsonDocument.Parse(await JsClientNode.RunAsync(["test/embed-webgpu.mjs"], environment)).RootElement.Clone();
     }

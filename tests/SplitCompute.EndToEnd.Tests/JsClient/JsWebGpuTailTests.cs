@@ -37,6 +37,41 @@ public sealed class JsWebGpuTailTests(SplitCluster cluster) : IClassFixture<Spli
     }
 
     [SkippableFact]
+    public async Task The_plain_kernel_forms_give_the_same_answer()
+    {
+        // What a device without 8-wide subgroups runs (Chromium's SwiftShader runs them too, in the browser tests).
+        var result = await JsWebGpuRun.EmbedAsync(cluster, Texts, "1", kernelForms: "plain");
+        Assert.True(JsWebGpuRun.PathOf(result) == "edge", $"not finished on the edge: {result}");
+        Assert.Equal(["matmul_rows.wgsl", "attention.wgsl", "layernorm.wgsl"], result.GetProperty("tailKernels").EnumerateArray().Select(f => f.GetString()!).ToArray());
+        var expected = await PlainEmbeddings.GetAsync(cluster, new { model = SplitCluster.Model, input = Texts });
+        PlainEmbeddings.AssertClose(expected, JsWebGpuRun.Vectors(result), tolerance: 1e-4);
+    }
+
+    [SkippableFact]
+    public async Task The_calibration_times_every_form_and_the_tail_runs_the_fastest()
+    {
+        var result = await JsWebGpuRun.EmbedAsync(cluster, Texts, "1", kernelForms: "calibrate");
+        Assert.True(JsWebGpuRun.PathOf(result) == "edge", $"not finished on the edge: {result}");
+        var calibration = result.GetProperty("calibration");
+        var ms = calibration.GetProperty("ms").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+        // lavapipe has 8-wide subgroups: both forms of each kernel were timed, and the choice is the faster of each.
+        string[][] pairs = [["matmul_rows.wgsl", "matmul_rows_subgroups.wgsl"], ["attention.wgsl", "attention_subgroups.wgsl"], ["layernorm.wgsl", "layernorm_subgroups.wgsl"]];
+        var forms = calibration.GetProperty("forms");
+        foreach (var (pair, name) in pairs.Zip(new[] { "matmul", "attention", "layerNorm" }))
+        {
+            Assert.All(pair, f => Assert.True(ms.ContainsKey(f) && ms[f] > 0, $"{f} was not timed: {calibration}"));
+            Assert.Equal(pair.MinBy(f => ms[f]), forms.GetProperty(name).GetString());
+        }
+        Assert.True(calibration.GetProperty("gflops").GetDouble() > 0.01, $"{calibration}");
+        // The tail ran the chosen product and LayerNorm forms (this model's 16-wide heads keep attention's plain form).
+        var ran = result.GetProperty("tailKernels").EnumerateArray().Select(f => f.GetString()!).ToArray();
+        Assert.Equal(forms.GetProperty("matmul").GetString(), ran[0]);
+        Assert.Equal(forms.GetProperty("layerNorm").GetString(), ran[2]);
+        var expected = await PlainEmbeddings.GetAsync(cluster, new { model = SplitCluster.Model, input = Texts });
+        PlainEmbeddings.AssertClose(expected, JsWebGpuRun.Vectors(result), tolerance: 1e-4);
+    }
+
+    [SkippableFact]
     public async Task An_interrupted_shard_download_resumes_where_it_stopped()
     {
         // Every shard's first transfer stops half way; the client asks for the rest (Range + If-Range) and the split goes on.

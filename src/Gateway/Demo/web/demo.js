@@ -1,6 +1,6 @@
 // The /demo page: SplitCompute's JavaScript client (served by this gateway at /client/) on this browser's WebGPU.
 // ?texts=a|b&split=auto|none|K&run=1 embeds on load and writes the result as JSON into #result (for automated checks).
-import { ShardCache, SplitComputeClient, calibrate, describeAdapter, requestTailDevice } from "/client/index.js";
+import { KERNEL_FILES, ShardCache, SplitComputeClient, calibrate, describeAdapter, requestTailDevice } from "/client/index.js";
 
 const CORPUS = [
   "Split inference runs the first layers in the cloud and the rest on the client.",
@@ -27,8 +27,10 @@ async function connect() {
     const adapter = await navigator.gpu?.requestAdapter();
     if (adapter) {
       const device = await requestTailDevice(adapter);  // with subgroups where they are 8 wide or more
-      const kernels = Object.fromEntries(await Promise.all(["matmul_rows.wgsl", "epilogue.wgsl"].map(async (f) => [f, await (await fetch(`/client/kernels/${f}`)).text()])));
-      const perf = await calibrate(device, kernels);
+      const kernels = Object.fromEntries(await Promise.all(KERNEL_FILES.map(async (f) => [f, await (await fetch(`/client/kernels/${f}`)).text()])));
+      const { forms, ms, ...perf } = await calibrate(device, kernels);  // the kernel forms fastest here (ms: each timed), and the figures the headers carry
+      options.kernels = kernels;
+      options.kernelForms = forms;
       const link = navigator.connection;
       options.device = device;
       options.capabilities = {
@@ -36,7 +38,7 @@ async function connect() {
         network: { downlinkMbps: link?.downlink || 100, rttMs: link?.rtt ?? 20 },
       };
       const info = options.capabilities.adapter;
-      note = `${info.vendor} ${info.device} (${info.architecture}); f32 products ${perf.gflops.toFixed(1)} GFLOP/s, upload ${perf.uploadGbps.toFixed(1)} Gbit/s`;
+      note = `${info.vendor} ${info.device} (${info.architecture}); f32 products ${perf.gflops.toFixed(1)} GFLOP/s (${forms.matmul}), upload ${perf.uploadGbps.toFixed(1)} Gbit/s`;
     }
   } catch (error) {
     note = `WebGPU failed (${error.message}): the cloud answers every request whole`;
