@@ -4,7 +4,7 @@ import { ProtocolError } from "./protocol-error.js";
 /** The edge's WGSL kernels (src/SplitCompute.WebGpu/Kernels), shared with the .NET edge: one source, fetched or read by name. */
 /** Every file a tail may need: each kernel's forms (a tail compiles the ones it picks) and what they include. */
 export const KERNEL_FILES = ["matmul.wgsl", "matmul_rows.wgsl", "matmul_rows_subgroups.wgsl", "layernorm.wgsl", "layernorm_subgroups.wgsl",
-  "attention.wgsl", "attention_subgroups.wgsl", "epilogue.wgsl"];
+  "attention.wgsl", "attention_subgroups.wgsl", "matmul_rows_interface.wgsl", "epilogue.wgsl"];
 
 /** @type {WeakMap<GPUDevice, number>} the adapter's smallest subgroup size, for devices made by requestTailDevice */
 const SUBGROUP_MIN = new WeakMap();

@@ -4,23 +4,8 @@
 // workgroup memory. An invocation owns TILE_ROWS rows x 8 columns of Y (two vec4 accumulators per row): per k it loads two vec4
 // of W (contiguous across the 8 invocations) and one X value per row, for 64 multiply-adds. Measured on this 2-core VM
 // (benchmarks/results/webgpu-matmul.txt): 7-10x the 64x64 shared-memory kernel (matmul.wgsl), which stays for N % 4 != 0.
-// W is f32, or f16 in the f16 variant (this alias line is replaced and "enable f16;" prepended); accumulation is always f32.
-alias Weight4 = vec4<f32>;
-
-struct Params {
-    m: u32,
-    n: u32,
-    k: u32,
-    epilogue: u32,  // ACCUMULATE | GELU_TANH | GELU_ERF, below
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;          // (M, K)
-@group(0) @binding(2) var<storage, read> w: array<Weight4>;      // (K, N / 4), HF Conv1D layout
-@group(0) @binding(3) var<storage, read> bias: array<f32>;       // (N)
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;    // (M, N)
-
-// #include "epilogue.wgsl"
+// W is f32, or f16 in the f16 variant (matmul_rows_interface.wgsl's alias line); accumulation is always f32.
+// #include "matmul_rows_interface.wgsl"
 
 const TILE_ROWS: u32 = 16u;
 const TILE_COLS: u32 = 64u;  // 8 invocations x 8 columns

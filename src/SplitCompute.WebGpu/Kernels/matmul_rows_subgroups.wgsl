@@ -3,24 +3,9 @@
 // 8-invocation workgroup is one subgroup: per k each invocation loads one X value of row lid and one of row lid + 8, and the 16
 // rows' values reach every invocation by subgroupBroadcast (a register shuffle), instead of 16 loads each. On llvmpipe, where a
 // storage load costs a per-lane bounds check and scalar load, that halves a product's time (benchmarks/results/webgpu-matmul.txt).
-// W is f32, or f16 in the f16 variant (this alias line is replaced and "enable f16;" prepended); accumulation is always f32.
+// W is f32, or f16 in the f16 variant (matmul_rows_interface.wgsl's alias line); accumulation is always f32.
 enable subgroups;
-alias Weight4 = vec4<f32>;
-
-struct Params {
-    m: u32,
-    n: u32,
-    k: u32,
-    epilogue: u32,  // ACCUMULATE | GELU_TANH | GELU_ERF, below
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;          // (M, K)
-@group(0) @binding(2) var<storage, read> w: array<Weight4>;      // (K, N / 4), HF Conv1D layout
-@group(0) @binding(3) var<storage, read> bias: array<f32>;       // (N)
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;    // (M, N)
-
-// #include "epilogue.wgsl"
+// #include "matmul_rows_interface.wgsl"
 
 const TILE_ROWS: u32 = 16u;
 const TILE_COLS: u32 = 64u;  // 8 invocations x 8 columns
